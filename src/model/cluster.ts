@@ -1,0 +1,32 @@
+// A Cluster is one Service port as a forwarding target, without its endpoints.
+// Id format `namespace/service:port` with the Service's numeric port (SPEC §1.7 port chain),
+// so an Ingress naming the port and another numbering it share one cluster.
+
+export type BalancerPolicy = 'round-robin' | 'least-connections' | 'source-hash';
+
+export interface SessionAffinity {
+  readonly type: 'None' | 'ClientIP';
+  /** SPEC §5.2: default 10800 s. */
+  readonly timeoutSeconds: number;
+}
+
+export interface Cluster {
+  readonly id: string;
+  readonly namespace: string;
+  readonly service: string;
+  /** Service port number (`spec.ports[].port`). */
+  readonly port: number;
+  /** Service port name, '' when unnamed. Joins to EndpointSlice port names (SPEC §4.2). */
+  readonly portName: string;
+  readonly protocol: 'TCP' | 'UDP';
+  /** 'endpoints': pod addresses from EndpointSlices; 'external-name': DNS name of an ExternalName Service. */
+  readonly kind: 'endpoints' | 'external-name';
+  /** For kind 'external-name' only. */
+  readonly externalName: string | null;
+  readonly balancer: BalancerPolicy;
+  readonly sessionAffinity: SessionAffinity;
+}
+
+export function clusterId(namespace: string, service: string, port: number): string {
+  return `${namespace}/${service}:${port}`;
+}

@@ -1,0 +1,172 @@
+import { objectKey, nsName, SERVICE_NAME_LABEL } from '../k8s/keys.ts';
+import type { Ingress, Kind, KubeObject, ObjectOfKind, EndpointSlice } from '../k8s/types.ts';
+import { KINDS } from '../k8s/types.ts';
+
+/** Read-only view translate works on (ARCHITECTURE.md "Store"). */
+export interface StoreView {
+  get<K extends Kind>(kind: K, key: string): ObjectOfKind<K> | undefined;
+  /** Every object of a kind, sorted by key (translate must be deterministic). */
+  list<K extends Kind>(kind: K): readonly ObjectOfKind<K>[];
+  /** Keys of Ingresses whose backends name this Service (`ns/name`). */
+  ingressesForService(serviceKey: string): readonly string[];
+  /** Keys of Ingresses whose spec.tls names this Secret (`ns/name`). */
+  ingressesForSecret(secretKey: string): readonly string[];
+  /** EndpointSlices labelled for this Service (`ns/name`), sorted by key. */
+  slicesForService(serviceKey: string): readonly EndpointSlice[];
+}
+
+/**
+ * One map per kind plus the reverse indexes, so that no event scans everything. `upsert` and
+ * `remove` say whether the change can matter: a re-delivered object with no spec change (same
+ * resourceVersion, or only status/managedFields moved) returns false.
+ */
+export class Store implements StoreView {
+  private readonly maps = new Map<Kind, Map<string, KubeObject>>();
+  private readonly fingerprints = new Map<Kind, Map<string, string>>();
+  private readonly sortedCache = new Map<Kind, readonly KubeObject[]>();
+  private readonly svcToIngress = new Map<string, Set<string>>();
+  private readonly secretToIngress = new Map<string, Set<string>>();
+  private readonly ingressRefs = new Map<string, { services: string[]; secrets: string[] }>();
+  private readonly svcToSlices = new Map<string, Set<string>>();
+  private readonly sliceOwner = new Map<string, string>();
+
+  constructor() {
+    for (const k of KINDS) {
+      this.maps.set(k, new Map());
+      this.fingerprints.set(k, new Map());
+    }
+  }
+
+  upsert<K extends Kind>(kind: K, obj: ObjectOfKind<K>): boolean {
+    const key = objectKey(obj);
+    const fp = fingerprint(kind, obj);
+    const fps = this.fingerprints.get(kind)!;
+    if (fps.get(key) === fp) {
+      // Keep the newest object (resourceVersion moves) without signalling a change.
+      this.maps.get(kind)!.set(key, obj);
+      return false;
+    }
+    fps.set(key, fp);
+    this.maps.get(kind)!.set(key, obj);
+    this.sortedCache.delete(kind);
+    if (kind === 'Ingress') this.indexIngress(key, obj as Ingress);
+    if (kind === 'EndpointSlice') this.indexSlice(key, obj as EndpointSlice);
+    return true;
+  }
+
+  remove(kind: Kind, key: string): boolean {
+    const m = this.maps.get(kind)!;
+    if (!m.has(key)) return false;
+    m.delete(key);
+    this.fingerprints.get(kind)!.delete(key);
+    this.sortedCache.delete(kind);
+    if (kind === 'Ingress') this.indexIngress(key, undefined);
+    if (kind === 'EndpointSlice') this.indexSlice(key, undefined);
+    return true;
+  }
+
+  /** Keys currently stored for a kind (used by sources to diff a relist). */
+  keys(kind: Kind): string[] {
+    return [...this.maps.get(kind)!.keys()];
+  }
+
+  size(kind: Kind): number {
+    return this.maps.get(kind)!.size;
+  }
+
+  get<K extends Kind>(kind: K, key: string): ObjectOfKind<K> | undefined {
+    return this.maps.get(kind)!.get(key) as ObjectOfKind<K> | undefined;
+  }
+
+  list<K extends Kind>(kind: K): readonly ObjectOfKind<K>[] {
+    let cached = this.sortedCache.get(kind);
+    if (!cached) {
+      const m = this.maps.get(kind)!;
+      cached = [...m.keys()].sort().map((k) => m.get(k)!);
+      this.sortedCache.set(kind, cached);
+    }
+    return cached as readonly ObjectOfKind<K>[];
+  }
+
+  ingressesForService(serviceKey: string): readonly string[] {
+    return [...(this.svcToIngress.get(serviceKey) ?? [])].sort();
+  }
+
+  ingressesForSecret(secretKey: string): readonly string[] {
+    return [...(this.secretToIngress.get(secretKey) ?? [])].sort();
+  }
+
+  slicesForService(serviceKey: string): readonly EndpointSlice[] {
+    const keys = this.svcToSlices.get(serviceKey);
+    if (!keys) return [];
+    const m = this.maps.get('EndpointSlice')!;
+    return [...keys].sort().map((k) => m.get(k) as EndpointSlice);
+  }
+
+  private indexIngress(key: string, ing: Ingress | undefined): void {
+    const old = this.ingressRefs.get(key);
+    if (old) {
+      for (const s of old.services) dropFrom(this.svcToIngress, s, key);
+      for (const s of old.secrets) dropFrom(this.secretToIngress, s, key);
+      this.ingressRefs.delete(key);
+    }
+    if (!ing) return;
+    const ns = ing.metadata?.namespace ?? '';
+    const services = new Set<string>();
+    const secrets = new Set<string>();
+    const spec = ing.spec ?? {};
+    if (spec.defaultBackend?.service?.name) services.add(nsName(ns, spec.defaultBackend.service.name));
+    for (const r of spec.rules ?? []) {
+      for (const p of r?.http?.paths ?? []) {
+        const n = p?.backend?.service?.name;
+        if (n) services.add(nsName(ns, n));
+      }
+    }
+    for (const t of spec.tls ?? []) if (t?.secretName) secrets.add(nsName(ns, t.secretName));
+    const refs = { services: [...services], secrets: [...secrets] };
+    this.ingressRefs.set(key, refs);
+    for (const s of refs.services) addTo(this.svcToIngress, s, key);
+    for (const s of refs.secrets) addTo(this.secretToIngress, s, key);
+  }
+
+  private indexSlice(key: string, slice: EndpointSlice | undefined): void {
+    const old = this.sliceOwner.get(key);
+    if (old !== undefined) {
+      dropFrom(this.svcToSlices, old, key);
+      this.sliceOwner.delete(key);
+    }
+    const svc = slice?.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (!slice || !svc) return;
+    const owner = nsName(slice.metadata?.namespace ?? '', svc);
+    this.sliceOwner.set(key, owner);
+    addTo(this.svcToSlices, owner, key);
+  }
+}
+
+/** Service key (`ns/name`) an EndpointSlice belongs to, or undefined. */
+export function sliceService(slice: EndpointSlice): string | undefined {
+  const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+  return svc ? nsName(slice.metadata?.namespace ?? '', svc) : undefined;
+}
+
+function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(v);
+}
+
+function dropFrom(m: Map<string, Set<string>>, k: string, v: string): void {
+  const s = m.get(k);
+  if (!s) return;
+  s.delete(v);
+  if (s.size === 0) m.delete(k);
+}
+
+/** What of an object can change translation: everything but bookkeeping and (for Ingress) status. */
+function fingerprint(kind: Kind, obj: KubeObject): string {
+  return JSON.stringify(obj, (k, v) => {
+    if (k === 'resourceVersion' || k === 'managedFields' || k === 'generation') return undefined;
+    if (k === 'status' && kind === 'Ingress') return undefined;
+    return v;
+  });
+}

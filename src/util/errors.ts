@@ -1,0 +1,42 @@
+// Typed data-plane errors with stable codes and the HTTP status they map to
+// (ARCHITECTURE.md "Conventions"). Retry decisions come from `retryable`.
+
+export type PorticoErrorCode =
+  | 'PORTICO_ERR_ROUTE_NOT_FOUND'
+  | 'PORTICO_ERR_BACKEND_UNAVAILABLE'
+  | 'PORTICO_ERR_NO_HEALTHY_ENDPOINT'
+  | 'PORTICO_ERR_UPSTREAM_CONNECT'
+  | 'PORTICO_ERR_UPSTREAM_RESET'
+  | 'PORTICO_ERR_UPSTREAM_TIMEOUT'
+  | 'PORTICO_ERR_BAD_REQUEST'
+  | 'PORTICO_ERR_CONFIG';
+
+const STATUS: Record<PorticoErrorCode, number> = {
+  PORTICO_ERR_ROUTE_NOT_FOUND: 404,
+  PORTICO_ERR_BACKEND_UNAVAILABLE: 503,
+  PORTICO_ERR_NO_HEALTHY_ENDPOINT: 503,
+  PORTICO_ERR_UPSTREAM_CONNECT: 502,
+  PORTICO_ERR_UPSTREAM_RESET: 502,
+  PORTICO_ERR_UPSTREAM_TIMEOUT: 504,
+  PORTICO_ERR_BAD_REQUEST: 400,
+  PORTICO_ERR_CONFIG: 500,
+};
+
+export class PorticoError extends Error {
+  readonly code: PorticoErrorCode;
+  readonly status: number;
+  /** Safe to try another endpoint: nothing of the request reached the upstream. */
+  readonly retryable: boolean;
+
+  constructor(code: PorticoErrorCode, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'PorticoError';
+    this.code = code;
+    this.status = STATUS[code];
+    this.retryable = opts.retryable ?? false;
+  }
+}
+
+export function statusFor(code: PorticoErrorCode): number {
+  return STATUS[code];
+}

@@ -1,0 +1,81 @@
+import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Portico metric in one registry, created once by app.ts and handed to each layer.
+ * prom-client (the issue's choice); admin/ only renders it.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  // HTTP dataplane (issue #2 item 5)
+  readonly httpRequests = new Counter({
+    name: 'portico_http_requests_total',
+    help: 'HTTP requests served, by Ingress, Service and status class.',
+    labelNames: ['ingress', 'service', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'portico_http_request_duration_seconds',
+    help: 'Time from request to the end of the response.',
+    labelNames: ['ingress', 'service'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly upstreamErrors = new Counter({
+    name: 'portico_upstream_errors_total',
+    help: 'Failed upstream attempts, by Service and error code.',
+    labelNames: ['service', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly activeConnections = new Gauge({
+    name: 'portico_active_connections',
+    help: 'Open client connections, by listener.',
+    labelNames: ['listener'] as const,
+    registers: [this.registry],
+  });
+
+  // Control plane
+  readonly snapshotVersion = new Gauge({
+    name: 'portico_snapshot_version',
+    help: 'Version of the Snapshot being served.',
+    registers: [this.registry],
+  });
+  readonly configReloads = new Counter({
+    name: 'portico_config_reloads_total',
+    help: 'Snapshots applied.',
+    registers: [this.registry],
+  });
+  readonly configReloadErrors = new Counter({
+    name: 'portico_config_reload_errors_total',
+    help: 'Snapshot builds or applies that failed (the last good snapshot kept serving).',
+    registers: [this.registry],
+  });
+  readonly diagnostics = new Gauge({
+    name: 'portico_config_diagnostics',
+    help: 'Diagnostics in the current configuration, by severity.',
+    labelNames: ['severity'] as const,
+    registers: [this.registry],
+  });
+  readonly propagation = new Histogram({
+    name: 'portico_config_propagation_seconds',
+    help: 'Time from a source event to the dataplane serving it, by kind.',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly sourceSynced = new Gauge({
+    name: 'portico_source_synced',
+    help: '1 when the source has delivered its initial state and is watching, else 0.',
+    labelNames: ['source', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'portico_' });
+  }
+}
+
+/** `2xx`… as the status-class label. */
+export function statusClass(status: number): string {
+  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
+}
