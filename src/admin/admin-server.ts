@@ -1,0 +1,79 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Snapshot } from '../model/snapshot.ts';
+import { redactCertificate } from '../model/certificate.ts';
+import type { Diagnostic } from '../translate/diagnostic.ts';
+import type { Logger } from '../util/logger.ts';
+import type { Metrics } from '../util/metrics.ts';
+
+export interface AdminState {
+  /** Liveness: the process is able to answer. */
+  isLive(): boolean;
+  /** Readiness (issue #2 item 5): every source synced and the first snapshot applied, not draining. */
+  isReady(): boolean;
+  snapshot(): Snapshot;
+  endpoints(): ReadonlyMap<string, readonly { id: string; ready: boolean }[]>;
+  diagnostics(): readonly Diagnostic[];
+  /** Extra debug views registered by other parts (`/debug/<name>`), e.g. certificates, explain. */
+  readonly debugViews?: Readonly<Record<string, (query: Record<string, string>) => unknown>>;
+}
+
+export interface AdminOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly state: AdminState;
+}
+
+/**
+ * Admin endpoints on their own port, bound to 127.0.0.1 unless configured otherwise: they expose
+ * configuration and must not be reachable through the data listeners.
+ */
+export class AdminServer {
+  private readonly o: AdminOptions;
+  private readonly app: FastifyInstance;
+
+  constructor(opts: AdminOptions) {
+    this.o = opts;
+    this.app = Fastify({ logger: false });
+    const { state, metrics } = opts;
+    this.app.get('/healthz', async (_req, reply) => {
+      const live = state.isLive();
+      return reply.code(live ? 200 : 503).type('text/plain').send(live ? 'ok\n' : 'not live\n');
+    });
+    this.app.get('/readyz', async (_req, reply) => {
+      const ready = state.isReady();
+      return reply.code(ready ? 200 : 503).type('text/plain').send(ready ? 'ready\n' : 'not ready\n');
+    });
+    this.app.get('/metrics', async (_req, reply) => {
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    });
+    this.app.get('/debug/snapshot', async () => debugSnapshot(state.snapshot(), state.endpoints()));
+    this.app.get('/debug/diagnostics', async () => state.diagnostics());
+    for (const [name, view] of Object.entries(state.debugViews ?? {})) {
+      this.app.get(`/debug/${name}`, async (req) => view((req.query ?? {}) as Record<string, string>));
+    }
+  }
+
+  async listen(): Promise<number> {
+    await this.app.listen({ host: this.o.host, port: this.o.port });
+    const addr = this.app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : this.o.port;
+    this.o.logger.info({ address: this.o.host, port }, 'admin listening');
+    return port;
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+}
+
+/** The snapshot as JSON with certificate material removed (ARCHITECTURE.md: keys never shown). */
+export function debugSnapshot(s: Snapshot, endpoints: ReadonlyMap<string, readonly { id: string; ready: boolean }[]>): unknown {
+  return {
+    ...s,
+    certificates: s.certificates.map(redactCertificate),
+    endpoints: Object.fromEntries([...endpoints].map(([k, v]) => [k, v.map((e) => ({ id: e.id, ready: e.ready }))])),
+  };
+}

@@ -1,0 +1,144 @@
+// Composition root: the only module that wires every layer, and the owner of shutdown order
+// (ARCHITECTURE.md rule 5).
+import { AdminServer } from './admin/admin-server.ts';
+import { sourceMode, type PorticoConfig } from './config/config.ts';
+import { Controller } from './controller/controller.ts';
+import type { DataplaneTarget } from './controller/target.ts';
+import { HttpDataplane } from './dataplane/http/dataplane.ts';
+import { HttpListener } from './dataplane/http/listener.ts';
+import { FileSource } from './sources/file/file-source.ts';
+import type { Source } from './sources/source.ts';
+import { Store } from './store/store.ts';
+import type { TranslateOptions } from './translate/index.ts';
+import { createLogger, type Logger } from './util/logger.ts';
+import { Metrics } from './util/metrics.ts';
+
+export interface AppOptions {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export interface RunningApp {
+  readonly config: PorticoConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly controller: Controller;
+  readonly http: HttpDataplane;
+  readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number };
+  /** Resolves when every source synced and the first snapshot is applied. */
+  ready(): Promise<void>;
+  /** Graceful stop (issue #2 item 6): not ready → stop accepting → drain in-flight → close. */
+  stop(drainTimeoutMs?: number): Promise<void>;
+}
+
+export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, 'version'> {
+  return {
+    controllerName: c.controllerName,
+    ingressClass: c.ingressClass,
+    watchWithoutClass: c.watchWithoutClass,
+    allowExternalName: c.allowExternalName,
+    sslRedirect: c.sslRedirect,
+    defaultTlsSecret: c.defaultTlsSecret,
+    tcpServicesConfigMap: c.tcpServicesConfigMap,
+    udpServicesConfigMap: c.udpServicesConfigMap,
+  };
+}
+
+export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Promise<RunningApp> {
+  const mode = sourceMode(config);
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const metrics = opts.metrics ?? new Metrics();
+  const store = new Store();
+  let draining = false;
+
+  const http = new HttpDataplane({
+    logger,
+    metrics,
+    trustProxy: [...config.trustProxy],
+    connectTimeoutMs: config.connectTimeoutMs,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    httpsPort: config.httpsPort,
+    hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
+  });
+  const targets: DataplaneTarget[] = [
+    { name: 'http', apply: (s, e) => http.apply(s, e), updateEndpoints: (id, e) => http.updateEndpoints(id, e) },
+  ];
+
+  const sources: Source[] = [];
+  if (mode === 'file') {
+    sources.push(new FileSource({ paths: config.resources, logger, watch: config.watch }));
+  } else {
+    throw new Error('cluster mode is not wired yet');
+  }
+  logger.info({ mode, resources: config.resources }, `configuration source: ${mode === 'file' ? 'manifest files' : 'Kubernetes API'}`);
+
+  const controller = new Controller({
+    store,
+    translateOptions: translateOptionsFrom(config),
+    targets,
+    sources: sources.map((s) => s.name),
+    logger,
+    metrics,
+  });
+
+  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics });
+  const admin = new AdminServer({
+    host: config.adminAddress,
+    port: config.adminPort,
+    logger,
+    metrics,
+    state: {
+      isLive: () => true,
+      isReady: () => controller.isReady() && !draining,
+      snapshot: () => controller.snapshot,
+      endpoints: () => controller.endpointSet,
+      diagnostics: () => controller.diagnostics(),
+      debugViews: {
+        explain: (q) => http.explain(q.host, q.path ?? '/'),
+      },
+    },
+  });
+
+  // Listeners open before the first snapshot: until then requests get 404 and /readyz says 503,
+  // which is what keeps a load balancer from sending traffic early.
+  const adminPort = await admin.listen();
+  const httpPort = await httpListener.listen();
+  for (const s of sources) await s.start(controller);
+
+  let readyResolve!: () => void;
+  const readyPromise = new Promise<void>((r) => (readyResolve = r));
+  const poll = setInterval(() => {
+    if (controller.isReady()) {
+      clearInterval(poll);
+      readyResolve();
+    }
+  }, 10);
+
+  let stopping: Promise<void> | null = null;
+  const stop = (drainTimeoutMs = config.drainTimeoutMs): Promise<void> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      draining = true;
+      clearInterval(poll);
+      logger.info({ drainTimeoutMs }, 'shutting down: not ready, draining');
+      for (const s of sources) await s.stop().catch((err) => logger.warn({ err }, 'source stop failed'));
+      controller.stop();
+      await httpListener.close(drainTimeoutMs);
+      http.close();
+      await admin.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  return {
+    config,
+    logger,
+    metrics,
+    controller,
+    http,
+    ports: { http: httpPort, https: null, admin: adminPort },
+    ready: () => readyPromise,
+    stop,
+  };
+}

@@ -1,0 +1,92 @@
+// CLI: parse flags → load config → run the command. Nothing else.
+import { startApp } from './app.ts';
+import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.ts';
+import { explainUrl, loadOffline } from './offline.ts';
+import { refString, type Diagnostic } from './translate/diagnostic.ts';
+
+const USAGE = `Usage:
+  portico serve --resources PATH [--resources PATH…] [flags]     standalone: manifests from files, watched
+  portico serve --kubeconfig PATH | --in-cluster [flags]          cluster mode: watch the Kubernetes API
+  portico validate PATH…                                          print diagnostics; exit 1 when an object is rejected
+  portico explain --resources PATH URL                            which Ingress, rule and endpoint serve URL, and why
+
+Flags:
+`;
+
+function formatDiagnostic(d: Diagnostic): string {
+  return `${d.severity.toUpperCase().padEnd(7)} ${refString(d.object)}: ${d.reason}: ${d.message}${d.origin ? ` (${d.origin})` : ''}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + helpText() + '\n');
+    return command ? 0 : 2;
+  }
+  const { config, positionals, help } = parseFlags(rest);
+  if (help) {
+    process.stdout.write(USAGE + helpText() + '\n');
+    return 0;
+  }
+  switch (command) {
+    case 'serve': {
+      sourceMode(config); // fail fast on a bad source choice, before opening ports
+      const app = await startApp(config);
+      let signals = 0;
+      const onSignal = (sig: string) => {
+        signals++;
+        if (signals > 1) {
+          app.logger.warn({ signal: sig }, 'second signal: exiting now');
+          process.exit(1);
+        }
+        app.stop().then(() => process.exit(0), (err) => {
+          app.logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        });
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      // Bad resources never stop the process (issue #2 item 7); a bug that escapes is logged and
+      // the last good snapshot keeps serving.
+      process.on('uncaughtException', (err) => app.logger.error({ err }, 'uncaught exception'));
+      process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));
+      return -1; // keep running
+    }
+    case 'validate': {
+      const cfg = { ...config, resources: [...config.resources, ...positionals] };
+      if (cfg.resources.length === 0) throw new ConfigError('validate needs at least one file or directory');
+      const off = await loadOffline(cfg);
+      for (const d of off.diagnostics) process.stdout.write(formatDiagnostic(d) + '\n');
+      const errors = off.diagnostics.filter((d) => d.severity === 'error').length;
+      process.stdout.write(`${off.files.length} file(s), ${off.served.length} Ingress(es) served, ${off.snapshot.virtualHosts.length} virtual host(s), ${errors} error(s), ${off.diagnostics.length - errors} warning(s)\n`);
+      return errors > 0 ? 1 : 0;
+    }
+    case 'explain': {
+      const url = positionals[0];
+      if (!url || config.resources.length === 0) throw new ConfigError('usage: portico explain --resources PATH URL');
+      const { explanation, diagnostics } = await explainUrl(config, url);
+      process.stdout.write(JSON.stringify(explanation, null, 2) + '\n');
+      if (diagnostics.length > 0) {
+        process.stdout.write(`\n${diagnostics.length} diagnostic(s) in these resources (portico validate shows them)\n`);
+      }
+      return 0;
+    }
+    default:
+      throw new ConfigError(`unknown command ${JSON.stringify(command)} (serve, validate, explain)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`portico: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`portico: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,58 @@
+// One-shot commands over manifest files (`portico validate`, `portico explain`): the same
+// sources → store → translate pipeline as `serve`, run once without listeners.
+import type { PorticoConfig } from './config/config.ts';
+import { HttpDataplane } from './dataplane/http/dataplane.ts';
+import type { Snapshot } from './model/snapshot.ts';
+import { ManifestSet } from './sources/file/manifest-set.ts';
+import { Store } from './store/store.ts';
+import { compareDiagnostics, type Diagnostic } from './translate/diagnostic.ts';
+import { translateEndpoints } from './translate/endpoints.ts';
+import { translate } from './translate/index.ts';
+import { translateOptionsFrom } from './app.ts';
+import { silentLogger } from './util/logger.ts';
+import { Metrics } from './util/metrics.ts';
+
+export interface OfflineResult {
+  readonly snapshot: Snapshot;
+  readonly endpoints: Map<string, import('./model/endpoint.ts').Endpoint[]>;
+  readonly diagnostics: Diagnostic[];
+  readonly served: string[];
+  readonly files: string[];
+}
+
+export async function loadOffline(config: PorticoConfig): Promise<OfflineResult> {
+  const load = await new ManifestSet(config.resources).load();
+  const store = new Store();
+  for (const e of load.entries.values()) store.upsert(e.kind, e.obj as never);
+  const result = translate(store, { ...translateOptionsFrom(config), version: 1 });
+  const endpoints = translateEndpoints(store, result.snapshot.clusters);
+  const diagnostics = [...load.diagnostics, ...result.diagnostics].sort(compareDiagnostics);
+  return { snapshot: result.snapshot, endpoints, diagnostics, served: result.served, files: load.files };
+}
+
+/** Which Ingress, rule and endpoint a URL reaches, and why (issue #2 `portico explain`). */
+export async function explainUrl(config: PorticoConfig, url: string): Promise<{ explanation: unknown; diagnostics: Diagnostic[] }> {
+  const off = await loadOffline(config);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`not a URL: ${JSON.stringify(url)} (e.g. http://foo.bar.com/api/v1)`);
+  }
+  const dp = new HttpDataplane({
+    logger: silentLogger(),
+    metrics: new Metrics({ defaultMetrics: false }),
+    trustProxy: [],
+    connectTimeoutMs: config.connectTimeoutMs,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    httpsPort: config.httpsPort,
+    hsts: null,
+  });
+  try {
+    dp.apply(off.snapshot, off.endpoints);
+    // The router matches the raw path as sent; URL keeps percent-escapes as written.
+    return { explanation: dp.explain(u.host, u.pathname), diagnostics: off.diagnostics };
+  } finally {
+    dp.close();
+  }
+}
