@@ -1,0 +1,102 @@
+// One path router per host bucket (ARCHITECTURE.md hot-path rule 3): a find-my-way radix tree
+// whose keys are the rule paths, holding at each key the candidate rules ordered by precedence.
+//
+// SPEC §1.3 [choice]: match the raw path, no percent-decoding, no slash merging, case-sensitive.
+// find-my-way's find() percent-decodes the request path (measured with 9.10: '/%61aa' finds the
+// route '/aaa', and a literal '/p%20q' route is unreachable), so:
+//   - a request path containing '%' or '#', or not starting with '/', never reaches the tree: it is
+//     resolved by a linear scan over the host's rules with the reference `pathMatches` (rare);
+//   - a rule path find-my-way cannot hold literally ('%', '*', '?', '#', whitespace, non-ASCII, or
+//     not starting with '/') is kept in a short `extras` list scanned after the tree lookup.
+// ':' is escaped as '::' (find-my-way's literal colon). Trailing slash, '//' and case are kept as
+// is by the options below (ignoreTrailingSlash/ignoreDuplicateSlashes false, caseSensitive true).
+//
+// Keys: Exact p → p. Prefix p → q and q + '/*' where q = p without its trailing '/' ('/' → '/' and
+// '/*'). The tree picks the most specific key (static before wildcard, deeper wildcard first),
+// which orders candidates the same way as comparePathPrecedence (SPEC §1.5); the property test
+// in test/dataplane/http/path-router.test.ts checks this against a brute-force search.
+
+import FindMyWay from 'find-my-way';
+import { comparePathPrecedence, pathMatches, type PathMatch } from '../../model/match.ts';
+
+export interface PathEntry<T> {
+  readonly match: PathMatch;
+  readonly value: T;
+}
+
+// Characters find-my-way stores and finds literally (':' escaped). Everything else → extras.
+const SAFE_RULE_PATH = /^\/[A-Za-z0-9\-._~!$&'()+,;=:@/]*$/;
+
+function noop(): void {}
+
+export class PathRouter<T> {
+  /** All entries by precedence: the linear scan order (first match wins). */
+  readonly entries: readonly PathEntry<T>[];
+  private readonly extras: readonly PathEntry<T>[];
+  private readonly tree: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | null;
+
+  constructor(entries: readonly PathEntry<T>[]) {
+    // Array.prototype.sort is stable: equal precedence keeps input (Ingress age) order.
+    const sorted = [...entries].sort((a, b) => comparePathPrecedence(a.match, b.match));
+    this.entries = sorted;
+    const byKey = new Map<string, PathEntry<T>[]>();
+    const extras: PathEntry<T>[] = [];
+    for (const e of sorted) {
+      if (!SAFE_RULE_PATH.test(e.match.path)) {
+        extras.push(e);
+        continue;
+      }
+      for (const key of keysFor(e.match)) {
+        let list = byKey.get(key);
+        if (!list) byKey.set(key, (list = []));
+        list.push(e);
+      }
+    }
+    this.extras = extras;
+    if (byKey.size === 0) {
+      this.tree = null;
+      return;
+    }
+    const tree = FindMyWay({ ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true });
+    for (const [key, list] of byKey) tree.on('GET', key.replaceAll(':', '::'), noop, list);
+    this.tree = tree;
+  }
+
+  /** The winning entry for a raw path (query already stripped), or null. */
+  find(path: string): PathEntry<T> | null {
+    if (path.charCodeAt(0) !== 47 || path.includes('%') || path.includes('#')) return this.scan(path);
+    let best: PathEntry<T> | null = null;
+    if (this.tree !== null) {
+      const found = this.tree.find('GET', path);
+      if (found !== null) {
+        const list = found.store as PathEntry<T>[];
+        for (let i = 0; i < list.length; i++) {
+          if (pathMatches(list[i].match, path)) {
+            best = list[i];
+            break;
+          }
+        }
+      }
+    }
+    const extras = this.extras;
+    for (let i = 0; i < extras.length; i++) {
+      const e = extras[i];
+      if (best !== null && comparePathPrecedence(e.match, best.match) >= 0) break;
+      if (pathMatches(e.match, path)) return e;
+    }
+    return best;
+  }
+
+  /** Reference search: first entry by precedence whose match accepts the path. */
+  scan(path: string): PathEntry<T> | null {
+    for (const e of this.entries) if (pathMatches(e.match, path)) return e;
+    return null;
+  }
+}
+
+function keysFor(m: PathMatch): string[] {
+  if (m.type === 'Exact') return [m.path];
+  if (m.path === '/') return ['/', '/*'];
+  const q = m.path.endsWith('/') ? m.path.slice(0, -1) : m.path;
+  return [q, q + '/*'];
+}
