@@ -1,0 +1,152 @@
+// Served Ingresses (oldest first) → VirtualHosts, the global default Route and the Clusters they use
+// (SPEC §1.5, §1.8; issue #2 items 2-3).
+
+import { nsName } from '../k8s/keys.ts';
+import type { StoreView } from '../store/store.ts';
+import type { Cluster } from '../model/cluster.ts';
+import { comparePathPrecedence } from '../model/match.ts';
+import type { HostKind, Route, RouteBackend, VirtualHost } from '../model/route.ts';
+import { resolveServiceBackend } from './backends.ts';
+import { diagnostic, type Diagnostic } from './diagnostic.ts';
+import type { ParsedIngress, ServiceRef } from './ingress.ts';
+
+export interface HostOptions {
+  readonly allowExternalName: boolean;
+  readonly sslRedirect: boolean;
+  /** Hosts listed in spec.tls of a served Ingress (issue #3 item 6). */
+  readonly tlsHosts: ReadonlySet<string>;
+  /** Rule host → Certificate id (issue #3). */
+  readonly hostCertificate: ReadonlyMap<string, string>;
+}
+
+export interface HostsResult {
+  virtualHosts: VirtualHost[];
+  defaultRoute: Route | null;
+  clusters: Map<string, Cluster>;
+}
+
+interface HostBucket {
+  hostname: string;
+  kind: HostKind;
+  routes: Route[];
+  /** `${type} ${path}` → id of the Route that claimed it first. */
+  claimed: Map<string, string>;
+  fallback: Route | null;
+}
+
+interface Resolved {
+  backend: RouteBackend;
+  service: string;
+  cluster: Cluster | null;
+}
+
+/** `ingresses` must be in SPEC §1.8 order (oldest first): the first writer wins. */
+export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[], opts: HostOptions, diags: Diagnostic[]): HostsResult {
+  const buckets = new Map<string, HostBucket>();
+  const clusters = new Map<string, Cluster>();
+  let defaultRoute: Route | null = null;
+
+  const resolveCache = new Map<string, Resolved>();
+  const resolve = (ing: ParsedIngress, ref: ServiceRef): Resolved => {
+    const cacheKey = `${ing.key} ${ref.name} ${ref.port.name ?? ''} ${ref.port.number ?? ''}`;
+    const hit = resolveCache.get(cacheKey);
+    if (hit) return hit;
+    const r = resolveServiceBackend(view, ing.namespace, ref.name, ref.port, { allowExternalName: opts.allowExternalName });
+    let out: Resolved;
+    if (r.ok) {
+      out = { backend: { kind: 'cluster', clusterId: r.cluster.id }, service: nsName(ing.namespace, ref.name), cluster: r.cluster };
+    } else {
+      // SPEC §1.7 [choice]: the route stays and answers 503 with the reason; the Ingress is told why.
+      diags.push(diagnostic(ing.ref, r.reason, `${r.message}; requests routed to it get 503`, 'warning'));
+      out = { backend: { kind: 'unavailable', reason: r.reason }, service: nsName(ing.namespace, ref.name), cluster: null };
+    }
+    resolveCache.set(cacheKey, out);
+    return out;
+  };
+  const use = (r: Resolved) => {
+    if (r.cluster && !clusters.has(r.cluster.id)) clusters.set(r.cluster.id, r.cluster);
+  };
+  const redirect = (ing: ParsedIngress, hostname: string) =>
+    opts.sslRedirect && ing.sslRedirect && hostname !== '' && opts.tlsHosts.has(hostname);
+
+  for (const ing of ingresses) {
+    const declared: HostBucket[] = [];
+    for (const rule of ing.rules) {
+      let b = buckets.get(rule.hostname);
+      if (!b) {
+        b = { hostname: rule.hostname, kind: rule.kind, routes: [], claimed: new Map(), fallback: null };
+        buckets.set(rule.hostname, b);
+      }
+      if (!declared.includes(b)) declared.push(b);
+      for (const p of rule.paths) {
+        const id = `${ing.key}#${p.rule}.${p.path}`;
+        const claim = `${p.match.type} ${p.match.path}`;
+        const winner = b.claimed.get(claim);
+        if (winner !== undefined) {
+          // SPEC §1.8: same host + path + pathType ⇒ the oldest Ingress keeps it.
+          const where = rule.hostname === '' ? 'rules without host' : `host ${rule.hostname}`;
+          diags.push(diagnostic(ing.ref, 'RouteConflict',
+            `spec.rules[${p.rule}].http.paths[${p.path}]: ${p.match.type} ${p.match.path} on ${where} is already served by route ${winner}; ignored`, 'warning'));
+          continue;
+        }
+        b.claimed.set(claim, id);
+        const r = resolve(ing, p.service);
+        use(r);
+        b.routes.push({
+          id,
+          origin: { ingress: ing.key, rule: p.rule, path: p.path },
+          match: p.match,
+          backend: r.backend,
+          service: r.service,
+          sslRedirect: redirect(ing, rule.hostname),
+        });
+      }
+    }
+    if (!ing.defaultBackend) continue;
+    const r = resolve(ing, ing.defaultBackend);
+    const route = (hostname: string): Route => ({
+      id: `${ing.key}#default`,
+      origin: { ingress: ing.key, rule: -1, path: -1 },
+      match: { type: 'Prefix', path: '/' },
+      backend: r.backend,
+      service: r.service,
+      sslRedirect: redirect(ing, hostname),
+    });
+    // SPEC §1.8 [choice] (1): the oldest Ingress declaring a host with a defaultBackend owns the
+    // host's fallback. The hostless bucket is not a host: its unmatched requests take the global
+    // default below, so it never gets a fallback of its own.
+    for (const b of declared) {
+      if (b.hostname !== '' && b.fallback === null) {
+        b.fallback = route(b.hostname);
+        use(r);
+      }
+    }
+    // SPEC §1.8 [choice] (2): the oldest served Ingress with a defaultBackend, with or without rules.
+    if (defaultRoute === null) {
+      defaultRoute = route('');
+      use(r);
+    }
+  }
+
+  const virtualHosts = [...buckets.values()]
+    .sort(compareBuckets)
+    .map((b): VirtualHost => ({
+      hostname: b.hostname,
+      kind: b.kind,
+      routes: b.routes.sort((x, y) => comparePathPrecedence(x.match, y.match) || cmp(x.id, y.id)),
+      fallback: b.fallback,
+      certificateId: b.hostname === '' ? null : (opts.hostCertificate.get(b.hostname) ?? null),
+    }));
+  return { virtualHosts, defaultRoute, clusters };
+}
+
+const KIND_ORDER: Record<HostKind, number> = { exact: 0, wildcard: 1, any: 2 };
+
+/** Snapshot order: exact hosts, then wildcards, then the hostless host, each by name. */
+function compareBuckets(a: HostBucket, b: HostBucket): number {
+  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || cmp(a.hostname, b.hostname);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

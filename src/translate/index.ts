@@ -1,0 +1,138 @@
+// Store → Snapshot + Diagnostics (ARCHITECTURE.md "Translate"; issue #2 items 2-3). Pure: no I/O,
+// no clock, no logger; deterministic (same store ⇒ identical JSON), so everything is sorted.
+
+import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
+import { IngressClassSelector } from '../k8s/ingress-class.ts';
+import { nsName } from '../k8s/keys.ts';
+import type { StoreView } from '../store/store.ts';
+import type { Cluster } from '../model/cluster.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+import { translateCertificates } from './certificates.ts';
+import { compareDiagnostics, diagnostic, type Diagnostic } from './diagnostic.ts';
+import { buildHosts } from './hosts.ts';
+import { compareIngressAge, ingressRef, parseIngress, type ParsedIngress } from './ingress.ts';
+import { translateL4 } from './l4.ts';
+
+export interface TranslateOptions {
+  version: number;
+  controllerName: string;
+  ingressClass: string;
+  watchWithoutClass: boolean;
+  allowExternalName: boolean;
+  sslRedirect: boolean;
+  /** 'ns/name' or null. */
+  defaultTlsSecret: string | null;
+  /** 'ns/name' (issue #5). */
+  tcpServicesConfigMap: string | null;
+  udpServicesConfigMap: string | null;
+}
+
+export interface TranslateResult {
+  snapshot: Snapshot;
+  /** Sorted with compareDiagnostics, duplicates removed. */
+  diagnostics: Diagnostic[];
+  /** Keys (`ns/name`) of the Ingresses Portico serves, sorted. */
+  served: string[];
+}
+
+export function defaultTranslateOptions(): TranslateOptions {
+  return {
+    version: 0,
+    controllerName: 'portico.io/ingress-controller',
+    ingressClass: 'portico',
+    watchWithoutClass: false,
+    allowExternalName: false,
+    sslRedirect: true,
+    defaultTlsSecret: null,
+    tcpServicesConfigMap: null,
+    udpServicesConfigMap: null,
+  };
+}
+
+export function translate(view: StoreView, options: TranslateOptions): TranslateResult {
+  const diags: Diagnostic[] = [];
+
+  // 1. Which Ingresses are ours (SPEC §1.6), in merge order (SPEC §1.8: oldest first).
+  const selector = new IngressClassSelector(view.list('IngressClass'), options);
+  const parsed: ParsedIngress[] = [];
+  for (const ing of [...view.list('Ingress')].sort(compareIngressAge)) {
+    const decision = selector.decide(ing);
+    if (!decision.served) {
+      const className = ing?.spec?.ingressClassName;
+      // A class named like ours that does not exist is almost always a forgotten IngressClass
+      // (common with files); say so instead of ignoring the Ingress silently.
+      if (className === options.ingressClass) {
+        diags.push(diagnostic(ingressRef(ing), 'IngressClassNotFound',
+          `ingressClassName ${className} names no IngressClass; create one with spec.controller ${options.controllerName} to serve this Ingress`, 'warning'));
+      }
+      continue;
+    }
+    const p = parseIngress(ing, diags);
+    if (p) parsed.push(p);
+  }
+
+  // 2. TLS (issue #3): certificates and which host redirects to https.
+  const tls = translateCertificates(view, parsed.map((p) => p.ingress), { defaultTlsSecret: options.defaultTlsSecret });
+  diags.push(...tls.diagnostics);
+
+  // 3. Routes, virtual hosts and the clusters they use.
+  const hosts = buildHosts(view, parsed, {
+    allowExternalName: options.allowExternalName,
+    sslRedirect: options.sslRedirect,
+    tlsHosts: tls.tlsHosts,
+    hostCertificate: tls.hostCertificate,
+  }, diags);
+
+  // 4. L4 (issue #5) shares the cluster table: one Service port, one Cluster.
+  const l4 = translateL4(view, {
+    tcpServicesConfigMap: options.tcpServicesConfigMap,
+    udpServicesConfigMap: options.udpServicesConfigMap,
+    allowExternalName: options.allowExternalName,
+  });
+  diags.push(...l4.diagnostics);
+  const clusters = new Map<string, Cluster>(hosts.clusters);
+  for (const c of l4.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
+  const clusterList = [...clusters.values()].sort((a, b) => cmp(a.id, b.id));
+  checkServices(view, clusterList, diags);
+
+  const snapshot: Snapshot = {
+    version: options.version,
+    virtualHosts: hosts.virtualHosts,
+    defaultRoute: hosts.defaultRoute,
+    clusters: clusterList,
+    certificates: [...tls.certificates].sort((a, b) => cmp(a.id, b.id)),
+    defaultCertificateId: tls.defaultCertificateId,
+    l4: [...l4.routes].sort((a, b) => cmp(a.id, b.id)),
+  };
+  return {
+    snapshot,
+    diagnostics: dedupe(diags.sort(compareDiagnostics)),
+    served: parsed.map((p) => p.key).sort(),
+  };
+}
+
+/** Annotation problems on the Services that back a Cluster (issue #5 'portico.io/l4-balance'). */
+function checkServices(view: StoreView, clusters: readonly Cluster[], diags: Diagnostic[]): void {
+  const seen = new Set<string>();
+  for (const c of clusters) {
+    const key = nsName(c.namespace, c.service);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const svc = view.get('Service', key);
+    if (!svc) continue;
+    const ref = { kind: 'Service', namespace: c.namespace, name: c.service };
+    const a = readAnnotation(svc, 'portico.io/l4-balance');
+    if (a && 'error' in a) diags.push(diagnostic(ref, 'InvalidAnnotation', `annotation portico.io/l4-balance: ${a.error}; using round-robin`, 'warning'));
+    for (const name of unsupportedAnnotations(svc, 'Service')) {
+      diags.push(diagnostic(ref, 'UnsupportedAnnotation', `annotation ${name} is not supported on a Service and is ignored`, 'warning'));
+    }
+  }
+}
+
+function dedupe(sorted: Diagnostic[]): Diagnostic[] {
+  return sorted.filter((d, i) => i === 0 || compareDiagnostics(d, sorted[i - 1]) !== 0 || d.severity !== sorted[i - 1].severity);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,198 @@
+// One Ingress → checked, normalised rules (SPEC §1.1, §1.2). Bad input becomes a Diagnostic on this
+// Ingress and only the offending rule or path is dropped (ARCHITECTURE.md "Translate"); nothing
+// here throws, whatever shape the object has.
+
+import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
+import { nsName } from '../k8s/keys.ts';
+import type { Ingress, IngressBackend } from '../k8s/types.ts';
+import type { PathMatch } from '../model/match.ts';
+import type { HostKind } from '../model/route.ts';
+import { diagnostic, type Diagnostic, type ObjectRef } from './diagnostic.ts';
+import { checkHost, checkPath } from './paths.ts';
+
+export interface ServiceRef {
+  readonly name: string;
+  readonly port: { number?: number; name?: string };
+}
+
+export interface ParsedPath {
+  readonly rule: number;
+  readonly path: number;
+  readonly match: PathMatch;
+  readonly service: ServiceRef;
+}
+
+export interface ParsedRule {
+  readonly rule: number;
+  readonly hostname: string;
+  readonly kind: HostKind;
+  /** Empty for a rule without `http`: it still declares its host (SPEC §1.1 "http catch-all"). */
+  readonly paths: readonly ParsedPath[];
+}
+
+export interface ParsedIngress {
+  readonly ingress: Ingress;
+  readonly key: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly ref: ObjectRef;
+  readonly rules: readonly ParsedRule[];
+  readonly defaultBackend: ServiceRef | null;
+  /** 'portico.io/ssl-redirect' (default true). */
+  readonly sslRedirect: boolean;
+}
+
+export function ingressRef(ing: Ingress): ObjectRef {
+  const m = isRecord(ing?.metadata) ? ing.metadata : {};
+  return {
+    kind: 'Ingress',
+    namespace: typeof m.namespace === 'string' ? m.namespace : '',
+    name: typeof m.name === 'string' && m.name !== '' ? m.name : '(unnamed)',
+  };
+}
+
+/**
+ * Normalised view of one served Ingress, or null when nothing of it can be served (missing name,
+ * spec not an object, neither rules nor defaultBackend — SPEC §1.2).
+ */
+export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress | null {
+  const ref = ingressRef(ing);
+  const warn = (reason: string, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
+  const error = (reason: string, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
+  if (!isRecord(ing?.metadata) || typeof ing.metadata.name !== 'string' || ing.metadata.name === '') {
+    error('InvalidMetadata', 'metadata.name is required');
+    return null;
+  }
+  if (!isRecord(ing.spec)) {
+    error('InvalidIngress', 'spec must be an object');
+    return null;
+  }
+  const namespace = typeof ing.metadata.namespace === 'string' ? ing.metadata.namespace : '';
+  const name = ing.metadata.name;
+  const spec = ing.spec;
+
+  for (const a of unsupportedAnnotations(ing, 'Ingress')) {
+    warn('UnsupportedAnnotation', `annotation ${a} is not supported on an Ingress and is ignored`);
+  }
+  let sslRedirect = true;
+  const ann = readAnnotation(ing, 'portico.io/ssl-redirect');
+  if (ann && 'error' in ann) warn('InvalidAnnotation', `annotation portico.io/ssl-redirect: ${ann.error}; using true`);
+  else if (ann) sslRedirect = ann.value;
+
+  let defaultBackend: ServiceRef | null = null;
+  if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
+    const b = checkBackend(spec.defaultBackend);
+    if (b.ok) defaultBackend = b.service;
+    else diags.push(diagnostic(ref, b.reason, `spec.defaultBackend: ${b.message}`, b.severity));
+  }
+
+  const rules: ParsedRule[] = [];
+  let rawRules: unknown[] = [];
+  if (spec.rules !== undefined && spec.rules !== null) {
+    if (Array.isArray(spec.rules)) rawRules = spec.rules;
+    else error('InvalidIngress', 'spec.rules must be a list; rules ignored');
+  }
+  rawRules.forEach((r, ri) => {
+    const at = `spec.rules[${ri}]`;
+    if (!isRecord(r)) return error('InvalidRule', `${at} must be an object; rule ignored`);
+    const host = checkHost(r.host);
+    if (!host.ok) return error('InvalidHost', `${at}: ${host.message}; rule ignored`);
+    const paths: ParsedPath[] = [];
+    const http = r.http;
+    if (http !== undefined && http !== null) {
+      if (!isRecord(http) || !Array.isArray(http.paths)) {
+        error('InvalidRule', `${at}.http.paths must be a list; rule ignored`);
+        return;
+      }
+      http.paths.forEach((p, pi) => {
+        const pat = `${at}.http.paths[${pi}]`;
+        if (!isRecord(p)) return error('InvalidPath', `${pat} must be an object; path ignored`);
+        const m = checkPath(p.pathType, p.path);
+        if (!m.ok) return error('InvalidPath', `${pat}: ${m.message}; path ignored`);
+        const b = checkBackend(p.backend);
+        if (!b.ok) return diags.push(diagnostic(ref, b.reason, `${pat}: ${b.message}`, b.severity));
+        paths.push({ rule: ri, path: pi, match: m.value, service: b.service });
+      });
+      // K-VAL requires at least one path; all paths invalid also leaves the host declared but
+      // empty, which sends its traffic to the Ingress's defaultBackend like a rule without http.
+    }
+    rules.push({ rule: ri, hostname: host.value.hostname, kind: host.value.kind, paths });
+  });
+
+  if (rawRules.length === 0 && (spec.defaultBackend === undefined || spec.defaultBackend === null)) {
+    error('InvalidIngress', 'spec must have rules or a defaultBackend (SPEC §1.2); Ingress ignored');
+    return null;
+  }
+  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect };
+}
+
+type BackendCheck =
+  | { ok: true; service: ServiceRef }
+  | { ok: false; reason: string; message: string; severity: 'error' | 'warning' };
+
+/** IngressBackend: exactly one of service/resource; service port exactly one of name/number (SPEC §1.1). */
+export function checkBackend(b: unknown): BackendCheck {
+  const bad = (message: string): BackendCheck => ({ ok: false, reason: 'InvalidBackend', message, severity: 'error' });
+  if (!isRecord(b)) return bad('backend must be an object');
+  const backend = b as IngressBackend;
+  const hasService = backend.service !== undefined && backend.service !== null;
+  const hasResource = backend.resource !== undefined && backend.resource !== null;
+  if (hasService && hasResource) return bad('backend must set only one of service and resource');
+  if (hasResource) {
+    // SPEC §1.7 [choice]: a non-Service backend is treated as absent, so requests it would have
+    // taken fall to the default backend (or 404), like ingress-nginx; the path is dropped.
+    const r = isRecord(backend.resource) ? backend.resource : {};
+    return {
+      ok: false,
+      reason: 'ResourceBackendUnsupported',
+      message: `resource backend ${String(r.kind ?? '?')}/${String(r.name ?? '?')} is not supported; treated as absent (requests fall to the default backend)`,
+      severity: 'warning',
+    };
+  }
+  if (!hasService) return bad('backend must set service or resource');
+  const s = backend.service;
+  if (!isRecord(s)) return bad('backend.service must be an object');
+  if (typeof s.name !== 'string' || s.name === '') return bad('backend.service.name is required');
+  if (!isRecord(s.port)) return bad(`backend.service.port is required for Service ${s.name}`);
+  const hasName = s.port.name !== undefined && s.port.name !== null && s.port.name !== '';
+  const hasNumber = s.port.number !== undefined && s.port.number !== null;
+  if (hasName === hasNumber) return bad(`backend.service.port must set exactly one of name and number (Service ${s.name})`);
+  if (hasName) {
+    if (typeof s.port.name !== 'string') return bad('backend.service.port.name must be a string');
+    return { ok: true, service: { name: s.name, port: { name: s.port.name } } };
+  }
+  const n = s.port.number;
+  if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 65535) {
+    return bad(`backend.service.port.number ${JSON.stringify(n)} must be an integer 1-65535`);
+  }
+  return { ok: true, service: { name: s.name, port: { number: n as number } } };
+}
+
+/**
+ * SPEC §1.8: oldest first by creationTimestamp, ties by `namespace/name` in descending order
+ * (ingress-nginx sortIngressSlice). A missing or unreadable timestamp counts as the epoch (files
+ * carry none).
+ */
+export function compareIngressAge(a: Ingress, b: Ingress): number {
+  const ta = timestampOf(a);
+  const tb = timestampOf(b);
+  if (ta !== tb) return ta - tb;
+  const ka = keyOf(a);
+  const kb = keyOf(b);
+  return ka < kb ? 1 : ka > kb ? -1 : 0;
+}
+
+function timestampOf(ing: Ingress): number {
+  const t = ing?.metadata?.creationTimestamp as unknown;
+  const ms = typeof t === 'string' ? Date.parse(t) : t instanceof Date ? t.getTime() : NaN;
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+function keyOf(ing: Ingress): string {
+  const r = ingressRef(ing);
+  return nsName(r.namespace, r.name);
+}
+
+function isRecord(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
