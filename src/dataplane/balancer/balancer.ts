@@ -21,6 +21,8 @@ export interface Balancer {
    * Null when no endpoint is left.
    */
   pick(ctx: PickContext, exclude?: ReadonlySet<string> | null): Endpoint | null;
+  /** Drop what the policy remembers about this client (SPEC §5.2: a dial failure resets affinity). */
+  forget?(clientIp: string): void;
 }
 
 export interface BalancerOptions {

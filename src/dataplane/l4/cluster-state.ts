@@ -1,0 +1,129 @@
+// Per-cluster L4 state: the balancer, the current endpoints and the live flows per endpoint.
+// Flows are counted per endpoint for least-connections and closed here when their endpoint goes
+// away (issue #5 item 4: TCP after the drain timeout, UDP sessions at once so the next datagram
+// picks again, item 2). Flows to endpoints that remain are never touched.
+
+import type { Cluster } from '../../model/cluster.ts';
+import type { Endpoint } from '../../model/endpoint.ts';
+import { createBalancer, type Balancer } from '../balancer/index.ts';
+
+/** A TCP connection or a UDP session bound to one endpoint. */
+export interface Flow {
+  readonly kind: 'tcp' | 'udp';
+  /** Close now (drain deadline reached, or UDP endpoint removal). */
+  close(): void;
+}
+
+export class ClusterState {
+  cluster: Cluster;
+  balancer: Balancer;
+  endpoints: readonly Endpoint[] = [];
+  private ids = new Set<string>();
+  private readonly flows = new Map<string, Set<Flow>>();
+  private readonly drains = new Map<string, NodeJS.Timeout>();
+  private readonly drainTimeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(cluster: Cluster, drainTimeoutMs: number, now: () => number = Date.now) {
+    this.cluster = cluster;
+    this.drainTimeoutMs = drainTimeoutMs;
+    this.now = now;
+    this.balancer = this.makeBalancer();
+  }
+
+  /** Same policy and affinity: the balancer (and its affinity table) survives a reload. */
+  reconfigure(cluster: Cluster): void {
+    const old = this.cluster;
+    this.cluster = cluster;
+    if (old.balancer !== cluster.balancer || old.sessionAffinity.type !== cluster.sessionAffinity.type ||
+        old.sessionAffinity.timeoutSeconds !== cluster.sessionAffinity.timeoutSeconds) {
+      this.balancer = this.makeBalancer();
+      this.balancer.update(this.endpoints);
+    }
+  }
+
+  private makeBalancer(): Balancer {
+    return createBalancer({
+      policy: this.cluster.balancer,
+      affinity: this.cluster.sessionAffinity,
+      inflight: (id) => this.flows.get(id)?.size ?? 0,
+      now: this.now,
+    });
+  }
+
+  hasEndpoint(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  inflight(id: string): number {
+    return this.flows.get(id)?.size ?? 0;
+  }
+
+  update(endpoints: readonly Endpoint[]): void {
+    const ids = new Set<string>();
+    for (const e of endpoints) ids.add(e.id);
+    const old = this.ids;
+    this.endpoints = endpoints;
+    this.ids = ids;
+    this.balancer.update(endpoints);
+    for (const id of ids) {
+      // An endpoint that came back before its drain deadline keeps its connections.
+      const t = this.drains.get(id);
+      if (t) { clearTimeout(t); this.drains.delete(id); }
+    }
+    for (const id of old) if (!ids.has(id)) this.endpointRemoved(id);
+  }
+
+  private endpointRemoved(id: string): void {
+    const set = this.flows.get(id);
+    if (!set || set.size === 0) return;
+    let tcp = false;
+    for (const f of [...set]) {
+      if (f.kind === 'udp') f.close();
+      else tcp = true;
+    }
+    if (tcp && !this.drains.has(id)) this.drainEndpoint(id, this.drainTimeoutMs);
+  }
+
+  /** Close the flows of `id` after `ms` unless the endpoint comes back. */
+  private drainEndpoint(id: string, ms: number): void {
+    const t = setTimeout(() => {
+      this.drains.delete(id);
+      const set = this.flows.get(id);
+      if (set) for (const f of [...set]) f.close();
+    }, ms);
+    t.unref();
+    this.drains.set(id, t);
+  }
+
+  add(endpointId: string, f: Flow): void {
+    let set = this.flows.get(endpointId);
+    if (!set) {
+      set = new Set();
+      this.flows.set(endpointId, set);
+    }
+    set.add(f);
+  }
+
+  remove(endpointId: string, f: Flow): void {
+    const set = this.flows.get(endpointId);
+    if (!set) return;
+    set.delete(f);
+    if (set.size === 0) this.flows.delete(endpointId);
+  }
+
+  /** The cluster left the configuration: every endpoint is gone (drain as for removed endpoints). */
+  retire(): void {
+    this.update([]);
+  }
+
+  /** Flows still open, for shutdown. */
+  *allFlows(): Iterable<Flow> {
+    for (const set of this.flows.values()) yield* set;
+  }
+
+  dispose(): void {
+    for (const t of this.drains.values()) clearTimeout(t);
+    this.drains.clear();
+  }
+}

@@ -1,0 +1,189 @@
+// The embedded L4 proxy (issue #5): one listener per L4Route, a balancer per Cluster, kube-proxy
+// userspace semantics (SPEC §5). apply() diffs listeners so that unchanged ports keep their
+// sockets and connections; endpoint changes never touch flows to endpoints that remain.
+
+import type { Logger } from '../../util/logger.ts';
+import type { Metrics } from '../../util/metrics.ts';
+import type { Cluster } from '../../model/cluster.ts';
+import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
+import type { L4Route } from '../../model/l4.ts';
+import { ClusterState } from './cluster-state.ts';
+import { l4Metrics, type L4Metrics, type L4Stats } from './l4-metrics.ts';
+import { TcpListener } from './tcp-listener.ts';
+import { UdpListener } from './udp-listener.ts';
+
+export interface L4DataplaneOptions {
+  logger: Logger;
+  metrics: Metrics;
+  bindAddress: string;
+  tcpIdleTimeoutMs: number;
+  udpSessionTimeoutMs: number;
+  udpMaxSessions: number;
+  drainTimeoutMs: number;
+  acceptProxyProtocol: boolean;
+  /** Clock for affinity and UDP sessions; tests inject one. */
+  now?: () => number;
+}
+
+type Listener = TcpListener | UdpListener;
+
+interface Draining {
+  readonly listener: Listener;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class L4Dataplane {
+  private readonly opts: L4DataplaneOptions;
+  private readonly metrics: L4Metrics;
+  private readonly clusters = new Map<string, ClusterState>();
+  private readonly listeners = new Map<string, Listener>();
+  /** Removed mappings still finishing their flows, by route id. */
+  private readonly draining = new Map<string, Draining[]>();
+  private closed = false;
+
+  constructor(opts: L4DataplaneOptions) {
+    this.opts = opts;
+    this.metrics = l4Metrics(opts.metrics);
+  }
+
+  /** Bound port of a route's listener (0 when not bound), for tests and the admin view. */
+  boundPort(routeId: string): number {
+    return this.listeners.get(routeId)?.port ?? 0;
+  }
+
+  async apply(routes: readonly L4Route[], clusters: readonly Cluster[], endpoints: EndpointSet): Promise<{ routeId: string; error: string }[]> {
+    if (this.closed) return [];
+    // Clusters: keep the state of the ones still used (balancer, affinity, flow counts).
+    const byId = new Map<string, Cluster>();
+    for (const c of clusters) byId.set(c.id, c);
+    const used = new Set<string>();
+    for (const r of routes) if (r.clusterId !== null && byId.has(r.clusterId)) used.add(r.clusterId);
+    for (const id of used) {
+      const c = byId.get(id)!;
+      let st = this.clusters.get(id);
+      if (st) st.reconfigure(c);
+      else {
+        st = new ClusterState(c, this.opts.drainTimeoutMs, this.opts.now);
+        this.clusters.set(id, st);
+      }
+      st.update(endpoints.get(id) ?? []);
+    }
+    for (const [id, st] of this.clusters) {
+      if (used.has(id)) continue;
+      // Flows of a cluster no mapping uses any more drain like those of a removed endpoint.
+      st.retire();
+      this.clusters.delete(id);
+    }
+
+    // Listeners: same id ⇒ same socket, new target.
+    const wanted = new Map<string, L4Route>();
+    for (const r of routes) wanted.set(r.id, r);
+    for (const [id, l] of this.listeners) {
+      if (wanted.has(id)) continue;
+      this.listeners.delete(id);
+      this.startDrain(id, l);
+    }
+    const failures: { routeId: string; error: string }[] = [];
+    const binds: Promise<void>[] = [];
+    for (const r of routes) {
+      const cluster = r.clusterId !== null ? this.clusters.get(r.clusterId) ?? null : null;
+      const stats = this.statsFor(r, cluster);
+      const existing = this.listeners.get(r.id);
+      if (existing) {
+        existing.setTarget(r, cluster, stats);
+        continue;
+      }
+      const revived = this.revive(r.id);
+      if (revived) {
+        revived.setTarget(r, cluster, stats);
+        this.listeners.set(r.id, revived);
+        continue;
+      }
+      const l: Listener = r.protocol === 'UDP'
+        ? new UdpListener(r, cluster, stats, {
+          bindAddress: this.opts.bindAddress, sessionTimeoutMs: this.opts.udpSessionTimeoutMs,
+          maxSessions: this.opts.udpMaxSessions, now: this.opts.now,
+        })
+        : new TcpListener(r, cluster, stats, {
+          bindAddress: this.opts.bindAddress, idleTimeoutMs: this.opts.tcpIdleTimeoutMs,
+          acceptProxyProtocol: this.opts.acceptProxyProtocol,
+        });
+      this.listeners.set(r.id, l);
+      binds.push(l.listen().then(
+        () => this.opts.logger.info({ route: r.id, port: l.port }, 'l4 listener bound'),
+        (err: Error) => {
+          // Issue #5 item 4: a port that fails to bind is reported; the others keep working.
+          if (this.listeners.get(r.id) === l) this.listeners.delete(r.id);
+          l.closeAll();
+          failures.push({ routeId: r.id, error: err.message });
+          this.opts.logger.warn({ route: r.id, err: err.message }, 'l4 listener bind failed');
+        }));
+    }
+    await Promise.all(binds);
+    return failures.sort((a, b) => (a.routeId < b.routeId ? -1 : a.routeId > b.routeId ? 1 : 0));
+  }
+
+  /** EndpointSlice fast path (ARCHITECTURE.md "EndpointSet"). Unknown clusters are ignored. */
+  updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
+    this.clusters.get(clusterId)?.update(endpoints);
+  }
+
+  async close(drainTimeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all: Listener[] = [...this.listeners.values()];
+    this.listeners.clear();
+    for (const list of this.draining.values()) for (const d of list) { clearTimeout(d.timer); all.push(d.listener); }
+    this.draining.clear();
+    for (const l of all) l.stopAccepting();
+    const deadline = Date.now() + drainTimeoutMs;
+    while (Date.now() < deadline && all.some((l) => openFlows(l) > 0)) await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
+    for (const l of all) l.closeAll();
+    for (const st of this.clusters.values()) st.dispose();
+    this.clusters.clear();
+  }
+
+  private statsFor(r: L4Route, cluster: ClusterState | null): L4Stats {
+    const service = cluster ? `${cluster.cluster.namespace}/${cluster.cluster.service}` : '';
+    return this.metrics.for(r.protocol, r.listenPort, service);
+  }
+
+  /** Issue #5 item 4: a removed mapping stops accepting at once; its flows get drainTimeoutMs. */
+  private startDrain(id: string, l: Listener): void {
+    l.stopAccepting();
+    if (openFlows(l) === 0 && l instanceof TcpListener) return;
+    const timer = setTimeout(() => {
+      const list = this.draining.get(id);
+      if (list) {
+        const rest = list.filter((d) => d.listener !== l);
+        if (rest.length) this.draining.set(id, rest); else this.draining.delete(id);
+      }
+      l.closeAll();
+    }, this.opts.drainTimeoutMs);
+    timer.unref();
+    const list = this.draining.get(id) ?? [];
+    list.push({ listener: l, timer });
+    this.draining.set(id, list);
+  }
+
+  /** A UDP mapping re-added while draining still owns its port: take it back instead of rebinding. */
+  private revive(id: string): Listener | null {
+    const list = this.draining.get(id);
+    if (!list) return null;
+    const i = list.findIndex((d) => d.listener instanceof UdpListener);
+    if (i < 0) return null;
+    const [d] = list.splice(i, 1);
+    if (list.length === 0) this.draining.delete(id);
+    clearTimeout(d.timer);
+    (d.listener as UdpListener).accepting = true;
+    return d.listener;
+  }
+}
+
+function openFlows(l: Listener): number {
+  return l instanceof TcpListener ? l.conns.size : l.sessions.size;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

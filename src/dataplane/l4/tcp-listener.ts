@@ -1,0 +1,90 @@
+// One TCP listen port of an L4Route (issue #5). The target (route, cluster, stats) can be swapped
+// in place by apply(): the listening socket and the connections stay (issue #5 item 4).
+
+import net, { type Server, type Socket } from 'node:net';
+import type { L4Route } from '../../model/l4.ts';
+import type { ClusterState } from './cluster-state.ts';
+import type { L4Stats } from './l4-metrics.ts';
+import { TcpConnection } from './tcp-connection.ts';
+
+export interface TcpListenerOptions {
+  readonly bindAddress: string;
+  readonly idleTimeoutMs: number;
+  readonly acceptProxyProtocol: boolean;
+}
+
+export class TcpListener {
+  route: L4Route;
+  cluster: ClusterState | null;
+  stats: L4Stats;
+  readonly conns = new Set<TcpConnection>();
+  private readonly server: Server;
+  private readonly opts: TcpListenerOptions;
+  private readonly onDone = (c: TcpConnection): void => { this.conns.delete(c); };
+  private accepting = false;
+
+  constructor(route: L4Route, cluster: ClusterState | null, stats: L4Stats, opts: TcpListenerOptions) {
+    this.route = route;
+    this.cluster = cluster;
+    this.stats = stats;
+    this.opts = opts;
+    // allowHalfOpen: a client's FIN is forwarded as a FIN upstream while replies keep flowing.
+    // pauseOnConnect: nothing is read before an endpoint is connected (backpressure from the start).
+    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (s) => this.onConnection(s));
+  }
+
+  get port(): number {
+    const a = this.server.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ host: this.opts.bindAddress, port: this.route.listenPort, backlog: 4096 }, () => {
+        this.server.removeListener('error', onError);
+        this.server.on('error', noop);
+        this.accepting = true;
+        resolve();
+      });
+    });
+  }
+
+  setTarget(route: L4Route, cluster: ClusterState | null, stats: L4Stats): void {
+    this.route = route;
+    this.cluster = cluster;
+    this.stats = stats;
+  }
+
+  private onConnection(s: Socket): void {
+    const cluster = this.cluster;
+    if (!this.accepting || cluster === null || cluster.endpoints.length === 0) {
+      // SPEC §5.1: no endpoints ⇒ the connection is closed immediately.
+      s.on('error', noop);
+      s.destroy();
+      return;
+    }
+    const c = new TcpConnection(s, cluster, this.stats, {
+      idleTimeoutMs: this.opts.idleTimeoutMs,
+      acceptProxyProtocol: this.opts.acceptProxyProtocol,
+      proxyProtocol: this.route.proxyProtocol,
+      onDone: this.onDone,
+    });
+    this.conns.add(c);
+  }
+
+  /** Stop accepting at once (removed mapping, shutdown); open connections are left to the caller. */
+  stopAccepting(): void {
+    if (!this.accepting) return;
+    this.accepting = false;
+    // close() releases the listening socket now; its callback would wait for every connection.
+    this.server.close();
+  }
+
+  closeAll(): void {
+    for (const c of [...this.conns]) c.close();
+  }
+}
+
+function noop(): void {}

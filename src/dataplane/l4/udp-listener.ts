@@ -1,0 +1,210 @@
+// One UDP listen port of an L4Route (issue #5 item 2, SPEC §5.1/§5.4 [choice]): a session per
+// client address:port, bound to one endpoint through its own connected socket; replies go back
+// from the listen socket. Sessions expire after the idle timeout; the table is bounded and the
+// least recently active session is evicted first.
+
+import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { L4Route } from '../../model/l4.ts';
+import type { ClusterState, Flow } from './cluster-state.ts';
+import type { L4Stats } from './l4-metrics.ts';
+import { unmapIPv4 } from './proxy-protocol.ts';
+
+export interface UdpListenerOptions {
+  readonly bindAddress: string;
+  readonly sessionTimeoutMs: number;
+  readonly maxSessions: number;
+  readonly now?: () => number;
+}
+
+/** Datagrams held while a new session's socket connects. */
+const PENDING_MAX = 64;
+
+class UdpSession implements Flow {
+  readonly kind = 'udp' as const;
+  readonly key: string;
+  readonly clientAddress: string;
+  readonly clientPort: number;
+  /** Used by the balancer as PickContext. */
+  readonly clientIp: string;
+  readonly socket: Socket;
+  readonly cluster: ClusterState;
+  readonly stats: L4Stats;
+  endpointId = '';
+  lastSeen: number;
+  /** When the entry last moved to the end of the table (LRU order, refreshed coarsely). */
+  touched: number;
+  pending: Buffer[] | null = [];
+  closed = false;
+  private readonly owner: UdpListener;
+
+  constructor(owner: UdpListener, key: string, rinfo: RemoteInfo, cluster: ClusterState, stats: L4Stats, t: number) {
+    this.owner = owner;
+    this.key = key;
+    this.clientAddress = rinfo.address;
+    this.clientPort = rinfo.port;
+    this.clientIp = unmapIPv4(rinfo.address);
+    this.cluster = cluster;
+    this.stats = stats;
+    this.lastSeen = t;
+    this.touched = t;
+    this.socket = dgram.createSocket(isIPv6(cluster.endpoints[0]?.address ?? '') ? 'udp6' : 'udp4');
+  }
+
+  close(): void {
+    this.owner.dropSession(this);
+  }
+}
+
+export class UdpListener {
+  route: L4Route;
+  cluster: ClusterState | null;
+  stats: L4Stats;
+  readonly sessions = new Map<string, UdpSession>();
+  private readonly socket: Socket;
+  private readonly opts: UdpListenerOptions;
+  private readonly now: () => number;
+  private sweeper: NodeJS.Timeout | null = null;
+  accepting = false;
+  private closed = false;
+
+  constructor(route: L4Route, cluster: ClusterState | null, stats: L4Stats, opts: UdpListenerOptions) {
+    this.route = route;
+    this.cluster = cluster;
+    this.stats = stats;
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.socket = dgram.createSocket({ type: isIPv6(opts.bindAddress) ? 'udp6' : 'udp4' });
+    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+  }
+
+  get port(): number {
+    try { return this.socket.address().port; } catch { return 0; }
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.socket.once('error', onError);
+      this.socket.bind({ address: this.opts.bindAddress, port: this.route.listenPort }, () => {
+        this.socket.removeListener('error', onError);
+        this.socket.on('error', noop);
+        this.accepting = true;
+        // One sweeper per port, not a timer per session.
+        const every = Math.max(50, Math.min(1000, Math.floor(this.opts.sessionTimeoutMs / 4)));
+        this.sweeper = setInterval(() => this.sweep(), every);
+        this.sweeper.unref();
+        resolve();
+      });
+    });
+  }
+
+  setTarget(route: L4Route, cluster: ClusterState | null, stats: L4Stats): void {
+    this.route = route;
+    this.cluster = cluster;
+    this.stats = stats;
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    const key = `${rinfo.address}:${rinfo.port}`;
+    const t = this.now();
+    let s = this.sessions.get(key);
+    if (s === undefined) {
+      s = this.openSession(key, rinfo, t);
+      if (s === undefined) return;
+    } else {
+      s.lastSeen = t;
+      // Keep LRU order without a Map reshuffle per datagram.
+      if (t - s.touched > this.opts.sessionTimeoutMs / 16) {
+        s.touched = t;
+        this.sessions.delete(key);
+        this.sessions.set(key, s);
+      }
+    }
+    s.stats.bytesUp += msg.length;
+    if (s.pending !== null) {
+      if (s.pending.length < PENDING_MAX) s.pending.push(msg);
+    } else {
+      s.socket.send(msg);
+    }
+  }
+
+  private openSession(key: string, rinfo: RemoteInfo, t: number): UdpSession | undefined {
+    const cluster = this.cluster;
+    // SPEC §5.1: no endpoints ⇒ datagram dropped. A draining (removed) mapping opens no session.
+    if (!this.accepting || cluster === null || cluster.endpoints.length === 0) return undefined;
+    const s = new UdpSession(this, key, rinfo, cluster, this.stats, t);
+    const ep = cluster.balancer.pick(s, null);
+    if (ep === null) {
+      s.socket.close();
+      return undefined;
+    }
+    if (this.sessions.size >= this.opts.maxSessions) {
+      const oldest = this.sessions.values().next().value;
+      if (oldest !== undefined) {
+        oldest.stats.udpEvicted++;
+        this.dropSession(oldest);
+      }
+    }
+    s.endpointId = ep.id;
+    cluster.add(ep.id, s);
+    this.sessions.set(key, s);
+    s.stats.opened++;
+    s.stats.active++;
+    s.stats.udpActive++;
+    const sock = s.socket;
+    sock.on('error', () => {
+      // ICMP unreachable and the like: count it and let the next datagram pick again.
+      s.stats.connectErrors++;
+      s.cluster.balancer.forget?.(s.clientIp);
+      this.dropSession(s);
+    });
+    sock.on('message', (reply) => {
+      if (s.closed) return;
+      s.stats.bytesDown += reply.length;
+      this.socket.send(reply, s.clientPort, s.clientAddress);
+    });
+    sock.connect(ep.port, ep.hostname ?? ep.address, () => {
+      const p = s.pending;
+      s.pending = null;
+      if (s.closed || p === null) return;
+      for (const m of p) sock.send(m);
+    });
+    return s;
+  }
+
+  dropSession(s: UdpSession): void {
+    if (s.closed) return;
+    s.closed = true;
+    if (this.sessions.get(s.key) === s) this.sessions.delete(s.key);
+    s.cluster.remove(s.endpointId, s);
+    s.stats.active--;
+    s.stats.udpActive--;
+    try { s.socket.close(); } catch { /* already closed */ }
+  }
+
+  /** Expire idle sessions: the table is in LRU order, so stop at the first live one. */
+  sweep(t: number = this.now()): void {
+    const limit = this.opts.sessionTimeoutMs;
+    for (const s of this.sessions.values()) {
+      if (t - s.lastSeen >= limit) this.dropSession(s);
+      else if (t - s.touched < limit) break;
+    }
+  }
+
+  /** Removed mapping or shutdown: no new sessions; existing ones keep going until closeAll. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  closeAll(): void {
+    for (const s of [...this.sessions.values()]) this.dropSession(s);
+    if (this.sweeper) { clearInterval(this.sweeper); this.sweeper = null; }
+    if (!this.closed) {
+      this.closed = true;
+      try { this.socket.close(); } catch { /* not bound */ }
+    }
+  }
+}
+
+function noop(): void {}
