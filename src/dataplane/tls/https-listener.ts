@@ -1,0 +1,194 @@
+// The HTTPS listener (issue #3 items 1, 5, 7): TLS terminated with the certificate the SNI table
+// picks, HTTP/2 or HTTP/1.1 by ALPN, then the same HttpDataplane as the plain listener with
+// scheme 'https'. A new SniTable is one reference swap: handshakes that started keep the context
+// they were given, established connections are never touched.
+
+import http2 from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket, AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket, SecureContext } from 'node:tls';
+import type { Logger } from '../../util/logger.ts';
+import type { Metrics } from '../../util/metrics.ts';
+import type { SniTable } from './sni-table.ts';
+import { tlsMetrics, handshakeErrorReason, type TlsMetrics } from './tls-metrics.ts';
+
+/** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
+export interface HttpsRequestHandler {
+  handleRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void;
+}
+
+export interface HttpsListenerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  metrics: Metrics;
+  /** The table served until `setSniTable` replaces it. */
+  sni: SniTable;
+  /** Must match the SniTableBuilder's (0, or SSL_OP_NO_TICKET when resumption is off). */
+  secureOptions?: number;
+  /** Abort handshakes that take longer (default 10 s; Node's own default is 120 s). */
+  handshakeTimeoutMs?: number;
+}
+
+const LISTENER = 'https';
+
+export class HttpsListener {
+  private readonly dataplane: HttpsRequestHandler;
+  private readonly opts: HttpsListenerOptions;
+  private readonly log: Logger;
+  private readonly metrics: Metrics;
+  private readonly tlsm: TlsMetrics;
+  private readonly server: Http2SecureServer;
+  private table: SniTable;
+  private defaultHash: string;
+  private readonly sockets = new Set<Socket>();
+  private readonly tlsSockets = new Set<TLSSocket>();
+  private readonly sessions = new Set<Http2Session>();
+  /** HTTP/1.1 requests in flight per TLS socket; upgraded sockets count as busy forever. */
+  private readonly busy = new Map<Duplex, number>();
+  private draining = false;
+
+  constructor(dataplane: HttpsRequestHandler, opts: HttpsListenerOptions) {
+    this.dataplane = dataplane;
+    this.opts = opts;
+    this.log = opts.logger;
+    this.metrics = opts.metrics;
+    this.tlsm = tlsMetrics(opts.metrics);
+    this.table = opts.sni;
+    this.defaultHash = opts.sni.fallback.hash;
+    const secureOptions = opts.secureOptions ?? 0;
+    this.server = http2.createSecureServer({
+      allowHTTP1: true,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      // The server's own context answers clients that send no SNI (SPEC §7 "No SNI ⇒ default").
+      cert: opts.sni.fallback.pem.certPem,
+      key: opts.sni.fallback.pem.keyPem,
+      secureOptions,
+      handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000,
+      // Hot path: one Map get on the current table (issue #3 item 10).
+      SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => cb(null, this.table.lookup(servername)),
+    });
+    this.server.on('request', (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => this.onRequest(req, res));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.server.on('connection', (s: Socket) => this.onConnection(s));
+    this.server.on('secureConnection', (s: TLSSocket) => this.onSecureConnection(s));
+    this.server.on('session', (s: Http2Session) => {
+      this.sessions.add(s);
+      s.once('close', () => this.sessions.delete(s));
+      if (this.draining) s.close();
+    });
+    this.server.on('tlsClientError', (err: Error, sock: TLSSocket) => {
+      const reason = handshakeErrorReason(err);
+      this.tlsm.handshakeErrors.inc({ reason });
+      this.log.debug({ reason, remote: sock?.remoteAddress }, 'tls handshake failed');
+    });
+    this.server.on('sessionError', (err: Error) => this.log.debug({ err: err.message }, 'http2 session error'));
+    this.server.on('error', (err: Error) => this.log.error({ err: err.message }, 'https listener error'));
+    this.recordExpiry(opts.sni);
+  }
+
+  get sniTable(): SniTable {
+    return this.table;
+  }
+
+  /** Serve a new table from the next handshake on (issue #3 item 5). */
+  setSniTable(table: SniTable): void {
+    this.table = table;
+    if (table.fallback.hash !== this.defaultHash) {
+      // Only clients without SNI use the server's own context; swap it when the default moved.
+      this.server.setSecureContext({ cert: table.fallback.pem.certPem, key: table.fallback.pem.keyPem, secureOptions: this.opts.secureOptions ?? 0 });
+      this.defaultHash = table.fallback.hash;
+    }
+    this.recordExpiry(table);
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', onError);
+        const port = (this.server.address() as AddressInfo).port;
+        this.log.info({ host: this.opts.host, port }, 'https listener started');
+        resolve(port);
+      });
+    });
+  }
+
+  /** Stop accepting, let in-flight requests finish (h2: GOAWAY), destroy what is left at the deadline. */
+  async close(drainTimeoutMs: number): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sessions) s.close();
+    // Idle HTTP/1.1 keep-alive sockets have nothing to finish; busy ones close after their response.
+    for (const s of this.tlsSockets) if (s.alpnProtocol !== 'h2' && !this.busy.has(s)) s.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, drainTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([closed, deadline]);
+    clearTimeout(timer);
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.tlsSockets) s.destroy();
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private onConnection(s: Socket): void {
+    this.sockets.add(s);
+    this.metrics.activeConnections.inc({ listener: LISTENER });
+    s.once('close', () => {
+      this.sockets.delete(s);
+      this.metrics.activeConnections.dec({ listener: LISTENER });
+    });
+  }
+
+  private onSecureConnection(s: TLSSocket): void {
+    this.tlsSockets.add(s);
+    s.once('close', () => {
+      this.tlsSockets.delete(s);
+      this.busy.delete(s);
+    });
+  }
+
+  private onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    if (req.httpVersionMajor === 1) {
+      // HTTP/1.1 over TLS: count in-flight per socket so that close() can drain idle keep-alive
+      // sockets at once and busy ones after their response.
+      const sock = (req as IncomingMessage).socket;
+      this.busy.set(sock, (this.busy.get(sock) ?? 0) + 1);
+      if (this.draining) (res as ServerResponse).setHeader('connection', 'close');
+      res.once('close', () => {
+        const n = (this.busy.get(sock) ?? 1) - 1;
+        if (n > 0) {
+          this.busy.set(sock, n);
+          return;
+        }
+        this.busy.delete(sock);
+        if (this.draining) sock.destroy();
+      });
+    }
+    this.dataplane.handleRequest(req, res, 'https');
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.busy.set(socket, Number.POSITIVE_INFINITY);
+    this.dataplane.handleUpgrade(req, socket, head, 'https');
+  }
+
+  private recordExpiry(table: SniTable): void {
+    const g = this.tlsm.certificateExpiry;
+    g.reset();
+    const set = (secret: string | null, host: string, notAfter: string): void => {
+      const t = Date.parse(notAfter);
+      if (!Number.isNaN(t)) g.set({ secret: secret ?? '', host }, Math.floor(t / 1000));
+    };
+    for (const [host, e] of table.exact) set(e.certificateId, host, e.notAfter);
+    for (const [host, e] of table.wildcard) set(e.certificateId, host, e.notAfter);
+    set(table.fallback.certificateId, '', table.fallback.notAfter);
+  }
+}
