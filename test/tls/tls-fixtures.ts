@@ -42,7 +42,7 @@ export function handshake(port: number, servername: string | undefined, opts: { 
     sock.once('error', reject);
     sock.once('secureConnect', () => {
       const peer = describePeer(sock.getPeerCertificate());
-      const out: Served = { ...peer, alpn: sock.alpnProtocol, reused: sock.isSessionReused() };
+      const out: Served = { ...peer, alpn: sock.alpnProtocol ?? false, reused: sock.isSessionReused() };
       // TLS 1.3 tickets arrive after the handshake: give them a moment before closing.
       setTimeout(() => {
         if (session) out.session = session;
