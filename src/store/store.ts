@@ -114,15 +114,22 @@ export class Store implements StoreView {
     const ns = ing.metadata?.namespace ?? '';
     const services = new Set<string>();
     const secrets = new Set<string>();
-    const spec = ing.spec ?? {};
-    if (spec.defaultBackend?.service?.name) services.add(nsName(ns, spec.defaultBackend.service.name));
-    for (const r of spec.rules ?? []) {
-      for (const p of r?.http?.paths ?? []) {
-        const n = p?.backend?.service?.name;
+    // User input is not trusted to follow the schema (k8s/types.ts): index only what is well-formed.
+    const spec = typeof ing.spec === 'object' && ing.spec !== null ? ing.spec : {};
+    const list = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
+    const name = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const dflt = name(spec.defaultBackend?.service?.name);
+    if (dflt) services.add(nsName(ns, dflt));
+    for (const r of list(spec.rules)) {
+      for (const p of list(r?.http?.paths)) {
+        const n = name(p?.backend?.service?.name);
         if (n) services.add(nsName(ns, n));
       }
     }
-    for (const t of spec.tls ?? []) if (t?.secretName) secrets.add(nsName(ns, t.secretName));
+    for (const t of list(spec.tls)) {
+      const n = name(t?.secretName);
+      if (n) secrets.add(nsName(ns, n));
+    }
     const refs = { services: [...services], secrets: [...secrets] };
     this.ingressRefs.set(key, refs);
     for (const s of refs.services) addTo(this.svcToIngress, s, key);
