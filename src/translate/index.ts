@@ -4,6 +4,7 @@
 import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
 import { IngressClassSelector } from '../k8s/ingress-class.ts';
 import { nsName } from '../k8s/keys.ts';
+import type { Ingress } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
 import type { Cluster } from '../model/cluster.ts';
 import type { Snapshot } from '../model/snapshot.ts';
@@ -72,7 +73,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   }
 
   // 2. TLS (issue #3): certificates and which host redirects to https.
-  const tls = translateCertificates(view, parsed.map((p) => p.ingress), { defaultTlsSecret: options.defaultTlsSecret });
+  const tls = translateCertificates(view, parsed.map(tlsView), { defaultTlsSecret: options.defaultTlsSecret });
   diags.push(...tls.diagnostics);
 
   // 3. Routes, virtual hosts and the clusters they use.
@@ -108,6 +109,19 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     snapshot,
     diagnostics: dedupe(diags.sort(compareDiagnostics)),
     served: parsed.map((p) => p.key).sort(),
+  };
+}
+
+/**
+ * The Ingress as certificate assignment reads it: only the rules that passed validation, and
+ * spec.tls as a list, so a malformed field never reaches code that assumes the schema.
+ */
+function tlsView(p: ParsedIngress): Ingress {
+  const spec = p.ingress.spec ?? {};
+  const hosts = [...new Set(p.rules.map((r) => r.hostname).filter((h) => h !== ''))];
+  return {
+    ...p.ingress,
+    spec: { ...spec, rules: hosts.map((host) => ({ host })), tls: Array.isArray(spec.tls) ? spec.tls : [] },
   };
 }
 
