@@ -4,6 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Store } from '../../src/store/store.ts';
 import type { Ingress, IngressTLS } from '../../src/k8s/types.ts';
 import { translate, defaultTranslateOptions } from '../../src/translate/index.ts';
@@ -99,5 +103,34 @@ test('session resumption is on by default and can be turned off', async () => {
     } finally {
       await l.close(1000);
     }
+  }
+});
+
+test('EC keys (made by openssl) are accepted and served', { skip: spawnSync('openssl', ['version']).status !== 0 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-ec-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+      '-subj', '/CN=ec.test', '-addext', 'subjectAltName=DNS:ec.test', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+    const certPem = readFileSync(join(dir, 'c.pem'), 'utf8');
+    const keyPem = readFileSync(join(dir, 'k.pem'), 'utf8');
+    const store = new Store();
+    store.upsert('IngressClass', { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'portico' }, spec: { controller: 'portico.io/ingress-controller' } });
+    store.upsert('Secret', tlsSecret('default', 'ec', certPem, keyPem));
+    store.upsert('Ingress', ingress('ec', '2024-01-01T00:00:00Z', ['ec.test'], [{ hosts: ['ec.test'], secretName: 'ec' }]));
+    const { snapshot, diagnostics } = translate(store, defaultTranslateOptions());
+    assert.deepEqual(diagnostics.filter((d) => d.reason.startsWith('TLS')), []);
+    assert.deepEqual(snapshot.certificates.map((c) => c.names), [['ec.test']]);
+    const listener = new HttpsListener(plainHandler(), {
+      host: '127.0.0.1', port: 0, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }),
+      sni: new SniTableBuilder({ generatedDefault: generateDefaultCertificate() }).build(snapshot),
+    });
+    const port = await listener.listen();
+    try {
+      assert.equal((await handshake(port, 'ec.test')).cn, 'ec.test');
+    } finally {
+      await listener.close(1000);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
