@@ -1,0 +1,39 @@
+// One structured line per request after the response (issue #2 item 8, hot-path rule 8): nothing is
+// built when info is disabled.
+
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../util/logger.ts';
+import type { PorticoError } from '../../util/errors.ts';
+import type { RequestContext } from './request-context.ts';
+
+export function logRequest(logger: Logger, ctx: RequestContext, seconds: number): void {
+  if (!logger.isLevelEnabled('info')) return;
+  logger.info({
+    method: ctx.method,
+    host: ctx.host,
+    path: ctx.path,
+    status: ctx.status,
+    endpoint: ctx.endpointId,
+    durationMs: Math.round(seconds * 1e6) / 1e3,
+    bytes: ctx.bytesSent,
+    route: ctx.route === null ? null : ctx.route.id,
+    attempts: ctx.attempts,
+    client: ctx.clientIp,
+    error: ctx.error,
+  }, 'request');
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+/** An error answer on a raw socket (upgrade path, client errors): never throws. */
+export function writeRawError(socket: Duplex, err: PorticoError): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${err.message}\n`;
+  socket.end(`HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}\r\n` +
+    'content-type: text/plain; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\n` +
+    `x-portico-error: ${err.code}\r\nserver: portico\r\nconnection: close\r\n\r\n${body}`);
+}

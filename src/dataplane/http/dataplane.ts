@@ -1,0 +1,207 @@
+// The HTTP dataplane (issue #2 items 2, 4, 5, 8): Snapshot → compiled RouteTable (one reference
+// swap per apply), request → host bucket → route → cluster → endpoint → forward.
+// ARCHITECTURE.md hot path: synchronous from 'request' to the forward call (no await); routes are
+// compiled at apply time; in-flight requests keep the route object they resolved.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import type { Snapshot } from '../../model/snapshot.ts';
+import type { Route } from '../../model/route.ts';
+import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
+import { emptySnapshot } from '../../model/snapshot.ts';
+import { PorticoError } from '../../util/errors.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { Metrics } from '../../util/metrics.ts';
+import { EndpointRegistry } from '../upstream/endpoint-state.ts';
+import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
+import { CompiledRoute } from './compiled-route.ts';
+import { RouteTable } from './route-table.ts';
+import { normalizeHost, parseTarget } from './request-target.ts';
+import { TrustedProxies, clientAddress, upstreamRequestHeaders } from './forwarded-headers.ts';
+import { Forwarder } from './forwarder.ts';
+import { sendError, sendText, type AnyResponse } from './error-response.ts';
+import { RequestContext } from './request-context.ts';
+import { logRequest, writeRawError } from './access-log.ts';
+import { explainRequest, type Explanation } from './explain.ts';
+
+export type { Explanation } from './explain.ts';
+
+export interface HttpDataplaneOptions {
+  logger: Logger;
+  metrics: Metrics;
+  trustProxy: string[];
+  connectTimeoutMs: number;
+  upstreamTimeoutMs: number;
+  httpsPort: number | null;
+  hsts: string | null;
+}
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+
+export class HttpDataplane {
+  private readonly opts: HttpDataplaneOptions;
+  private readonly trusted: TrustedProxies;
+  private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
+  private readonly forwarder: Forwarder;
+  private table: RouteTable;
+
+  constructor(opts: HttpDataplaneOptions) {
+    this.opts = opts;
+    this.trusted = new TrustedProxies(opts.trustProxy);
+    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
+    this.table = new RouteTable(emptySnapshot(), () => {
+      throw new Error('empty snapshot has no routes');
+    });
+  }
+
+  get snapshotVersion(): number {
+    return this.table.version;
+  }
+
+  /** Compile, then one reference swap. Cluster runtimes with the same id survive (balancer kept). */
+  apply(snapshot: Snapshot, endpoints: EndpointSet): void {
+    this.runtimes.reconcile(snapshot.clusters, endpoints);
+    const compiled = new Map<string, CompiledRoute>();
+    const compile = (r: Route): CompiledRoute => {
+      let c = compiled.get(r.id);
+      if (c === undefined || c.route !== r) {
+        const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
+        c = new CompiledRoute(r, rt, this.opts.metrics);
+        compiled.set(r.id, c);
+      }
+      return c;
+    };
+    this.table = new RouteTable(snapshot, compile);
+  }
+
+  /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
+  updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
+    this.runtimes.get(clusterId)?.updateEndpoints(endpoints);
+  }
+
+  handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
+    const start = performance.now();
+    const target = parseTarget(req.url ?? '/');
+    const rawHost = target.authority ?? req.headers.host ?? (req.headers[':authority'] as string | undefined);
+    const host = normalizeHost(rawHost);
+    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
+    const route = this.table.resolve(host, target.path);
+    ctx.route = route;
+    res.once('close', () => this.finish(ctx, res));
+
+    if (route === null) {
+      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
+        `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
+      return;
+    }
+    if (scheme === 'http' && route.sslRedirect && host !== null) {
+      // Issue #3 item 6 / SPEC §1.9: 308 keeps the method and body.
+      ctx.status = 308;
+      if (!req.readableEnded) req.resume();
+      sendText(res, 308, 'redirecting to https\n', { location: this.httpsUrl(host, target.forward) });
+      return;
+    }
+    const cluster = route.cluster;
+    if (cluster === null) {
+      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
+        `backend unavailable for route ${route.id}: ${route.unavailableReason ?? 'unknown'}`));
+      return;
+    }
+    const headers = upstreamRequestHeaders(req.headers, {
+      clientIp: ctx.clientIp,
+      scheme,
+      host: rawHost ?? null,
+      localPort: req.socket?.localPort,
+      trusted: this.trusted.has(ctx.clientIp),
+      upgrade: false,
+    });
+    this.forwarder.forward(req, res, ctx, {
+      cluster,
+      path: target.forward,
+      headers,
+      hsts: scheme === 'https' ? this.opts.hsts : null,
+      countBytes: this.opts.logger.isLevelEnabled('info'),
+    });
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
+    const start = performance.now();
+    socket.on('error', () => socket.destroy());
+    const target = parseTarget(req.url ?? '/');
+    const rawHost = target.authority ?? req.headers.host;
+    const host = normalizeHost(rawHost);
+    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
+    const route = this.table.resolve(host, target.path);
+    ctx.route = route;
+    const done = (err: PorticoError | null): void => {
+      if (err !== null) {
+        ctx.error = err.code;
+        ctx.status = err.status;
+        writeRawError(socket, err);
+      } else if (ctx.status === 0) {
+        ctx.status = 101;
+      }
+      this.record(ctx);
+    };
+    if (route === null) {
+      done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
+      return;
+    }
+    if (route.cluster === null) {
+      done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', `backend unavailable for route ${route.id}: ${route.unavailableReason ?? 'unknown'}`));
+      return;
+    }
+    const headers = upstreamRequestHeaders(req.headers, {
+      clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
+      trusted: this.trusted.has(ctx.clientIp), upgrade: true,
+    });
+    this.forwarder.upgrade(req, socket, head, ctx, route.cluster, headers, done);
+  }
+
+  explain(host: string | undefined, path: string): Explanation {
+    return explainRequest(this.table, host, path);
+  }
+
+  close(): void {
+    this.forwarder.close();
+  }
+
+  private httpsUrl(host: string, forward: string): string {
+    const port = this.opts.httpsPort;
+    const h = port === null || port === 443 ? host : `${host}:${port}`;
+    return `https://${h}${forward}`;
+  }
+
+  private reject(req: AnyRequest, res: AnyResponse, ctx: RequestContext, err: PorticoError): void {
+    ctx.status = err.status;
+    ctx.error = err.code;
+    // Drain an unread body so the keep-alive connection stays usable.
+    if (!req.readableEnded) req.resume();
+    sendError(res, err);
+  }
+
+  private finish(ctx: RequestContext, res: AnyResponse): void {
+    if (ctx.status === 0 || !res.writableFinished) {
+      if (!res.writableFinished) ctx.error ??= 'CLIENT_ABORTED';
+      if (ctx.status === 0) ctx.status = res.headersSent ? res.statusCode : 499;
+    }
+    this.record(ctx);
+  }
+
+  private noRouteCounters = new Map<string, ReturnType<Metrics['httpRequests']['labels']>>();
+
+  private record(ctx: RequestContext): void {
+    const seconds = (performance.now() - ctx.start) / 1000;
+    if (ctx.route !== null) {
+      ctx.route.observe(ctx.status, seconds);
+    } else {
+      const cls = ctx.status >= 100 && ctx.status < 600 ? `${Math.floor(ctx.status / 100)}xx` : 'other';
+      let c = this.noRouteCounters.get(cls);
+      if (c === undefined) this.noRouteCounters.set(cls, (c = this.opts.metrics.httpRequests.labels('', '', cls)));
+      c.inc();
+    }
+    logRequest(this.opts.logger, ctx, seconds);
+  }
+}

@@ -1,0 +1,67 @@
+// `portico explain`: which host bucket, route and backend a request reaches, and why (issue #2).
+// Uses the same RouteTable as the hot path, so the answer is what traffic gets.
+
+import { normalizeHost, parseTarget } from './request-target.ts';
+import type { RouteTable } from './route-table.ts';
+import type { CompiledRoute } from './compiled-route.ts';
+
+export interface Explanation {
+  host: string | null;
+  path: string;
+  /** Host bucket chosen (SPEC §1.5): exact, wildcard ('*.x.y'), hostless, or none. */
+  bucket: { kind: 'exact' | 'wildcard' | 'hostless' | 'none'; hostname: string | null };
+  /** How the route was found: a rule of the bucket, the bucket's fallback, the default route, or nothing (404). */
+  matchedBy: 'rule' | 'fallback' | 'default' | 'none';
+  route: { id: string; ingress: string; rule: number; pathIndex: number; match: { type: string; path: string } } | null;
+  backend: { kind: 'cluster'; clusterId: string; service: string } | { kind: 'unavailable'; reason: string } | null;
+  endpoints: { id: string; ready: boolean; inflight: number; healthy: boolean }[];
+  /** Status Portico itself would answer with, or null when the request is forwarded. */
+  status: number | null;
+  sslRedirect: boolean;
+}
+
+export function explainRequest(table: RouteTable, rawHost: string | undefined, rawPath: string): Explanation {
+  const target = parseTarget(rawPath === '' ? '/' : rawPath);
+  const host = normalizeHost(target.authority ?? rawHost);
+  const bucket = table.selectHost(host);
+  let route: CompiledRoute | null = null;
+  let matchedBy: Explanation['matchedBy'] = 'none';
+  if (bucket !== null) {
+    const hit = bucket.router.find(target.path);
+    if (hit !== null) {
+      route = hit.value;
+      matchedBy = 'rule';
+    } else if (bucket.fallback !== null) {
+      route = bucket.fallback;
+      matchedBy = 'fallback';
+    }
+  }
+  if (route === null && table.defaultRoute !== null) {
+    route = table.defaultRoute;
+    matchedBy = 'default';
+  }
+  const now = Date.now();
+  const cluster = route?.cluster ?? null;
+  return {
+    host,
+    path: target.path,
+    bucket: bucket === null ? { kind: 'none', hostname: null } : { kind: bucket.kind, hostname: bucket.hostname },
+    matchedBy,
+    route: route === null ? null : {
+      id: route.id,
+      ingress: route.ingress,
+      rule: route.route.origin.rule,
+      pathIndex: route.route.origin.path,
+      match: { type: route.route.match.type, path: route.route.match.path },
+    },
+    backend: route === null ? null : cluster !== null
+      ? { kind: 'cluster', clusterId: cluster.id, service: route.service }
+      : { kind: 'unavailable', reason: route.unavailableReason ?? 'unknown' },
+    endpoints: cluster === null ? [] : cluster.endpoints.map((e) => {
+      const s = cluster.states.get(e.id);
+      return { id: e.id, ready: e.ready, inflight: s?.inflight ?? 0, healthy: s?.healthy(now) ?? true };
+    }),
+    status: route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
+    sslRedirect: route?.sslRedirect ?? false,
+  };
+}

@@ -1,0 +1,28 @@
+// Per-request record shared by the dataplane, forwarder and access log. One class, every field
+// initialised in the constructor (hot-path rule 2: one shape).
+
+import type { CompiledRoute } from './compiled-route.ts';
+
+export class RequestContext {
+  readonly start: number;
+  readonly method: string;
+  readonly host: string | null;
+  readonly path: string;
+  readonly clientIp: string;
+  route: CompiledRoute | null = null;
+  endpointId: string | null = null;
+  /** Status sent to the client (0 until headers are written). */
+  status = 0;
+  bytesSent = 0;
+  attempts = 0;
+  /** Stable error code when Portico answered instead of the upstream. */
+  error: string | null = null;
+
+  constructor(start: number, method: string, host: string | null, path: string, clientIp: string) {
+    this.start = start;
+    this.method = method;
+    this.host = host;
+    this.path = path;
+    this.clientIp = clientIp;
+  }
+}
