@@ -18,8 +18,8 @@ export const PORTICO_API_CALLS: readonly ApiCall[] = [
   { group: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list', 'watch'], by: 'KubeSource' },
   { group: '', resource: 'secrets', verbs: ['list', 'watch'], by: 'KubeSource' },
   { group: '', resource: 'configmaps', verbs: ['list', 'watch'], by: 'KubeSource' },
-  // Status (src/status/ingress-status.ts): read-modify-write of the status subresource.
-  { group: 'networking.k8s.io', resource: 'ingresses/status', verbs: ['update', 'patch'], by: 'IngressStatusWriter' },
+  // Status (src/status/ingress-status.ts): merge PATCH of the status subresource.
+  { group: 'networking.k8s.io', resource: 'ingresses/status', verbs: ['patch'], by: 'IngressStatusWriter' },
   { group: '', resource: 'services', verbs: ['get'], by: 'PublishAddress' },
   // Leader election (src/status/leader-election.ts).
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], by: 'LeaderElector' },
