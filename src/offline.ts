@@ -24,7 +24,7 @@ export async function loadOffline(config: PorticoConfig): Promise<OfflineResult>
   const load = await new ManifestSet(config.resources).load();
   const store = new Store();
   for (const e of load.entries.values()) store.upsert(e.kind, e.obj as never);
-  const result = translate(store, { ...translateOptionsFrom(config), version: 1 });
+  const result = translate(store, { ...translateOptionsFrom(config), version: 1, now: new Date().toISOString() });
   const endpoints = translateEndpoints(store, result.snapshot.clusters);
   const diagnostics = [...load.diagnostics, ...result.diagnostics].sort(compareDiagnostics);
   return { snapshot: result.snapshot, endpoints, diagnostics, served: result.served, files: load.files };

@@ -172,7 +172,7 @@ export class Controller implements SourceSink {
     const version = this.version + 1;
     let result;
     try {
-      result = translate(this.o.store, { ...this.o.translateOptions, version });
+      result = translate(this.o.store, { ...this.o.translateOptions, version, now: new Date().toISOString() });
     } catch (err) {
       // Only programmer errors throw; keep serving and say so loudly.
       this.o.metrics.configReloadErrors.inc();

@@ -26,6 +26,11 @@ export interface TranslateOptions {
   /** 'ns/name' (issue #5). */
   tcpServicesConfigMap: string | null;
   udpServicesConfigMap: string | null;
+  /**
+   * ISO-8601 time for certificate expiry warnings (issue #3 item 4). Translate reads no clock, so
+   * the caller passes it; absent ⇒ no expiry check.
+   */
+  now?: string;
 }
 
 export interface TranslateResult {
@@ -73,7 +78,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   }
 
   // 2. TLS (issue #3): certificates and which host redirects to https.
-  const tls = translateCertificates(view, parsed.map(tlsView), { defaultTlsSecret: options.defaultTlsSecret });
+  const tls = translateCertificates(view, parsed.map(tlsView), { defaultTlsSecret: options.defaultTlsSecret, ...(options.now ? { now: options.now } : {}) });
   diags.push(...tls.diagnostics);
 
   // 3. Routes, virtual hosts and the clusters they use.
