@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import { PassThrough } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { startEchoServer } from '../../support/echo-server.ts';
+import { createLogger } from '../../../src/util/logger.ts';
+import { eps, request, route, snapshot, startProxy, vhost } from './helpers.ts';
+
+test('one access-log line per request and request metrics', async () => {
+  const e = await startEchoServer();
+  const lines: any[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (d: Buffer) => { for (const l of d.toString().split('\n')) if (l) lines.push(JSON.parse(l)); });
+  const t = await startProxy({ logger: createLogger({ level: 'info', destination: sink }) });
+  try {
+    t.dp.apply(snapshot(1, [vhost('log.example', [route('Prefix', '/', 'default/e:80')])], ['default/e:80']),
+      new Map([['default/e:80', eps(e.port)]]));
+    await request(t.port, '/bytes/1000?x=1', { host: 'log.example' });
+    await request(t.port, '/nope', { host: 'other' });
+    await new Promise((r) => setTimeout(r, 50));
+    const reqs = lines.filter((l) => l.msg === 'request');
+    assert.equal(reqs.length, 2);
+    assert.equal(reqs[0].method, 'GET');
+    assert.equal(reqs[0].host, 'log.example');
+    assert.equal(reqs[0].path, '/bytes/1000');
+    assert.equal(reqs[0].status, 200);
+    assert.equal(reqs[0].endpoint, `127.0.0.1:${e.port}`);
+    assert.equal(reqs[0].bytes, 1000);
+    assert.equal(typeof reqs[0].durationMs, 'number');
+    assert.ok(reqs[0].route);
+    assert.equal(reqs[1].status, 404);
+    const text = await t.metrics.registry.metrics();
+    assert.match(text, /portico_http_requests_total\{ingress="default\/ing",service="default\/e",code="2xx"\} 1/);
+    assert.match(text, /portico_http_requests_total\{ingress="",service="",code="4xx"\} 1/);
+    assert.match(text, /portico_active_connections\{listener="http"\}/);
+  } finally {
+    await t.close();
+    await e.close();
+  }
+});
+
+test('HTTP/2 compat requests: host from :authority, pseudo-headers never forwarded', async () => {
+  const e = await startEchoServer();
+  const t = await startProxy();
+  t.dp.apply(snapshot(1, [vhost('h2.example', [route('Prefix', '/', 'default/e:80')])], ['default/e:80']),
+    new Map([['default/e:80', eps(e.port)]]));
+  const server = http2.createServer((req, res) => t.dp.handleRequest(req, res, 'https'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const client = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  try {
+    const body = await new Promise<{ status: number; json: any; server: unknown }>((resolve, reject) => {
+      const s = client.request({ ':path': '/p?q', ':method': 'POST', ':authority': 'h2.example' });
+      let status = 0;
+      let srv: unknown;
+      let text = '';
+      s.on('response', (h) => { status = Number(h[':status']); srv = h.server; });
+      s.on('data', (d) => { text += d; });
+      s.on('end', () => resolve({ status, json: JSON.parse(text), server: srv }));
+      s.on('error', reject);
+      s.end('h2body');
+    });
+    assert.equal(body.status, 200);
+    assert.equal(body.server, 'portico');
+    assert.equal(body.json.host, 'h2.example');
+    assert.equal(body.json.path, '/p?q');
+    assert.equal(body.json.body, 'h2body');
+    assert.equal(body.json.headers['x-forwarded-proto'], 'https');
+    for (const k of Object.keys(body.json.headers)) assert.ok(!k.startsWith(':'), k);
+  } finally {
+    client.close();
+    await new Promise<void>((r) => server.close(() => r()));
+    await t.close();
+    await e.close();
+  }
+});
