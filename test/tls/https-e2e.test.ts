@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { Store } from '../../src/store/store.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 import { translate, defaultTranslateOptions } from '../../src/translate/index.ts';
@@ -143,7 +143,9 @@ test('h2 by ALPN, proxied to the HTTP/1.1 backend', async () => {
 });
 
 test('wss through the listener', async () => {
-  const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/ws`, { servername: 'app.test', headers: { host: 'app.test' }, rejectUnauthorized: false });
+  // ws passes servername through to tls.connect; its types do not list it.
+  const opts = { servername: 'app.test', headers: { host: 'app.test' }, rejectUnauthorized: false } as ClientOptions;
+  const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/ws`, opts);
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
