@@ -1,0 +1,37 @@
+-- wrk script for bench/run.sh (issue #6): spreads requests over every host and path of the
+-- generated configuration (hosts h<n>.bench.test, paths /api/s<j>/<suffix>, see
+-- bench/lib/fixture.ts), so a router cannot look fast by answering one cached key.
+-- Env: BENCH_HOSTS (1000), BENCH_PATHS (10), BENCH_SUFFIX (/hello).
+-- The requests are formatted once in init(); request() only returns the next one.
+-- done() prints one machine-readable line, the same as the shared rig's report.lua:
+--   RESULT <req/s> <p50 µs> <p99 µs> <socket errors> <non-2xx/3xx> <requests> <duration µs>
+
+local hosts = tonumber(os.getenv("BENCH_HOSTS") or "1000")
+local paths = tonumber(os.getenv("BENCH_PATHS") or "10")
+local suffix = os.getenv("BENCH_SUFFIX") or "/hello"
+local reqs, n, i = {}, 0, 0
+
+init = function(args)
+  -- Consecutive requests go to consecutive hosts; every (host, path) pair once per cycle.
+  for k = 0, hosts * paths - 1 do
+    local h = k % hosts
+    local p = math.floor(k / hosts) % paths
+    n = n + 1
+    reqs[n] = wrk.format("GET", "/api/s" .. p .. suffix, { Host = "h" .. h .. ".bench.test" })
+  end
+  i = math.random(n) - 1
+end
+
+request = function()
+  i = i % n + 1
+  return reqs[i]
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %.2f %d %d %d %d %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status,
+    summary.requests, summary.duration))
+end
