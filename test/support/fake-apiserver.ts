@@ -361,6 +361,8 @@ export class FakeApiServer {
   }
 
   private listBody(def: ResourceDef, sel: { namespace: string | null; labels: LabelRequirement[]; fields: FieldRequirement[] }, q: URLSearchParams): Obj {
+    // Continued pages report the first page's resourceVersion but are cut from the current
+    // objects (after the token's last key), not from a true snapshot at that version.
     let listRv = this.rv;
     let after = '';
     const token = q.get('continue');
