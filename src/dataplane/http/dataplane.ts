@@ -106,7 +106,7 @@ export class HttpDataplane {
     const cluster = route.cluster;
     if (cluster === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
-        `backend unavailable for route ${route.id}: ${route.unavailableReason ?? 'unknown'}`));
+        unavailableMessage(route)));
       return;
     }
     const headers = upstreamRequestHeaders(req.headers, {
@@ -150,7 +150,7 @@ export class HttpDataplane {
       return;
     }
     if (route.cluster === null) {
-      done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', `backend unavailable for route ${route.id}: ${route.unavailableReason ?? 'unknown'}`));
+      done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', unavailableMessage(route)));
       return;
     }
     const headers = upstreamRequestHeaders(req.headers, {
@@ -204,4 +204,10 @@ export class HttpDataplane {
     }
     logRequest(this.opts.logger, ctx, seconds);
   }
+}
+
+/** 503 body: which Service and why (issue #2 item 3: "a small body saying which"). */
+function unavailableMessage(route: { id: string; service: string; unavailableReason: string | null }): string {
+  const svc = route.service ? `service ${route.service}` : 'backend';
+  return `${svc} unavailable (${route.unavailableReason ?? 'unknown'}) for route ${route.id}`;
 }
