@@ -7,6 +7,9 @@ import type { DataplaneTarget } from './controller/target.ts';
 import { HttpDataplane } from './dataplane/http/dataplane.ts';
 import { HttpListener } from './dataplane/http/listener.ts';
 import { FileSource } from './sources/file/file-source.ts';
+import { makeKubeConfig } from './sources/kube/config.ts';
+import { KubeSource } from './sources/kube/kube-source.ts';
+import { StatusController } from './status/status-controller.ts';
 import type { Source } from './sources/source.ts';
 import { Store } from './store/store.ts';
 import type { TranslateOptions } from './translate/index.ts';
@@ -16,6 +19,12 @@ import { Metrics } from './util/metrics.ts';
 export interface AppOptions {
   readonly logger?: Logger;
   readonly metrics?: Metrics;
+  /** Cluster mode: a ready KubeConfig (tests point it at the fake API server). */
+  readonly kubeConfig?: import('@kubernetes/client-node').KubeConfig;
+  /** Cluster mode: leader-election timings and identity (tests shorten them). */
+  readonly leaderElection?: { identity?: string; leaseDurationSeconds?: number; renewDeadlineMs?: number; retryPeriodMs?: number; resyncMs?: number };
+  /** Cluster mode: how long a cold start waits for a kind the API denies. */
+  readonly deniedGraceMs?: number;
 }
 
 export interface RunningApp {
@@ -24,6 +33,8 @@ export interface RunningApp {
   readonly metrics: Metrics;
   readonly controller: Controller;
   readonly http: HttpDataplane;
+  /** Cluster mode only: leader election, Ingress status, Events. */
+  readonly status: StatusController | null;
   readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number };
   /** Resolves when every source synced and the first snapshot is applied. */
   ready(): Promise<void>;
@@ -65,12 +76,27 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   ];
 
   const sources: Source[] = [];
+  let status: StatusController | null = null;
   if (mode === 'file') {
     sources.push(new FileSource({ paths: config.resources, logger, watch: config.watch }));
+    logger.info({ resources: config.resources }, 'configuration source: manifest files (standalone)');
   } else {
-    throw new Error('cluster mode is not wired yet');
+    const kubeConfig = opts.kubeConfig ?? makeKubeConfig({ ...(config.kubeconfig ? { kubeconfigPath: config.kubeconfig } : {}), inCluster: config.inCluster });
+    sources.push(new KubeSource({ kubeConfig, namespace: config.watchNamespace, logger, metrics, ...(opts.deniedGraceMs !== undefined ? { deniedGraceMs: opts.deniedGraceMs } : {}) }));
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespace: config.watchNamespace ?? '(all)' }, 'configuration source: Kubernetes API (cluster mode)');
+    const le = opts.leaderElection ?? {};
+    status = new StatusController({
+      kubeConfig,
+      logger,
+      namespace: process.env.POD_NAMESPACE || config.watchNamespace || 'default',
+      leaseName: config.electionId,
+      publishService: config.publishService,
+      publishAddresses: config.publishAddress,
+      served: () => controller.served,
+      ingresses: () => store.list('Ingress'),
+      ...le,
+    });
   }
-  logger.info({ mode, resources: config.resources }, `configuration source: ${mode === 'file' ? 'manifest files' : 'Kubernetes API'}`);
 
   const controller = new Controller({
     store,
@@ -79,6 +105,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     sources: sources.map((s) => s.name),
     logger,
     metrics,
+    onApplied: () => status?.onApplied(),
+    onDiagnostics: (_all, added) => status?.onDiagnostics(added),
   });
 
   const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics });
@@ -104,6 +132,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const adminPort = await admin.listen();
   const httpPort = await httpListener.listen();
   for (const s of sources) await s.start(controller);
+  status?.start();
 
   let readyResolve!: () => void;
   const readyPromise = new Promise<void>((r) => (readyResolve = r));
@@ -121,6 +150,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       draining = true;
       clearInterval(poll);
       logger.info({ drainTimeoutMs }, 'shutting down: not ready, draining');
+      await status?.stop().catch((err) => logger.warn({ err }, 'status stop failed'));
       for (const s of sources) await s.stop().catch((err) => logger.warn({ err }, 'source stop failed'));
       controller.stop();
       await httpListener.close(drainTimeoutMs);
@@ -137,6 +167,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     metrics,
     controller,
     http,
+    status,
     ports: { http: httpPort, https: null, admin: adminPort },
     ready: () => readyPromise,
     stop,
