@@ -1,6 +1,8 @@
 // The SNI table: built once per Snapshot, one Map get per handshake (issue #3 items 2, 5, 10;
-// SPEC §7). Secure contexts are created once per certificate and reused across snapshots while
-// the PEM texts do not change, so a reload with 10,000 certificates re-parses only what moved.
+// SPEC §7). A secure context is created once per certificate, on the first handshake that needs
+// it, and reused across snapshots while the PEM texts do not change: building a table with 10,000
+// certificates is Map inserts (no OpenSSL work on the control path), and names nobody asks for
+// cost no OpenSSL memory.
 
 import { createHash } from 'node:crypto';
 import { constants as cryptoConstants } from 'node:crypto';
@@ -12,17 +14,70 @@ import type { PemPair } from './default-certificate.ts';
 
 export type SniMatch = 'exact' | 'wildcard' | 'default';
 
-export interface SniEntry {
-  readonly context: SecureContext;
+/** Secure contexts by sha256(cert, key), shared by every table built from one SniTableBuilder. */
+class ContextPool {
+  readonly contexts = new Map<string, SecureContext>();
+  readonly secureOptions: number;
+
+  constructor(secureOptions: number) {
+    this.secureOptions = secureOptions;
+  }
+
+  create(hash: string, certPem: string, keyPem: string): SecureContext {
+    let ctx = this.contexts.get(hash);
+    if (ctx === undefined) {
+      ctx = tls.createSecureContext({ cert: certPem, key: keyPem, secureOptions: this.secureOptions });
+      this.contexts.set(hash, ctx);
+    }
+    return ctx;
+  }
+}
+
+/** One certificate in a table. Its PEM texts stay private: nothing here is ever logged. */
+export class SniEntry {
   /** `ns/name` of the Secret, or null for the generated default certificate. */
   readonly certificateId: string | null;
   readonly notAfter: string;
+  readonly hash: string;
+  /** Null until the first handshake that needs it (or when OpenSSL refused the pair). */
+  context: SecureContext | null;
+  /** OpenSSL refused the pair: its hosts get the default certificate. */
+  failed = false;
+  private readonly certPem: string;
+  private readonly keyPem: string;
+  private readonly pool: ContextPool;
+
+  constructor(certificateId: string | null, certPem: string, keyPem: string, notAfter: string, hash: string, pool: ContextPool) {
+    this.certificateId = certificateId;
+    this.certPem = certPem;
+    this.keyPem = keyPem;
+    this.notAfter = notAfter;
+    this.hash = hash;
+    this.pool = pool;
+    this.context = pool.contexts.get(hash) ?? null;
+  }
+
+  /** Create the secure context now; null when OpenSSL refuses the pair. */
+  materialise(): SecureContext | null {
+    if (this.context !== null || this.failed) return this.context;
+    try {
+      this.context = this.pool.create(this.hash, this.certPem, this.keyPem);
+    } catch {
+      // Translate validated the pair with node:crypto; OpenSSL refusing it anyway (e.g. a key
+      // type this build lacks) sends its hosts to the default certificate, never fails a handshake.
+      this.failed = true;
+    }
+    return this.context;
+  }
 }
 
-/** The default entry also keeps its PEM texts: a server needs them for clients without SNI. */
-export interface DefaultSniEntry extends SniEntry {
-  readonly pem: PemPair;
+/** The default entry keeps its PEM texts readable: a server needs them for clients without SNI. */
+export interface DefaultSniEntry {
+  readonly certificateId: string | null;
+  readonly notAfter: string;
   readonly hash: string;
+  readonly context: SecureContext;
+  readonly pem: PemPair;
 }
 
 export interface SniResolution {
@@ -38,13 +93,9 @@ export class SniTable {
   readonly exact: ReadonlyMap<string, SniEntry>;
   readonly wildcard: ReadonlyMap<string, SniEntry>;
   readonly fallback: DefaultSniEntry;
-  /** Certificate ids OpenSSL refused (their hosts get the default certificate). */
-  readonly failed: readonly string[];
 
-  constructor(snapshotVersion: number, exact: ReadonlyMap<string, SniEntry>, wildcard: ReadonlyMap<string, SniEntry>,
-    fallback: DefaultSniEntry, failed: readonly string[] = []) {
+  constructor(snapshotVersion: number, exact: ReadonlyMap<string, SniEntry>, wildcard: ReadonlyMap<string, SniEntry>, fallback: DefaultSniEntry) {
     this.snapshotVersion = snapshotVersion;
-    this.failed = failed;
     this.exact = exact;
     this.wildcard = wildcard;
     this.fallback = fallback;
@@ -52,7 +103,9 @@ export class SniTable {
 
   /** The context for an SNI name (hot path, called from SNICallback). */
   lookup(servername: string): SecureContext {
-    return this.entry(servername).context;
+    const e = this.entry(servername);
+    if (e === null) return this.fallback.context;
+    return e.context ?? e.materialise() ?? this.fallback.context;
   }
 
   /** Which entry serves a name and why (for `portico certs`, /debug/certificates, tests). */
@@ -60,17 +113,17 @@ export class SniTable {
     if (!servername) return { match: 'default', key: '', certificateId: this.fallback.certificateId, notAfter: this.fallback.notAfter };
     const name = normalise(servername);
     let e = this.exact.get(name);
-    if (e) return { match: 'exact', key: name, certificateId: e.certificateId, notAfter: e.notAfter };
+    if (e && !e.failed) return { match: 'exact', key: name, certificateId: e.certificateId, notAfter: e.notAfter };
     const dot = name.indexOf('.');
     if (dot > 0) {
       const key = '*' + name.slice(dot);
       e = this.wildcard.get(key);
-      if (e) return { match: 'wildcard', key, certificateId: e.certificateId, notAfter: e.notAfter };
+      if (e && !e.failed) return { match: 'wildcard', key, certificateId: e.certificateId, notAfter: e.notAfter };
     }
     return { match: 'default', key: '', certificateId: this.fallback.certificateId, notAfter: this.fallback.notAfter };
   }
 
-  private entry(servername: string): SniEntry {
+  private entry(servername: string): SniEntry | null {
     // SPEC §7: lower-case, strip one trailing dot; exact; then `*.` + the name minus its first
     // label (one label only); else the default.
     const name = normalise(servername);
@@ -81,7 +134,7 @@ export class SniTable {
       const w = this.wildcard.get('*' + name.slice(dot));
       if (w !== undefined) return w;
     }
-    return this.fallback;
+    return null;
   }
 
   get size(): number {
@@ -102,38 +155,35 @@ export interface SniTableBuilderOptions {
 }
 
 /**
- * Builds SniTables and owns the secure-context cache. Only contexts used by the latest table are
- * kept, so a removed certificate is released with the table that last used it.
+ * Builds SniTables and owns the secure-context pool. Each build starts a new pool holding only the
+ * contexts the new table can use, so a removed certificate is released with the last table that
+ * referenced it.
  */
 export class SniTableBuilder {
   private readonly generated: PemPair;
   readonly secureOptions: number;
-  private cache = new Map<string, SecureContext>();
+  private pool: ContextPool;
 
   constructor(opts: SniTableBuilderOptions) {
     this.generated = opts.generatedDefault;
     this.secureOptions = opts.sessionResumption === false ? cryptoConstants.SSL_OP_NO_TICKET : 0;
+    this.pool = new ContextPool(this.secureOptions);
   }
 
   build(snapshot: Snapshot): SniTable {
-    const next = new Map<string, SecureContext>();
+    const prev = this.pool;
+    const next = new ContextPool(this.secureOptions);
     const byId = new Map<string, Certificate>();
     for (const c of snapshot.certificates) byId.set(c.id, c);
     const entries = new Map<string, SniEntry>();
-    const failed: string[] = [];
-    const entryFor = (c: Certificate): SniEntry | null => {
+    const entryFor = (c: Certificate): SniEntry => {
       let e = entries.get(c.id);
-      if (e) return e;
-      try {
-        e = { context: this.context(c.certPem, c.keyPem, next).context, certificateId: c.id, notAfter: c.notAfter };
-      } catch {
-        // Translate validated the pair with node:crypto; OpenSSL refusing it anyway (e.g. a key
-        // type this build lacks) sends its hosts to the default certificate instead of failing
-        // the whole snapshot.
-        failed.push(c.id);
-        return null;
+      if (e === undefined) {
+        const hash = pemHash(c.certPem, c.keyPem);
+        const known = prev.contexts.get(hash);
+        if (known !== undefined) next.contexts.set(hash, known);
+        entries.set(c.id, (e = new SniEntry(c.id, c.certPem, c.keyPem, c.notAfter, hash, next)));
       }
-      entries.set(c.id, e);
       return e;
     };
 
@@ -143,25 +193,29 @@ export class SniTableBuilder {
       if (vh.certificateId === null || vh.kind === 'any') continue;
       const c = byId.get(vh.certificateId);
       if (!c) continue; // translate only references certificates it emits; be defensive anyway
-      const e = entryFor(c);
-      if (e) (vh.kind === 'wildcard' ? wildcard : exact).set(vh.hostname, e);
+      (vh.kind === 'wildcard' ? wildcard : exact).set(vh.hostname, entryFor(c));
     }
 
-    let d = snapshot.defaultCertificateId === null ? undefined : byId.get(snapshot.defaultCertificateId);
-    if (d && !entryFor(d)) d = undefined;
-    const pem: PemPair = d ? { certPem: d.certPem, keyPem: d.keyPem, notAfter: d.notAfter } : this.generated;
-    const { context, hash } = this.context(pem.certPem, pem.keyPem, next);
-    const fallback: DefaultSniEntry = { context, certificateId: d ? d.id : null, notAfter: pem.notAfter, pem, hash };
+    // The default is built eagerly: the server's own context (no SNI) is made from its PEM.
+    const d = snapshot.defaultCertificateId === null ? undefined : byId.get(snapshot.defaultCertificateId);
+    const de = d === undefined ? undefined : entryFor(d);
+    const useConfigured = d !== undefined && de !== undefined && de.materialise() !== null;
+    const pem: PemPair = useConfigured ? { certPem: d.certPem, keyPem: d.keyPem, notAfter: d.notAfter } : this.generated;
+    const hash = useConfigured ? de.hash : pemHash(pem.certPem, pem.keyPem);
+    const context = prev.contexts.get(hash) ?? next.create(hash, pem.certPem, pem.keyPem);
+    next.contexts.set(hash, context);
+    const fallback: DefaultSniEntry = { context, certificateId: useConfigured ? d.id : null, notAfter: pem.notAfter, pem, hash };
 
-    this.cache = next;
-    return new SniTable(snapshot.version, exact, wildcard, fallback, failed);
+    this.pool = next;
+    return new SniTable(snapshot.version, exact, wildcard, fallback);
   }
 
-  private context(certPem: string, keyPem: string, next: Map<string, SecureContext>): { context: SecureContext; hash: string } {
-    const hash = createHash('sha256').update(certPem).update('\0').update(keyPem).digest('base64');
-    let ctx = next.get(hash) ?? this.cache.get(hash);
-    ctx ??= tls.createSecureContext({ cert: certPem, key: keyPem, secureOptions: this.secureOptions });
-    next.set(hash, ctx);
-    return { context: ctx, hash };
+  /** Secure contexts alive in the latest pool (created so far). */
+  get contextCount(): number {
+    return this.pool.contexts.size;
   }
+}
+
+function pemHash(certPem: string, keyPem: string): string {
+  return createHash('sha256').update(certPem).update('\0').update(keyPem).digest('base64');
 }
