@@ -71,18 +71,19 @@ export class ClusterState {
       const t = this.drains.get(id);
       if (t) { clearTimeout(t); this.drains.delete(id); }
     }
-    for (const id of old) if (!ids.has(id)) this.endpointRemoved(id);
+    for (const id of old) if (!ids.has(id)) this.endpointRemoved(id, true);
   }
 
-  private endpointRemoved(id: string): void {
+  /** `udpNow`: UDP sessions of a vanished endpoint re-pick at once (issue #5 item 2). */
+  private endpointRemoved(id: string, udpNow: boolean): void {
     const set = this.flows.get(id);
     if (!set || set.size === 0) return;
-    let tcp = false;
+    let rest = false;
     for (const f of [...set]) {
-      if (f.kind === 'udp') f.close();
-      else tcp = true;
+      if (udpNow && f.kind === 'udp') f.close();
+      else rest = true;
     }
-    if (tcp && !this.drains.has(id)) this.drainEndpoint(id, this.drainTimeoutMs);
+    if (rest && !this.drains.has(id)) this.drainEndpoint(id, this.drainTimeoutMs);
   }
 
   /** Close the flows of `id` after `ms` unless the endpoint comes back. */
@@ -112,9 +113,16 @@ export class ClusterState {
     if (set.size === 0) this.flows.delete(endpointId);
   }
 
-  /** The cluster left the configuration: every endpoint is gone (drain as for removed endpoints). */
+  /**
+   * No mapping uses the cluster any more (issue #5 item 4: a removed mapping drains): every flow,
+   * TCP or UDP, gets the drain timeout since its endpoint itself did not go away.
+   */
   retire(): void {
-    this.update([]);
+    const old = this.ids;
+    this.ids = new Set();
+    this.endpoints = [];
+    this.balancer.update([]);
+    for (const id of old) this.endpointRemoved(id, false);
   }
 
   /** Flows still open, for shutdown. */

@@ -94,6 +94,7 @@ export class TcpConnection implements Flow {
       this.dial();
     };
     c.on('data', onData);
+    c.resume();
   }
 
   private dial(): void {
