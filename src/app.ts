@@ -1,11 +1,16 @@
 // Composition root: the only module that wires every layer, and the owner of shutdown order
 // (ARCHITECTURE.md rule 5).
 import { AdminServer } from './admin/admin-server.ts';
+import { certificatesView } from './admin/certificates-view.ts';
 import { sourceMode, type PorticoConfig } from './config/config.ts';
 import { Controller } from './controller/controller.ts';
 import type { DataplaneTarget } from './controller/target.ts';
 import { HttpDataplane } from './dataplane/http/dataplane.ts';
 import { HttpListener } from './dataplane/http/listener.ts';
+import { generateDefaultCertificate } from './dataplane/tls/default-certificate.ts';
+import { HttpsListener } from './dataplane/tls/https-listener.ts';
+import { SniTableBuilder } from './dataplane/tls/sni-table.ts';
+import { emptySnapshot } from './model/snapshot.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import { makeKubeConfig } from './sources/kube/config.ts';
 import { KubeSource } from './sources/kube/kube-source.ts';
@@ -48,7 +53,9 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     ingressClass: c.ingressClass,
     watchWithoutClass: c.watchWithoutClass,
     allowExternalName: c.allowExternalName,
-    sslRedirect: c.sslRedirect,
+    // Without an HTTPS listener there is nothing to redirect to (a redirect would loop behind a
+    // TLS-terminating load balancer that forwards plain HTTP).
+    sslRedirect: c.sslRedirect && c.httpsPort !== null,
     defaultTlsSecret: c.defaultTlsSecret,
     tcpServicesConfigMap: c.tcpServicesConfigMap,
     udpServicesConfigMap: c.udpServicesConfigMap,
@@ -74,6 +81,24 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const targets: DataplaneTarget[] = [
     { name: 'http', apply: (s, e) => http.apply(s, e), updateEndpoints: (id, e) => http.updateEndpoints(id, e) },
   ];
+
+  // TLS (issue #3): one SNI table per snapshot, swapped by reference; the generated default
+  // certificate lives in memory only.
+  const sni = config.httpsPort === null ? null : new SniTableBuilder({ generatedDefault: generateDefaultCertificate(), sessionResumption: config.tlsSessionResumption });
+  let sniTable = sni?.build(emptySnapshot()) ?? null;
+  const httpsListener = sni && sniTable
+    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions })
+    : null;
+  if (sni && httpsListener) {
+    targets.push({
+      name: 'tls',
+      apply: (s) => {
+        sniTable = sni.build(s);
+        httpsListener.setSniTable(sniTable);
+      },
+      updateEndpoints: () => {},
+    });
+  }
 
   const sources: Source[] = [];
   let status: StatusController | null = null;
@@ -123,6 +148,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       diagnostics: () => controller.diagnostics(),
       debugViews: {
         explain: (q) => http.explain(q.host, q.path ?? '/'),
+        certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : { https: 'off' }),
       },
     },
   });
@@ -131,6 +157,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   // which is what keeps a load balancer from sending traffic early.
   const adminPort = await admin.listen();
   const httpPort = await httpListener.listen();
+  const httpsPort = httpsListener ? await httpsListener.listen() : null;
+  http.setHttpsPort(config.sslRedirectPort ?? httpsPort);
   for (const s of sources) await s.start(controller);
   status?.start();
 
@@ -153,7 +181,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       await status?.stop().catch((err) => logger.warn({ err }, 'status stop failed'));
       for (const s of sources) await s.stop().catch((err) => logger.warn({ err }, 'source stop failed'));
       controller.stop();
-      await httpListener.close(drainTimeoutMs);
+      await Promise.all([httpListener.close(drainTimeoutMs), httpsListener?.close(drainTimeoutMs)]);
       http.close();
       await admin.close();
       logger.info('stopped');
@@ -168,7 +196,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     controller,
     http,
     status,
-    ports: { http: httpPort, https: null, admin: adminPort },
+    ports: { http: httpPort, https: httpsPort, admin: adminPort },
     ready: () => readyPromise,
     stop,
   };

@@ -1,7 +1,8 @@
 // CLI: parse flags → load config → run the command. Nothing else.
 import { startApp } from './app.ts';
 import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.ts';
-import { explainUrl, loadOffline } from './offline.ts';
+import { formatCertificateRows } from './admin/certificates-view.ts';
+import { certificatesReport, explainUrl, loadOffline } from './offline.ts';
 import { refString, type Diagnostic } from './translate/diagnostic.ts';
 
 const USAGE = `Usage:
@@ -9,6 +10,7 @@ const USAGE = `Usage:
   portico serve --kubeconfig PATH | --in-cluster [flags]          cluster mode: watch the Kubernetes API
   portico validate PATH…                                          print diagnostics; exit 1 when an object is rejected
   portico explain --resources PATH URL                            which Ingress, rule and endpoint serve URL, and why
+  portico certs --resources PATH                                  which certificate every host gets, and why
 
 Flags:
 `;
@@ -71,8 +73,15 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'certs': {
+      const cfg = { ...config, resources: [...config.resources, ...positionals] };
+      if (cfg.resources.length === 0) throw new ConfigError('usage: portico certs --resources PATH');
+      const { rows } = await certificatesReport(cfg);
+      process.stdout.write(formatCertificateRows(rows));
+      return 0;
+    }
     default:
-      throw new ConfigError(`unknown command ${JSON.stringify(command)} (serve, validate, explain)`);
+      throw new ConfigError(`unknown command ${JSON.stringify(command)} (serve, validate, explain, certs)`);
   }
 }
 

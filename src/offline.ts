@@ -1,7 +1,10 @@
 // One-shot commands over manifest files (`portico validate`, `portico explain`): the same
 // sources → store → translate pipeline as `serve`, run once without listeners.
 import type { PorticoConfig } from './config/config.ts';
+import { certificatesView, type CertificateRow } from './admin/certificates-view.ts';
 import { HttpDataplane } from './dataplane/http/dataplane.ts';
+import { generateDefaultCertificate } from './dataplane/tls/default-certificate.ts';
+import { SniTableBuilder } from './dataplane/tls/sni-table.ts';
 import type { Snapshot } from './model/snapshot.ts';
 import { ManifestSet } from './sources/file/manifest-set.ts';
 import { Store } from './store/store.ts';
@@ -55,4 +58,11 @@ export async function explainUrl(config: PorticoConfig, url: string): Promise<{ 
   } finally {
     dp.close();
   }
+}
+
+/** Which certificate every host gets and why (`portico certs`, issue #3 item 8). */
+export async function certificatesReport(config: PorticoConfig): Promise<{ rows: CertificateRow[]; diagnostics: Diagnostic[] }> {
+  const off = await loadOffline(config);
+  const table = new SniTableBuilder({ generatedDefault: generateDefaultCertificate() }).build(off.snapshot);
+  return { rows: certificatesView(off.snapshot, table, off.diagnostics), diagnostics: off.diagnostics };
 }

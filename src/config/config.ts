@@ -20,8 +20,12 @@ export interface PorticoConfig {
   readonly trustProxy: readonly string[];
   readonly drainTimeoutMs: number;
   readonly sslRedirect: boolean;
+  /** Port in the 308 Location; null = the HTTPS listener's own port. 443 behind a load balancer. */
+  readonly sslRedirectPort: number | null;
   readonly hstsMaxAge: number;
   readonly hstsIncludeSubdomains: boolean;
+  /** TLS session tickets (resumption); off makes every handshake a full one (benchmarks). */
+  readonly tlsSessionResumption: boolean;
   readonly defaultTlsSecret: string | null;
   readonly tcpServicesConfigMap: string | null;
   readonly udpServicesConfigMap: string | null;
@@ -56,8 +60,10 @@ export const DEFAULTS: PorticoConfig = {
   trustProxy: [],
   drainTimeoutMs: 30_000,
   sslRedirect: true,
+  sslRedirectPort: null,
   hstsMaxAge: 15_724_800,
   hstsIncludeSubdomains: false,
+  tlsSessionResumption: true,
   defaultTlsSecret: null,
   tcpServicesConfigMap: null,
   udpServicesConfigMap: null,
@@ -93,8 +99,10 @@ export const FLAGS = {
   'trust-proxy': { type: 'string', multiple: true, help: 'CIDR whose X-Forwarded-* headers are kept (repeatable)' },
   'drain-timeout': { type: 'string', help: 'graceful shutdown bound (default 30s)' },
   'ssl-redirect': { type: 'boolean', help: '308 from HTTP to HTTPS for hosts in spec.tls (default true; --ssl-redirect=false)' },
+  'ssl-redirect-port': { type: 'string', help: 'port in the https redirect URL (default: the HTTPS listener port; 443 behind a load balancer)' },
   'hsts-max-age': { type: 'string', help: 'Strict-Transport-Security max-age seconds on TLS responses (default 15724800, 0 disables)' },
   'hsts-include-subdomains': { type: 'boolean', help: 'add includeSubDomains to HSTS' },
+  'tls-session-resumption': { type: 'boolean', help: 'TLS session tickets (default true; --tls-session-resumption=false)' },
   'default-tls-secret': { type: 'string', help: 'ns/name of the Secret served when SNI matches nothing' },
   'tcp-services-configmap': { type: 'string', help: 'ns/name of the TCP services ConfigMap' },
   'udp-services-configmap': { type: 'string', help: 'ns/name of the UDP services ConfigMap' },
@@ -189,8 +197,10 @@ export function parseFlags(argv: readonly string[]): { config: PorticoConfig; po
     trustProxy,
     drainTimeoutMs: dur('drain-timeout', DEFAULTS.drainTimeoutMs),
     sslRedirect: bool('ssl-redirect', DEFAULTS.sslRedirect),
+    sslRedirectPort: str('ssl-redirect-port') === undefined ? null : port('ssl-redirect-port', 443),
     hstsMaxAge: int('hsts-max-age', DEFAULTS.hstsMaxAge),
     hstsIncludeSubdomains: bool('hsts-include-subdomains', false),
+    tlsSessionResumption: bool('tls-session-resumption', true),
     defaultTlsSecret: nsName('default-tls-secret'),
     tcpServicesConfigMap: nsName('tcp-services-configmap'),
     udpServicesConfigMap: nsName('udp-services-configmap'),

@@ -42,6 +42,8 @@ type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 export class HttpDataplane {
   private readonly opts: HttpDataplaneOptions;
+  /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
+  private redirectPort: number | null;
   private readonly trusted: TrustedProxies;
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
@@ -49,6 +51,7 @@ export class HttpDataplane {
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
+    this.redirectPort = opts.httpsPort;
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
     this.table = new RouteTable(emptySnapshot(), () => {
@@ -168,8 +171,13 @@ export class HttpDataplane {
     this.forwarder.close();
   }
 
+  /** The HTTPS port redirects point at (443 is left out of the URL). */
+  setHttpsPort(port: number | null): void {
+    this.redirectPort = port;
+  }
+
   private httpsUrl(host: string, forward: string): string {
-    const port = this.opts.httpsPort;
+    const port = this.redirectPort;
     const h = port === null || port === 443 ? host : `${host}:${port}`;
     return `https://${h}${forward}`;
   }

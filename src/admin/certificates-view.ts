@@ -1,0 +1,54 @@
+import type { SniTable } from '../dataplane/tls/sni-table.ts';
+import type { Snapshot } from '../model/snapshot.ts';
+import type { Diagnostic } from '../translate/diagnostic.ts';
+
+export interface CertificateRow {
+  readonly host: string;
+  /** How the SNI lookup for this host ends (SPEC §7): exact name, wildcard name, or the default. */
+  readonly served: 'exact' | 'wildcard' | 'default';
+  /** `namespace/name` of the Secret, or null for the generated default certificate. */
+  readonly secret: string | null;
+  readonly names: readonly string[];
+  readonly notAfter: string;
+  readonly problems: readonly string[];
+}
+
+/**
+ * For every host, which certificate a handshake with that SNI gets and why (issue #3 item 8):
+ * `portico certs` and `/debug/certificates`. Names and dates only — never key material.
+ */
+export function certificatesView(snapshot: Snapshot, table: SniTable, diagnostics: readonly Diagnostic[]): CertificateRow[] {
+  const byId = new Map(snapshot.certificates.map((c) => [c.id, c] as const));
+  const tlsDiags = diagnostics.filter((d) => d.reason.startsWith('TLS'));
+  const rows: CertificateRow[] = [];
+  for (const vh of snapshot.virtualHosts) {
+    if (vh.kind === 'any') continue; // no certificate can cover "every host" (SPEC §1.9)
+    const r = table.resolve(vh.hostname);
+    const cert = r.certificateId ? byId.get(r.certificateId) : undefined;
+    const problems = tlsDiags.filter((d) => mentionsHost(d.message, vh.hostname)).map((d) => `${d.reason}: ${d.message}`);
+    rows.push({
+      host: vh.hostname,
+      served: r.match,
+      secret: r.certificateId,
+      names: cert ? cert.names : r.certificateId === null ? ['Portico Default Certificate'] : [],
+      notAfter: r.notAfter,
+      problems,
+    });
+  }
+  return rows;
+}
+
+function mentionsHost(message: string, host: string): boolean {
+  // Whole name only: "a.foo.com" must not count as a mention of "foo.com".
+  const escaped = host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^a-z0-9.*-])${escaped}($|[^a-z0-9.-]|\\.($|\\s))`).test(message);
+}
+
+export function formatCertificateRows(rows: readonly CertificateRow[]): string {
+  if (rows.length === 0) return 'no hosts\n';
+  const lines = rows.map((r) => {
+    const head = `${r.host}  ${r.served}  ${r.secret ?? '(generated default)'}  names=${r.names.join(',') || '-'}  notAfter=${r.notAfter}`;
+    return r.problems.length ? `${head}\n${r.problems.map((p) => `    ! ${p}`).join('\n')}` : head;
+  });
+  return lines.join('\n') + '\n';
+}
