@@ -2,6 +2,7 @@
 // and the RBAC rules cover every API call Portico makes (PORTICO_API_CALLS).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseFlags, sourceMode } from '../../src/config/config.ts';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -58,7 +59,18 @@ test('Deployment: 2 replicas, probes on the admin port, non-root, read-only root
   const pod = d.spec.template.spec;
   assert.equal(pod.serviceAccountName, 'portico');
   const c = pod.containers[0];
-  assert.deepEqual(c.args, ['serve', '--in-cluster', '--publish-service', 'portico/portico', '--http-port', '8080', '--https-port', '8443', '--admin-port', '9901', '--admin-address', '0.0.0.0']);
+  // The args must be ones the real CLI accepts, in cluster mode, with ports matching the container.
+  assert.equal(c.args[0], 'serve');
+  const { config } = parseFlags(c.args.slice(1));
+  assert.equal(sourceMode(config), 'kube');
+  assert.equal(config.inCluster, true);
+  assert.equal(config.publishService, 'portico/portico');
+  assert.equal(config.adminAddress, '0.0.0.0', 'probes come from the kubelet, not loopback');
+  assert.equal(config.sslRedirectPort, 443, 'redirects point at the Service port');
+  const portOf = (name: string) => c.ports.find((p: Doc) => p.name === name)?.containerPort;
+  assert.equal(portOf('http'), config.httpPort);
+  assert.equal(portOf('https'), config.httpsPort);
+  assert.equal(portOf('admin'), config.adminPort);
   const admin = c.ports.find((p: Doc) => p.name === 'admin');
   assert.equal(admin.containerPort, 9901);
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
