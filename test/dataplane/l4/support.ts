@@ -50,7 +50,7 @@ export async function tcpBackend(name: string, opts: { byeOnEnd?: boolean; greet
       if (heads[idx].length < 256) heads[idx] = Buffer.concat([heads[idx], d]).subarray(0, 256);
       if (!s.write(d)) { s.pause(); s.once('drain', () => s.resume()); }
     });
-    s.on('end', () => s.end(opts.byeOnEnd ? 'bye' : undefined));
+    s.on('end', () => { if (opts.byeOnEnd) s.end('bye'); else s.end(); });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
