@@ -7,6 +7,7 @@ import { Controller } from './controller/controller.ts';
 import type { DataplaneTarget } from './controller/target.ts';
 import { HttpDataplane } from './dataplane/http/dataplane.ts';
 import { HttpListener } from './dataplane/http/listener.ts';
+import { L4Dataplane } from './dataplane/l4/l4-dataplane.ts';
 import { generateDefaultCertificate } from './dataplane/tls/default-certificate.ts';
 import { HttpsListener } from './dataplane/tls/https-listener.ts';
 import { SniTableBuilder } from './dataplane/tls/sni-table.ts';
@@ -18,6 +19,8 @@ import { StatusController } from './status/status-controller.ts';
 import type { Source } from './sources/source.ts';
 import { Store } from './store/store.ts';
 import type { TranslateOptions } from './translate/index.ts';
+import { diagnostic, type Diagnostic } from './translate/diagnostic.ts';
+import { splitKey } from './k8s/keys.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
 
@@ -100,6 +103,27 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     });
   }
 
+  // L4 (issue #5): listeners per tcp/udp services ConfigMap entry. A port that fails to bind is
+  // reported against its ConfigMap and the others keep working.
+  const l4 = new L4Dataplane({
+    logger,
+    metrics,
+    bindAddress: config.bindAddress,
+    tcpIdleTimeoutMs: config.tcpIdleTimeoutMs,
+    udpSessionTimeoutMs: config.udpSessionTimeoutMs,
+    udpMaxSessions: config.udpMaxSessions,
+    drainTimeoutMs: config.l4DrainTimeoutMs,
+    acceptProxyProtocol: config.l4AcceptProxyProtocol,
+  });
+  targets.push({
+    name: 'l4',
+    apply: async (s, e) => {
+      const failures = await l4.apply(s.l4, s.clusters, e);
+      controller.sourceDiagnostics('l4', failures.map((f) => l4Failure(config, f.routeId, f.error)));
+    },
+    updateEndpoints: (id, e) => l4.updateEndpoints(id, e),
+  });
+
   const sources: Source[] = [];
   let status: StatusController | null = null;
   if (mode === 'file') {
@@ -181,7 +205,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       await status?.stop().catch((err) => logger.warn({ err }, 'status stop failed'));
       for (const s of sources) await s.stop().catch((err) => logger.warn({ err }, 'source stop failed'));
       controller.stop();
-      await Promise.all([httpListener.close(drainTimeoutMs), httpsListener?.close(drainTimeoutMs)]);
+      await Promise.all([httpListener.close(drainTimeoutMs), httpsListener?.close(drainTimeoutMs), l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
       http.close();
       await admin.close();
       logger.info('stopped');
@@ -200,4 +224,10 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     ready: () => readyPromise,
     stop,
   };
+}
+
+function l4Failure(config: PorticoConfig, routeId: string, error: string): Diagnostic {
+  const cm = routeId.startsWith('udp/') ? config.udpServicesConfigMap : config.tcpServicesConfigMap;
+  const { namespace, name } = splitKey(cm ?? '');
+  return diagnostic({ kind: 'ConfigMap', namespace, name }, 'ListenFailed', `${routeId}: cannot listen: ${error}`);
 }
