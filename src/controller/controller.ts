@@ -43,6 +43,8 @@ export class Controller implements SourceSink {
   private readonly syncedSources = new Set<string>();
   private snapshotValue: Snapshot = emptySnapshot(0);
   private endpoints = new Map<string, Endpoint[]>();
+  /** Service key (`ns/name`) → its clusters in the current snapshot: the fast path's lookup. */
+  private clustersByService = new Map<string, Cluster[]>();
   private servedValue: readonly string[] = [];
   private sourceDiags = new Map<string, readonly Diagnostic[]>();
   private translateDiags: readonly Diagnostic[] = [];
@@ -140,8 +142,7 @@ export class Controller implements SourceSink {
       ? (obj ? sliceService(obj as EndpointSlice) : undefined)
       : key; // Endpoints are named like their Service
     if (!svc) return;
-    const clusters = this.snapshotValue.clusters.filter((c) => nsName(c.namespace, c.service) === svc);
-    for (const c of clusters) this.pushEndpoints(c);
+    for (const c of this.clustersByService.get(svc) ?? []) this.pushEndpoints(c);
     this.o.metrics.propagation.observe({ kind }, (performance.now() - started) / 1000);
   }
 
@@ -191,6 +192,14 @@ export class Controller implements SourceSink {
     this.version = version;
     this.snapshotValue = result.snapshot;
     this.endpoints = endpoints;
+    const bySvc = new Map<string, Cluster[]>();
+    for (const c of result.snapshot.clusters) {
+      const k = nsName(c.namespace, c.service);
+      const list = bySvc.get(k);
+      if (list) list.push(c);
+      else bySvc.set(k, [c]);
+    }
+    this.clustersByService = bySvc;
     this.servedValue = result.served;
     this.translateDiags = result.diagnostics;
     this.o.metrics.snapshotVersion.set(version);

@@ -76,7 +76,7 @@ export class HttpDataplane {
       }
       return c;
     };
-    this.table = new RouteTable(snapshot, compile);
+    this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */

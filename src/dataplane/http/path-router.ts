@@ -25,6 +25,11 @@ export interface PathEntry<T> {
 }
 
 // Characters find-my-way stores and finds literally (':' escaped). Everything else → extras.
+// Hosts with at most this many rules skip the tree: a scan of a few `pathMatches` is as fast as a
+// tree lookup, and a find-my-way instance per host costs ~25 µs to build (two `new Function`
+// compilations per key) and memory — 10,000 hosts made every Ingress change rebuild 10,000 trees
+// (docs/benchmarks/cluster.md, issue #4 item 4).
+export const LINEAR_MAX = 8;
 const SAFE_RULE_PATH = /^\/[A-Za-z0-9\-._~!$&'()+,;=:@/]*$/;
 
 function noop(): void {}
@@ -35,10 +40,16 @@ export class PathRouter<T> {
   private readonly extras: readonly PathEntry<T>[];
   private readonly tree: FindMyWay.Instance<FindMyWay.HTTPVersion.V1> | null;
 
-  constructor(entries: readonly PathEntry<T>[]) {
+  constructor(entries: readonly PathEntry<T>[], opts: { linearMax?: number } = {}) {
     // Array.prototype.sort is stable: equal precedence keeps input (Ingress age) order.
     const sorted = [...entries].sort((a, b) => comparePathPrecedence(a.match, b.match));
     this.entries = sorted;
+    if (sorted.length <= (opts.linearMax ?? LINEAR_MAX)) {
+      // `find` scans `extras` in precedence order and returns the first match.
+      this.extras = sorted;
+      this.tree = null;
+      return;
+    }
     const byKey = new Map<string, PathEntry<T>[]>();
     const extras: PathEntry<T>[] = [];
     for (const e of sorted) {

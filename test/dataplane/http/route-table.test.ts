@@ -5,6 +5,8 @@ import { CompiledRoute } from '../../../src/dataplane/http/compiled-route.ts';
 import { normalizeHost, parseTarget } from '../../../src/dataplane/http/request-target.ts';
 import type { Route } from '../../../src/model/route.ts';
 import { Metrics } from '../../../src/util/metrics.ts';
+import { ClusterRuntimes } from '../../../src/dataplane/upstream/cluster-runtime.ts';
+import { EndpointRegistry } from '../../../src/dataplane/upstream/endpoint-state.ts';
 import { route, snapshot, vhost } from './helpers.ts';
 
 const metrics = new Metrics({ defaultMetrics: false });
@@ -117,4 +119,33 @@ test('no fall-through: host bucket fallback, then default route; no Host → hos
   assert.equal(r('x', 'http://a.example/a'), 'a');
   const none = table(1, [vhost('a.example', [route('Prefix', '/', 'a:80')])], []);
   assert.equal(none(undefined, '/'), null);
+});
+
+test('apply reuses the compiled router of every host whose VirtualHost did not change', () => {
+  const runtimes = new ClusterRuntimes(new EndpointRegistry());
+  const build = (version: number, bPath: string, clusters: string[]) => {
+    const snap = snapshot(version, [
+      vhost('a.test', [route('Prefix', '/', 'ns/a:80')]),
+      vhost('b.test', [route('Prefix', bPath, 'ns/b:80')]),
+    ], clusters);
+    runtimes.reconcile(snap.clusters, new Map());
+    return snap;
+  };
+  const compileRt = (r: Route) => new CompiledRoute(r, r.backend.kind === 'cluster' ? runtimes.get(r.backend.clusterId) ?? null : null, metrics);
+  const t1 = new RouteTable(build(1, '/b', ['ns/a:80', 'ns/b:80']), compileRt);
+  // Same content, new objects (translate never reuses), b's path changed.
+  const s2 = build(2, '/b2', ['ns/a:80', 'ns/b:80']);
+  // Route ids come from a counter in the helper; give the unchanged host its old ids back.
+  (s2.virtualHosts[0].routes as Route[])[0] = { ...t1.exact.get('a.test')!.vh.routes[0] };
+  const t2 = new RouteTable(s2, compileRt, t1, (id) => runtimes.get(id));
+  assert.equal(t2.exact.get('a.test'), t1.exact.get('a.test'), 'unchanged host kept');
+  assert.notEqual(t2.exact.get('b.test'), t1.exact.get('b.test'), 'changed host recompiled');
+  assert.equal(t2.resolve('b.test', '/b2/x')?.route.match.path, '/b2');
+  // A cluster that disappears and comes back gets a new runtime: routers pointing at the old one rebuild.
+  runtimes.reconcile([], new Map());
+  const s3 = build(3, '/b2', ['ns/a:80', 'ns/b:80']);
+  (s3.virtualHosts[0].routes as Route[])[0] = { ...t2.exact.get('a.test')!.vh.routes[0] };
+  const t3 = new RouteTable(s3, compileRt, t2, (id) => runtimes.get(id));
+  assert.notEqual(t3.exact.get('a.test'), t2.exact.get('a.test'));
+  assert.equal(t3.resolve('a.test', '/')?.cluster, runtimes.get('ns/a:80'));
 });
