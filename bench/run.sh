@@ -36,6 +36,8 @@ INGRESSES=${INGRESSES:-100}; HOSTS_PER=${HOSTS_PER:-10}; PATHS_PER=${PATHS_PER:-
 SHARED_RIG=${SHARED_RIG:-$ROOT/../shared/bench}
 PROFILE=${PROFILE:-0}
 PORTICO_WAIT=${PORTICO_WAIT:-60}
+QUIET_WAIT=${QUIET_WAIT:-30}     # before each case, wait up to this many seconds for other work on the machine to calm down
+QUIET_MAX=${QUIET_MAX:-15}       # … i.e. for CPU used outside the rig to stay under this % of a core for 1 s
 NO_INSTALL=${NO_INSTALL:-0}
 RUN_DIR=${RUN_DIR:-$HERE/.run/http}
 NODERIG=${NODERIG:-$HERE/.run/noderig}
@@ -198,6 +200,21 @@ cpu_snap() {
 now() { date +%s.%N; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2 }'; }
 
+outside_pct() {  # CPU used outside the rig over 1 s, % of a core
+  local a b
+  a=$(cpu_snap); sleep 1; b=$(cpu_snap)
+  awk -v a="$a" -v b="$b" -v hz="$CLK_TCK" 'BEGIN { split(a, x, " "); split(b, y, " ")
+    o = 100 * ((y[5] - x[5]) - (y[6] - x[6])) / hz; if (o < 0) o = 0; printf "%d\n", o }'
+}
+wait_quiet() {   # the machine is shared: do not start a measurement while someone else's job runs
+  local deadline=$((SECONDS + QUIET_WAIT)) o
+  while :; do
+    o=$(outside_pct)
+    ((o <= QUIET_MAX)) && return 0
+    if ((SECONDS >= deadline)); then log "  machine still busy (${o}% of a core outside the rig); measuring anyway (see the noise line)"; return 0; fi
+  done
+}
+
 load_cmd() {  # load_cmd CASE URL SECONDS : the bounded load command for one run
   local c=$1 url=$2 s=$3
   case $c in
@@ -211,6 +228,7 @@ load_cmd() {  # load_cmd CASE URL SECONDS : the bounded load command for one run
 # run_case CASE NAME URL PID : warm-up, RUNS × DURATION s, one row in rows.tsv
 run_case() {
   local c=$1 name=$2 url=$3 pid=$4 i out line rps=() p50=() p99=() err=0 reqs=0 r_rps r_p50 r_p99 r_sock r_status r_reqs
+  ((QUIET_WAIT > 0)) && wait_quiet
   log "$c  $name  $url"
   ((WARMUP > 0)) && $(load_cmd "$c" "$url" "$WARMUP") >/dev/null 2>&1
   local t0 c0 w0 t1 c1 w1
