@@ -1,5 +1,6 @@
 // CLI: parse flags → load config → run the command. Nothing else.
 import { startApp } from './app.ts';
+import { flushLogger } from './util/logger.ts';
 import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.ts';
 import { formatCertificateRows } from './admin/certificates-view.ts';
 import { certificatesReport, explainUrl, loadOffline } from './offline.ts';
@@ -41,8 +42,12 @@ async function main(argv: string[]): Promise<number> {
           app.logger.warn({ signal: sig }, 'second signal: exiting now');
           process.exit(1);
         }
-        app.stop().then(() => process.exit(0), (err) => {
+        app.stop().then(async () => {
+          await flushLogger(app.logger);
+          process.exit(0);
+        }, async (err) => {
           app.logger.error({ err }, 'shutdown failed');
+          await flushLogger(app.logger);
           process.exit(1);
         });
       };
