@@ -343,7 +343,7 @@ EOF
 }
 
 # ---------------------------------------------------------------- starting each proxy
-PROXY_PID=; PROXY_TLS=0
+PROXY_PID=; PROXY_TLS=0; PORTICO_REV=
 start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its TLS port answers)
   local name=$1 port=${PORT[$1]} tport=${TLS_PORT[$1]} wait_s=10 why
   PROXY_PID=; PROXY_TLS=0
@@ -359,7 +359,9 @@ start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its T
       start portico "$PROXY_CPUS" env -C "$ROOT" "$NODE_BIN" "${prof[@]}" src/main.ts serve --resources "$RUN_DIR/conf/portico" \
         --http-port "$port" --https-port "$tport" --admin-port $P_PORTICO_ADMIN --bind-address 127.0.0.1 \
         --log-level warn --watch=false --ssl-redirect=false --hsts-max-age 0 --default-tls-secret bench/bench-tls
-      wait_s=$PORTICO_WAIT ;;
+      wait_s=$PORTICO_WAIT
+      # The tree is shared and moves: record what was measured when it started.
+      PORTICO_REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+uncommitted src changes')" ;;
     *) die "unknown config $name" ;;
   esac
   local pid=$LAST_PID
@@ -440,7 +442,7 @@ printf '%s\n' "${NOTES[@]}" >"$RUN_DIR/notes.txt"
 {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/^Mem:/{print $2}') GiB RAM, kernel $(uname -r)"
-  echo "- node: $("$NODE_BIN" --version) (Portico, Node proxies, ws driver); portico $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+dirty src')"
+  echo "- node: $("$NODE_BIN" --version) (Portico, Node proxies, ws driver); portico ${PORTICO_REV:-not started}"
   echo "- $( ((HAVE_NGINX)) && echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"), $( ((HAVE_HAPROXY)) && echo "haproxy $(haproxy -v | awk 'NR==1{print $3}')"), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null), $(openssl version | awk '{print $1, $2}')"
   ((HAVE_NODERIG)) && echo "- npm (shared rig pins): $(cd "$NODERIG" && "$NODE_BIN" -p "['http-proxy','http-proxy-3','fastify','@fastify/http-proxy'].map(p => p + ' ' + require('./node_modules/' + p + '/package.json').version).join(', ')")"
   echo "- routing table: $GEN; requests spread over $BENCH_HOSTS hosts × $BENCH_PATHS paths"
