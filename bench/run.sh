@@ -42,7 +42,7 @@ NO_INSTALL=${NO_INSTALL:-0}
 RUN_DIR=${RUN_DIR:-$HERE/.run/http}
 NODERIG=${NODERIG:-$HERE/.run/noderig}
 OUT=${OUT:-$RUN_DIR/results.md}
-if [[ $QUICK == 1 ]]; then RUNS=1; DURATION=${QUICK_DURATION:-4}; CASES=${QUICK_CASES:-hello}; fi
+if [[ $QUICK == 1 ]]; then RUNS=1; DURATION=${QUICK_DURATION:-4}; CASES=${QUICK_CASES:-hello}; QUIET_WAIT=${QUICK_QUIET_WAIT:-5}; fi
 
 # ---------------------------------------------------------------- ports (127.0.0.1; clear of the shared rig's 18xxx)
 P_BACKEND=28080; P_WS_BACKEND=28082
