@@ -13,9 +13,7 @@ import { HttpsListener } from './dataplane/tls/https-listener.ts';
 import { SniTableBuilder } from './dataplane/tls/sni-table.ts';
 import { emptySnapshot } from './model/snapshot.ts';
 import { FileSource } from './sources/file/file-source.ts';
-import { makeKubeConfig } from './sources/kube/config.ts';
-import { KubeSource } from './sources/kube/kube-source.ts';
-import { StatusController } from './status/status-controller.ts';
+import type { StatusController } from './status/status-controller.ts';
 import type { Source } from './sources/source.ts';
 import { Store } from './store/store.ts';
 import type { TranslateOptions } from './translate/index.ts';
@@ -130,6 +128,11 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     sources.push(new FileSource({ paths: config.resources, logger, watch: config.watch }));
     logger.info({ resources: config.resources }, 'configuration source: manifest files (standalone)');
   } else {
+    // Cluster-mode modules load only in cluster mode: @kubernetes/client-node alone is ~15 MB of
+    // heap that file mode never uses (and every major GC walks).
+    const [{ makeKubeConfig }, { KubeSource }, { StatusController }] = await Promise.all([
+      import('./sources/kube/config.ts'), import('./sources/kube/kube-source.ts'), import('./status/status-controller.ts'),
+    ]);
     const kubeConfig = opts.kubeConfig ?? makeKubeConfig({ ...(config.kubeconfig ? { kubeconfigPath: config.kubeconfig } : {}), inCluster: config.inCluster });
     sources.push(new KubeSource({ kubeConfig, namespace: config.watchNamespace, logger, metrics, ...(opts.deniedGraceMs !== undefined ? { deniedGraceMs: opts.deniedGraceMs } : {}) }));
     logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespace: config.watchNamespace ?? '(all)' }, 'configuration source: Kubernetes API (cluster mode)');

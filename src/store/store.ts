@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { objectKey, nsName, SERVICE_NAME_LABEL } from '../k8s/keys.ts';
 import type { Ingress, Kind, KubeObject, ObjectOfKind, EndpointSlice } from '../k8s/types.ts';
 import { KINDS } from '../k8s/types.ts';
@@ -169,11 +170,15 @@ function dropFrom(m: Map<string, Set<string>>, k: string, v: string): void {
   if (s.size === 0) m.delete(k);
 }
 
-/** What of an object can change translation: everything but bookkeeping and (for Ingress) status. */
+/**
+ * What of an object can change translation: everything but bookkeeping and (for Ingress) status.
+ * Kept as a digest, not the JSON text: a copy of every object's text would double the store.
+ */
 function fingerprint(kind: Kind, obj: KubeObject): string {
-  return JSON.stringify(obj, (k, v) => {
+  const json = JSON.stringify(obj, (k, v) => {
     if (k === 'resourceVersion' || k === 'managedFields' || k === 'generation') return undefined;
     if (k === 'status' && kind === 'Ingress') return undefined;
     return v;
   });
+  return createHash('sha1').update(json).digest('base64');
 }

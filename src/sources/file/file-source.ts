@@ -90,7 +90,7 @@ export class FileSource implements Source {
     }
     for (const [id, e] of next) {
       const prev = this.current.get(id);
-      if (!prev || prev.json !== e.json) sink.upsert(e.kind, e.obj);
+      if (!prev || prev.digest !== e.digest) sink.upsert(e.kind, e.obj);
     }
     this.current = next;
     sink.sourceDiagnostics(this.name, load.diagnostics);

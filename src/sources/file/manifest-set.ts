@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { objectKey } from '../../k8s/keys.ts';
 import type { Kind, KubeObject } from '../../k8s/types.ts';
@@ -10,8 +11,8 @@ export interface ManifestEntry {
   readonly key: string;
   readonly obj: KubeObject;
   readonly origin: string;
-  /** JSON of the object, to tell a real change from a rewrite of the same text. */
-  readonly json: string;
+  /** Digest of the object's JSON, to tell a real change from a rewrite of the same text. */
+  readonly digest: string;
 }
 
 export interface ManifestLoad {
@@ -71,7 +72,7 @@ export class ManifestSet {
             'DuplicateObject', `also defined at ${prior.origin}; that definition is used`, 'error', o.origin));
           continue;
         }
-        entries.set(id, { kind: o.kind, key, obj: o.obj, origin: o.origin, json: JSON.stringify(o.obj) });
+        entries.set(id, { kind: o.kind, key, obj: o.obj, origin: o.origin, digest: createHash('sha1').update(JSON.stringify(o.obj)).digest('base64') });
       }
     }
     return { entries, diagnostics, files };
