@@ -19,7 +19,7 @@ import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget } from './request-target.ts';
-import { TrustedProxies, clientAddress, upstreamRequestHeaders } from './forwarded-headers.ts';
+import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
@@ -40,6 +40,8 @@ export interface HttpDataplaneOptions {
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
+const kCtx = Symbol('portico.requestContext');
+
 export class HttpDataplane {
   private readonly opts: HttpDataplaneOptions;
   /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
@@ -48,15 +50,28 @@ export class HttpDataplane {
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
   private table: RouteTable;
+  /** Shared 'close' listener of every response (this = the response). */
+  private readonly onResponseClose: (this: AnyResponse) => void;
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
+    const dp = this;
+    this.onResponseClose = function onResponseClose(this: AnyResponse): void {
+      const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
+      if (ctx.upstream !== null) ctx.upstream.clientClosed();
+      dp.finish(ctx, this);
+    };
     this.redirectPort = opts.httpsPort;
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
+  }
+
+  /** Whether access-log lines are written (bytes are counted only then). */
+  private get logInfo(): boolean {
+    return this.opts.logger.isLevelEnabled('info');
   }
 
   get snapshotVersion(): number {
@@ -87,12 +102,18 @@ export class HttpDataplane {
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
     const start = performance.now();
     const target = parseTarget(req.url ?? '/');
-    const rawHost = target.authority ?? req.headers.host ?? (req.headers[':authority'] as string | undefined);
+    // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (issue #6).
+    const h2 = req.httpVersionMajor === 2;
+    const rawHost = target.authority ?? (h2
+      ? (req.headers[':authority'] as string | undefined) ?? req.headers.host
+      : findHost(req.rawHeaders));
     const host = normalizeHost(rawHost);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
     const route = this.table.resolve(host, target.path);
     ctx.route = route;
-    res.once('close', () => this.finish(ctx, res));
+    // One shared 'close' listener (no closure per request): access log, metrics, upstream abort.
+    (res as unknown as Record<symbol, RequestContext>)[kCtx] = ctx;
+    res.on('close', this.onResponseClose);
 
     if (route === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
@@ -112,20 +133,24 @@ export class HttpDataplane {
         unavailableMessage(route)));
       return;
     }
-    const headers = upstreamRequestHeaders(req.headers, {
+    const info: ForwardInfo = {
       clientIp: ctx.clientIp,
       scheme,
       host: rawHost ?? null,
       localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp),
       upgrade: false,
-    });
-    this.forwarder.forward(req, res, ctx, {
+      hasBody: false,
+    };
+    const headers = upstreamHeaderList(req.rawHeaders, info);
+    ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
       path: target.forward,
       headers,
+      // HTTP/2: a body follows unless the HEADERS frame ended the stream.
+      hasBody: h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
       hsts: scheme === 'https' ? this.opts.hsts : null,
-      countBytes: this.opts.logger.isLevelEnabled('info'),
+      countBytes: this.logInfo,
     });
   }
 
@@ -169,6 +194,7 @@ export class HttpDataplane {
 
   close(): void {
     this.forwarder.close();
+    this.runtimes.registry.destroyPools();
   }
 
   /** The HTTPS port redirects point at (443 is left out of the URL). */

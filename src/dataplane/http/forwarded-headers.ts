@@ -64,6 +64,8 @@ export interface ForwardInfo {
   trusted: boolean;
   /** Keep Upgrade/Connection (WebSocket handshake goes through http-proxy-3, which needs them). */
   upgrade: boolean;
+  /** Set by upstreamHeaderList: the request announced a body (Content-Length > 0 or Transfer-Encoding). */
+  hasBody?: boolean;
 }
 
 /** Request headers to send upstream. */
@@ -106,5 +108,149 @@ export function clientResponseHeaders(src: IncomingHttpHeaders, hsts: string | n
   }
   if (out.server === undefined) out.server = 'portico';
   if (hsts !== null && out['strict-transport-security'] === undefined) out['strict-transport-security'] = hsts;
+  return out;
+}
+
+// ---- Flat header lists for the undici forwarder (issue #6): one pass over the request's
+// rawHeaders, names compared without lower-casing copies, output as [name, value, …] which undici
+// takes without building an object; the client side is written from undici's parsed object into a
+// flat list Node serialises as is.
+
+/** Header names the forwarder treats specially; anything else is copied. */
+const H_OTHER = 0;
+const H_HOP = 1;
+const H_CONNECTION = 2;
+const H_XFF = 3;
+const H_XFPROTO = 4;
+const H_XFHOST = 5;
+const H_XFPORT = 6;
+const H_XREALIP = 7;
+const H_HOST = 8;
+const H_EXPECT = 9;
+const H_CONTENT_LENGTH = 10;
+const H_TRANSFER_ENCODING = 11;
+
+/** ASCII case-insensitive equality against a lower-case literal. */
+function eqi(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Classify a header name by length first: no allocation for the common names (issue #6). */
+function headerKind(name: string): number {
+  switch (name.length) {
+    case 2: return eqi(name, 'te') ? H_HOP : H_OTHER;
+    case 4: return eqi(name, 'host') ? H_HOST : H_OTHER;
+    case 6: return eqi(name, 'expect') ? H_EXPECT : H_OTHER;
+    case 7: return eqi(name, 'upgrade') || eqi(name, 'trailer') ? H_HOP : H_OTHER;
+    case 9: return eqi(name, 'x-real-ip') ? H_XREALIP : H_OTHER;
+    case 10: return eqi(name, 'connection') ? H_CONNECTION : eqi(name, 'keep-alive') ? H_HOP : H_OTHER;
+    case 14: return eqi(name, 'content-length') ? H_CONTENT_LENGTH : H_OTHER;
+    case 15: return eqi(name, 'x-forwarded-for') ? H_XFF : H_OTHER;
+    case 16: return eqi(name, 'x-forwarded-host') ? H_XFHOST : eqi(name, 'x-forwarded-port') ? H_XFPORT
+      : eqi(name, 'proxy-connection') ? H_HOP : H_OTHER;
+    case 17: return eqi(name, 'x-forwarded-proto') ? H_XFPROTO : eqi(name, 'transfer-encoding') ? H_TRANSFER_ENCODING : H_OTHER;
+    default: return H_OTHER;
+  }
+}
+
+/**
+ * Request headers for undici as a flat [name, value, …] list, from the request's rawHeaders
+ * (HTTP/1 order and case kept; HTTP/2 pseudo-headers skipped). Same rules as
+ * upstreamRequestHeaders: hop-by-hop and Connection-listed names dropped, X-Forwarded-* and
+ * X-Real-IP ours unless the peer is trusted, Host = the host as received. `Expect` is dropped too:
+ * Node already answered the client's 100-continue, and undici refuses the header.
+ */
+export function upstreamHeaderList(raw: readonly string[], info: ForwardInfo): string[] {
+  const out: string[] = [];
+  let listed: Set<string> | null = null;
+  let xff: string | null = null;
+  let proto: string | null = null;
+  let fhost: string | null = null;
+  let fport: string | null = null;
+  let realIp: string | null = null;
+  const trusted = info.trusted;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.charCodeAt(0) === 58 /* ':' pseudo-header */) continue;
+    const value = raw[i + 1];
+    switch (headerKind(name)) {
+      case H_OTHER: out.push(name, value); break;
+      case H_CONNECTION: listed = addConnectionTokens(listed, value); break;
+      case H_XFF: if (trusted) xff = xff === null ? value : `${xff}, ${value}`; break;
+      case H_XFPROTO: if (trusted && proto === null) proto = value; break;
+      case H_XFHOST: if (trusted && fhost === null) fhost = value; break;
+      case H_XFPORT: if (trusted && fport === null) fport = value; break;
+      case H_XREALIP: if (trusted && realIp === null) realIp = value; break;
+      case H_HOST: if (info.host === null) out.push('host', value); break;
+      case H_CONTENT_LENGTH:
+        out.push(name, value);
+        if (value !== '0') info.hasBody = true;
+        break;
+      case H_TRANSFER_ENCODING: info.hasBody = true; break; // hop-by-hop: undici frames the body itself
+      default: break; // hop-by-hop, Expect
+    }
+  }
+  const result = listed === null ? out : dropListed(out, listed);
+  if (info.host !== null) result.push('host', info.host);
+  result.push('x-forwarded-for', xff === null || xff === '' ? info.clientIp : `${xff}, ${info.clientIp}`);
+  result.push('x-forwarded-proto', proto ?? info.scheme);
+  if (fhost !== null) result.push('x-forwarded-host', fhost);
+  else if (info.host !== null) result.push('x-forwarded-host', info.host);
+  if (fport !== null) result.push('x-forwarded-port', fport);
+  else if (info.localPort !== undefined) result.push('x-forwarded-port', String(info.localPort));
+  result.push('x-real-ip', realIp ?? info.clientIp);
+  return result;
+}
+
+/** The Host header among HTTP/1 rawHeaders, without building req.headers (Node builds it lazily). */
+export function findHost(raw: readonly string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 4 && eqi(name, 'host')) return raw[i + 1];
+  }
+  return undefined;
+}
+
+function addConnectionTokens(set: Set<string> | null, value: string): Set<string> | null {
+  for (const t of value.split(',')) {
+    const name = t.trim().toLowerCase();
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') (set ??= new Set()).add(name);
+  }
+  return set;
+}
+
+function dropListed(list: string[], listed: Set<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += 2) {
+    if (!listed.has(list[i].toLowerCase())) out.push(list[i], list[i + 1]);
+  }
+  return out;
+}
+
+/**
+ * Client response headers as a flat list from undici's parsed (lower-case) object: hop-by-hop and
+ * Connection-listed names removed, `Server: portico` when absent, HSTS on HTTPS, Content-Length
+ * kept so Node does not re-chunk.
+ */
+export function clientResponseHeaderList(src: Record<string, string | string[] | undefined>, hsts: string | null): string[] {
+  const conn = src.connection;
+  const listed = conn === undefined ? null : connectionTokens(conn);
+  const out: string[] = [];
+  let server = false;
+  let sts = false;
+  for (const name in src) {
+    if (HOP_BY_HOP.has(name) || (listed !== null && listed.has(name))) continue;
+    const v = src[name];
+    if (v === undefined) continue;
+    if (typeof v === 'string') out.push(name, v);
+    else for (let i = 0; i < v.length; i++) out.push(name, v[i]);
+    if (name === 'server') server = true;
+    else if (name === 'strict-transport-security') sts = true;
+  }
+  if (!server) out.push('server', 'portico');
+  if (hsts !== null && !sts) out.push('strict-transport-security', hsts);
   return out;
 }

@@ -1,29 +1,38 @@
-// Forwarding to an upstream endpoint, behind one small interface (issue #2 item 4).
+// Forwarding to an upstream endpoint, behind one small interface (issue #2 item 4, issue #6).
 //
-// Why not http-proxy-3 for plain HTTP (issue #2 item 4 names it; issue #6 is about speed):
-//   - http-proxy-3's web() pipes the client body into the upstream request at once, so when the
-//     connection is refused the body is already consumed and the request cannot be retried on the
-//     next endpoint (SPEC §1.7: retry connect failures, ≤3 tries, then 502);
-//   - the reference rig (bench/results-baseline) measured http-proxy-3 at 0.25× nginx against
-//     0.32× for node:http + http.request with a keep-alive Agent.
-// So plain requests use node:http with a keep-alive Agent and the body is piped only once the
-// upstream socket is connected; WebSocket/Upgrade uses one http-proxy-3 instance (ws()), always with
-// an 'error' listener (it throws without one — ARCHITECTURE.md "Known traps").
-// setNoDelay on both sockets: a delayed-ACK/Nagle interaction is a suspect for the ~40 ms p99 tail
-// noted in the bench README.
+// Plain HTTP goes through undici (issue #6 item 2): one keep-alive Pool per endpoint, held by the
+// endpoint's reference-counted state (ARCHITECTURE.md hot-path rule 6), and `dispatch` with one
+// handler object per request that writes straight into the client response: status + headers once,
+// then each chunk with backpressure (controller.pause() when res.write() returns false, resume on
+// 'drain'), then end. Measured on the project's rig (docs/benchmarks/http.md "Why undici"): the
+// http.request + Agent forwarder cost ~98 µs of CPU per small request, this one …; the shared rig
+// measured undici's Pool at 28 µs/request against 37 µs for http.request and 48 µs for
+// http-proxy-3. http-proxy-3's web() is not used at all: it pipes the client body upstream at
+// once, so a refused connection would leave nothing to retry with (SPEC §1.7).
+//
+// Retries (SPEC §1.7: connect failures on another endpoint, ≤ 3 tries, then 502): undici touches
+// the request body only once the connection is up (onRequestStart), so a connect failure leaves it
+// unread. A reset before any response byte is retried too when no body byte was consumed and the
+// connection had served an earlier response (the kept-alive reuse race).
+// Timeouts: undici's headersTimeout (→ 504) and bodyTimeout (idle upstream body, paused while the
+// client applies backpressure), set once per pool: no timer per request.
+// WebSocket/Upgrade uses one http-proxy-3 instance (ws()), always with an 'error' listener (it
+// throws without one — ARCHITECTURE.md "Known traps").
 
-import http from 'node:http';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { Agent, Pool, type Dispatcher } from 'undici';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
-import { PorticoError, type PorticoErrorCode } from '../../util/errors.ts';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { Endpoint } from '../../model/endpoint.ts';
+import { PorticoError } from '../../util/errors.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
-import { clientResponseHeaders } from './forwarded-headers.ts';
-import { sendError, writeHead, type AnyResponse } from './error-response.ts';
+import { clientResponseHeaderList } from './forwarded-headers.ts';
+import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
 
 export interface ForwarderOptions {
@@ -38,47 +47,143 @@ export interface ForwardTarget {
   cluster: ClusterRuntime;
   /** Origin-form target forwarded upstream. */
   path: string;
-  headers: OutgoingHttpHeaders;
+  /** Flat [name, value, …] list (upstreamHeaderList). */
+  headers: string[];
+  /** Whether the request has a body to stream upstream. */
+  hasBody: boolean;
   hsts: string | null;
   /** Count body bytes to the client (access log enabled). */
   countBytes: boolean;
 }
 
-/** One request's forwarding: the attempts share the exclude set and the client streams. */
-class ForwardJob {
-  readonly req: IncomingMessage | Http2ServerRequest;
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type Controller = Dispatcher.DispatchController;
+
+const kJob = Symbol('portico.forwardJob');
+const CLIENT_GONE = new Error('client closed the connection');
+
+/** Shared 'drain' listener (this = the response): no closure per request. */
+function onResponseDrain(this: AnyResponse): void {
+  const job = (this as unknown as Record<symbol, ForwardJob | undefined>)[kJob];
+  if (job !== undefined && job.controller !== null && !job.done) job.controller.resume();
+}
+
+/** One request's forwarding and its undici handler: the attempts share the exclude set. */
+class ForwardJob implements Dispatcher.DispatchHandler {
+  readonly fw: Forwarder;
+  readonly req: AnyRequest;
   readonly res: AnyResponse;
   readonly ctx: RequestContext;
   readonly target: ForwardTarget;
+  readonly dispatchOpts: Dispatcher.DispatchOptions;
+  endpoint: Endpoint | null = null;
+  state: EndpointState | null = null;
   exclude: Set<string> | null = null;
-  upReq: http.ClientRequest | null = null;
-  bodyRead = false;
+  controller: Controller | null = null;
+  /** Response headers written to the client. */
+  started = false;
+  /** This attempt's in-flight count released. */
+  done = true;
+  /** Client response closed (finished or aborted). */
   closed = false;
+  drainHooked = false;
   lastError: PorticoError | null = null;
 
-  constructor(req: IncomingMessage | Http2ServerRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget) {
+  constructor(fw: Forwarder, req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget) {
+    this.fw = fw;
     this.req = req;
     this.res = res;
     this.ctx = ctx;
     this.target = target;
+    this.dispatchOpts = {
+      origin: undefined,
+      path: target.path,
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: target.headers,
+      body: target.hasBody ? req as IncomingMessage : null,
+    };
   }
-}
 
-function markRead(this: ForwardJob): void {
-  this.bodyRead = true;
+  onRequestStart(controller: Controller): void {
+    this.controller = controller;
+    if (this.closed) controller.abort(CLIENT_GONE);
+  }
+
+  onResponseStart(controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx: informational, the final response follows
+    this.started = true;
+    if (this.state !== null) this.state.recordSuccess(Date.now());
+    if (this.closed) {
+      controller.abort(CLIENT_GONE);
+      return;
+    }
+    this.ctx.status = statusCode;
+    (this.res as ServerResponse).writeHead(statusCode, clientResponseHeaderList(headers, this.target.hsts));
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.target.countBytes) this.ctx.bytesSent += chunk.length;
+    if (!(this.res as ServerResponse).write(chunk)) {
+      controller.pause();
+      if (!this.drainHooked) {
+        this.drainHooked = true;
+        (this.res as unknown as Record<symbol, ForwardJob>)[kJob] = this;
+        this.res.on('drain', onResponseDrain);
+      }
+    }
+  }
+
+  onResponseEnd(): void {
+    this.release();
+    this.res.end();
+  }
+
+  onResponseError(_controller: Controller, err: Error): void {
+    this.release();
+    if (this.started) {
+      this.res.destroy();
+      return;
+    }
+    this.fw.onAttemptError(this, err);
+  }
+
+  release(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.state !== null) this.state.inflight--;
+  }
+
+  /** Client response closed: a live upstream exchange is cut (its connection is not reused). */
+  clientClosed(): void {
+    this.closed = true;
+    if (!this.done && this.controller !== null && !this.res.writableFinished) this.controller.abort(CLIENT_GONE);
+  }
 }
 
 export class Forwarder {
   private readonly opts: Required<ForwarderOptions>;
-  private readonly agent: http.Agent;
+  private readonly poolOpts: Pool.Options;
+  /** For an endpoint without state (its cluster left the snapshot while a request was on it). */
+  private readonly fallback: Agent;
   private readonly proxy: ProxyServer;
+  readonly upstreamTimeoutMs: number;
 
   constructor(opts: ForwarderOptions) {
     this.opts = { maxAttempts: 3, ...opts };
-    // keepAlive: never 'Connection: close' upstream (ARCHITECTURE.md hot-path rule 5); lifo keeps
-    // the warmest sockets busy and lets the others idle out; free sockets expire before the usual
-    // 5 s upstream keep-alive timeout to make the reuse race rare (the race itself is retried).
-    this.agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo', timeout: 4000 });
+    this.upstreamTimeoutMs = opts.upstreamTimeoutMs;
+    // Keep-alive always (ARCHITECTURE.md hot-path rule 5). Idle connections expire before the
+    // usual 5 s upstream keep-alive timeout (undici also honours the server's Keep-Alive hint),
+    // which makes the reuse race rare; the race itself is retried. pipelining 1: no
+    // head-of-line blocking between clients.
+    this.poolOpts = {
+      connections: null,
+      pipelining: 1,
+      keepAliveTimeout: 4000,
+      headersTimeout: opts.upstreamTimeoutMs,
+      bodyTimeout: opts.upstreamTimeoutMs,
+      connect: { timeout: opts.connectTimeoutMs, noDelay: true },
+    };
+    this.fallback = new Agent(this.poolOpts);
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false });
     this.proxy.on('error', (_err: Error, _req: unknown, target: unknown) => {
       const s = target as Duplex | ServerResponse | undefined;
@@ -86,129 +191,61 @@ export class Forwarder {
     });
   }
 
-  forward(req: IncomingMessage | Http2ServerRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget): void {
-    const job = new ForwardJob(req, res, ctx, target);
-    res.on('close', () => {
-      job.closed = true;
-      // Client gone before the upstream finished: free the upstream socket (never reused).
-      if (!res.writableFinished && job.upReq !== null && !job.upReq.destroyed) job.upReq.destroy();
-    });
+  /** Start forwarding; returns the job, whose clientClosed() the caller invokes on res 'close'. */
+  forward(req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget): ForwardJob {
+    const job = new ForwardJob(this, req, res, ctx, target);
     this.attempt(job);
+    return job;
   }
 
   private attempt(job: ForwardJob): void {
-    if (job.closed) return;
     const { ctx, target } = job;
-    const now = Date.now();
-    const ep = target.cluster.pick(ctx.clientIp, job.exclude, now);
+    const cluster = target.cluster;
+    const ep = cluster.pick(ctx.clientIp, job.exclude, Date.now());
     if (ep === null) {
       this.fail(job, job.lastError ?? new PorticoError('PORTICO_ERR_NO_HEALTHY_ENDPOINT',
-        `no endpoint available for ${target.cluster.id}`));
+        `no endpoint available for ${cluster.id}`));
       return;
     }
     ctx.attempts++;
     ctx.endpointId = ep.id;
-    const state = target.cluster.states.get(ep.id) ?? null;
-    if (state !== null) state.inflight++;
+    job.endpoint = ep;
+    job.controller = null;
+    job.done = false;
+    const state = cluster.states.get(ep.id) ?? null;
+    job.state = state;
+    const o = job.dispatchOpts;
+    if (state !== null) {
+      state.inflight++;
+      o.origin = undefined;
+      (state.pool ??= new Pool(origin(ep), this.poolOpts)).dispatch(o, job);
+    } else {
+      o.origin = origin(ep);
+      this.fallback.dispatch(o, job);
+    }
+  }
 
-    const headers = target.headers;
-    if (headers.host === undefined) headers.host = ep.id;
-    const upReq = http.request({
-      host: ep.hostname ?? ep.address,
-      port: ep.port,
-      method: job.req.method,
-      path: target.path,
-      headers,
-      agent: this.agent,
-      setHost: false,
-    });
-    job.upReq = upReq;
-    let connected = false;
-    let gotResponse = false;
-    let settled = false;
-    let timer: NodeJS.Timeout | null = null;
-    const release = (): void => {
-      if (settled) return;
-      settled = true;
-      if (timer !== null) clearTimeout(timer);
-      if (state !== null) state.inflight--;
-    };
-
-    const onConnected = (): void => {
-      connected = true;
-      if (timer !== null) clearTimeout(timer);
-      // SPEC §1.7: 504 when the upstream does not answer in time.
-      timer = setTimeout(() => upReq.destroy(new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT',
-        `upstream ${ep.id} did not answer within ${this.opts.upstreamTimeoutMs} ms`)), this.opts.upstreamTimeoutMs);
-      // The body flows only now, so a refused connection leaves it unread and retryable.
-      const req = job.req;
-      if (req.readableEnded) {
-        upReq.end();
-      } else {
-        if (!job.bodyRead) req.once('data', markRead.bind(job));
-        (req as IncomingMessage).pipe(upReq);
-      }
-    };
-    upReq.on('socket', (socket: Socket) => {
-      if (socket.connecting) {
-        socket.setNoDelay(true);
-        timer = setTimeout(() => upReq.destroy(new PorticoError('PORTICO_ERR_UPSTREAM_CONNECT',
-          `connect to ${ep.id} timed out after ${this.opts.connectTimeoutMs} ms`, { retryable: true })), this.opts.connectTimeoutMs);
-        socket.once('connect', onConnected);
-      } else {
-        onConnected();
-      }
-    });
-
-    upReq.on('response', (upRes: IncomingMessage) => {
-      gotResponse = true;
-      if (timer !== null) {
-        clearTimeout(timer);
-        timer = null;
-      }
-      if (state !== null) state.recordSuccess(Date.now());
-      const res = job.res;
-      if (job.closed) {
-        upRes.resume();
-        release();
-        return;
-      }
-      const status = upRes.statusCode ?? 502;
-      ctx.status = status;
-      writeHead(res, status, clientResponseHeaders(upRes.headers, target.hsts));
-      if (target.countBytes) upRes.on('data', (c: Buffer) => { ctx.bytesSent += c.length; });
-      upRes.on('end', release);
-      upRes.on('close', release);
-      upRes.on('error', () => res.destroy());
-      (upRes.pipe as (d: NodeJS.WritableStream) => void)(res as NodeJS.WritableStream);
-    });
-
-    upReq.on('error', (err: Error) => {
-      release();
-      (job.req as IncomingMessage).unpipe(upReq);
-      if (gotResponse) {
-        job.res.destroy();
-        return;
-      }
-      const e = classify(err, connected, upReq.reusedSocket && !job.bodyRead, ep.id);
-      this.opts.metrics.upstreamErrors.labels(target.cluster.cluster.service, e.code).inc();
-      if (e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' && state !== null) state.recordFailure(Date.now());
-      if (job.closed) return;
-      if (e.retryable && ctx.attempts < this.opts.maxAttempts) {
-        (job.exclude ??= new Set()).add(ep.id);
-        job.lastError = e;
-        this.attempt(job);
-        return;
-      }
-      this.fail(job, e);
-    });
+  /** undici reported an error before any response byte: classify, retry or answer. */
+  onAttemptError(job: ForwardJob, err: Error): void {
+    const ep = job.endpoint as Endpoint;
+    const e = classify(err, job, ep.id);
+    this.opts.metrics.upstreamErrors.labels(job.target.cluster.cluster.service, e.code).inc();
+    if (e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' && job.state !== null) job.state.recordFailure(Date.now());
+    if (job.closed) return;
+    if (e.retryable && job.ctx.attempts < this.opts.maxAttempts) {
+      (job.exclude ??= new Set()).add(ep.id);
+      job.lastError = e;
+      this.attempt(job);
+      return;
+    }
+    this.fail(job, e);
   }
 
   private fail(job: ForwardJob, err: PorticoError): void {
     job.ctx.error = err.code;
     job.ctx.status = job.res.headersSent ? job.ctx.status : err.status;
     // Unread request body: drain it so the client connection stays usable.
-    if (!job.req.readableEnded) job.req.resume();
+    if (!job.req.readableEnded && !job.req.destroyed) job.req.resume();
     sendError(job.res, err);
   }
 
@@ -244,21 +281,36 @@ export class Forwarder {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.fallback.destroy().catch(() => undefined);
     this.proxy.close();
   }
 }
 
+export type { ForwardJob };
+
+function origin(ep: Endpoint): string {
+  const host = ep.hostname ?? ep.address;
+  return host.includes(':') ? `http://[${host}]:${ep.port}` : `http://${host}:${ep.port}`;
+}
+
 /** Error → typed error; retryable only when nothing of the request can have been used upstream. */
-function classify(err: Error, connected: boolean, reusedUnread: boolean, endpoint: string): PorticoError {
+function classify(err: Error, job: ForwardJob, endpoint: string): PorticoError {
   if (err instanceof PorticoError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
-  if (!connected) {
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT',
+      `upstream ${endpoint} did not answer within ${job.fw.upstreamTimeoutMs} ms`, { cause: err });
+  }
+  // No onRequestStart: the connection never came up, nothing was sent.
+  if (job.controller === null || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new PorticoError('PORTICO_ERR_UPSTREAM_CONNECT', `connect to ${endpoint} failed: ${code}`, { retryable: true, cause: err });
   }
-  // A kept-alive socket closed by the upstream just as we reused it: the request never reached
-  // an application (Node's documented reusedSocket retry case), safe while no body byte was read.
-  const c: PorticoErrorCode = 'PORTICO_ERR_UPSTREAM_RESET';
-  return new PorticoError(c, `upstream ${endpoint} closed the connection: ${code}`,
-    { retryable: reusedUnread && (code === 'ECONNRESET' || code === 'EPIPE'), cause: err });
+  // A kept-alive connection closed by the upstream just as we reused it (it had answered before:
+  // bytes read) never reached an application; safe to retry while no body byte was consumed.
+  const info = (err as { socket?: { bytesRead?: number } }).socket;
+  const reused = info !== undefined && (info.bytesRead ?? 0) > 0;
+  const unread = !job.target.hasBody || !job.req.readableDidRead;
+  const reset = code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+  return new PorticoError('PORTICO_ERR_UPSTREAM_RESET', `upstream ${endpoint} closed the connection: ${code}`,
+    { retryable: reset && reused && unread, cause: err });
 }

@@ -1,6 +1,10 @@
 // Per-endpoint upstream state (ARCHITECTURE.md hot-path rules 6 and 7): in-flight count and passive
 // health, keyed by endpoint id (`ip:port`), reference-counted so a snapshot swap that keeps an
-// endpoint keeps its state (issue #2 item 4).
+// endpoint keeps its state (issue #2 item 4). The state also holds the endpoint's undici
+// connection pool (issue #6), so kept-alive upstream connections survive snapshot swaps and are
+// closed (gracefully: in-flight requests finish) when the last reference goes.
+
+import type { Dispatcher } from 'undici';
 
 /** Passive health window: WINDOW_BUCKETS buckets of BUCKET_MS each (10 s). */
 const BUCKET_MS = 1000;
@@ -17,6 +21,8 @@ export class EndpointState {
   inflight = 0;
   /** Snapshots/clusters currently referencing this endpoint. */
   refs = 0;
+  /** Keep-alive connection pool to this endpoint, created by the forwarder on first use. */
+  pool: Dispatcher | null = null;
   private readonly stamps = new Float64Array(WINDOW_BUCKETS);
   private readonly failures = new Uint32Array(WINDOW_BUCKETS);
   private readonly successes = new Uint32Array(WINDOW_BUCKETS);
@@ -58,6 +64,13 @@ export class EndpointState {
     return { failures, successes };
   }
 
+  /** Last reference gone: let in-flight requests finish, then close the pool's connections. */
+  dispose(): void {
+    const p = this.pool;
+    this.pool = null;
+    if (p !== null) p.close().catch(() => undefined);
+  }
+
   /** Passive health: too many recent connect failures, more than successes. */
   healthy(now: number): boolean {
     const w = this.window(now);
@@ -79,7 +92,19 @@ export class EndpointRegistry {
   release(id: string): void {
     const s = this.states.get(id);
     if (!s) return;
-    if (--s.refs <= 0) this.states.delete(id);
+    if (--s.refs <= 0) {
+      this.states.delete(id);
+      s.dispose();
+    }
+  }
+
+  /** Shutdown: drop every pool's connections now. */
+  destroyPools(): void {
+    for (const s of this.states.values()) {
+      const p = s.pool;
+      s.pool = null;
+      if (p !== null) p.destroy().catch(() => undefined);
+    }
   }
 
   get(id: string): EndpointState | undefined {
