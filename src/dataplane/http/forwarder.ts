@@ -87,6 +87,12 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Client response closed (finished or aborted). */
   closed = false;
   drainHooked = false;
+  /** Upstream Content-Length, or -1. */
+  expectLength = -1;
+  /** A whole body held for res.end(chunk). */
+  pending: Buffer | null = null;
+  /** Some body already written to the client. */
+  wrote = false;
   lastError: PorticoError | null = null;
 
   constructor(fw: Forwarder, req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget) {
@@ -118,11 +124,25 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       return;
     }
     this.ctx.status = statusCode;
+    const cl = headers['content-length'];
+    if (typeof cl === 'string') this.expectLength = Number(cl);
     (this.res as ServerResponse).writeHead(statusCode, clientResponseHeaderList(headers, this.target.hsts));
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (this.target.countBytes) this.ctx.bytesSent += chunk.length;
+    // A body that arrives whole (its Content-Length in one chunk) is held for onResponseEnd, which
+    // follows in the same parser pass: res.end(chunk) sends head + body in one write with no
+    // cork/nextTick round (issue #6). Anything else streams as it comes.
+    if (this.pending === null && !this.wrote && chunk.length === this.expectLength) {
+      this.pending = chunk;
+      return;
+    }
+    if (this.pending !== null) {
+      (this.res as ServerResponse).write(this.pending);
+      this.pending = null;
+    }
+    this.wrote = true;
     if (!(this.res as ServerResponse).write(chunk)) {
       controller.pause();
       if (!this.drainHooked) {
@@ -135,7 +155,13 @@ class ForwardJob implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.release();
-    this.res.end();
+    const p = this.pending;
+    if (p !== null) {
+      this.pending = null;
+      (this.res as ServerResponse).end(p);
+    } else {
+      this.res.end();
+    }
   }
 
   onResponseError(_controller: Controller, err: Error): void {

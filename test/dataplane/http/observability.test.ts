@@ -74,3 +74,26 @@ test('HTTP/2 compat requests: host from :authority, pseudo-headers never forward
     await e.close();
   }
 });
+
+test('duration histogram counts every request of a route (direct entry update after the first)', async () => {
+  const e = await startEchoServer();
+  const t = await startProxy();
+  try {
+    t.dp.apply(snapshot(1, [vhost('hist.example', [route('Prefix', '/', 'default/e:80')])], ['default/e:80']),
+      new Map([['default/e:80', eps(e.port)]]));
+    for (let i = 0; i < 5; i++) assert.equal((await request(t.port, '/', { host: 'hist.example' })).status, 200);
+    await new Promise((r) => setTimeout(r, 20));
+    const text = await t.metrics.registry.metrics();
+    const labels = 'ingress="default/ing",service="default/e"';
+    assert.match(text, new RegExp(`portico_http_request_duration_seconds_count\\{${labels}\\} 5`));
+    assert.match(text, new RegExp(`portico_http_request_duration_seconds_bucket\\{le="\\+Inf",${labels}\\} 5`));
+    assert.match(text, new RegExp(`portico_http_request_duration_seconds_bucket\\{le="10",${labels}\\} 5`));
+    t.metrics.registry.resetMetrics();
+    assert.equal((await request(t.port, '/', { host: 'hist.example' })).status, 200);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.match(await t.metrics.registry.metrics(), new RegExp(`portico_http_request_duration_seconds_count\\{${labels}\\} 1`));
+  } finally {
+    await t.close();
+    await e.close();
+  }
+});
