@@ -37,7 +37,10 @@ export class HttpListener {
     this.opts = opts;
     // noDelay on the client side too (bench README: ~40 ms p99 tail); keepAliveTimeout above the
     // common 60 s load-balancer idle timeout would hold sockets for nothing, Node's 5 s is kept.
-    this.server = http.createServer({ noDelay: true });
+    // highWaterMark 128 KiB (issue #6): a 64 KiB upstream chunk written to the client no longer
+    // reports backpressure on every write (16 KiB default), which paused and resumed the upstream
+    // read once per chunk; a slow client still stops the upstream after 128 KiB per connection.
+    this.server = http.createServer({ noDelay: true, highWaterMark: 128 * 1024 });
     const gauge = opts.metrics.activeConnections.labels('http');
     this.server.on('connection', (socket: Socket) => {
       gauge.inc();
@@ -47,9 +50,14 @@ export class HttpListener {
         this.sockets.delete(socket);
       });
     });
+    // One shared 'close' listener per listener, not a closure per request (issue #6).
+    const inflight = this.inflight;
+    const onResponseClose = function onResponseClose(this: http.ServerResponse): void {
+      inflight.delete(this);
+    };
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      this.inflight.add(res);
-      res.once('close', () => this.inflight.delete(res));
+      inflight.add(res);
+      res.on('close', onResponseClose);
       if (this.draining) res.setHeader('connection', 'close');
       this.dataplane.handleRequest(req, res, 'http');
     });
