@@ -20,6 +20,26 @@ interface HistogramInternals {
   hashMap?: Record<string, HistogramEntry | undefined>;
   upperBounds?: readonly number[];
 }
+/** prom-client's counter record (lib/util.js setValue). */
+interface CounterEntry {
+  value: number;
+}
+interface CounterInternals {
+  hashMap?: Record<string, CounterEntry | undefined>;
+}
+
+/** Bucket bounds → the property keys prom-client stores them under (String(bound)), computed once. */
+let boundKeysFor: readonly number[] | null = null;
+let boundKeys: string[] = [];
+function keysOf(bounds: readonly number[]): string[] {
+  if (bounds !== boundKeysFor) {
+    boundKeysFor = bounds;
+    boundKeys = bounds.map(String);
+  }
+  return boundKeys;
+}
+
+const CLASS_NAMES = ['other', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 export class CompiledRoute {
   readonly id: string;
@@ -36,6 +56,9 @@ export class CompiledRoute {
   /** Fast path (issue #6): prom-client's entry for this route's labels and its map key. */
   private durationEntry: HistogramEntry | null = null;
   private readonly durationKey: string;
+  /** Same fast path for the request counter, per status class. */
+  private readonly codeEntries: (CounterEntry | null)[] = [null, null, null, null, null, null];
+  private readonly codeKeys: string[];
 
   constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics) {
     this.id = route.id;
@@ -50,17 +73,26 @@ export class CompiledRoute {
     this.metrics = metrics;
     // prom-client's key for {ingress, service}: `name:value,` in sorted label-name order.
     this.durationKey = `ingress:${this.ingress},service:${this.service},`;
+    this.codeKeys = CLASS_NAMES.map((c) => `code:${c},ingress:${this.ingress},service:${this.service},`);
   }
 
   /** Count one finished request (issue #2 item 5); label children cached per status class. */
   observe(status: number, seconds: number): void {
     const cls = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
-    let c = this.codeCounters[cls];
-    if (c === undefined) {
-      c = this.metrics.httpRequests.labels(this.ingress, this.service, cls === 0 ? 'other' : `${cls}xx`);
-      this.codeCounters[cls] = c;
+    const counters = (this.metrics.httpRequests as unknown as CounterInternals).hashMap;
+    const ce = this.codeEntries[cls];
+    if (ce !== null && counters !== undefined && counters[this.codeKeys[cls]] === ce) {
+      ce.value++;
+    } else {
+      let c = this.codeCounters[cls];
+      if (c === undefined) {
+        c = this.metrics.httpRequests.labels(this.ingress, this.service, CLASS_NAMES[cls]);
+        this.codeCounters[cls] = c;
+      }
+      c.inc();
+      const found = counters?.[this.codeKeys[cls]];
+      this.codeEntries[cls] = found !== undefined && typeof found.value === 'number' ? found : null;
     }
-    c.inc();
     // prom-client's child observe() validates the labels and rebuilds their hash string on every
     // call (~3 % of a small request's CPU in the profile, issue #6). Once the entry exists, update
     // it directly — the same three fields observe() updates; the entry is checked against the
@@ -69,9 +101,10 @@ export class CompiledRoute {
     const e = this.durationEntry;
     if (e !== null && internals.hashMap !== undefined && internals.hashMap[this.durationKey] === e) {
       const bounds = internals.upperBounds as readonly number[];
+      const keys = keysOf(bounds);
       for (let i = 0; i < bounds.length; i++) {
         if (seconds <= bounds[i]) {
-          e.bucketValues[bounds[i]]++;
+          (e.bucketValues as unknown as Record<string, number>)[keys[i]]++;
           break;
         }
       }

@@ -97,3 +97,27 @@ test('duration histogram counts every request of a route (direct entry update af
     await e.close();
   }
 });
+
+test('request counter per status class stays exact on the direct path, and after a reset', async () => {
+  const e = await startEchoServer();
+  const t = await startProxy();
+  try {
+    t.dp.apply(snapshot(1, [vhost('cnt.example', [route('Prefix', '/', 'default/e:80')])], ['default/e:80']),
+      new Map([['default/e:80', eps(e.port)]]));
+    for (let i = 0; i < 4; i++) await request(t.port, '/', { host: 'cnt.example' });
+    for (let i = 0; i < 3; i++) await request(t.port, '/status/404', { host: 'cnt.example' });
+    await new Promise((r) => setTimeout(r, 20));
+    const labels = 'ingress="default/ing",service="default/e"';
+    let text = await t.metrics.registry.metrics();
+    assert.match(text, new RegExp(`portico_http_requests_total\\{${labels},code="2xx"\\} 4`));
+    assert.match(text, new RegExp(`portico_http_requests_total\\{${labels},code="4xx"\\} 3`));
+    t.metrics.registry.resetMetrics();
+    await request(t.port, '/', { host: 'cnt.example' });
+    await new Promise((r) => setTimeout(r, 20));
+    text = await t.metrics.registry.metrics();
+    assert.match(text, new RegExp(`portico_http_requests_total\\{${labels},code="2xx"\\} 1`));
+  } finally {
+    await t.close();
+    await e.close();
+  }
+});
