@@ -4,11 +4,12 @@
 // endpoint's reference-counted state (ARCHITECTURE.md hot-path rule 6), and `dispatch` with one
 // handler object per request that writes straight into the client response: status + headers once,
 // then each chunk with backpressure (controller.pause() when res.write() returns false, resume on
-// 'drain'), then end. Measured on the project's rig (docs/benchmarks/http.md "Why undici"): the
-// http.request + Agent forwarder cost ~98 µs of CPU per small request, this one …; the shared rig
-// measured undici's Pool at 28 µs/request against 37 µs for http.request and 48 µs for
-// http-proxy-3. http-proxy-3's web() is not used at all: it pipes the client body upstream at
-// once, so a refused connection would leave nothing to retry with (SPEC §1.7).
+// 'drain'), then end. Why (docs/benchmarks/http.md "Why undici"): the shared rig measured bare
+// proxies at 28.6 µs/request with undici's Pool against 42.2 µs with http.request and 48.5 µs with
+// http-proxy-3, and undici drops what Portico had built around http.request (a ClientRequest, a
+// timer and five listeners per request). http-proxy-3's web() is not used at all: it pipes the
+// client body upstream at once, so a refused connection would leave nothing to retry with
+// (SPEC §1.7).
 //
 // Retries (SPEC §1.7: connect failures on another endpoint, ≤ 3 tries, then 502): undici touches
 // the request body only once the connection is up (onRequestStart), so a connect failure leaves it
