@@ -59,6 +59,13 @@ export class CompiledRoute {
   /** Same fast path for the request counter, per status class. */
   private readonly codeEntries: (CounterEntry | null)[] = [null, null, null, null, null, null];
   private readonly codeKeys: string[];
+  /**
+   * The prom-client maps the entries were found in: reset() replaces a metric's map, so an
+   * identity check (no lookup in a map of every label set) tells the entries are still current.
+   * Nothing in Portico calls remove() on these metrics.
+   */
+  private durationMap: object | null = null;
+  private readonly codeMaps: (object | null)[] = [null, null, null, null, null, null];
 
   constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics) {
     this.id = route.id;
@@ -81,7 +88,7 @@ export class CompiledRoute {
     const cls = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
     const counters = (this.metrics.httpRequests as unknown as CounterInternals).hashMap;
     const ce = this.codeEntries[cls];
-    if (ce !== null && counters !== undefined && counters[this.codeKeys[cls]] === ce) {
+    if (ce !== null && counters === this.codeMaps[cls]) {
       ce.value++;
     } else {
       let c = this.codeCounters[cls];
@@ -92,14 +99,15 @@ export class CompiledRoute {
       c.inc();
       const found = counters?.[this.codeKeys[cls]];
       this.codeEntries[cls] = found !== undefined && typeof found.value === 'number' ? found : null;
+      this.codeMaps[cls] = counters ?? null;
     }
     // prom-client's child observe() validates the labels and rebuilds their hash string on every
     // call (~3 % of a small request's CPU in the profile, issue #6). Once the entry exists, update
-    // it directly — the same three fields observe() updates; the entry is checked against the
-    // histogram's map each time, so a reset or an unexpected prom-client shape uses the API.
+    // it directly — the same three fields observe() updates; a reset (new map) or an unexpected
+    // prom-client shape goes back through the API.
     const internals = this.metrics.httpDuration as unknown as HistogramInternals;
     const e = this.durationEntry;
-    if (e !== null && internals.hashMap !== undefined && internals.hashMap[this.durationKey] === e) {
+    if (e !== null && internals.hashMap === this.durationMap) {
       const bounds = internals.upperBounds as readonly number[];
       const keys = keysOf(bounds);
       for (let i = 0; i < bounds.length; i++) {
@@ -116,5 +124,6 @@ export class CompiledRoute {
     this.durationChild.observe(seconds);
     const found = internals.hashMap?.[this.durationKey];
     this.durationEntry = found !== undefined && Array.isArray(internals.upperBounds) && typeof found.count === 'number' ? found : null;
+    this.durationMap = internals.hashMap ?? null;
   }
 }

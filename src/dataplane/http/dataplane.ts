@@ -48,9 +48,13 @@ const kCtx = Symbol('portico.requestContext');
 // allocation, whatever the heap size — 4–5 per second under load, each marking Portico's whole
 // live heap (the routing table, the store). With the external memory accounted in the global
 // limit, those collections follow the heap's own growth heuristics instead: measured 227 → 156 µs
-// of CPU per 64 KiB request (docs/benchmarks/http.md). Set when the dataplane module loads, before
-// any traffic; V8 reads it when it recomputes its limits.
-setFlagsFromString('--external-memory-accounted-in-global-limit');
+// of CPU per 64 KiB request (docs/benchmarks/http.md). The price is a higher peak RSS when the
+// old space is not capped (the Deployment caps it). Set when the dataplane module loads, before
+// any traffic; V8 reads it when it recomputes its limits. An operator's own choice wins:
+// `--no-external-memory-accounted-in-global-limit` in NODE_OPTIONS or on the command line.
+if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('external-memory-accounted-in-global-limit'))) {
+  setFlagsFromString('--external-memory-accounted-in-global-limit');
+}
 
 export class HttpDataplane {
   private readonly opts: HttpDataplaneOptions;
