@@ -94,23 +94,6 @@ export function upstreamRequestHeaders(src: IncomingHttpHeaders, info: ForwardIn
   return out;
 }
 
-/**
- * Response headers to send to the client: hop-by-hop removed, `Server: portico` when the upstream
- * sent none (SPEC §2 implied obligations), Content-Length kept so Node does not re-chunk.
- */
-export function clientResponseHeaders(src: IncomingHttpHeaders, hsts: string | null): OutgoingHttpHeaders {
-  const listed = connectionTokens(src.connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const name in src) {
-    if (HOP_BY_HOP.has(name) || (listed !== null && listed.has(name))) continue;
-    const v = src[name];
-    if (v !== undefined) out[name] = v;
-  }
-  if (out.server === undefined) out.server = 'portico';
-  if (hsts !== null && out['strict-transport-security'] === undefined) out['strict-transport-security'] = hsts;
-  return out;
-}
-
 // ---- Flat header lists for the undici forwarder (issue #6): one pass over the request's
 // rawHeaders, names compared without lower-casing copies, output as [name, value, …] which undici
 // takes without building an object; the client side is written from undici's parsed object into a
