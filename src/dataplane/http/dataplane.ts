@@ -7,7 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
 import type { Snapshot } from '../../model/snapshot.ts';
 import type { Route } from '../../model/route.ts';
 import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
@@ -42,19 +41,6 @@ export interface HttpDataplaneOptions {
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 const kCtx = Symbol('portico.requestContext');
-
-// Issue #6, 64 KiB case: every response body read from an upstream socket is a fresh external
-// ArrayBuffer, and by default V8 starts a full mark-compact after each 64 MB of external
-// allocation, whatever the heap size — 4–5 per second under load, each marking Portico's whole
-// live heap (the routing table, the store). With the external memory accounted in the global
-// limit, those collections follow the heap's own growth heuristics instead: measured 227 → 156 µs
-// of CPU per 64 KiB request (docs/benchmarks/http.md). The price is a higher peak RSS when the
-// old space is not capped (the Deployment caps it). Set when the dataplane module loads, before
-// any traffic; V8 reads it when it recomputes its limits. An operator's own choice wins:
-// `--no-external-memory-accounted-in-global-limit` in NODE_OPTIONS or on the command line.
-if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('external-memory-accounted-in-global-limit'))) {
-  setFlagsFromString('--external-memory-accounted-in-global-limit');
-}
 
 export class HttpDataplane {
   private readonly opts: HttpDataplaneOptions;

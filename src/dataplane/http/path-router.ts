@@ -25,11 +25,14 @@ export interface PathEntry<T> {
 }
 
 // Characters find-my-way stores and finds literally (':' escaped). Everything else → extras.
-// Hosts with at most this many rules skip the tree: a scan of precompiled matchers is as fast as a
-// tree lookup up to about 6 rules (measured: 4 rules 74 vs 128 ns, 8 rules 136 vs 115 ns), and a find-my-way instance per host costs ~25 µs to build (two `new Function`
-// compilations per key) and memory — 10,000 hosts made every Ingress change rebuild 10,000 trees
-// (docs/benchmarks/cluster.md, issue #4 item 4).
-export const LINEAR_MAX = 6;
+// Hosts with at most this many rules skip the tree and scan precompiled matchers (one class, so the
+// scan stays monomorphic). Measured with `npm run bench:micro` (issue #6 item 3): with a tree per
+// host, a lookup over 10,000 hosts cost 1,913 ns against 149 ns for one host — thousands of
+// find-my-way trees, each with its own compiled handler functions, make the lookup megamorphic;
+// scanning up to 16 rules brought it to 312 ns (1.9×). A tree per host also costs ~25 µs to build
+// and memory, which made every Ingress change slow with 10,000 hosts (issue #4 item 4). Hosts with
+// more rules keep the radix tree, where a scan would grow linearly.
+export const LINEAR_MAX = 16;
 const SAFE_RULE_PATH = /^\/[A-Za-z0-9\-._~!$&'()+,;=:@/]*$/;
 
 function noop(): void {}
