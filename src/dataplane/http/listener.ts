@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../listen.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { HttpDataplane } from './dataplane.ts';
@@ -80,14 +80,7 @@ export class HttpListener {
   }
 
   listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.opts.port, this.opts.host, () => {
-        this.server.off('error', onError);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, { port: this.opts.port, host: this.opts.host });
   }
 
   close(drainTimeoutMs: number): Promise<void> {

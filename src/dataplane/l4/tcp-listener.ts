@@ -1,6 +1,7 @@
 // One TCP listen port of an L4Route (issue #5). The target (route, cluster, stats) can be swapped
 // in place by apply(): the listening socket and the connections stay (issue #5 item 4).
 
+import { listenOn } from '../listen.ts';
 import net, { type Server, type Socket } from 'node:net';
 import type { L4Route } from '../../model/l4.ts';
 import type { ClusterState } from './cluster-state.ts';
@@ -38,17 +39,10 @@ export class TcpListener {
     return a && typeof a === 'object' ? a.port : 0;
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ host: this.opts.bindAddress, port: this.route.listenPort, backlog: 4096 }, () => {
-        this.server.removeListener('error', onError);
-        this.server.on('error', noop);
-        this.accepting = true;
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    await listenOn(this.server, { host: this.opts.bindAddress, port: this.route.listenPort, backlog: 4096 });
+    this.server.on('error', noop);
+    this.accepting = true;
   }
 
   setTarget(route: L4Route, cluster: ClusterState | null, stats: L4Stats): void {

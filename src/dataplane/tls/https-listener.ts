@@ -6,7 +6,8 @@
 import http2 from 'node:http2';
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket, AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOn } from '../listen.ts';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket, SecureContext } from 'node:tls';
 import type { Logger } from '../../util/logger.ts';
@@ -105,17 +106,10 @@ export class HttpsListener {
     this.recordExpiry(table);
   }
 
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.opts.port, this.opts.host, () => {
-        this.server.off('error', onError);
-        const port = (this.server.address() as AddressInfo).port;
-        this.log.info({ host: this.opts.host, port }, 'https listener started');
-        resolve(port);
-      });
-    });
+  async listen(): Promise<number> {
+    const port = await listenOn(this.server, { port: this.opts.port, host: this.opts.host });
+    this.log.info({ host: this.opts.host, port }, 'https listener started');
+    return port;
   }
 
   /** Stop accepting, let in-flight requests finish (h2: GOAWAY), destroy what is left at the deadline. */
