@@ -34,6 +34,13 @@ async function startClusterGateway(api: FakeApiServer, overrides: Partial<Portic
   return { app, url: `http://127.0.0.1:${app.ports.http}`, logs };
 }
 
+/** The IngressClass, Service `web` (port 80 named http) and one EndpointSlice every test starts from. */
+function seedWeb(api: FakeApiServer, ns: string, slice: string, port: number): void {
+  api.apply(ingressClass());
+  api.apply(service(ns, 'web', [{ name: 'http', port: 80 }]));
+  api.apply(endpointSlice(ns, 'web', slice, ['127.0.0.1'], port));
+}
+
 async function servedBy(url: string, host: string, path = '/'): Promise<string | number> {
   try {
     const r = await undiciRequest(url + path, { headers: { host } });
@@ -60,9 +67,7 @@ test('routing follows Ingress, Service and EndpointSlice changes within 1 s, and
   await api.start();
   const a = await startEchoServer({ name: 'a' });
   const b = await startEchoServer({ name: 'b' });
-  api.apply(ingressClass());
-  api.apply(service('shop', 'web', [{ name: 'http', port: 80 }]));
-  api.apply(endpointSlice('shop', 'web', 'web-a', ['127.0.0.1'], a.port));
+  seedWeb(api, 'shop', 'web-a', a.port);
   api.apply(ingress('shop', 'front', [{ host: 'shop.test', paths: [{ path: '/', service: 'web', port: 80 }] }]));
   const gw = await startClusterGateway(api);
   try {
@@ -105,9 +110,7 @@ test('API server stopped and restarted while traffic flows: zero failed requests
   const api = new FakeApiServer();
   await api.start();
   const a = await startEchoServer({ name: 'a' });
-  api.apply(ingressClass());
-  api.apply(service('ns', 'web', [{ name: 'http', port: 80 }]));
-  api.apply(endpointSlice('ns', 'web', 'web-1', ['127.0.0.1'], a.port));
+  seedWeb(api, 'ns', 'web-1', a.port);
   api.apply(ingress('ns', 'i', [{ host: 'up.test', paths: [{ path: '/', service: 'web', port: 80 }] }]));
   const gw = await startClusterGateway(api);
   const agent = new Agent({ connections: 4 });
@@ -154,9 +157,7 @@ test('410 Expired relists and notices deletions made while the watch was gone', 
   const api = new FakeApiServer();
   await api.start();
   const a = await startEchoServer({ name: 'a' });
-  api.apply(ingressClass());
-  api.apply(service('ns', 'web', [{ name: 'http', port: 80 }]));
-  api.apply(endpointSlice('ns', 'web', 'web-1', ['127.0.0.1'], a.port));
+  seedWeb(api, 'ns', 'web-1', a.port);
   api.apply(ingress('ns', 'gone', [{ host: 'gone.test', paths: [{ path: '/', service: 'web', port: 80 }] }]));
   const gw = await startClusterGateway(api);
   try {
@@ -184,9 +185,7 @@ test('two replicas: both serve, exactly one writes status; a 403 kind is reporte
   const api = new FakeApiServer();
   await api.start();
   const a = await startEchoServer({ name: 'a' });
-  api.apply(ingressClass());
-  api.apply(service('ns', 'web', [{ name: 'http', port: 80 }]));
-  api.apply(endpointSlice('ns', 'web', 'web-1', ['127.0.0.1'], a.port));
+  seedWeb(api, 'ns', 'web-1', a.port);
   api.apply(ingress('ns', 'i', [{ host: 'r.test', paths: [{ path: '/', service: 'web', port: 80 }, { path: 'bad', service: 'web', port: 80 }] }]));
   api.deny('Secret');
   const r1 = await startClusterGateway(api, {}, 'replica-1');
