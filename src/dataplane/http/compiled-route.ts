@@ -50,6 +50,8 @@ export class CompiledRoute {
   /** Null when the backend is unavailable (then `unavailableReason` is set) → 503. */
   readonly cluster: ClusterRuntime | null;
   readonly unavailableReason: string | null;
+  /** The 503 body text, built here once: which Service and why (issue #2 item 3). */
+  readonly unavailableMessage: string | null;
   private readonly metrics: Metrics;
   private readonly codeCounters: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   private durationChild: HistogramChild | null = null;
@@ -77,6 +79,8 @@ export class CompiledRoute {
     this.unavailableReason = route.backend.kind === 'unavailable'
       ? route.backend.reason
       : cluster === null ? 'ClusterNotFound' : null;
+    this.unavailableMessage = this.unavailableReason === null ? null
+      : `${route.service ? `service ${route.service}` : 'backend'} unavailable (${this.unavailableReason}) for route ${route.id}`;
     this.metrics = metrics;
     // prom-client's key for {ingress, service}: `name:value,` in sorted label-name order.
     this.durationKey = `ingress:${this.ingress},service:${this.service},`;

@@ -130,7 +130,7 @@ export class HttpDataplane {
     const cluster = route.cluster;
     if (cluster === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
-        unavailableMessage(route)));
+        route.unavailableMessage ?? 'backend unavailable'));
       return;
     }
     const info: ForwardInfo = {
@@ -178,7 +178,7 @@ export class HttpDataplane {
       return;
     }
     if (route.cluster === null) {
-      done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', unavailableMessage(route)));
+      done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
       return;
     }
     const headers = upstreamRequestHeaders(req.headers, {
@@ -238,10 +238,4 @@ export class HttpDataplane {
     }
     logRequest(this.opts.logger, ctx, seconds);
   }
-}
-
-/** 503 body: which Service and why (issue #2 item 3: "a small body saying which"). */
-function unavailableMessage(route: { id: string; service: string; unavailableReason: string | null }): string {
-  const svc = route.service ? `service ${route.service}` : 'backend';
-  return `${svc} unavailable (${route.unavailableReason ?? 'unknown'}) for route ${route.id}`;
 }
