@@ -3,6 +3,8 @@
 // anything that is parsed again (the ingress-nginx snippet-injection lesson).
 
 import type { KubeObject } from './types.ts';
+import type { BalancerPolicy } from '../model/balancing.ts';
+import { isBalancingAnnotation, parseL4Balance, L4_POLICIES } from './annotations/balancing.ts';
 
 type Parsed<T> = { value: T } | { error: string };
 
@@ -40,9 +42,9 @@ const REGISTRY = {
   /** Issue #5: balancing policy of every Cluster built from this Service. */
   'portico.io/l4-balance': {
     target: 'Service',
-    parse: oneOf(['round-robin', 'least-connections', 'source-hash'] as const),
-    help: 'balancing policy for the Service: round-robin (default), least-connections, source-hash',
-  } satisfies AnnotationSpec<'round-robin' | 'least-connections' | 'source-hash'>,
+    parse: parseL4Balance,
+    help: `balancing policy for the Service: ${Object.keys(L4_POLICIES).join(', ')} (default round-robin)`,
+  } satisfies AnnotationSpec<BalancerPolicy>,
 } as const;
 
 export type AnnotationName = keyof typeof REGISTRY;
@@ -80,7 +82,8 @@ export function unsupportedAnnotations(obj: KubeObject, kind: 'Ingress' | 'Servi
   const annotations = obj.metadata?.annotations;
   if (!annotations || typeof annotations !== 'object') return [];
   return Object.keys(annotations)
-    .filter((k) => k.startsWith(PORTICO_PREFIX) && !(isRegisteredAnnotation(k) && REGISTRY[k].target === kind))
+    .filter((k) => k.startsWith(PORTICO_PREFIX) && !(isRegisteredAnnotation(k) && REGISTRY[k].target === kind) &&
+      !(k !== 'portico.io/l4-balance' && isBalancingAnnotation(k, kind)))
     .sort();
 }
 

@@ -1,4 +1,5 @@
 import type { PathMatch } from './match.ts';
+import type { RouteBalancing } from './balancing.ts';
 
 /** Where a matched request goes. */
 export type RouteBackend =
@@ -26,6 +27,8 @@ export interface Route {
   readonly service: string;
   /** HTTP listener answers 308 to https (issue #3, SPEC §1.9). */
   readonly sslRedirect: boolean;
+  /** Balancing asked by the Ingress (hash key, cookie affinity, policy); absent = the Cluster's. */
+  readonly balancing?: RouteBalancing;
 }
 
 export type HostKind = 'exact' | 'wildcard' | 'any';

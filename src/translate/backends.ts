@@ -3,6 +3,7 @@
 // [choice]), so the caller turns a failed resolution into RouteBackend 'unavailable'.
 
 import { readAnnotation } from '../k8s/annotations.ts';
+import { parseHealthCheck } from '../k8s/annotations/balancing.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Service, ServicePort } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
@@ -81,7 +82,15 @@ function makeCluster(svc: Service, namespace: string, service: string, port: num
     externalName,
     balancer: balancerOf(svc),
     sessionAffinity: affinityOf(svc),
+    ...healthCheckOf(svc),
   };
+}
+
+/** `portico.io/health-check-*` on the Service (problems are reported by translate's Service check). */
+function healthCheckOf(svc: Service): { healthCheck?: NonNullable<Cluster['healthCheck']> } {
+  const a = svc.metadata?.annotations;
+  const hc = parseHealthCheck(a && typeof a === 'object' ? a as Record<string, unknown> : {});
+  return hc.value === null ? {} : { healthCheck: hc.value };
 }
 
 /** Issue #5: 'portico.io/l4-balance' on the Service; malformed values fall back to the default (reported by translate). */

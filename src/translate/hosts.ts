@@ -63,9 +63,14 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
     resolveCache.set(cacheKey, out);
     return out;
   };
-  const use = (r: Resolved) => {
+  const use = (r: Resolved, ing?: ParsedIngress) => {
     if (r.cluster && !clusters.has(r.cluster.id)) clusters.set(r.cluster.id, r.cluster);
+    // Health checks asked for by an Ingress apply to its Services' clusters unless the Service
+    // sets its own; the oldest Ingress asking wins (SPEC §1.8 order).
+    const c = r.cluster === null ? undefined : clusters.get(r.cluster.id);
+    if (c !== undefined && ing?.healthCheck && c.healthCheck === undefined) clusters.set(c.id, { ...c, healthCheck: ing.healthCheck });
   };
+  const balancing = (ing: ParsedIngress) => (ing.balancing === null ? {} : { balancing: ing.balancing });
   const redirect = (ing: ParsedIngress, hostname: string) =>
     opts.sslRedirect && ing.sslRedirect && hostname !== '' && opts.tlsHosts.has(hostname);
 
@@ -91,7 +96,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
         }
         b.claimed.set(claim, id);
         const r = resolve(ing, p.service);
-        use(r);
+        use(r, ing);
         b.routes.push({
           id,
           origin: { ingress: ing.key, rule: p.rule, path: p.path },
@@ -99,6 +104,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
           backend: r.backend,
           service: r.service,
           sslRedirect: redirect(ing, rule.hostname),
+          ...balancing(ing),
         });
       }
     }
@@ -111,6 +117,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       backend: r.backend,
       service: r.service,
       sslRedirect: redirect(ing, hostname),
+      ...balancing(ing),
     });
     // SPEC §1.8 [choice] (1): the oldest Ingress declaring a host with a defaultBackend owns the
     // host's fallback. The hostless bucket is not a host: its unmatched requests take the global
@@ -118,13 +125,13 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
     for (const b of declared) {
       if (b.hostname !== '' && b.fallback === null) {
         b.fallback = route(b.hostname);
-        use(r);
+        use(r, ing);
       }
     }
     // SPEC §1.8 [choice] (2): the oldest served Ingress with a defaultBackend, with or without rules.
     if (defaultRoute === null) {
       defaultRoute = route('');
-      use(r);
+      use(r, ing);
     }
   }
 

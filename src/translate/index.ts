@@ -2,6 +2,7 @@
 // no clock, no logger; deterministic (same store ⇒ identical JSON), so everything is sorted.
 
 import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
+import { parseHealthCheck } from '../k8s/annotations/balancing.ts';
 import { IngressClassSelector } from '../k8s/ingress-class.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress } from '../k8s/types.ts';
@@ -142,6 +143,10 @@ function checkServices(view: StoreView, clusters: readonly Cluster[], diags: Dia
     const ref = { kind: 'Service', namespace: c.namespace, name: c.service };
     const a = readAnnotation(svc, 'portico.io/l4-balance');
     if (a && 'error' in a) diags.push(diagnostic(ref, 'InvalidAnnotation', `annotation portico.io/l4-balance: ${a.error}; using round-robin`, 'warning'));
+    const ann = svc.metadata?.annotations;
+    for (const p of parseHealthCheck(ann && typeof ann === 'object' ? ann as Record<string, unknown> : {}).problems) {
+      diags.push(diagnostic(ref, 'InvalidAnnotation', `annotation ${p.key}: ${p.message}`, 'warning'));
+    }
     for (const name of unsupportedAnnotations(svc, 'Service')) {
       diags.push(diagnostic(ref, 'UnsupportedAnnotation', `annotation ${name} is not supported on a Service and is ignored`, 'warning'));
     }

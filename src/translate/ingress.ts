@@ -6,6 +6,8 @@ import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, IngressBackend } from '../k8s/types.ts';
 import type { PathMatch } from '../model/match.ts';
+import type { HealthCheck, RouteBalancing } from '../model/balancing.ts';
+import { parseHealthCheck, parseRouteBalancing } from '../k8s/annotations/balancing.ts';
 import type { HostKind } from '../model/route.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from './diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
@@ -40,6 +42,10 @@ export interface ParsedIngress {
   readonly defaultBackend: ServiceRef | null;
   /** 'portico.io/ssl-redirect' (default true). */
   readonly sslRedirect: boolean;
+  /** Balancing annotations (k8s/annotations/balancing.ts); null when none. */
+  readonly balancing: RouteBalancing | null;
+  /** `portico.io/health-check-*` on the Ingress, for its Services' clusters; null when none. */
+  readonly healthCheck: HealthCheck | null;
 }
 
 export function ingressRef(ing: Ingress): ObjectRef {
@@ -78,6 +84,10 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
   const ann = readAnnotation(ing, 'portico.io/ssl-redirect');
   if (ann && 'error' in ann) warn('InvalidAnnotation', `annotation portico.io/ssl-redirect: ${ann.error}; using true`);
   else if (ann) sslRedirect = ann.value;
+  const annotations = isRecord(ing.metadata.annotations) ? ing.metadata.annotations : {};
+  const bal = parseRouteBalancing(annotations);
+  const hc = parseHealthCheck(annotations);
+  for (const p of [...bal.problems, ...hc.problems]) warn('InvalidAnnotation', `annotation ${p.key}: ${p.message}`);
 
   let defaultBackend: ServiceRef | null = null;
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
@@ -123,7 +133,8 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
     error('InvalidIngress', 'spec must have rules or a defaultBackend (SPEC §1.2); Ingress ignored');
     return null;
   }
-  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect };
+  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect,
+    balancing: bal.value, healthCheck: hc.value };
 }
 
 type BackendCheck =

@@ -17,7 +17,8 @@ test('boolean annotation parses true/false and reports anything else', () => {
 
 test('enumerated annotation', () => {
   assert.deepEqual(readAnnotation(withAnn({ 'portico.io/l4-balance': 'source-hash' }), 'portico.io/l4-balance'), { value: 'source-hash' });
-  const bad = readAnnotation(withAnn({ 'portico.io/l4-balance': 'random' }), 'portico.io/l4-balance');
+  assert.deepEqual(readAnnotation(withAnn({ 'portico.io/l4-balance': 'wlc' }), 'portico.io/l4-balance'), { value: 'weighted-least-connections' });
+  const bad = readAnnotation(withAnn({ 'portico.io/l4-balance': 'fastest' }), 'portico.io/l4-balance');
   assert.ok(bad && 'error' in bad);
 });
 

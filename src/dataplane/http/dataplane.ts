@@ -47,7 +47,7 @@ export class HttpDataplane {
   /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
   private redirectPort: number | null;
   private readonly trusted: TrustedProxies;
-  private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
+  private readonly runtimes: ClusterRuntimes;
   private readonly forwarder: Forwarder;
   private table: RouteTable;
   /** Shared 'close' listener of every response (this = the response). */
@@ -55,6 +55,13 @@ export class HttpDataplane {
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
+    this.runtimes = new ClusterRuntimes(new EndpointRegistry(), {
+      onEject: (cluster, endpoint, reason, ms) => {
+        opts.metrics.upstreamEjections.labels(cluster, reason).inc();
+        opts.logger.warn({ cluster, endpoint, reason, ejectedMs: ms }, 'endpoint ejected by passive health');
+      },
+      onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
+    });
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
       const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
@@ -92,6 +99,8 @@ export class HttpDataplane {
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    const table = this.table;
+    this.runtimes.endApply(() => table.routes());
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
@@ -143,8 +152,11 @@ export class HttpDataplane {
       hasBody: false,
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
+    const rb = route.balancing;
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
+      // Hash key / affinity cookie (route-balancing.ts); null when the route has none.
+      pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https'),
       path: target.forward,
       headers,
       // HTTP/2: a body follows unless the HEADERS frame ended the stream.
@@ -185,7 +197,9 @@ export class HttpDataplane {
       clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: true,
     });
-    this.forwarder.upgrade(req, socket, head, ctx, route.cluster, headers, done);
+    const rb = route.balancing;
+    const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
+    this.forwarder.upgrade(req, socket, head, ctx, route.cluster, headers, done, pick);
   }
 
   explain(host: string | undefined, path: string): Explanation {

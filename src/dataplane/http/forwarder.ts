@@ -32,6 +32,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
+import type { PickRequest } from './route-balancing.ts';
 import { clientResponseHeaderList } from './forwarded-headers.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
@@ -46,6 +47,8 @@ export interface ForwarderOptions {
 
 export interface ForwardTarget {
   cluster: ClusterRuntime;
+  /** The route's hash key / affinity cookie picker; null = the cluster's own balancer. */
+  pick: PickRequest | null;
   /** Origin-form target forwarded upstream. */
   path: string;
   /** Flat [name, value, …] list (upstreamHeaderList). */
@@ -95,6 +98,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Some body already written to the client. */
   wrote = false;
   lastError: PorticoError | null = null;
+  /** When this attempt was dispatched (ms), for the endpoint's latency average. */
+  sentAt = 0;
 
   constructor(fw: Forwarder, req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget) {
     this.fw = fw;
@@ -119,7 +124,9 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   onResponseStart(controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx: informational, the final response follows
     this.started = true;
-    if (this.state !== null) this.state.recordSuccess(Date.now());
+    const now = Date.now();
+    // Passive health and latency (upstream/cluster-runtime.ts report): a 5xx counts as a failure.
+    if (this.state !== null) this.target.cluster.report(this.state, statusCode >= 500 ? '5xx' : 'ok', now, now - this.sentAt);
     if (this.closed) {
       controller.abort(CLIENT_GONE);
       return;
@@ -127,7 +134,13 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     this.ctx.status = statusCode;
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
-    (this.res as ServerResponse).writeHead(statusCode, clientResponseHeaderList(headers, this.target.hsts));
+    const list = clientResponseHeaderList(headers, this.target.hsts);
+    const pick = this.target.pick;
+    if (pick !== null && this.endpoint !== null) {
+      const cookie = pick.setCookie(this.endpoint, this.exclude, now);
+      if (cookie !== null) list.push('set-cookie', cookie);
+    }
+    (this.res as ServerResponse).writeHead(statusCode, list);
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
@@ -177,7 +190,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   release(): void {
     if (this.done) return;
     this.done = true;
-    if (this.state !== null) this.state.inflight--;
+    if (this.state !== null) this.target.cluster.end(this.state);
   }
 
   /** Client response closed: a live upstream exchange is cut (its connection is not reused). */
@@ -228,7 +241,8 @@ export class Forwarder {
   private attempt(job: ForwardJob): void {
     const { ctx, target } = job;
     const cluster = target.cluster;
-    const ep = cluster.pick(ctx.clientIp, job.exclude, Date.now());
+    const now = Date.now();
+    const ep = target.pick === null ? cluster.pick(ctx.clientIp, job.exclude, now) : target.pick.pick(cluster, job.exclude, now);
     if (ep === null) {
       this.fail(job, job.lastError ?? new PorticoError('PORTICO_ERR_NO_HEALTHY_ENDPOINT',
         `no endpoint available for ${cluster.id}`));
@@ -242,8 +256,9 @@ export class Forwarder {
     const state = cluster.states.get(ep.id) ?? null;
     job.state = state;
     const o = job.dispatchOpts;
+    job.sentAt = now;
     if (state !== null) {
-      state.inflight++;
+      cluster.begin(state);
       o.origin = undefined;
       (state.pool ??= new Pool(origin(ep), this.poolOpts)).dispatch(o, job);
     } else {
@@ -257,7 +272,9 @@ export class Forwarder {
     const ep = job.endpoint as Endpoint;
     const e = classify(err, job, ep.id);
     this.opts.metrics.upstreamErrors.labels(job.target.cluster.cluster.service, e.code).inc();
-    if (e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' && job.state !== null) job.state.recordFailure(Date.now());
+    if (job.state !== null && (e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT')) {
+      job.target.cluster.report(job.state, e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' ? 'connect' : 'timeout', Date.now());
+    }
     if (job.closed) return;
     if (e.retryable && job.ctx.attempts < this.opts.maxAttempts) {
       (job.exclude ??= new Set()).add(ep.id);
@@ -281,8 +298,8 @@ export class Forwarder {
    * (forwarded headers already applied, Upgrade/Connection kept).
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: RequestContext, cluster: ClusterRuntime,
-    headers: OutgoingHttpHeaders, onDone: (err: PorticoError | null) => void): void {
-    const ep = cluster.pick(ctx.clientIp, null, Date.now());
+    headers: OutgoingHttpHeaders, onDone: (err: PorticoError | null) => void, pick: PickRequest | null = null): void {
+    const ep = pick === null ? cluster.pick(ctx.clientIp, null, Date.now()) : pick.pick(cluster, null, Date.now());
     if (ep === null) {
       onDone(new PorticoError('PORTICO_ERR_NO_HEALTHY_ENDPOINT', `no endpoint available for ${cluster.id}`));
       return;
@@ -290,12 +307,12 @@ export class Forwarder {
     ctx.endpointId = ep.id;
     ctx.attempts = 1;
     const state = cluster.states.get(ep.id) ?? null;
-    if (state !== null) state.inflight++;
+    if (state !== null) cluster.begin(state);
     let done = false;
     const finish = (err: PorticoError | null): void => {
       if (done) return;
       done = true;
-      if (state !== null) state.inflight--;
+      if (state !== null) cluster.end(state);
       onDone(err);
     };
     (socket as Socket).setNoDelay?.(true);

@@ -47,6 +47,7 @@ function sameRoute(a: Route, b: Route): boolean {
   if (a.id !== b.id || a.service !== b.service || a.sslRedirect !== b.sslRedirect) return false;
   if (a.match.type !== b.match.type || a.match.path !== b.match.path) return false;
   if (a.origin.ingress !== b.origin.ingress || a.origin.rule !== b.origin.rule || a.origin.path !== b.origin.path) return false;
+  if ((a.balancing !== undefined || b.balancing !== undefined) && JSON.stringify(a.balancing) !== JSON.stringify(b.balancing)) return false;
   const x = a.backend;
   const y = b.backend;
   if (x.kind === 'cluster') return y.kind === 'cluster' && x.clusterId === y.clusterId;
@@ -87,6 +88,15 @@ export class RouteTable {
     }
     this.hostless = hostless;
     this.defaultRoute = snapshot.defaultRoute === null ? null : compile(snapshot.defaultRoute);
+  }
+
+  /** Every compiled route of the table (rules, host fallbacks, the default route). */
+  *routes(): Iterable<CompiledRoute> {
+    for (const hr of [...this.exact.values(), ...this.wildcard.values(), ...(this.hostless === null ? [] : [this.hostless])]) {
+      for (const e of hr.router.entries) yield e.value;
+      if (hr.fallback !== null) yield hr.fallback;
+    }
+    if (this.defaultRoute !== null) yield this.defaultRoute;
   }
 
   /**
