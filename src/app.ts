@@ -95,6 +95,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
+    escapedSlashes: config.escapedSlashes,
+    allowTrace: config.allowTrace,
   });
   const targets: DataplaneTarget[] = [
     { name: 'http', apply: (s, e) => http.apply(s, e), updateEndpoints: (id, e) => http.updateEndpoints(id, e) },

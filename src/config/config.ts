@@ -41,6 +41,25 @@ export interface PorticoConfig {
   readonly upstreamTimeoutMs: number;
   readonly logLevel: string;
   readonly watch: boolean;
+  // ---- Hardening against hostile clients and backends (README "Limits and timeouts").
+  /** %2F / %5C in request paths: keep encoded, refuse (400), or decode (request-target.ts). */
+  readonly escapedSlashes: 'keep' | 'reject' | 'unescape';
+  /** Forward TRACE instead of answering 405. */
+  readonly allowTrace: boolean;
+  /** Error bodies name endpoints and objects (off: code + request id only). */
+  readonly verboseErrors: boolean;
+  /** Request head size bound (bytes), HTTP/1 and HTTP/2 header list. */
+  readonly maxHeaderSize: number;
+  readonly clientHeaderTimeoutMs: number;
+  readonly clientBodyTimeoutMs: number;
+  readonly clientSendTimeoutMs: number;
+  readonly keepaliveTimeoutMs: number;
+  readonly http2MaxConcurrentStreams: number;
+  readonly http2IdleTimeoutMs: number;
+  /** Streams reset by the client (or refused) per connection per 10 s before GOAWAY. */
+  readonly http2MaxResets: number;
+  /** Upstream connections per endpoint; requests beyond wait for one (0 = unbounded). */
+  readonly upstreamMaxConnections: number;
 }
 
 export const DEFAULTS: PorticoConfig = {
@@ -79,6 +98,18 @@ export const DEFAULTS: PorticoConfig = {
   upstreamTimeoutMs: 60_000,
   logLevel: 'info',
   watch: true,
+  escapedSlashes: 'keep',
+  allowTrace: false,
+  verboseErrors: false,
+  maxHeaderSize: 32 * 1024,
+  clientHeaderTimeoutMs: 60_000,
+  clientBodyTimeoutMs: 60_000,
+  clientSendTimeoutMs: 60_000,
+  keepaliveTimeoutMs: 5_000,
+  http2MaxConcurrentStreams: 128,
+  http2IdleTimeoutMs: 60_000,
+  http2MaxResets: 200,
+  upstreamMaxConnections: 512,
 };
 
 /** Flag name → how it is read. One table, so help text, parsing and docs cannot drift. */
@@ -118,6 +149,18 @@ export const FLAGS = {
   'upstream-timeout': { type: 'string', help: 'upstream response timeout → 504 (default 60s)' },
   'log-level': { type: 'string', help: 'trace, debug, info, warn, error, silent (default info)' },
   watch: { type: 'boolean', help: 'reload manifest files on change (default true; --watch=false)' },
+  'escaped-slashes': { type: 'string', help: '%2F/%5C in paths: keep (default, matched as text), reject (400) or unescape (become /)' },
+  'allow-trace': { type: 'boolean', help: 'forward TRACE requests (default: answer 405)' },
+  'verbose-errors': { type: 'boolean', help: 'error bodies name endpoints and objects (default: error code and request id only)' },
+  'max-header-size': { type: 'string', help: 'request header block bound in bytes, HTTP/1 and HTTP/2 (default 32768) → 431' },
+  'client-header-timeout': { type: 'string', help: 'time to receive a request head → 408 (default 60s)' },
+  'client-body-timeout': { type: 'string', help: 'longest pause between two reads of a request body → 408/close (default 60s)' },
+  'client-send-timeout': { type: 'string', help: 'longest a client may stop reading a response (backpressure) before both sides close (default 60s)' },
+  'keepalive-timeout': { type: 'string', help: 'idle HTTP/1.1 keep-alive connection lifetime (default 5s)' },
+  'http2-max-concurrent-streams': { type: 'string', help: 'SETTINGS_MAX_CONCURRENT_STREAMS advertised and enforced (default 128)' },
+  'http2-idle-timeout': { type: 'string', help: 'HTTP/2 connection with no open stream closes after (default 60s)' },
+  'http2-max-resets': { type: 'string', help: 'streams a client may reset or have refused per connection per 10s before GOAWAY (default 200)' },
+  'upstream-max-connections': { type: 'string', help: 'connections per upstream endpoint; more requests wait for one (default 512, 0 unbounded)' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
 } as const;
 
@@ -170,6 +213,17 @@ export function parseFlags(argv: readonly string[]): { config: PorticoConfig; po
     if (!Number.isInteger(x) || x < 0) throw new ConfigError(`--${n} ${JSON.stringify(s)} is not a non-negative integer`);
     return x;
   };
+  const positive = (n: FlagName, d: number): number => {
+    const x = int(n, d);
+    if (x === 0) throw new ConfigError(`--${n} must be at least 1`);
+    return x;
+  };
+  const oneOf = <T extends string>(n: FlagName, allowed: readonly T[], d: T): T => {
+    const s = str(n);
+    if (s === undefined) return d;
+    if (!(allowed as readonly string[]).includes(s)) throw new ConfigError(`--${n} ${JSON.stringify(s)}: one of ${allowed.join(', ')}`);
+    return s as T;
+  };
   const nsName = (n: FlagName): string | null => {
     const s = str(n);
     if (s === undefined) return null;
@@ -216,6 +270,18 @@ export function parseFlags(argv: readonly string[]): { config: PorticoConfig; po
     upstreamTimeoutMs: dur('upstream-timeout', DEFAULTS.upstreamTimeoutMs),
     logLevel: str('log-level') ?? DEFAULTS.logLevel,
     watch: bool('watch', true),
+    escapedSlashes: oneOf('escaped-slashes', ['keep', 'reject', 'unescape'] as const, DEFAULTS.escapedSlashes),
+    allowTrace: bool('allow-trace', false),
+    verboseErrors: bool('verbose-errors', false),
+    maxHeaderSize: positive('max-header-size', DEFAULTS.maxHeaderSize),
+    clientHeaderTimeoutMs: dur('client-header-timeout', DEFAULTS.clientHeaderTimeoutMs),
+    clientBodyTimeoutMs: dur('client-body-timeout', DEFAULTS.clientBodyTimeoutMs),
+    clientSendTimeoutMs: dur('client-send-timeout', DEFAULTS.clientSendTimeoutMs),
+    keepaliveTimeoutMs: dur('keepalive-timeout', DEFAULTS.keepaliveTimeoutMs),
+    http2MaxConcurrentStreams: positive('http2-max-concurrent-streams', DEFAULTS.http2MaxConcurrentStreams),
+    http2IdleTimeoutMs: dur('http2-idle-timeout', DEFAULTS.http2IdleTimeoutMs),
+    http2MaxResets: positive('http2-max-resets', DEFAULTS.http2MaxResets),
+    upstreamMaxConnections: int('upstream-max-connections', DEFAULTS.upstreamMaxConnections),
   };
   return { config, positionals: parsed.positionals, help: bool('help', false) };
 }

@@ -18,7 +18,8 @@ import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
-import { normalizeHost, parseTarget } from './request-target.ts';
+import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
+import { screenRequest, type ScreenOptions } from './request-screen.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, type AnyResponse } from './error-response.ts';
@@ -36,6 +37,10 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
+  /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
+  escapedSlashes?: EscapedSlashes;
+  /** request-screen.ts: forward TRACE instead of answering 405. */
+  allowTrace?: boolean;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -50,6 +55,8 @@ export class HttpDataplane {
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
   private table: RouteTable;
+  private readonly screen: ScreenOptions;
+  private readonly escapedSlashes: EscapedSlashes;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
 
@@ -62,6 +69,8 @@ export class HttpDataplane {
       dp.finish(ctx, this);
     };
     this.redirectPort = opts.httpsPort;
+    this.screen = { allowTrace: opts.allowTrace ?? false };
+    this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
     this.table = new RouteTable(emptySnapshot(), () => {
@@ -101,20 +110,27 @@ export class HttpDataplane {
 
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
     const start = performance.now();
-    const target = parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (issue #6).
-    const h2 = req.httpVersionMajor === 2;
+    // HTTP/2 is the stream object, not the version claimed: Node's HTTP/1 parser reports 2 for
+    // 'GET / HTTP/2.0' (request-screen.ts answers that one with 505).
+    const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const rawHost = target.authority ?? (h2
       ? (req.headers[':authority'] as string | undefined) ?? req.headers.host
       : findHost(req.rawHeaders));
     const host = normalizeHost(rawHost);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
-    const route = this.table.resolve(host, target.path);
-    ctx.route = route;
     // One shared 'close' listener (no closure per request): access log, metrics, upstream abort.
     (res as unknown as Record<symbol, RequestContext>)[kCtx] = ctx;
     res.on('close', this.onResponseClose);
 
+    if (screenRequest(req, res, ctx, h2, this.screen)) return;
+    if (target.error !== null) {
+      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
+    const route = this.table.resolve(host, target.path);
+    ctx.route = route;
     if (route === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
         `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
@@ -157,11 +173,11 @@ export class HttpDataplane {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
     const start = performance.now();
     socket.on('error', () => socket.destroy());
-    const target = parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     const rawHost = target.authority ?? req.headers.host;
     const host = normalizeHost(rawHost);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
-    const route = this.table.resolve(host, target.path);
+    const route = target.error === null ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     const done = (err: PorticoError | null): void => {
       if (err !== null) {
@@ -173,6 +189,10 @@ export class HttpDataplane {
       }
       this.record(ctx);
     };
+    if (target.error !== null) {
+      done(new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
     if (route === null) {
       done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
@@ -189,7 +209,7 @@ export class HttpDataplane {
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path);
+    return explainRequest(this.table, host, path, this.escapedSlashes);
   }
 
   close(): void {

@@ -33,6 +33,7 @@ import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
 import { clientResponseHeaderList } from './forwarded-headers.ts';
+import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
 
@@ -125,6 +126,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       return;
     }
     this.ctx.status = statusCode;
+    // RFC 9110 §8.6: a 204 carries no Content-Length; a backend's is not relayed.
+    if (statusCode === 204) headers['content-length'] = undefined;
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
     (this.res as ServerResponse).writeHead(statusCode, clientResponseHeaderList(headers, this.target.hsts));
@@ -208,7 +211,8 @@ export class Forwarder {
       keepAliveTimeout: 4000,
       headersTimeout: opts.upstreamTimeoutMs,
       bodyTimeout: opts.upstreamTimeoutMs,
-      connect: { timeout: opts.connectTimeoutMs, noDelay: true },
+      // interim-filter.ts: unsolicited 100 Continue is ignored (RFC 9110 §15.2), not a dropped socket.
+      connect: connectorDroppingContinue({ timeout: opts.connectTimeoutMs, noDelay: true }),
     };
     this.fallback = new Agent(this.poolOpts);
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false });
@@ -324,6 +328,11 @@ function origin(ep: Endpoint): string {
 function classify(err: Error, job: ForwardJob, endpoint: string): PorticoError {
   if (err instanceof PorticoError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+  // undici refused the request itself before connecting (a target or header it cannot send): that
+  // says nothing about the endpoint, so it is neither a connect failure nor retried.
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
+    return new PorticoError('PORTICO_ERR_INTERNAL', `request could not be sent upstream: ${code}`, { cause: err });
+  }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT',
       `upstream ${endpoint} did not answer within ${job.fw.upstreamTimeoutMs} ms`, { cause: err });

@@ -14,6 +14,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { SniTable } from './sni-table.ts';
 import { tlsMetrics, handshakeErrorReason, type TlsMetrics } from './tls-metrics.ts';
+import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from '../http/client-error.ts';
 
 /** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
 export interface HttpsRequestHandler {
@@ -71,6 +72,15 @@ export class HttpsListener {
       handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000,
       // Hot path: one Map get on the current table (issue #3 item 10).
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => cb(null, this.table.lookup(servername)),
+    });
+    // HTTP/1.1 over TLS follows the plain listener's rules (client-error.ts): only WebSocket
+    // handshakes leave the HTTP path, malformed requests never land inside a response, CONNECT 405.
+    (this.server as unknown as { shouldUpgradeCallback: (req: IncomingMessage) => boolean }).shouldUpgradeCallback = isWebSocketUpgrade;
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket, this.log));
+    // HTTP/1 CONNECT hands over the socket; HTTP/2 CONNECT (request, response) is screened → 405.
+    this.server.on('connect', (req: IncomingMessage | Http2ServerRequest, second: Duplex | Http2ServerResponse) => {
+      if ((req as Http2ServerRequest).stream === undefined) refuseConnect(second as Duplex);
+      else this.onRequest(req, second as Http2ServerResponse);
     });
     this.server.on('request', (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => this.onRequest(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
@@ -150,13 +160,15 @@ export class HttpsListener {
   }
 
   private onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
-    if (req.httpVersionMajor === 1) {
+    if ((req as Http2ServerRequest).stream === undefined) {
       // HTTP/1.1 over TLS: count in-flight per socket so that close() can drain idle keep-alive
       // sockets at once and busy ones after their response.
       const sock = (req as IncomingMessage).socket;
       this.busy.set(sock, (this.busy.get(sock) ?? 0) + 1);
+      responseOpened(req as IncomingMessage, res as ServerResponse);
       if (this.draining) (res as ServerResponse).setHeader('connection', 'close');
       res.once('close', () => {
+        responseClosed(res as ServerResponse);
         const n = (this.busy.get(sock) ?? 1) - 1;
         if (n > 0) {
           this.busy.set(sock, n);
