@@ -5,11 +5,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { markdownOf } from '../src/config/flag-table.ts';
 import { FLAG_TABLE } from '../src/config/flags.ts';
+import { REASONS } from '../src/model/diagnostic-reasons.ts';
 
 /** Section name → its generated Markdown. */
 export const SECTIONS: Readonly<Record<string, () => string>> = {
   flags: () => markdownOf(FLAG_TABLE),
+  diagnostics: diagnosticsMarkdown,
 };
+
+function diagnosticsMarkdown(): string {
+  const rows = Object.entries(REASONS).map(([reason, r]) => `| \`${reason}\` | ${r.topic} | ${r.severity} | ${r.meaning.replaceAll('|', '\\|')} |`);
+  return ['| reason | about | severity | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
 
 export const README = resolve(import.meta.dirname, '..', 'README.md');
 
