@@ -97,6 +97,9 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
     escapedSlashes: config.escapedSlashes,
     allowTrace: config.allowTrace,
+    clientBodyTimeoutMs: config.clientBodyTimeoutMs,
+    clientSendTimeoutMs: config.clientSendTimeoutMs,
+    upstreamMaxConnections: config.upstreamMaxConnections,
   });
   const targets: DataplaneTarget[] = [
     { name: 'http', apply: (s, e) => http.apply(s, e), updateEndpoints: (id, e) => http.updateEndpoints(id, e) },
@@ -180,7 +183,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     onDiagnostics: (_all, added) => status?.onDiagnostics(added),
   });
 
-  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics });
+  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
+    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs } });
   const admin = new AdminServer({
     host: config.adminAddress,
     port: config.adminPort,

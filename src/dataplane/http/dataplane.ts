@@ -20,6 +20,7 @@ import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
 import { screenRequest, type ScreenOptions } from './request-screen.ts';
+import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, type AnyResponse } from './error-response.ts';
@@ -41,6 +42,11 @@ export interface HttpDataplaneOptions {
   escapedSlashes?: EscapedSlashes;
   /** request-screen.ts: forward TRACE instead of answering 405. */
   allowTrace?: boolean;
+  /** client-timeouts.ts (0 = off). */
+  clientBodyTimeoutMs?: number;
+  clientSendTimeoutMs?: number;
+  /** Upstream connections per endpoint (0 = unbounded). */
+  upstreamMaxConnections?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -72,7 +78,8 @@ export class HttpDataplane {
     this.screen = { allowTrace: opts.allowTrace ?? false };
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
-    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
+    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
+      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0 });
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
@@ -159,12 +166,14 @@ export class HttpDataplane {
       hasBody: false,
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
+    // HTTP/2: a body follows unless the HEADERS frame ended the stream.
+    const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
       path: target.forward,
       headers,
-      // HTTP/2: a body follows unless the HEADERS frame ended the stream.
-      hasBody: h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
+      hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
     });

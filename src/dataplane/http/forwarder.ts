@@ -34,6 +34,7 @@ import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
 import { clientResponseHeaderList } from './forwarded-headers.ts';
 import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
+import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
 
@@ -43,6 +44,10 @@ export interface ForwarderOptions {
   metrics: Metrics;
   /** SPEC §1.7: tries per request including the first. */
   maxAttempts?: number;
+  /** client-timeouts.ts: how long a client may leave the upstream paused by not reading (0 = off). */
+  clientSendTimeoutMs?: number;
+  /** Connections per endpoint pool; requests beyond wait in the pool's queue (0 = unbounded). */
+  maxConnectionsPerEndpoint?: number;
 }
 
 export interface ForwardTarget {
@@ -67,6 +72,7 @@ const CLIENT_GONE = new Error('client closed the connection');
 /** Shared 'drain' listener (this = the response): no closure per request. */
 function onResponseDrain(this: AnyResponse): void {
   const job = (this as unknown as Record<symbol, ForwardJob | undefined>)[kJob];
+  disarmSendTimeout(this);
   if (job !== undefined && job.controller !== null && !job.done) job.controller.resume();
 }
 
@@ -149,6 +155,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     this.wrote = true;
     if (!(this.res as ServerResponse).write(chunk)) {
       controller.pause();
+      armSendTimeout(this.res, this.fw.clientSendTimeoutMs);
       if (!this.drainHooked) {
         this.drainHooked = true;
         (this.res as unknown as Record<symbol, ForwardJob>)[kJob] = this;
@@ -197,16 +204,21 @@ export class Forwarder {
   private readonly fallback: Agent;
   private readonly proxy: ProxyServer;
   readonly upstreamTimeoutMs: number;
+  readonly clientSendTimeoutMs: number;
 
   constructor(opts: ForwarderOptions) {
-    this.opts = { maxAttempts: 3, ...opts };
+    this.opts = { maxAttempts: 3, clientSendTimeoutMs: 0, maxConnectionsPerEndpoint: 0, ...opts };
     this.upstreamTimeoutMs = opts.upstreamTimeoutMs;
+    this.clientSendTimeoutMs = this.opts.clientSendTimeoutMs;
     // Keep-alive always (ARCHITECTURE.md hot-path rule 5). Idle connections expire before the
     // usual 5 s upstream keep-alive timeout (undici also honours the server's Keep-Alive hint),
     // which makes the reuse race rare; the race itself is retried. pipelining 1: no
     // head-of-line blocking between clients.
+    // connections: bounded per endpoint so that no client (an HTTP/2 connection opens up to
+    // --http2-max-concurrent-streams requests at once) can make Portico open unbounded upstream
+    // connections; requests beyond the bound wait in the pool's queue for a free connection.
     this.poolOpts = {
-      connections: null,
+      connections: this.opts.maxConnectionsPerEndpoint > 0 ? this.opts.maxConnectionsPerEndpoint : null,
       pipelining: 1,
       keepAliveTimeout: 4000,
       headersTimeout: opts.upstreamTimeoutMs,

@@ -13,12 +13,15 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { HttpDataplane } from './dataplane.ts';
 import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from './client-error.ts';
+import { http1ServerOptions, type Http1Limits } from './http1-limits.ts';
 
 export interface HttpListenerOptions {
   host: string;
   port: number;
   logger: Logger;
   metrics: Metrics;
+  /** Slow-client bounds (http1-limits.ts); Node's defaults where absent. */
+  limits?: Http1Limits;
 }
 
 export class HttpListener {
@@ -37,7 +40,9 @@ export class HttpListener {
     // highWaterMark 128 KiB (issue #6): a 64 KiB upstream chunk written to the client no longer
     // reports backpressure on every write (16 KiB default), which paused and resumed the upstream
     // read once per chunk; a slow client still stops the upstream after 128 KiB per connection.
-    this.server = http.createServer({ noDelay: true, highWaterMark: 128 * 1024, shouldUpgradeCallback: isWebSocketUpgrade });
+    this.server = http.createServer({ noDelay: true, highWaterMark: 128 * 1024, shouldUpgradeCallback: isWebSocketUpgrade,
+      ...http1ServerOptions(opts.limits) });
+    if (opts.limits !== undefined) this.server.keepAliveTimeout = opts.limits.keepaliveTimeoutMs;
     const gauge = opts.metrics.activeConnections.labels('http');
     this.server.on('connection', (socket: Socket) => {
       gauge.inc();
