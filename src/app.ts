@@ -110,7 +110,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const sni = config.httpsPort === null ? null : new SniTableBuilder({ generatedDefault: generateDefaultCertificate(), sessionResumption: config.tlsSessionResumption });
   let sniTable = sni?.build(emptySnapshot()) ?? null;
   const httpsListener = sni && sniTable
-    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions })
+    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions,
+      http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets } })
     : null;
   if (sni && httpsListener) {
     targets.push({

@@ -94,6 +94,8 @@ export interface RawBackend {
   readonly connections: number;
   /** Currently open connections. */
   readonly open: number;
+  /** Most connections open at once so far. */
+  readonly maxOpen: number;
   close(): Promise<void>;
 }
 
@@ -105,9 +107,11 @@ export async function rawBackend(answer: (sock: Socket, head: string, n: number)
   const requests: string[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
+  let maxOpen = 0;
   const server = net.createServer((sock) => {
     connections++;
     sockets.add(sock);
+    maxOpen = Math.max(maxOpen, sockets.size);
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => sock.destroy());
     let buf = '';
@@ -130,6 +134,7 @@ export async function rawBackend(answer: (sock: Socket, head: string, n: number)
     requests,
     get connections() { return connections; },
     get open() { return sockets.size; },
+    get maxOpen() { return maxOpen; },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

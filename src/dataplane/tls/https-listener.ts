@@ -4,7 +4,7 @@
 // they were given, established connections are never touched.
 
 import http2 from 'node:http2';
-import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session, ServerHttp2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { listenOn } from '../listen.ts';
@@ -14,6 +14,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { SniTable } from './sni-table.ts';
 import { tlsMetrics, handshakeErrorReason, type TlsMetrics } from './tls-metrics.ts';
+import { guardSession, http2ServerOptions, type Http2Limits } from './http2-limits.ts';
 import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from '../http/client-error.ts';
 
 /** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
@@ -33,7 +34,11 @@ export interface HttpsListenerOptions {
   secureOptions?: number;
   /** Abort handshakes that take longer (default 10 s; Node's own default is 120 s). */
   handshakeTimeoutMs?: number;
+  /** Per-connection HTTP/2 bounds (http2-limits.ts); DEFAULT_HTTP2_LIMITS when absent. */
+  http2?: Http2Limits;
 }
+
+export const DEFAULT_HTTP2_LIMITS: Http2Limits = { maxConcurrentStreams: 128, maxHeaderListSize: 32 * 1024, idleTimeoutMs: 60_000, maxResets: 200 };
 
 const LISTENER = 'https';
 
@@ -62,7 +67,9 @@ export class HttpsListener {
     this.table = opts.sni;
     this.defaultHash = opts.sni.fallback.hash;
     const secureOptions = opts.secureOptions ?? 0;
+    const h2limits = opts.http2 ?? DEFAULT_HTTP2_LIMITS;
     this.server = http2.createSecureServer({
+      ...http2ServerOptions(h2limits),
       allowHTTP1: true,
       ALPNProtocols: ['h2', 'http/1.1'],
       // The server's own context answers clients that send no SNI (SPEC §7 "No SNI ⇒ default").
@@ -89,6 +96,7 @@ export class HttpsListener {
     this.server.on('session', (s: Http2Session) => {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));
+      guardSession(s as ServerHttp2Session, h2limits);
       if (this.draining) s.close();
     });
     this.server.on('tlsClientError', (err: Error, sock: TLSSocket) => {
