@@ -41,6 +41,8 @@ export interface PorticoConfig {
   readonly upstreamTimeoutMs: number;
   readonly logLevel: string;
   readonly watch: boolean;
+  /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
+  readonly serveUnenforcedAnnotations: boolean;
 }
 
 export const DEFAULTS: PorticoConfig = {
@@ -79,6 +81,7 @@ export const DEFAULTS: PorticoConfig = {
   upstreamTimeoutMs: 60_000,
   logLevel: 'info',
   watch: true,
+  serveUnenforcedAnnotations: false,
 };
 
 /** Flag name → how it is read. One table, so help text, parsing and docs cannot drift. */
@@ -118,6 +121,7 @@ export const FLAGS = {
   'upstream-timeout': { type: 'string', help: 'upstream response timeout → 504 (default 60s)' },
   'log-level': { type: 'string', help: 'trace, debug, info, warn, error, silent (default info)' },
   watch: { type: 'boolean', help: 'reload manifest files on change (default true; --watch=false)' },
+  'serve-unenforced-annotations': { type: 'boolean', help: 'serve Ingresses with annotations Portico cannot enforce (auth, WAF, snippets), with a warning each (default off: not served)' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
 } as const;
 
@@ -216,6 +220,7 @@ export function parseFlags(argv: readonly string[]): { config: PorticoConfig; po
     upstreamTimeoutMs: dur('upstream-timeout', DEFAULTS.upstreamTimeoutMs),
     logLevel: str('log-level') ?? DEFAULTS.logLevel,
     watch: bool('watch', true),
+    serveUnenforcedAnnotations: bool('serve-unenforced-annotations', false),
   };
   return { config, positionals: parsed.positionals, help: bool('help', false) };
 }
