@@ -44,4 +44,6 @@ export const FLAG_TABLE = {
   upstreamTimeoutMs: flag(t.duration, { flag: 'upstream-timeout', default: 60_000, help: 'upstream response timeout; 504 after a slow upstream' }),
   logLevel: flag(t.text, { flag: 'log-level', default: 'info', help: 'pino level: trace, debug, info, warn, error or silent; access log lines are info' }),
   watch: flag(t.boolean, { flag: 'watch', default: true, help: 'reload manifest files on change (file mode)' }),
+  /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
+  serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
 } satisfies FlagTable;
