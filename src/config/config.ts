@@ -41,6 +41,16 @@ export interface PorticoConfig {
   readonly upstreamTimeoutMs: number;
   readonly logLevel: string;
   readonly watch: boolean;
+  // ---- Admission webhook (README "Admission webhook")
+  /** null: no webhook listener. */
+  readonly webhookPort: number | null;
+  readonly webhookAddress: string;
+  readonly webhookCertFile: string | null;
+  readonly webhookKeyFile: string | null;
+  /** `ns/name` of a kubernetes.io/tls Secret (cert-manager) serving the webhook. */
+  readonly webhookTlsSecret: string | null;
+  readonly webhookTimeoutMs: number;
+  readonly webhookFailureMode: 'open' | 'closed' | 'refused';
 }
 
 export const DEFAULTS: PorticoConfig = {
@@ -79,6 +89,13 @@ export const DEFAULTS: PorticoConfig = {
   upstreamTimeoutMs: 60_000,
   logLevel: 'info',
   watch: true,
+  webhookPort: null,
+  webhookAddress: '0.0.0.0',
+  webhookCertFile: null,
+  webhookKeyFile: null,
+  webhookTlsSecret: null,
+  webhookTimeoutMs: 2_000,
+  webhookFailureMode: 'refused',
 };
 
 /** Flag name → how it is read. One table, so help text, parsing and docs cannot drift. */
@@ -118,6 +135,13 @@ export const FLAGS = {
   'upstream-timeout': { type: 'string', help: 'upstream response timeout → 504 (default 60s)' },
   'log-level': { type: 'string', help: 'trace, debug, info, warn, error, silent (default info)' },
   watch: { type: 'boolean', help: 'reload manifest files on change (default true; --watch=false)' },
+  'webhook-port': { type: 'string', help: 'validating admission webhook HTTPS port (default off)' },
+  'webhook-address': { type: 'string', help: 'admission webhook address (default 0.0.0.0: the API server must reach it)' },
+  'webhook-cert-file': { type: 'string', help: 'webhook serving certificate PEM (reloaded on change)' },
+  'webhook-key-file': { type: 'string', help: 'webhook serving key PEM (reloaded on change)' },
+  'webhook-tls-secret': { type: 'string', help: 'ns/name of the kubernetes.io/tls Secret serving the webhook (reloaded on change)' },
+  'webhook-timeout': { type: 'string', help: 'time budget per admission review (default 2s)' },
+  'webhook-failure-mode': { type: 'string', help: 'over budget: refused (judge the object alone, default), open (allow) or closed (deny)' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
 } as const;
 
@@ -216,8 +240,31 @@ export function parseFlags(argv: readonly string[]): { config: PorticoConfig; po
     upstreamTimeoutMs: dur('upstream-timeout', DEFAULTS.upstreamTimeoutMs),
     logLevel: str('log-level') ?? DEFAULTS.logLevel,
     watch: bool('watch', true),
+    ...webhookFlags(str, port, dur, nsName),
   };
   return { config, positionals: parsed.positionals, help: bool('help', false) };
+}
+
+function webhookFlags(str: (n: FlagName) => string | undefined, port: (n: FlagName, d: number) => number,
+  dur: (n: FlagName, d: number) => number, nsName: (n: FlagName) => string | null) {
+  const mode = str('webhook-failure-mode') ?? DEFAULTS.webhookFailureMode;
+  if (mode !== 'open' && mode !== 'closed' && mode !== 'refused') throw new ConfigError(`--webhook-failure-mode ${JSON.stringify(mode)}: refused, open or closed`);
+  const certFile = str('webhook-cert-file') ?? null;
+  const keyFile = str('webhook-key-file') ?? null;
+  if ((certFile === null) !== (keyFile === null)) throw new ConfigError('--webhook-cert-file and --webhook-key-file go together');
+  const tlsSecret = nsName('webhook-tls-secret');
+  if (tlsSecret && certFile) throw new ConfigError('--webhook-tls-secret and --webhook-cert-file: choose one');
+  const webhookPort = str('webhook-port') === undefined ? null : port('webhook-port', 0);
+  if (webhookPort !== null && !tlsSecret && !certFile) throw new ConfigError('--webhook-port needs --webhook-tls-secret or --webhook-cert-file/--webhook-key-file (the API server only calls HTTPS)');
+  return {
+    webhookPort,
+    webhookAddress: str('webhook-address') ?? DEFAULTS.webhookAddress,
+    webhookCertFile: certFile,
+    webhookKeyFile: keyFile,
+    webhookTlsSecret: tlsSecret,
+    webhookTimeoutMs: dur('webhook-timeout', DEFAULTS.webhookTimeoutMs),
+    webhookFailureMode: mode as PorticoConfig['webhookFailureMode'],
+  };
 }
 
 /** The one active source, said plainly (issue #4 item 1: files and the API can't be mixed by accident). */
