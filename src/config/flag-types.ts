@@ -111,20 +111,6 @@ export const positive: ValueType<number> = {
   show: (v) => String(v),
 };
 
-/** One word out of a fixed set. */
-export function oneOf<T extends string>(values: readonly T[]): ValueType<T> {
-  return {
-    parseArgs: { type: 'string' },
-    metavar: values.join('|'),
-    read: (raw, flag) => {
-      const s = last(raw);
-      if (!(values as readonly string[]).includes(s)) throw new ConfigError(`--${flag} ${JSON.stringify(s)}: one of ${values.join(', ')}`);
-      return s as T;
-    },
-    show: (v) => v,
-  };
-}
-
 /** `namespace/name` of a Kubernetes object (DNS-1123 label / subdomain). */
 export const objectRef: ValueType<string | null> = {
   parseArgs: { type: 'string' },
@@ -169,4 +155,18 @@ export function formatDuration(ms: number): string {
   if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
+}
+
+/** One of a closed set of words. */
+export function oneOf<const T extends string>(values: readonly T[]): ValueType<T> {
+  return {
+    parseArgs: { type: 'string' },
+    metavar: values.join('|'),
+    read: (raw, flag) => {
+      const v = last(raw);
+      if (!(values as readonly string[]).includes(v)) throw new ConfigError(`--${flag} ${JSON.stringify(v)}: expected ${values.join(', ')}`);
+      return v as T;
+    },
+    show: (v) => v,
+  };
 }
