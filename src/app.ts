@@ -200,6 +200,12 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
         explain: (q) => http.explain(q.host, q.path ?? '/'),
         certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : { https: 'off' }),
       },
+      dashboard: {
+        endpointHealth: (id) => http.endpointHealth(id),
+        certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : null),
+        explain: (host, path) => http.explain(host, path),
+        sources: () => controller.sourceStatus(),
+      },
     },
   });
 
