@@ -145,14 +145,14 @@ export function formatDuration(ms: number): string {
 }
 
 /** One of a closed set of words. */
-export function oneOf<const W extends string>(words: readonly W[]): ValueType<W> {
+export function oneOf<const T extends string>(values: readonly T[]): ValueType<T> {
   return {
     parseArgs: { type: 'string' },
-    metavar: words.join('|'),
+    metavar: values.join('|'),
     read: (raw, flag) => {
-      const s = last(raw);
-      if (!(words as readonly string[]).includes(s)) throw new ConfigError(`--${flag} ${JSON.stringify(s)}: expected one of ${words.join(', ')}`);
-      return s as W;
+      const v = last(raw);
+      if (!(values as readonly string[]).includes(v)) throw new ConfigError(`--${flag} ${JSON.stringify(v)}: expected ${values.join(', ')}`);
+      return v as T;
     },
     show: (v) => v,
   };

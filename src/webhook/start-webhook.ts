@@ -1,6 +1,7 @@
-// Builds the webhook server from the process config (its TLS source, budget and failure mode).
+// Builds the webhook server from the process config (its TLS source, budget and failure mode); the
+// flags that only work together are checked where flags are parsed (config/config.ts).
 
-import { ConfigError, type PorticoConfig } from '../config/config.ts';
+import type { PorticoConfig } from '../config/config.ts';
 import type { StoreView } from '../store/store.ts';
 import type { TranslateOptions } from '../translate/index.ts';
 import type { Logger } from '../util/logger.ts';
@@ -15,19 +16,9 @@ export interface RunningWebhook {
   close(): Promise<void>;
 }
 
-/** The webhook flags that only make sense together. */
-export function checkWebhookConfig(c: PorticoConfig): void {
-  if ((c.webhookCertFile === null) !== (c.webhookKeyFile === null)) throw new ConfigError('--webhook-cert-file and --webhook-key-file go together');
-  if (c.webhookTlsSecret !== null && c.webhookCertFile !== null) throw new ConfigError('--webhook-tls-secret and --webhook-cert-file: choose one');
-  if (c.webhookPort !== null && c.webhookTlsSecret === null && c.webhookCertFile === null) {
-    throw new ConfigError('--webhook-port needs --webhook-tls-secret or --webhook-cert-file/--webhook-key-file (the API server only calls HTTPS)');
-  }
-}
-
 export function startWebhook(config: PorticoConfig, deps: {
   store: StoreView; logger: Logger; metrics: Metrics; ready: () => boolean; translate: Omit<TranslateOptions, 'version'>;
 }): RunningWebhook {
-  checkWebhookConfig(config);
   const secret = config.webhookTlsSecret ? new SecretTlsSource(deps.store, config.webhookTlsSecret) : null;
   const tls = secret ?? new FileTlsSource(config.webhookCertFile!, config.webhookKeyFile!);
   const server = new WebhookServer({
