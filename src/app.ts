@@ -17,9 +17,12 @@ import type { StatusController } from './status/status-controller.ts';
 import type { Source } from './sources/source.ts';
 import { Store } from './store/store.ts';
 import type { TranslateOptions } from './translate/index.ts';
-import { diagnostic, type Diagnostic } from './translate/diagnostic.ts';
+import { diagnostic, type Diagnostic } from './model/diagnostic.ts';
 import { splitKey } from './k8s/keys.ts';
 import { setFlagsFromString } from 'node:v8';
+import { startWebhook } from './webhook/start-webhook.ts';
+import { registerServedMetrics } from './admin/served-metrics.ts';
+import { uncaughtCounter } from './util/process-metrics.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
 
@@ -42,7 +45,7 @@ export interface RunningApp {
   readonly http: HttpDataplane;
   /** Cluster mode only: leader election, Ingress status, Events. */
   readonly status: StatusController | null;
-  readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number };
+  readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number; readonly webhook: number | null };
   /** Resolves when every source synced and the first snapshot is applied. */
   ready(): Promise<void>;
   /** Graceful stop (issue #2 item 6): not ready → stop accepting → drain in-flight → close. */
@@ -61,6 +64,7 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     defaultTlsSecret: c.defaultTlsSecret,
     tcpServicesConfigMap: c.tcpServicesConfigMap,
     udpServicesConfigMap: c.udpServicesConfigMap,
+    serveUnenforcedAnnotations: c.serveUnenforcedAnnotations,
   };
 }
 
@@ -95,6 +99,11 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
+    escapedSlashes: config.escapedSlashes,
+    allowTrace: config.allowTrace,
+    clientBodyTimeoutMs: config.clientBodyTimeoutMs,
+    clientSendTimeoutMs: config.clientSendTimeoutMs,
+    upstreamMaxConnections: config.upstreamMaxConnections,
   });
   const targets: DataplaneTarget[] = [
     { name: 'http', apply: (s, e) => http.apply(s, e), updateEndpoints: (id, e) => http.updateEndpoints(id, e) },
@@ -105,7 +114,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const sni = config.httpsPort === null ? null : new SniTableBuilder({ generatedDefault: generateDefaultCertificate(), sessionResumption: config.tlsSessionResumption });
   let sniTable = sni?.build(emptySnapshot()) ?? null;
   const httpsListener = sni && sniTable
-    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions })
+    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions,
+      http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets } })
     : null;
   if (sni && httpsListener) {
     targets.push({
@@ -174,11 +184,19 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     sources: sources.map((s) => s.name),
     logger,
     metrics,
-    onApplied: () => status?.onApplied(),
+    onApplied: () => {
+      status?.onApplied();
+      webhook?.storeChanged();
+    },
     onDiagnostics: (_all, added) => status?.onDiagnostics(added),
   });
 
-  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics });
+  registerServedMetrics(metrics, { snapshot: () => controller.snapshot, endpoints: () => controller.endpointSet });
+  uncaughtCounter(metrics);
+  // Validating admission webhook (README "Admission webhook"): reviews run translate on the store.
+  const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
+  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
+    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs } });
   const admin = new AdminServer({
     host: config.adminAddress,
     port: config.adminPort,
@@ -194,6 +212,12 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
         explain: (q) => http.explain(q.host, q.path ?? '/'),
         certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : { https: 'off' }),
       },
+      dashboard: {
+        endpointHealth: (id) => http.endpointHealth(id),
+        certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : null),
+        explain: (host, path) => http.explain(host, path),
+        sources: () => controller.sourceStatus(),
+      },
     },
   });
 
@@ -202,6 +226,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const adminPort = await admin.listen();
   const httpPort = await httpListener.listen();
   const httpsPort = httpsListener ? await httpsListener.listen() : null;
+  const webhookPort = webhook ? await webhook.listen() : null;
   http.setHttpsPort(config.sslRedirectPort ?? httpsPort);
   for (const s of sources) await s.start(controller);
   status?.start();
@@ -227,6 +252,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       controller.stop();
       await Promise.all([httpListener.close(drainTimeoutMs), httpsListener?.close(drainTimeoutMs), l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
       http.close();
+      await webhook?.close();
       await admin.close();
       logger.info('stopped');
     })();
@@ -240,7 +266,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     controller,
     http,
     status,
-    ports: { http: httpPort, https: httpsPort, admin: adminPort },
+    ports: { http: httpPort, https: httpsPort, admin: adminPort, webhook: webhookPort },
     ready: () => readyPromise,
     stop,
   };

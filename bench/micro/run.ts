@@ -174,8 +174,8 @@ await section('balancer pick (createBalancer().pick), 3 / 100 / 1,000 endpoints'
       const total = [...inflight.values()].reduce((x, y) => x + y, 0);
       const bal = b.createBalancer({
         policy: policy as never,
-        inflight: (id) => inflight.get(id) ?? 0,
-        latency: (id) => latency.get(id) ?? 0,
+        inflight: (id: string) => inflight.get(id) ?? 0,
+        latency: (id: string) => latency.get(id) ?? 0,
         total: () => total,
       } as never);
       if (bal.policy !== policy) {

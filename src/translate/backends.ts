@@ -2,16 +2,17 @@
 // resolved is not an error that drops the route: the route answers 503 with the reason (§1.7
 // [choice]), so the caller turns a failed resolution into RouteBackend 'unavailable'.
 
-import { readAnnotation } from '../k8s/annotations.ts';
-import { parseHealthCheck } from '../k8s/annotations/balancing.ts';
+import { l4Balance, readAnnotations } from '../k8s/annotations/index.ts';
+import { clampHealthTimeout, healthCheckFrom } from '../k8s/annotations/balancing.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Service, ServicePort } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
+import type { DiagnosticReason } from '../model/diagnostic.ts';
 import { clusterId, type BalancerPolicy, type Cluster, type SessionAffinity } from '../model/cluster.ts';
 
 export type BackendResolution =
   | { ok: true; cluster: Cluster }
-  | { ok: false; reason: string; message: string };
+  | { ok: false; reason: DiagnosticReason; message: string };
 
 /** SPEC §5.2: kube-proxy's default ClientIP affinity timeout. */
 export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10800;
@@ -88,15 +89,13 @@ function makeCluster(svc: Service, namespace: string, service: string, port: num
 
 /** `portico.io/health-check-*` on the Service (problems are reported by translate's Service check). */
 function healthCheckOf(svc: Service): { healthCheck?: NonNullable<Cluster['healthCheck']> } {
-  const a = svc.metadata?.annotations;
-  const hc = parseHealthCheck(a && typeof a === 'object' ? a as Record<string, unknown> : {});
-  return hc.value === null ? {} : { healthCheck: hc.value };
+  const hc = healthCheckFrom(readAnnotations(svc, 'Service'));
+  return hc === null ? {} : { healthCheck: clampHealthTimeout(hc) };
 }
 
 /** Issue #5: 'portico.io/l4-balance' on the Service; malformed values fall back to the default (reported by translate). */
 export function balancerOf(svc: Service): BalancerPolicy {
-  const a = readAnnotation(svc, 'portico.io/l4-balance');
-  return a && 'value' in a ? a.value : 'round-robin';
+  return readAnnotations(svc, 'Service').valueOr(l4Balance, 'round-robin');
 }
 
 /** SPEC §5.2: ClientIP affinity with `sessionAffinityConfig.clientIP.timeoutSeconds` (default 10800). */

@@ -2,15 +2,16 @@
 // Ingress and only the offending rule or path is dropped (ARCHITECTURE.md "Translate"); nothing
 // here throws, whatever shape the object has.
 
-import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
+import { readAnnotations, routing, type AnnotationValues } from '../k8s/annotations/index.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, IngressBackend } from '../k8s/types.ts';
 import type { PathMatch } from '../model/match.ts';
 import type { HealthCheck, RouteBalancing } from '../model/balancing.ts';
-import { parseHealthCheck, parseRouteBalancing } from '../k8s/annotations/balancing.ts';
+import { clampHealthTimeout, healthCheckFrom, healthTimeoutProblem, routeBalancingFrom } from '../k8s/annotations/balancing.ts';
 import type { HostKind } from '../model/route.ts';
-import { diagnostic, type Diagnostic, type ObjectRef } from './diagnostic.ts';
+import { diagnostic, type Diagnostic, type DiagnosticReason, type ObjectRef } from '../model/diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
+import { annotationDiagnostics, reportRows, type AnnotationReport } from './annotations.ts';
 
 export interface ServiceRef {
   readonly name: string;
@@ -40,12 +41,21 @@ export interface ParsedIngress {
   readonly ref: ObjectRef;
   readonly rules: readonly ParsedRule[];
   readonly defaultBackend: ServiceRef | null;
-  /** 'portico.io/ssl-redirect' (default true). */
+  /** ssl-redirect (default true). */
   readonly sslRedirect: boolean;
   /** Balancing annotations (k8s/annotations/balancing.ts); null when none. */
   readonly balancing: RouteBalancing | null;
   /** `portico.io/health-check-*` on the Ingress, for its Services' clusters; null when none. */
   readonly healthCheck: HealthCheck | null;
+  /** Typed annotation values (k8s/annotations registry). */
+  readonly annotations: AnnotationValues;
+}
+
+export interface ParseOptions {
+  /** --serve-unenforced-annotations. */
+  readonly serveUnenforcedAnnotations: boolean;
+  /** Migration report rows are appended here when given. */
+  readonly reports?: AnnotationReport[];
 }
 
 export function ingressRef(ing: Ingress): ObjectRef {
@@ -61,10 +71,10 @@ export function ingressRef(ing: Ingress): ObjectRef {
  * Normalised view of one served Ingress, or null when nothing of it can be served (missing name,
  * spec not an object, neither rules nor defaultBackend — SPEC §1.2).
  */
-export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress | null {
+export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptions = { serveUnenforcedAnnotations: false }): ParsedIngress | null {
   const ref = ingressRef(ing);
-  const warn = (reason: string, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
-  const error = (reason: string, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
+  const warn = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
+  const error = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
   if (!isRecord(ing?.metadata) || typeof ing.metadata.name !== 'string' || ing.metadata.name === '') {
     error('InvalidMetadata', 'metadata.name is required');
     return null;
@@ -77,17 +87,17 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
   const name = ing.metadata.name;
   const spec = ing.spec;
 
-  for (const a of unsupportedAnnotations(ing, 'Ingress')) {
-    warn('UnsupportedAnnotation', `annotation ${a} is not supported on an Ingress and is ignored`);
-  }
-  let sslRedirect = true;
-  const ann = readAnnotation(ing, 'portico.io/ssl-redirect');
-  if (ann && 'error' in ann) warn('InvalidAnnotation', `annotation portico.io/ssl-redirect: ${ann.error}; using true`);
-  else if (ann) sslRedirect = ann.value;
-  const annotations = isRecord(ing.metadata.annotations) ? ing.metadata.annotations : {};
-  const bal = parseRouteBalancing(annotations);
-  const hc = parseHealthCheck(annotations);
-  for (const p of [...bal.problems, ...hc.problems]) warn('InvalidAnnotation', `annotation ${p.key}: ${p.message}`);
+  // Annotations first: a refused one drops the whole Ingress (its rules alone).
+  const annotations = readAnnotations(ing, 'Ingress');
+  const refused = annotationDiagnostics(ref, annotations, opts.serveUnenforcedAnnotations, diags);
+  opts.reports?.push({ ingress: nsName(namespace, name), served: !refused, rows: reportRows(annotations) });
+  if (refused) return null;
+  const sslRedirect = annotations.valueOr(routing.sslRedirect, true);
+  // Balancing keys that only make sense together (k8s/annotations/balancing.ts).
+  const bal = routeBalancingFrom(annotations, annotations.valueOr(routing.useRegex, false));
+  const hc = healthCheckFrom(annotations);
+  for (const p of bal.problems) warn('InvalidAnnotation', p);
+  if (hc !== null && hc.timeoutMs >= hc.intervalMs) warn('InvalidAnnotation', healthTimeoutProblem(hc));
 
   let defaultBackend: ServiceRef | null = null;
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
@@ -134,12 +144,12 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
     return null;
   }
   return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect,
-    balancing: bal.value, healthCheck: hc.value };
+    balancing: bal.value, healthCheck: hc === null ? null : clampHealthTimeout(hc), annotations };
 }
 
 type BackendCheck =
   | { ok: true; service: ServiceRef }
-  | { ok: false; reason: string; message: string; severity: 'error' | 'warning' };
+  | { ok: false; reason: DiagnosticReason; message: string; severity: 'error' | 'warning' };
 
 /** IngressBackend: exactly one of service/resource; service port exactly one of name/number (SPEC §1.1). */
 export function checkBackend(b: unknown): BackendCheck {

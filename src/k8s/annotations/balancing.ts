@@ -1,114 +1,30 @@
-// Balancing, affinity and health-check annotations: typed parsers, one group (ARCHITECTURE.md
-// "the one annotation registry"). Every key is read under both prefixes, `nginx.ingress.kubernetes.io/`
-// with ingress-nginx v1.15 grammar (internal/ingress/annotations/{loadbalancing,upstreamhashby,
-// sessionaffinity}) and `portico.io/` (which wins when both are set). Values become typed data;
-// nothing is pasted into anything parsed again.
+// Balancing keys: session affinity, consistent hashing, balancing policy, active health checks.
+// ingress-nginx v1.15 grammar and semantics (internal/ingress/annotations/sessionaffinity,
+// loadbalancing, upstreamhashby; docs/user-guide/nginx-configuration/annotations.md "Session
+// Affinity", "Custom NGINX upstream hashing", "Custom NGINX load balancing"); the health-check
+// keys exist only under portico.io/. Per-key parsers here; routeBalancingFrom/healthCheckFrom
+// assemble the typed model data (model/balancing.ts) the dataplane compiles.
 
 import type { BalancerPolicy, CookieAffinity, HashBy, HashPart, HealthCheck, RouteBalancing } from '../../model/balancing.ts';
 import { parseDuration } from '../../config/duration.ts';
+import { catalogue, defineAnnotation, type AnnotationEntry, type Parsed, type Prefix } from './registry.ts';
+import { parseBool, parseInt } from './grammar.ts';
+import type { AnnotationValues } from './read.ts';
 
-export const NGINX_PREFIX = 'nginx.ingress.kubernetes.io/';
-export const PORTICO_PREFIX = 'portico.io/';
+const q = (raw: string) => JSON.stringify(raw);
+const bool = (raw: string, prefix: Prefix) => parseBool(raw, prefix);
 
-/** A problem with one key: reported on the object, the key's default used instead. */
-export interface AnnotationProblem {
-  readonly key: string;
-  readonly message: string;
+function entry<T>(key: string, help: string, grammar: string, defaultText: string, parse: (raw: string, prefix: Prefix) => Parsed<T>,
+  more: { difference?: string; scope?: 'ingress' | 'path'; kinds?: readonly ('Ingress' | 'Service')[]; prefixes?: 'both' | 'portico' } = {}): AnnotationEntry<T> {
+  return defineAnnotation<T>({
+    key, group: 'balancing', kinds: more.kinds ?? ['Ingress'], scope: more.scope ?? 'path', prefixes: more.prefixes ?? 'both',
+    status: 'honoured', grammar, defaultText, parse, help, difference: more.difference ?? '',
+  });
 }
 
-/** Keys of this group read on an Ingress (suffixes, under both prefixes). */
-export const INGRESS_KEYS = [
-  'load-balance', 'upstream-hash-by', 'upstream-hash-by-subset', 'upstream-hash-by-subset-size',
-  'affinity', 'affinity-mode', 'session-cookie-name', 'session-cookie-path', 'session-cookie-domain',
-  'session-cookie-max-age', 'session-cookie-expires', 'session-cookie-samesite',
-  'session-cookie-conditional-samesite-none', 'session-cookie-secure', 'session-cookie-change-on-failure',
-  'health-check-path', 'health-check-interval', 'health-check-timeout', 'health-check-healthy-threshold',
-  'health-check-unhealthy-threshold', 'health-check-expected-statuses',
-] as const;
+// ---------------------------------------------------------------- policies
 
-/** Keys read on a Service (`portico.io/` only: ingress-nginx reads none of these there). */
-export const SERVICE_KEYS = [
-  'l4-balance', 'health-check-path', 'health-check-interval', 'health-check-timeout',
-  'health-check-healthy-threshold', 'health-check-unhealthy-threshold', 'health-check-expected-statuses',
-] as const;
-
-/** Keys that exist only under `portico.io/` (ingress-nginx has no such annotation). */
-const PORTICO_ONLY = new Set(['l4-balance', 'health-check-path', 'health-check-interval', 'health-check-timeout',
-  'health-check-healthy-threshold', 'health-check-unhealthy-threshold', 'health-check-expected-statuses']);
-
-/** Whether `name` (full annotation name) is a key of this group for `kind`. */
-export function isBalancingAnnotation(name: string, kind: 'Ingress' | 'Service'): boolean {
-  const keys: readonly string[] = kind === 'Ingress' ? INGRESS_KEYS : SERVICE_KEYS;
-  if (name.startsWith(PORTICO_PREFIX)) return keys.includes(name.slice(PORTICO_PREFIX.length));
-  if (kind === 'Ingress' && name.startsWith(NGINX_PREFIX)) {
-    const k = name.slice(NGINX_PREFIX.length);
-    return keys.includes(k) && !PORTICO_ONLY.has(k);
-  }
-  return false;
-}
-
-type Annotations = Readonly<Record<string, unknown>>;
-
-/** What a value parser answers for a malformed value. */
-interface Bad {
-  readonly error: string;
-}
-const bad = (error: string): Bad => ({ error });
-function isBad(v: unknown): v is Bad {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Bad).error === 'string';
-}
-
-class Reader {
-  readonly problems: AnnotationProblem[] = [];
-  private readonly a: Annotations;
-  private readonly nginx: boolean;
-
-  constructor(a: Annotations, nginx: boolean) {
-    this.a = a;
-    this.nginx = nginx;
-  }
-
-  /** [full key, raw value] of `suffix`, portico.io first; undefined when absent. */
-  raw(suffix: string): [string, string] | undefined {
-    for (const prefix of this.nginx && !PORTICO_ONLY.has(suffix) ? [PORTICO_PREFIX, NGINX_PREFIX] : [PORTICO_PREFIX]) {
-      const key = prefix + suffix;
-      const v = this.a[key];
-      if (v === undefined) continue;
-      if (typeof v !== 'string') {
-        this.problems.push({ key, message: 'annotation value must be a string' });
-        return undefined;
-      }
-      return [key, v.trim()];
-    }
-    return undefined;
-  }
-
-  /** The parsed value of `suffix`; the fallback when absent or malformed (then reported). */
-  parse<T>(suffix: string, fn: (v: string, key: string) => T | Bad, fallback: T): T {
-    const r = this.raw(suffix);
-    if (r === undefined) return fallback;
-    const out = fn(r[1], r[0]);
-    if (isBad(out)) {
-      this.problems.push({ key: r[0], message: out.error });
-      return fallback;
-    }
-    return out;
-  }
-
-  problem(key: string, message: string): void {
-    this.problems.push({ key, message });
-  }
-}
-
-const bool = (v: string): boolean | Bad =>
-  v.toLowerCase() === 'true' ? true : v.toLowerCase() === 'false' ? false : bad(`expected "true" or "false", got ${JSON.stringify(v)}`);
-
-function int(min: number, max: number): (v: string) => number | Bad {
-  return (v) => /^-?\d{1,10}$/.test(v) && Number(v) >= min && Number(v) <= max
-    ? Number(v) : bad(`expected an integer ${min}-${max}, got ${JSON.stringify(v)}`);
-}
-
-/** ingress-nginx `load-balance` values, then Portico's own names (on `portico.io/` only). */
+/** ingress-nginx `load-balance` values; under portico.io/ also Portico's own names. */
 const NGINX_POLICIES: Readonly<Record<string, BalancerPolicy>> = { round_robin: 'round-robin', ewma: 'ewma' };
 const PORTICO_POLICIES: Readonly<Record<string, BalancerPolicy>> = {
   ...NGINX_POLICIES, 'round-robin': 'round-robin', 'least-request': 'least-request', random: 'random',
@@ -128,12 +44,20 @@ export const L4_POLICIES: Readonly<Record<string, BalancerPolicy>> = {
   'least-request': 'least-request', random: 'random', 'ring-hash': 'ring-hash', maglev: 'maglev',
 };
 
-export function parseL4Balance(raw: string): { value: BalancerPolicy } | { error: string } {
-  const p = L4_POLICIES[raw.trim()];
-  return p !== undefined && Object.hasOwn(L4_POLICIES, raw.trim())
-    ? { value: p }
-    : { error: `expected one of ${Object.keys(L4_POLICIES).join(', ')}, got ${JSON.stringify(raw)}` };
+export function parseL4Balance(raw: string): Parsed<BalancerPolicy> {
+  const v = raw.trim();
+  return Object.hasOwn(L4_POLICIES, v) ? { value: L4_POLICIES[v] } : { error: `expected one of ${Object.keys(L4_POLICIES).join(', ')}, got ${q(raw)}` };
 }
+
+export const loadBalance = entry<BalancerPolicy>('load-balance', 'balancing policy of these paths',
+  'round_robin | ewma (portico.io/ also round-robin, least-request, random, ring-hash, maglev)', "the Service's policy",
+  (raw, prefix) => {
+    const table = prefix === 'portico' ? PORTICO_POLICIES : NGINX_POLICIES;
+    const v = raw.trim();
+    return Object.hasOwn(table, v) ? { value: table[v] } : { error: `expected one of ${Object.keys(table).join(', ')}, got ${q(raw)}` };
+  });
+
+// ---------------------------------------------------------------- upstream-hash-by
 
 /** nginx variables `upstream-hash-by` may combine (a closed set; anything else is refused). */
 const SIMPLE_VARS: Readonly<Record<string, HashPart>> = {
@@ -146,11 +70,11 @@ const SIMPLE_VARS: Readonly<Record<string, HashPart>> = {
 const NAME_RE = /^[a-z0-9_]{1,64}$/;
 
 /**
- * `upstream-hash-by`: a sequence of `$var` / `${var}` and literal text of safe characters
- * (ingress-nginx passes the text to nginx as `hash <text> consistent`; Portico evaluates only the
- * variables listed in SIMPLE_VARS, `$http_*`, `$cookie_*` and `$arg_*`).
+ * `upstream-hash-by`: `$var` / `${var}` and literal text of safe characters (ingress-nginx hands
+ * the text to nginx's `hash … consistent`; Portico evaluates only the variables in SIMPLE_VARS,
+ * `$http_*`, `$cookie_*` and `$arg_*`, and nothing is pasted anywhere).
  */
-export function parseHashBy(text: string): HashPart[] | string {
+export function parseHashBy(text: string): Parsed<HashPart[]> {
   const parts: HashPart[] = [];
   let i = 0;
   while (i < text.length) {
@@ -158,30 +82,30 @@ export function parseHashBy(text: string): HashPart[] | string {
       let name: string;
       if (text[i + 1] === '{') {
         const close = text.indexOf('}', i + 2);
-        if (close < 0) return `unclosed \${ in ${JSON.stringify(text)}`;
+        if (close < 0) return { error: `unclosed \${ in ${q(text)}` };
         name = text.slice(i + 2, close);
         i = close + 1;
       } else {
         const m = /^[A-Za-z0-9_]+/.exec(text.slice(i + 1));
-        if (m === null) return `"$" without a variable name in ${JSON.stringify(text)}`;
+        if (m === null) return { error: `"$" without a variable name in ${q(text)}` };
         name = m[0];
         i += 1 + name.length;
       }
       name = name.toLowerCase();
       const part = Object.hasOwn(SIMPLE_VARS, name) ? SIMPLE_VARS[name] : variablePart(name);
-      if (part === null) return `variable $${name} is not supported (use $remote_addr, $request_uri, $uri, $host, $http_<name>, $cookie_<name>, $arg_<name>)`;
+      if (part === null) return { error: `variable $${name} is not supported (use $remote_addr, $request_uri, $uri, $host, $http_<name>, $cookie_<name>, $arg_<name>)` };
       parts.push(part);
     } else {
       const m = /^[A-Za-z0-9._:,/|=-]+/.exec(text.slice(i));
-      if (m === null) return `unexpected character ${JSON.stringify(text[i])} in ${JSON.stringify(text)}`;
+      if (m === null) return { error: `unexpected character ${q(text[i])} in ${q(text)}` };
       const last = parts[parts.length - 1];
       if (last !== undefined && last.kind === 'literal') parts[parts.length - 1] = { kind: 'literal', text: last.text + m[0] };
       else parts.push({ kind: 'literal', text: m[0] });
       i += m[0].length;
     }
   }
-  if (!parts.some((p) => p.kind !== 'literal')) return `${JSON.stringify(text)} names no variable: every request would hash alike`;
-  return parts;
+  if (!parts.some((p) => p.kind !== 'literal')) return { error: `${q(text)} names no variable: every request would hash alike` };
+  return { value: parts };
 }
 
 function variablePart(name: string): HashPart | null {
@@ -195,138 +119,154 @@ function variablePart(name: string): HashPart | null {
   return null;
 }
 
+export const upstreamHashBy = entry<HashPart[]>('upstream-hash-by', 'consistent hashing key (ring hash with bounded load)',
+  '$remote_addr, $request_uri, $uri, $host, $http_<name>, $cookie_<name>, $arg_<name> and literal text', 'no hashing', parseHashBy,
+  { difference: 'a closed set of nginx variables; others are reported and not hashed' });
+export const upstreamHashBySubset = entry<boolean>('upstream-hash-by-subset', 'hash to a subset of endpoints, random within it', 'bool', 'false', bool);
+export const upstreamHashBySubsetSize = entry<number>('upstream-hash-by-subset-size', 'endpoints per subset', 'int 1-1000', '3',
+  (raw) => parseInt(raw.trim(), 1, 1000));
+
+// ---------------------------------------------------------------- cookie affinity
+
 /** RFC 6265 §4.1.1 cookie-name = token (RFC 9110 §5.6.2 tchar). */
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
-/** RFC 6265 §4.1.1 path-value: any CHAR except CTLs or ";", and Portico wants it absolute. */
+/** RFC 6265 §4.1.1 path-value: CHARs except CTLs and ";"; Portico wants it absolute. */
 const PATH_RE = /^\/[\x21-\x3a\x3c-\x7e]{0,1023}$/;
 const DOMAIN_RE = /^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 /** ingress-nginx affinityCookieExpiresRegex `(^0|-?[1-9]\d*$)`, bounded. */
 const SECONDS_RE = /^(0|-?[1-9]\d{0,9})$/;
 
-function cookieAffinity(r: Reader): CookieAffinity | null {
-  const type = r.raw('affinity');
-  if (type === undefined) return null;
-  if (type[1] !== 'cookie') {
-    r.problem(type[0], `only "cookie" is supported, got ${JSON.stringify(type[1])}; no affinity`);
-    return null;
-  }
-  const mode = r.parse('affinity-mode', (v, key): 'balanced' | 'persistent' => {
-    if (v === 'balanced' || v === 'persistent') return v;
-    r.problem(key, v === 'persistent-drainable'
-      ? 'persistent-drainable is not supported (sessions are not kept on terminating endpoints); using persistent'
-      : `expected balanced or persistent, got ${JSON.stringify(v)}; using balanced`);
-    return v === 'persistent-drainable' ? 'persistent' : 'balanced';
-  }, 'balanced');
-  const str = (suffix: string, re: RegExp, what: string): string | null => r.parse<string | null>(suffix, (v, key) => {
-    if (re.test(v)) return v;
-    r.problem(key, `${JSON.stringify(v)} is not a valid ${what}; ignored`);
-    return null;
-  }, null);
-  const seconds = (suffix: string): number | null => r.parse<number | null>(suffix, (v, key) => {
-    if (SECONDS_RE.test(v)) return Number(v);
-    r.problem(key, `expected a number of seconds, got ${JSON.stringify(v)}; ignored`);
-    return null;
-  }, null);
-  const sameSite = r.parse<CookieAffinity['sameSite']>('session-cookie-samesite', (v, key) => {
-    const c = ({ none: 'None', lax: 'Lax', strict: 'Strict' } as const)[v.toLowerCase() as 'none'];
-    if (c !== undefined) return c;
-    r.problem(key, `expected None, Lax or Strict, got ${JSON.stringify(v)}; ignored`);
-    return null;
-  }, null);
-  return {
-    mode,
-    name: str('session-cookie-name', TOKEN_RE, 'cookie name (RFC 6265 token)') ?? 'INGRESSCOOKIE',
-    path: str('session-cookie-path', PATH_RE, 'cookie path'),
-    domain: r.parse<string | null>('session-cookie-domain', (v, key) => {
-      if (DOMAIN_RE.test(v.toLowerCase())) return v.toLowerCase();
-      r.problem(key, `${JSON.stringify(v)} is not a valid cookie domain; ignored`);
-      return null;
-    }, null),
-    maxAgeSeconds: seconds('session-cookie-max-age'),
-    expiresSeconds: seconds('session-cookie-expires'),
-    sameSite,
-    conditionalSameSiteNone: r.parse('session-cookie-conditional-samesite-none', bool, false),
-    secure: r.parse('session-cookie-secure', bool, false),
-    changeOnFailure: r.parse('session-cookie-change-on-failure', bool, false),
-  };
-}
+const matching = (re: RegExp, what: string) => (raw: string): Parsed<string> =>
+  re.test(raw.trim()) ? { value: raw.trim() } : { error: `${q(raw)} is not a valid ${what}` };
+const seconds = (raw: string): Parsed<number> =>
+  SECONDS_RE.test(raw.trim()) ? { value: Number(raw.trim()) } : { error: `expected a number of seconds, got ${q(raw)}` };
 
-/** The balancing of an Ingress's paths; null when it asks for nothing. */
-export function parseRouteBalancing(annotations: Annotations): { value: RouteBalancing | null; problems: AnnotationProblem[] } {
-  const r = new Reader(annotations, true);
-  const policy = r.parse<BalancerPolicy | null>('load-balance', (v, key) => {
-    const table = key.startsWith(PORTICO_PREFIX) ? PORTICO_POLICIES : NGINX_POLICIES;
-    if (Object.hasOwn(table, v)) return table[v];
-    r.problem(key, `expected one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(v)}; using the Service's policy`);
-    return null;
-  }, null);
-  let hashBy: HashBy | null = null;
-  const hb = r.raw('upstream-hash-by');
-  if (hb !== undefined) {
-    const parts = parseHashBy(hb[1]);
-    if (typeof parts === 'string') r.problem(hb[0], `${parts}; not hashing`);
-    else {
-      const subset = r.parse('upstream-hash-by-subset', bool, false);
-      // ingress-nginx upstreamhashby: subset size defaults to 3.
-      const size = r.parse('upstream-hash-by-subset-size', int(1, 1000), 3);
-      hashBy = { parts, subsetSize: subset ? size : 0 };
-    }
+export const affinity = entry<'cookie'>('affinity', 'session affinity type', 'cookie', 'none',
+  (raw) => raw.trim() === 'cookie' ? { value: 'cookie' } : { error: `only "cookie" is supported, got ${q(raw)}` });
+export const affinityMode = entry<'balanced' | 'persistent'>('affinity-mode', 'stickiness of sessions', 'balanced | persistent', 'balanced',
+  (raw) => {
+    const v = raw.trim();
+    if (v === 'balanced' || v === 'persistent') return { value: v };
+    if (v === 'persistent-drainable') return { error: 'persistent-drainable is not supported (sessions are not kept on terminating endpoints); use persistent' };
+    return { error: `expected balanced or persistent, got ${q(raw)}` };
+  });
+export const sessionCookieName = entry<string>('session-cookie-name', 'affinity cookie name', 'RFC 6265 token', 'INGRESSCOOKIE', matching(TOKEN_RE, 'cookie name'));
+export const sessionCookiePath = entry<string>('session-cookie-path', 'affinity cookie Path (required with use-regex)', 'absolute path', 'the matched path', matching(PATH_RE, 'cookie path'));
+export const sessionCookieDomain = entry<string>('session-cookie-domain', 'affinity cookie Domain', 'domain', 'none',
+  (raw) => DOMAIN_RE.test(raw.trim().toLowerCase()) ? { value: raw.trim().toLowerCase() } : { error: `${q(raw)} is not a valid cookie domain` });
+export const sessionCookieMaxAge = entry<number>('session-cookie-max-age', 'affinity cookie Max-Age', 'int seconds', 'none', seconds);
+export const sessionCookieExpires = entry<number>('session-cookie-expires', 'affinity cookie Expires, seconds from now', 'int seconds', 'none', seconds);
+export const sessionCookieSameSite = entry<'None' | 'Lax' | 'Strict'>('session-cookie-samesite', 'affinity cookie SameSite', 'None | Lax | Strict', 'none',
+  (raw) => {
+    const c = ({ none: 'None', lax: 'Lax', strict: 'Strict' } as const)[raw.trim().toLowerCase() as 'none'];
+    return c !== undefined ? { value: c } : { error: `expected None, Lax or Strict, got ${q(raw)}` };
+  });
+export const sessionCookieConditionalSameSiteNone = entry<boolean>('session-cookie-conditional-samesite-none', 'omit SameSite=None for browsers that reject it', 'bool', 'false', bool);
+export const sessionCookieSecure = entry<boolean>('session-cookie-secure', 'affinity cookie Secure (always set over HTTPS)', 'bool', 'false', bool);
+export const sessionCookieChangeOnFailure = entry<boolean>('session-cookie-change-on-failure', 'a new cookie when the endpoint failed', 'bool', 'false', bool,
+  { difference: 'false: the retry still goes to another endpoint, only the cookie is kept' });
+
+// ---------------------------------------------------------------- active health checks
+
+export const HEALTH_DEFAULTS = { intervalMs: 10_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3 } as const;
+const hc = <T>(key: string, help: string, grammar: string, defaultText: string, parse: (raw: string) => Parsed<T>) =>
+  entry<T>(key, help, grammar, defaultText, parse, { kinds: ['Ingress', 'Service'], prefixes: 'portico', scope: 'ingress' });
+const duration = (min: number, max: number) => (raw: string): Parsed<number> => {
+  try {
+    const ms = parseDuration(raw);
+    return ms >= min && ms <= max ? { value: ms } : { error: `expected a duration ${min} ms-${max / 1000} s, got ${q(raw)}` };
+  } catch (e) {
+    return { error: (e as Error).message };
   }
-  const cookie = cookieAffinity(r);
-  const value = policy === null && hashBy === null && cookie === null ? null : { policy, hashBy, cookie };
-  return { value, problems: r.problems };
-}
+};
 
 /** ingress-nginx-style status list: `200`, `200-399`, `200,204,300-399`. */
-export function parseStatuses(v: string): (readonly [number, number])[] | Bad {
+export function parseStatuses(v: string): Parsed<(readonly [number, number])[]> {
   const out: [number, number][] = [];
   for (const item of v.split(',')) {
     const m = /^\s*([1-5]\d\d)(?:\s*-\s*([1-5]\d\d))?\s*$/.exec(item);
-    if (m === null) return bad(`expected statuses like 200,300-399, got ${JSON.stringify(v)}`);
+    if (m === null) return { error: `expected statuses like 200,300-399, got ${q(v)}` };
     const lo = Number(m[1]);
     const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (hi < lo) return bad(`range ${item.trim()} is empty`);
+    if (hi < lo) return { error: `range ${item.trim()} is empty` };
     out.push([lo, hi]);
   }
-  return out;
+  return { value: out };
 }
 
-export const HEALTH_DEFAULTS = { intervalMs: 10_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3 } as const;
+export const healthCheckPath = hc<string>('health-check-path', 'HTTP path probed on every endpoint (without it: TCP connect checks)', 'absolute path', 'TCP connect',
+  (raw) => PATH_RE.test(raw.trim()) && !/[\s#]/.test(raw.trim()) ? { value: raw.trim() } : { error: `${q(raw)} is not an absolute path` });
+export const healthCheckInterval = hc<number>('health-check-interval', 'time between probes of one endpoint', 'duration', '10s', duration(100, 3_600_000));
+export const healthCheckTimeout = hc<number>('health-check-timeout', 'probe timeout (shorter than the interval)', 'duration', '2s', duration(10, 60_000));
+export const healthCheckHealthyThreshold = hc<number>('health-check-healthy-threshold', 'passed probes in a row to be healthy again', 'int 1-100', '2', (raw) => parseInt(raw.trim(), 1, 100));
+export const healthCheckUnhealthyThreshold = hc<number>('health-check-unhealthy-threshold', 'failed probes in a row to be unhealthy', 'int 1-100', '3', (raw) => parseInt(raw.trim(), 1, 100));
+export const healthCheckExpectedStatuses = hc<(readonly [number, number])[]>('health-check-expected-statuses', 'statuses counted as healthy', 'list of codes and ranges', '200-399', parseStatuses);
 
-/** `portico.io/health-check-*`; null when no key of them is set. */
-export function parseHealthCheck(annotations: Annotations): { value: HealthCheck | null; problems: AnnotationProblem[] } {
-  const r = new Reader(annotations, false);
-  const any = ['health-check-path', 'health-check-interval', 'health-check-timeout', 'health-check-healthy-threshold',
-    'health-check-unhealthy-threshold', 'health-check-expected-statuses'].some((k) => annotations[PORTICO_PREFIX + k] !== undefined);
-  if (!any) return { value: null, problems: [] };
-  const duration = (min: number, max: number) => (v: string): number | Bad => {
-    try {
-      const ms = parseDuration(v);
-      return ms >= min && ms <= max ? ms : bad(`expected a duration ${min} ms-${max / 1000} s, got ${JSON.stringify(v)}`);
-    } catch (e) {
-      return bad((e as Error).message);
+export const BALANCING: readonly AnnotationEntry<any>[] = [
+  affinity, affinityMode,
+  catalogue('balancing', 'affinity-canary-behavior', 'unsupported', 'affinity with canaries', { grammar: 'sticky | legacy' }),
+  sessionCookieName, sessionCookiePath, sessionCookieDomain, sessionCookieSameSite, sessionCookieConditionalSameSiteNone,
+  sessionCookieSecure, sessionCookieMaxAge, sessionCookieExpires, sessionCookieChangeOnFailure,
+  upstreamHashBy, upstreamHashBySubset, upstreamHashBySubsetSize, loadBalance,
+  healthCheckPath, healthCheckInterval, healthCheckTimeout, healthCheckHealthyThreshold, healthCheckUnhealthyThreshold, healthCheckExpectedStatuses,
+];
+
+// ---------------------------------------------------------------- assembly
+
+/**
+ * The balancing of an Ingress's paths from its typed values; null when it asks for nothing.
+ * `problems`: combinations the per-key parsers cannot see (reported as InvalidAnnotation).
+ */
+export function routeBalancingFrom(v: AnnotationValues, useRegex: boolean): { value: RouteBalancing | null; problems: string[] } {
+  const problems: string[] = [];
+  const policy = v.get(loadBalance) ?? null;
+  const parts = v.get(upstreamHashBy);
+  const hashBy: HashBy | null = parts === undefined ? null
+    : { parts, subsetSize: v.valueOr(upstreamHashBySubset, false) ? v.valueOr(upstreamHashBySubsetSize, 3) : 0 };
+  let cookie: CookieAffinity | null = null;
+  if (v.get(affinity) === 'cookie') {
+    let path = v.get(sessionCookiePath) ?? null;
+    if (path === null && useRegex) {
+      // ingress-nginx warns that session-cookie-path must be set with use-regex: a regex is no
+      // cookie path. Portico uses "/" so the cookie is at least sent back.
+      problems.push('affinity: cookie with use-regex needs session-cookie-path (a regex is not a cookie path); using Path=/');
+      path = '/';
     }
-  };
-  const path = r.parse<string | null>('health-check-path', (v, key) => {
-    if (PATH_RE.test(v) && !/[\s#]/.test(v)) return v;
-    r.problem(key, `${JSON.stringify(v)} is not an absolute path; using a TCP connect check`);
-    return null;
-  }, null);
-  const intervalMs = r.parse('health-check-interval', duration(100, 3_600_000), HEALTH_DEFAULTS.intervalMs);
-  let timeoutMs = r.parse('health-check-timeout', duration(10, 60_000), HEALTH_DEFAULTS.timeoutMs);
-  if (timeoutMs >= intervalMs) {
-    r.problem(PORTICO_PREFIX + 'health-check-timeout', `timeout ${timeoutMs} ms must be shorter than the interval ${intervalMs} ms; using ${Math.floor(intervalMs / 2)} ms`);
-    timeoutMs = Math.floor(intervalMs / 2);
-  }
-  return {
-    value: {
+    cookie = {
+      mode: v.valueOr(affinityMode, 'balanced'),
+      name: v.valueOr(sessionCookieName, 'INGRESSCOOKIE'),
       path,
-      intervalMs,
-      timeoutMs,
-      healthyThreshold: r.parse('health-check-healthy-threshold', int(1, 100), HEALTH_DEFAULTS.healthyThreshold),
-      unhealthyThreshold: r.parse('health-check-unhealthy-threshold', int(1, 100), HEALTH_DEFAULTS.unhealthyThreshold),
-      expectedStatuses: r.parse<readonly (readonly [number, number])[]>('health-check-expected-statuses', parseStatuses, [[200, 399]]),
-    },
-    problems: r.problems,
+      domain: v.get(sessionCookieDomain) ?? null,
+      maxAgeSeconds: v.get(sessionCookieMaxAge) ?? null,
+      expiresSeconds: v.get(sessionCookieExpires) ?? null,
+      sameSite: v.get(sessionCookieSameSite) ?? null,
+      conditionalSameSiteNone: v.valueOr(sessionCookieConditionalSameSiteNone, false),
+      secure: v.valueOr(sessionCookieSecure, false),
+      changeOnFailure: v.valueOr(sessionCookieChangeOnFailure, false),
+    };
+  }
+  const value = policy === null && hashBy === null && cookie === null ? null : { policy, hashBy, cookie };
+  return { value, problems };
+}
+
+/** `portico.io/health-check-*` as one HealthCheck; null when no key of them is set. */
+export function healthCheckFrom(v: AnnotationValues): HealthCheck | null {
+  const keys = [healthCheckPath, healthCheckInterval, healthCheckTimeout, healthCheckHealthyThreshold, healthCheckUnhealthyThreshold, healthCheckExpectedStatuses];
+  if (!v.findings.some((f) => keys.some((k) => k.key === f.key) && f.name.startsWith('portico.io/'))) return null;
+  return {
+    path: v.get(healthCheckPath) ?? null,
+    intervalMs: v.valueOr(healthCheckInterval, HEALTH_DEFAULTS.intervalMs),
+    timeoutMs: v.valueOr(healthCheckTimeout, HEALTH_DEFAULTS.timeoutMs),
+    healthyThreshold: v.valueOr(healthCheckHealthyThreshold, HEALTH_DEFAULTS.healthyThreshold),
+    unhealthyThreshold: v.valueOr(healthCheckUnhealthyThreshold, HEALTH_DEFAULTS.unhealthyThreshold),
+    expectedStatuses: v.valueOr<readonly (readonly [number, number])[]>(healthCheckExpectedStatuses, [[200, 399]]),
   };
+}
+
+export function healthTimeoutProblem(h: HealthCheck): string {
+  return `portico.io/health-check-timeout ${h.timeoutMs} ms must be shorter than the interval ${h.intervalMs} ms; using ${Math.floor(h.intervalMs / 2)} ms`;
+}
+
+export function clampHealthTimeout(h: HealthCheck): HealthCheck {
+  return h.timeoutMs < h.intervalMs ? h : { ...h, timeoutMs: Math.floor(h.intervalMs / 2) };
 }
