@@ -8,6 +8,9 @@ import { startEchoServer, type EchoServer } from '../support/echo-server.ts';
 import { startGateway, request, type TestGateway } from '../support/gateway.ts';
 import { backendFor, endpointSlice, ingress, ingressClass, service } from '../support/manifests.ts';
 import type { KubeObject } from '../../src/k8s/types.ts';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toYaml } from '../support/manifests.ts';
 
 const echo: EchoServer[] = [];
 let failing: http.Server;
@@ -56,6 +59,19 @@ after(async () => {
 
 const name = (r: { json: () => any }) => r.json().name as string;
 
+/** Replace the manifests and wait until `done()` (an endpoint-only change takes the fast path: no new snapshot). */
+async function rewrite(objs: KubeObject[], done: () => Promise<boolean>): Promise<void> {
+  const tmp = join(gw.dir, '.tmp-balancing');
+  await writeFile(tmp, toYaml(objs));
+  await rename(tmp, join(gw.dir, 'main.yaml'));
+  const end = Date.now() + 10_000;
+  while (!(await done())) {
+    if (Date.now() > end) throw new Error('the change was not applied within 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const endpointCount = async (host: string) => ((await request(`${gw.adminUrl}/debug/explain?host=${host}&path=/app/`)).json().endpoints as unknown[]).length;
+
 test('persistent cookie affinity: opaque cookie with the configured attributes, every request sticks', async () => {
   const first = await request(`${gw.url}/app/x`, { host: 'sticky.test' });
   assert.equal(first.status, 200);
@@ -91,13 +107,13 @@ test('balanced cookie affinity sticks; the endpoint leaving gives a normal pick 
   const p = await request(`${gw.url}/app/`, { host: 'sticky.test' });
   const token = /^SID=([0-9a-f]{32})/.exec(p.headers.get('set-cookie') ?? '')![1];
   const gone = echo.find((e) => e.name === name(p))!;
-  await gw.write(objects(echo.filter((e) => e !== gone).map((e) => e.port)));
+  await rewrite(objects(echo.filter((e) => e !== gone).map((e) => e.port)), async () => (await endpointCount('sticky.test')) === 2);
   const after = await request(`${gw.url}/app/`, { host: 'sticky.test', headers: { cookie: `SID=${token}` } });
   assert.equal(after.status, 200);
   assert.notEqual(name(after), gone.name);
   const renewed = /^SID=([0-9a-f]{32})/.exec(after.headers.get('set-cookie') ?? '');
   assert.ok(renewed && renewed[1] !== token);
-  await gw.write(objects(echo.map((e) => e.port)));
+  await rewrite(objects(echo.map((e) => e.port)), async () => (await endpointCount('sticky.test')) === 3);
 });
 
 test('upstream-hash-by $http_x_user: one user one endpoint, users spread', async () => {
