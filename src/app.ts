@@ -41,6 +41,8 @@ export interface RunningApp {
   readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number };
   /** Resolves when every source synced and the first snapshot is applied. */
   ready(): Promise<void>;
+  /** SIGHUP: the source reads everything again (files), then a fresh snapshot is built and applied. */
+  reload(): Promise<void>;
   /** Graceful stop: not ready → stop accepting → drain in-flight → close (README "Admin server"). */
   stop(drainTimeoutMs?: number): Promise<void>;
 }
@@ -192,5 +194,11 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     return stopping;
   };
 
-  return { config, logger, metrics, controller, http: dp.http, status, ports, ready: () => controller.whenReady(), stop };
+  const reload = async (): Promise<void> => {
+    logger.info({ source: source.name }, 'reload requested');
+    await source.reload?.();
+    await controller.flush();
+  };
+
+  return { config, logger, metrics, controller, http: dp.http, status, ports, ready: () => controller.whenReady(), reload, stop };
 }

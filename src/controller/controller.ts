@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { objectKey, nsName } from '../k8s/keys.ts';
 import type { EndpointSlice, Kind, KubeObject } from '../k8s/types.ts';
 import type { Cluster } from '../model/cluster.ts';
@@ -66,12 +67,15 @@ export class Controller implements SourceSink {
   private stopped = false;
   private applying: Promise<void> = Promise.resolve();
   private readonly listeners: ControllerListener[] = [];
+  /** Objects named by the process configuration (`--default-tls-secret`, the L4 ConfigMaps…). */
+  private readonly configuredRefs: ReadonlySet<string>;
 
   constructor(opts: ControllerOptions) {
     this.o = opts;
     this.debouncer = new Debouncer(() => void this.rebuild(), opts.debounceMs ?? 100, opts.maxDelayMs ?? 1000);
     this.readyPromise = new Promise((r) => (this.resolveReady = r));
     for (const t of opts.targets) this.servedVersions.set(t.name, 0);
+    this.configuredRefs = new Set(Object.values(opts.translateOptions).filter((v): v is string => typeof v === 'string' && v.includes('/')));
   }
 
   subscribe(l: ControllerListener): void {
@@ -138,7 +142,7 @@ export class Controller implements SourceSink {
 
   // ----
 
-  /** Rebuild now (tests, SIGHUP) and wait for the apply. */
+  /** Rebuild now (SIGHUP, tests) and wait for the apply. */
   async flush(): Promise<void> {
     this.debouncer.cancel();
     await this.rebuild();
@@ -159,6 +163,9 @@ export class Controller implements SourceSink {
       this.fastPath(kind, key, obj);
       return;
     }
+    // The store's reverse indexes say whether a Service, Secret or ConfigMap can matter; one that
+    // nothing names costs no translate (ARCHITECTURE.md "Store").
+    if (!this.o.store.isReferenced(kind, key) && !this.configuredRefs.has(key)) return;
     if (!this.pendingSince.has(kind)) this.pendingSince.set(kind, performance.now());
     this.debouncer.trigger();
   }
@@ -177,7 +184,7 @@ export class Controller implements SourceSink {
   private pushEndpoints(c: Cluster): void {
     const eps = endpointsForCluster(this.o.store, c);
     const prev = this.endpoints.get(c.id);
-    if (prev && sameEndpoints(prev, eps)) return;
+    if (prev && isDeepStrictEqual(prev, eps)) return;
     this.endpoints.set(c.id, eps);
     for (const t of this.o.targets) {
       try {
@@ -272,8 +279,4 @@ export class Controller implements SourceSink {
   }
 }
 
-function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].id !== b[i].id || a[i].ready !== b[i].ready) return false;
-  return true;
-}
+
