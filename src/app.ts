@@ -16,6 +16,9 @@ import type { Source } from './sources/source.ts';
 import type { StatusController } from './status/status-controller.ts';
 import { Store } from './store/store.ts';
 import type { TranslateOptions } from './translate/index.ts';
+import { startWebhook } from './webhook/start-webhook.ts';
+import { registerServedMetrics } from './admin/served-metrics.ts';
+import { uncaughtCounter } from './util/process-metrics.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
 
@@ -38,7 +41,7 @@ export interface RunningApp {
   readonly http: HttpDataplane;
   /** Cluster mode only: leader election, Ingress status, Events. */
   readonly status: StatusController | null;
-  readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number };
+  readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number; readonly webhook: number | null };
   /** Resolves when every source synced and the first snapshot is applied. */
   ready(): Promise<void>;
   /** SIGHUP: the source reads everything again (files), then a fresh snapshot is built and applied. */
@@ -59,6 +62,7 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     defaultTlsSecret: c.defaultTlsSecret,
     tcpServicesConfigMap: c.tcpServicesConfigMap,
     udpServicesConfigMap: c.udpServicesConfigMap,
+    serveUnenforcedAnnotations: c.serveUnenforcedAnnotations,
   };
 }
 
@@ -73,6 +77,11 @@ function tuneV8(): void {
   if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('external-memory-accounted-in-global-limit'))) {
     setFlagsFromString('--external-memory-accounted-in-global-limit');
   }
+}
+
+/** Every `namespace/name` a flag holds (Secrets and ConfigMaps Portico reads by name). */
+function objectRefsIn(config: PorticoConfig): string[] {
+  return Object.values(config).flat().filter((v): v is string => typeof v === 'string' && /^[a-z0-9][-a-z0-9]*\/[a-z0-9][-a-z0-9.]*$/.test(v));
 }
 
 interface Dataplanes {
@@ -91,9 +100,15 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
+    escapedSlashes: config.escapedSlashes,
+    allowTrace: config.allowTrace,
+    clientBodyTimeoutMs: config.clientBodyTimeoutMs,
+    clientSendTimeoutMs: config.clientSendTimeoutMs,
+    upstreamMaxConnections: config.upstreamMaxConnections,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
     host: config.bindAddress, port: config.httpsPort, logger, metrics, sessionResumption: config.tlsSessionResumption,
+    http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets },
   });
   const l4 = new L4Dataplane({
     logger,
@@ -153,6 +168,12 @@ function adminState(controller: Controller, dp: Dataplanes, draining: () => bool
       explain: (q) => dp.http.explain(q.host, q.path ?? '/'),
       certificates: () => (dp.tls ? certificatesView(controller.snapshot, dp.tls.sniTable, controller.diagnostics()) : { https: 'off' }),
     },
+    dashboard: {
+      endpointHealth: (id) => dp.http.endpointHealth(id),
+      certificates: () => (dp.tls ? certificatesView(controller.snapshot, dp.tls.sniTable, controller.diagnostics()) : null),
+      explain: (host, path) => dp.http.explain(host, path),
+      sources: () => controller.sourceStatus(),
+    },
   };
 }
 
@@ -164,15 +185,23 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const store = new Store();
   const dp = buildDataplanes(config, logger, metrics);
   const { source, kubeConfig } = await buildSource(config, opts, logger, metrics);
-  const controller = new Controller({ store, translateOptions: translateOptionsFrom(config), targets: dp.all, sources: [source.name], logger, metrics });
+  const controller = new Controller({ store, translateOptions: translateOptionsFrom(config), configuredRefs: objectRefsIn(config), targets: dp.all, sources: [source.name], logger, metrics });
   const status = kubeConfig ? await buildStatus(config, opts, logger, kubeConfig, controller, store) : null;
+  registerServedMetrics(metrics, { snapshot: () => controller.snapshot, endpoints: () => controller.endpointSet });
+  uncaughtCounter(metrics);
   let draining = false;
-  const httpListener = new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics });
+  // Validating admission webhook (README "Admission webhook"): reviews run translate on the store.
+  const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
+  if (webhook) controller.subscribe({ onApplied: () => webhook.storeChanged() });
+  const httpListener = new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
+    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs } });
   const admin = new AdminServer({ host: config.adminAddress, port: config.adminPort, logger, metrics, state: adminState(controller, dp, () => draining) });
 
   // Listeners open before the first snapshot: until then requests get 404 and /readyz says 503,
   // which is what keeps a load balancer from sending traffic early.
-  const ports = { admin: await admin.listen(), http: await httpListener.listen(), https: dp.tls ? await dp.tls.listen() : null };
+  const ports = {
+    admin: await admin.listen(), http: await httpListener.listen(), https: dp.tls ? await dp.tls.listen() : null, webhook: webhook ? await webhook.listen() : null,
+  };
   dp.http.setHttpsPort(config.sslRedirectPort ?? ports.https);
   await source.start(controller);
   status?.start();
@@ -188,6 +217,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       // Front ends first (they bound the in-flight requests), then the HTTP dataplane's upstream pools.
       await Promise.all([httpListener.close(drainTimeoutMs), dp.tls?.close(drainTimeoutMs), dp.l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
       await dp.http.close(0);
+      await webhook?.close();
       await admin.close();
       logger.info('stopped');
     })();

@@ -98,6 +98,19 @@ export const count: ValueType<number> = {
   show: (v) => String(v),
 };
 
+/** An integer ≥ 1. */
+export const positive: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'N',
+  read: (raw, flag) => {
+    const s = last(raw);
+    const x = Number(s);
+    if (!Number.isInteger(x) || x < 1) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a positive integer`);
+    return x;
+  },
+  show: (v) => String(v),
+};
+
 /** `namespace/name` of a Kubernetes object (DNS-1123 label / subdomain). */
 export const objectRef: ValueType<string | null> = {
   parseArgs: { type: 'string' },
@@ -142,4 +155,18 @@ export function formatDuration(ms: number): string {
   if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
+}
+
+/** One of a closed set of words. */
+export function oneOf<const T extends string>(values: readonly T[]): ValueType<T> {
+  return {
+    parseArgs: { type: 'string' },
+    metavar: values.join('|'),
+    read: (raw, flag) => {
+      const v = last(raw);
+      if (!(values as readonly string[]).includes(v)) throw new ConfigError(`--${flag} ${JSON.stringify(v)}: expected ${values.join(', ')}`);
+      return v as T;
+    },
+    show: (v) => v,
+  };
 }

@@ -22,6 +22,11 @@ export interface ControllerOptions {
   readonly sources: readonly string[];
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * `ns/name` of objects the process configuration names (`--default-tls-secret`, the webhook's
+   * Secret…): always worth a rebuild. String options of translateOptions count without being listed.
+   */
+  readonly configuredRefs?: readonly string[];
   readonly debounceMs?: number;
   readonly maxDelayMs?: number;
 }
@@ -75,7 +80,10 @@ export class Controller implements SourceSink {
     this.debouncer = new Debouncer(() => void this.rebuild(), opts.debounceMs ?? 100, opts.maxDelayMs ?? 1000);
     this.readyPromise = new Promise((r) => (this.resolveReady = r));
     for (const t of opts.targets) this.servedVersions.set(t.name, 0);
-    this.configuredRefs = new Set(Object.values(opts.translateOptions).filter((v): v is string => typeof v === 'string' && v.includes('/')));
+    this.configuredRefs = new Set([
+      ...Object.values(opts.translateOptions).filter((v): v is string => typeof v === 'string' && v.includes('/')),
+      ...(opts.configuredRefs ?? []),
+    ]);
   }
 
   subscribe(l: ControllerListener): void {
@@ -107,6 +115,11 @@ export class Controller implements SourceSink {
   /** Which snapshot version each dataplane serves (0: none applied yet). */
   servedBy(): Readonly<Record<string, number>> {
     return Object.fromEntries(this.servedVersions);
+  }
+
+  /** Each source and whether it has delivered its initial state (dashboard overview). */
+  sourceStatus(): { source: string; synced: boolean }[] {
+    return this.o.sources.map((source) => ({ source, synced: this.syncedSources.has(source) }));
   }
 
   diagnostics(): Diagnostic[] {

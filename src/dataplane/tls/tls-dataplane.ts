@@ -6,7 +6,7 @@ import { emptySnapshot, type Snapshot } from '../../model/snapshot.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { generateDefaultCertificate, type PemPair } from './default-certificate.ts';
-import { HttpsListener, type HttpsRequestHandler } from './https-listener.ts';
+import { HttpsListener, type HttpsListenerOptions, type HttpsRequestHandler } from './https-listener.ts';
 import { SniTableBuilder, type SniTable } from './sni-table.ts';
 
 export interface TlsDataplaneOptions {
@@ -17,6 +17,8 @@ export interface TlsDataplaneOptions {
   readonly sessionResumption: boolean;
   /** Served when SNI finds nothing and no --default-tls-secret; generated in memory by default. */
   readonly generatedDefault?: PemPair;
+  /** HTTP/2 limits of the listener. */
+  readonly http2?: HttpsListenerOptions['http2'];
 }
 
 export class TlsDataplane implements Dataplane {
@@ -30,6 +32,7 @@ export class TlsDataplane implements Dataplane {
     this.table = this.builder.build(emptySnapshot());
     this.listener = new HttpsListener(http, {
       host: opts.host, port: opts.port, logger: opts.logger, metrics: opts.metrics, sni: this.table, secureOptions: this.builder.secureOptions,
+      ...(opts.http2 ? { http2: opts.http2 } : {}),
     });
   }
 
