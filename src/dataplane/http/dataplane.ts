@@ -17,6 +17,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
+import { HealthCheckers } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
@@ -61,6 +62,8 @@ export class HttpDataplane implements Dataplane {
   private redirectPort: number | null;
   private readonly trusted: TrustedProxies;
   private readonly runtimes: ClusterRuntimes;
+  /** Active health checks of the clusters that ask for them (dataplane/health). */
+  private readonly health: HealthCheckers;
   private readonly forwarder: Forwarder;
   private table: RouteTable;
   private readonly screen: ScreenOptions;
@@ -76,6 +79,13 @@ export class HttpDataplane implements Dataplane {
         opts.logger.warn({ cluster, endpoint, reason, ejectedMs: ms }, 'endpoint ejected by passive health');
       },
       onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
+    });
+    this.health = new HealthCheckers('http', {
+      onResult: (cluster, healthy) => opts.metrics.healthCheckResults.labels(cluster, healthy ? 'healthy' : 'unhealthy').inc(),
+      onPanic: (cluster, panic) => {
+        if (panic) opts.logger.warn({ cluster }, 'every endpoint fails its health checks: panic mode, all are used');
+        else opts.logger.info({ cluster }, 'an endpoint passes its health checks again: panic mode over');
+      },
     });
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
@@ -119,6 +129,7 @@ export class HttpDataplane implements Dataplane {
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
     const table = this.table;
     this.runtimes.endApply(() => table.routes());
+    this.health.sync(this.runtimes.values());
     return APPLIED;
   }
 

@@ -36,6 +36,10 @@ export class ClusterState {
     });
   }
 
+  get id(): string {
+    return this.cluster.id;
+  }
+
   /** The cluster's balancer (its Service's `portico.io/l4-balance` and ClientIP affinity). */
   get balancer(): Balancer {
     return this.balancers.default;
@@ -50,6 +54,16 @@ export class ClusterState {
   /** Endpoints failing active TCP checks (dataplane/health); empty when none are configured. */
   readonly unhealthy = new Set<string>();
   private readonly available = (id: string): boolean => !this.unhealthy.has(id);
+
+  /** Active TCP checks (dataplane/health). */
+  currentEndpoints(): readonly Endpoint[] {
+    return this.endpoints;
+  }
+
+  setHealthy(endpointId: string, healthy: boolean): void {
+    if (healthy) this.unhealthy.delete(endpointId);
+    else this.unhealthy.add(endpointId);
+  }
 
   /** A pick that skips endpoints failing active checks while another is left (panic mode otherwise). */
   pick(ctx: PickContext, exclude: ReadonlySet<string> | null): Endpoint | null {
@@ -72,6 +86,7 @@ export class ClusterState {
     this.endpoints = endpoints;
     this.ids = ids;
     this.balancers.update(endpoints);
+    for (const id of this.unhealthy) if (!ids.has(id)) this.unhealthy.delete(id);
     for (const id of ids) {
       // An endpoint that came back before its drain deadline keeps its connections.
       const t = this.drains.get(id);

@@ -132,6 +132,16 @@ export class ClusterRuntime {
     this.hooks.onEject?.(this.id, state.id, outcome, ms);
   }
 
+  /** Active health checks (dataplane/health). */
+  currentEndpoints(): readonly Endpoint[] {
+    return this.endpoints;
+  }
+
+  setHealthy(endpointId: string, healthy: boolean): void {
+    const s = this.states.get(endpointId);
+    if (s !== undefined) s.activeHealthy = healthy;
+  }
+
   /** Drop every endpoint reference (cluster left the snapshot). */
   dispose(): void {
     for (const id of this.states.keys()) this.registry.release(id);
