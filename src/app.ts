@@ -93,6 +93,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     trustProxy: [...config.trustProxy],
     connectTimeoutMs: config.connectTimeoutMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxBodyBytes: config.proxyBodySize,
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
   });

@@ -39,6 +39,9 @@ export interface PorticoConfig {
   readonly electionId: string;
   readonly connectTimeoutMs: number;
   readonly upstreamTimeoutMs: number;
+  /** Upstream protocols and limits: default request body limit (bytes, 0 = unlimited) and TLS passthrough. */
+  readonly proxyBodySize: number;
+  readonly enableSslPassthrough: boolean;
   readonly logLevel: string;
   readonly watch: boolean;
 }
@@ -77,6 +80,8 @@ export const DEFAULTS: PorticoConfig = {
   electionId: 'portico-leader',
   connectTimeoutMs: 5_000,
   upstreamTimeoutMs: 60_000,
+  proxyBodySize: 0,
+  enableSslPassthrough: false,
   logLevel: 'info',
   watch: true,
 };
@@ -116,6 +121,8 @@ export const FLAGS = {
   'election-id': { type: 'string', help: 'Lease name for leader election (default portico-leader)' },
   'upstream-connect-timeout': { type: 'string', help: 'upstream connect timeout (default 5s)' },
   'upstream-timeout': { type: 'string', help: 'upstream response timeout → 504 (default 60s)' },
+  'proxy-body-size': { type: 'string', help: 'default request body limit, e.g. 8m (1024-based b/k/m/g; default 0 = unlimited; annotation proxy-body-size overrides)' },
+  'enable-ssl-passthrough': { type: 'boolean', help: 'allow the ssl-passthrough annotation: TLS for those hosts is routed by SNI to the pods, not terminated' },
   'log-level': { type: 'string', help: 'trace, debug, info, warn, error, silent (default info)' },
   watch: { type: 'boolean', help: 'reload manifest files on change (default true; --watch=false)' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
@@ -176,6 +183,14 @@ export function parseFlags(argv: readonly string[]): { config: PorticoConfig; po
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s)) throw new ConfigError(`--${n} ${JSON.stringify(s)} must be namespace/name`);
     return s;
   };
+  const size = (n: FlagName, d: number): number => {
+    const s = str(n);
+    if (s === undefined) return d;
+    // ingress-nginx parser.SizeRegex `^(?i)\d+[bkmg]?$`, 1024-based.
+    const m = /^(\d{1,15})([bkmg]?)$/i.exec(s.trim());
+    if (m === null) throw new ConfigError(`--${n} ${JSON.stringify(s)} is not a size (e.g. 8m, 512k, 0 = unlimited)`);
+    return Number(m[1]) * ({ '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[m[2].toLowerCase()];
+  };
   const httpsRaw = str('https-port');
   const trustProxy = (v['trust-proxy'] as string[] | undefined) ?? [];
   for (const c of trustProxy) if (!isCidr(c)) throw new ConfigError(`--trust-proxy ${JSON.stringify(c)} is not a CIDR (e.g. 10.0.0.0/8)`);
@@ -214,6 +229,8 @@ export function parseFlags(argv: readonly string[]): { config: PorticoConfig; po
     electionId: str('election-id') ?? DEFAULTS.electionId,
     connectTimeoutMs: dur('upstream-connect-timeout', DEFAULTS.connectTimeoutMs),
     upstreamTimeoutMs: dur('upstream-timeout', DEFAULTS.upstreamTimeoutMs),
+    proxyBodySize: size('proxy-body-size', DEFAULTS.proxyBodySize),
+    enableSslPassthrough: bool('enable-ssl-passthrough', false),
     logLevel: str('log-level') ?? DEFAULTS.logLevel,
     watch: bool('watch', true),
   };

@@ -1,7 +1,8 @@
 // A Diagnostic is bad user input attached to the object it came from. Translation drops only that
 // object (or rule) and keeps everything else serving (ARCHITECTURE.md "Translate").
 
-export type Severity = 'error' | 'warning';
+/** 'info': accepted as written but worth knowing (e.g. an annotation without effect in Portico). */
+export type Severity = 'error' | 'warning' | 'info';
 
 export interface ObjectRef {
   readonly kind: string;

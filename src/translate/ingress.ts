@@ -9,6 +9,8 @@ import type { PathMatch } from '../model/match.ts';
 import type { HostKind } from '../model/route.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from './diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
+import { isUpstreamAnnotation, type UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
+import { ingressUpstreamAnnotations } from './upstream.ts';
 
 export interface ServiceRef {
   readonly name: string;
@@ -40,6 +42,8 @@ export interface ParsedIngress {
   readonly defaultBackend: ServiceRef | null;
   /** 'portico.io/ssl-redirect' (default true). */
   readonly sslRedirect: boolean;
+  /** The upstream annotation group (src/k8s/annotations/upstream.ts), parsed once. */
+  readonly upstream: UpstreamAnnotations;
 }
 
 export function ingressRef(ing: Ingress): ObjectRef {
@@ -71,7 +75,7 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
   const name = ing.metadata.name;
   const spec = ing.spec;
 
-  for (const a of unsupportedAnnotations(ing, 'Ingress')) {
+  for (const a of unsupportedAnnotations(ing, 'Ingress').filter((k) => !isUpstreamAnnotation(k))) {
     warn('UnsupportedAnnotation', `annotation ${a} is not supported on an Ingress and is ignored`);
   }
   let sslRedirect = true;
@@ -123,7 +127,8 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
     error('InvalidIngress', 'spec must have rules or a defaultBackend (SPEC §1.2); Ingress ignored');
     return null;
   }
-  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect };
+  const upstream = ingressUpstreamAnnotations(ing.metadata.annotations, namespace, ref, diags);
+  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect, upstream };
 }
 
 type BackendCheck =

@@ -15,7 +15,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
-import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
+import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget } from './request-target.ts';
@@ -25,6 +25,10 @@ import { sendError, sendText, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
+import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
+import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
+import { declaredLength } from './request-body.ts';
+import { isGrpcRequest, sendGrpcError } from './grpc-error.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -36,6 +40,8 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
+  /** --proxy-body-size in bytes; 0 (the default) = unlimited. */
+  maxBodyBytes?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -49,6 +55,9 @@ export class HttpDataplane {
   private readonly trusted: TrustedProxies;
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
+  /** Upstream connection profiles (TLS, HTTP/2, own connect timeout), shared across snapshots. */
+  private readonly profiles: UpstreamProfiles;
+  private readonly maxBodyBytes: number;
   private table: RouteTable;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
@@ -63,7 +72,9 @@ export class HttpDataplane {
     };
     this.redirectPort = opts.httpsPort;
     this.trusted = new TrustedProxies(opts.trustProxy);
-    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
+    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics, logger: opts.logger });
+    this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs);
+    this.maxBodyBytes = opts.maxBodyBytes ?? 0;
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
@@ -86,12 +97,19 @@ export class HttpDataplane {
       let c = compiled.get(r.id);
       if (c === undefined || c.route !== r) {
         const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
-        c = new CompiledRoute(r, rt, this.opts.metrics);
+        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt));
         compiled.set(r.id, c);
       }
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+  }
+
+  /** Null for a route with neither a policy nor a global body limit: the default path, no checks. */
+  private compileUpstream(r: Route, rt: ClusterRuntime | null): CompiledUpstream | null {
+    if (r.upstream === undefined && this.maxBodyBytes === 0) return null;
+    const svcDns = rt === null ? '' : rt.cluster.kind === 'external-name' ? (rt.cluster.externalName ?? '') : `${rt.cluster.service}.${rt.cluster.namespace}.svc`;
+    return new CompiledUpstream(r.upstream ?? null, svcDns, this.profiles, { connectTimeoutMs: this.opts.connectTimeoutMs, maxBodyBytes: this.maxBodyBytes });
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
@@ -143,6 +161,19 @@ export class HttpDataplane {
       hasBody: false,
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
+    const up = route.upstream;
+    let bodyLimit = 0;
+    if (up !== null && up.maxBodyBytes > 0) {
+      // proxy-body-size: a declared length over the limit is refused before anything is forwarded.
+      const len = declaredLength(req.rawHeaders);
+      if (len > up.maxBodyBytes) {
+        if (!h2) (res as ServerResponse).setHeader('connection', 'close');
+        this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BODY_TOO_LARGE',
+          `request body of ${len} bytes exceeds the ${up.maxBodyBytes}-byte limit of route ${route.id}`));
+        return;
+      }
+      if (len < 0) bodyLimit = up.maxBodyBytes;
+    }
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
       path: target.forward,
@@ -151,6 +182,9 @@ export class HttpDataplane {
       hasBody: h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
+      upstream: up,
+      profile: up === null ? null : up.profileFor(scheme),
+      bodyLimit,
     });
   }
 
@@ -194,6 +228,7 @@ export class HttpDataplane {
 
   close(): void {
     this.forwarder.close();
+    this.profiles.close();
     this.runtimes.registry.destroyPools();
   }
 
@@ -213,6 +248,12 @@ export class HttpDataplane {
     ctx.error = err.code;
     // Drain an unread body so the keep-alive connection stays usable.
     if (!req.readableEnded) req.resume();
+    // A gRPC call gets a gRPC answer (grpc-error.ts), not a text body its client cannot read.
+    if (ctx.route?.upstream?.grpc === true || (req.httpVersionMajor === 2 && isGrpcRequest(req))) {
+      // ctx.status keeps the HTTP-equivalent (503, 502…) for the access log and metrics.
+      sendGrpcError(res, err);
+      return;
+    }
     sendError(res, err);
   }
 

@@ -47,6 +47,8 @@ function sameRoute(a: Route, b: Route): boolean {
   if (a.id !== b.id || a.service !== b.service || a.sslRedirect !== b.sslRedirect) return false;
   if (a.match.type !== b.match.type || a.match.path !== b.match.path) return false;
   if (a.origin.ingress !== b.origin.ingress || a.origin.rule !== b.origin.rule || a.origin.path !== b.origin.path) return false;
+  // Upstream policy (model/upstream.ts): plain data, compared by value.
+  if ((a.upstream !== undefined || b.upstream !== undefined) && JSON.stringify(a.upstream) !== JSON.stringify(b.upstream)) return false;
   const x = a.backend;
   const y = b.backend;
   if (x.kind === 'cluster') return y.kind === 'cluster' && x.clusterId === y.clusterId;
