@@ -14,7 +14,7 @@ import { parseTlsSecret, secretText, TLS_SECRET_TYPE } from './pem.ts';
 export interface UpstreamResolution {
   readonly policy: UpstreamPolicy | null;
   /** Set when the policy cannot be honoured (missing/invalid Secret): the route answers 503. */
-  readonly unavailable: { reason: string; message: string } | null;
+  readonly unavailable: { reason: 'SecretNotFound' | 'SecretInvalid'; message: string } | null;
 }
 
 const NONE: UpstreamResolution = { policy: null, unavailable: null };
@@ -116,7 +116,7 @@ function buildTls(view: StoreView, ann: UpstreamAnnotations, namespace: string):
   if (ann.sslSecret === null) return { tls: base, unavailable: null };
   const id = nsName(ann.sslSecret.namespace, ann.sslSecret.name);
   const secret = view.get('Secret', id);
-  const fail = (reason: string, message: string) => ({ tls: { ...base, secretId: id }, unavailable: { reason, message } });
+  const fail = (reason: 'SecretNotFound' | 'SecretInvalid', message: string) => ({ tls: { ...base, secretId: id }, unavailable: { reason, message } });
   if (!secret) return fail('SecretNotFound', `proxy-ssl-secret ${id} not found`);
   const caText = secretText(secret, 'ca.crt');
   let caPem: string | null = null;
