@@ -61,6 +61,7 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     defaultTlsSecret: c.defaultTlsSecret,
     tcpServicesConfigMap: c.tcpServicesConfigMap,
     udpServicesConfigMap: c.udpServicesConfigMap,
+    serveUnenforcedAnnotations: c.serveUnenforcedAnnotations,
   };
 }
 

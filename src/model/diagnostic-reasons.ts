@@ -41,8 +41,11 @@ export const REASONS = {
   InvalidBackend: { severity: 'error', topic: 'ingress', meaning: 'a backend does not set exactly one of service/resource, or its port is malformed; that path is not served' },
   ResourceBackendUnsupported: { severity: 'warning', topic: 'ingress', meaning: 'a resource backend is treated as absent: its requests fall to the default backend (SPEC §1.7)' },
   RouteConflict: { severity: 'warning', topic: 'ingress', meaning: 'host + path + pathType is already served by an older Ingress, which keeps it (SPEC §1.8)' },
-  UnsupportedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'a portico.io annotation Portico does not know on this kind; ignored' },
+  UnsupportedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'an nginx.ingress.kubernetes.io or portico.io annotation Portico does not implement (or not on this kind); ignored' },
   InvalidAnnotation: { severity: 'warning', topic: 'ingress', meaning: "an annotation's value cannot be read; the documented default is used" },
+  AnnotationOverridden: { severity: 'warning', topic: 'ingress', meaning: 'the same key is set under both prefixes; the portico.io value wins' },
+  RefusedAnnotation: { severity: 'error', topic: 'ingress', meaning: 'the Ingress carries an annotation Portico cannot enforce (auth, source ranges, snippets, WAF…); it is not served' },
+  UnenforcedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'served without enforcing an annotation because --serve-unenforced-annotations is set' },
   // Backends (Ingress paths and L4 ports).
   ServiceNotFound: { severity: 'warning', topic: 'backend', meaning: 'the backend Service does not exist; HTTP routes answer 503' },
   ServicePortNotFound: { severity: 'warning', topic: 'backend', meaning: 'the Service has no such port (name or number, for the protocol); HTTP routes answer 503' },

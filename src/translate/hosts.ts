@@ -11,6 +11,7 @@ import { diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { ParsedIngress, ServiceRef } from './ingress.ts';
 import type { UpstreamPolicy } from '../model/upstream.ts';
 import { resolveUpstream } from './upstream.ts';
+import { upstreamAnnotations, type UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
 
 export interface HostOptions {
   readonly allowExternalName: boolean;
@@ -50,6 +51,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
   let defaultRoute: Route | null = null;
 
   const resolveCache = new Map<string, Resolved>();
+  const upstreamOf = new Map<string, UpstreamAnnotations>();
   const resolve = (ing: ParsedIngress, ref: ServiceRef): Resolved => {
     const cacheKey = `${ing.key} ${ref.name} ${ref.port.name ?? ''} ${ref.port.number ?? ''}`;
     const hit = resolveCache.get(cacheKey);
@@ -60,7 +62,9 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       out = { backend: { kind: 'cluster', clusterId: r.cluster.id }, service: nsName(ing.namespace, ref.name), cluster: r.cluster, upstream: null };
       // Upstream protocol/TLS/timeouts (src/translate/upstream.ts); a proxy-ssl Secret that cannot
       // be used makes this backend answer 503 rather than talk to the pod unverified.
-      const u = resolveUpstream(view, ing.upstream, ing.namespace, ing.ref, r.cluster, diags);
+      let ua = upstreamOf.get(ing.key);
+      if (ua === undefined) upstreamOf.set(ing.key, (ua = upstreamAnnotations(ing.annotations)));
+      const u = resolveUpstream(view, ua, ing.namespace, ing.ref, r.cluster, diags);
       out.upstream = u.policy;
       if (u.unavailable !== null) out.backend = { kind: 'unavailable', reason: u.unavailable.reason };
     } else {

@@ -2,15 +2,14 @@
 // Ingress and only the offending rule or path is dropped (ARCHITECTURE.md "Translate"); nothing
 // here throws, whatever shape the object has.
 
-import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
+import { readAnnotations, routing, type AnnotationValues } from '../k8s/annotations/index.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, IngressBackend } from '../k8s/types.ts';
 import type { PathMatch } from '../model/match.ts';
 import type { HostKind } from '../model/route.ts';
 import { diagnostic, type Diagnostic, type DiagnosticReason, type ObjectRef } from '../model/diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
-import { isUpstreamAnnotation, type UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
-import { ingressUpstreamAnnotations } from './upstream.ts';
+import { annotationDiagnostics, reportRows, type AnnotationReport } from './annotations.ts';
 
 export interface ServiceRef {
   readonly name: string;
@@ -40,10 +39,17 @@ export interface ParsedIngress {
   readonly ref: ObjectRef;
   readonly rules: readonly ParsedRule[];
   readonly defaultBackend: ServiceRef | null;
-  /** 'portico.io/ssl-redirect' (default true). */
+  /** ssl-redirect (default true). */
   readonly sslRedirect: boolean;
-  /** The upstream annotation group (src/k8s/annotations/upstream.ts), parsed once. */
-  readonly upstream: UpstreamAnnotations;
+  /** Typed annotation values (k8s/annotations registry). */
+  readonly annotations: AnnotationValues;
+}
+
+export interface ParseOptions {
+  /** --serve-unenforced-annotations. */
+  readonly serveUnenforcedAnnotations: boolean;
+  /** Migration report rows are appended here when given. */
+  readonly reports?: AnnotationReport[];
 }
 
 export function ingressRef(ing: Ingress): ObjectRef {
@@ -59,7 +65,7 @@ export function ingressRef(ing: Ingress): ObjectRef {
  * Normalised view of one served Ingress, or null when nothing of it can be served (missing name,
  * spec not an object, neither rules nor defaultBackend — SPEC §1.2).
  */
-export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress | null {
+export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptions = { serveUnenforcedAnnotations: false }): ParsedIngress | null {
   const ref = ingressRef(ing);
   const warn = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
   const error = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
@@ -75,13 +81,12 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
   const name = ing.metadata.name;
   const spec = ing.spec;
 
-  for (const a of unsupportedAnnotations(ing, 'Ingress').filter((k) => !isUpstreamAnnotation(k))) {
-    warn('UnsupportedAnnotation', `annotation ${a} is not supported on an Ingress and is ignored`);
-  }
-  let sslRedirect = true;
-  const ann = readAnnotation(ing, 'portico.io/ssl-redirect');
-  if (ann && 'error' in ann) warn('InvalidAnnotation', `annotation portico.io/ssl-redirect: ${ann.error}; using true`);
-  else if (ann) sslRedirect = ann.value;
+  // Annotations first: a refused one drops the whole Ingress (its rules alone).
+  const annotations = readAnnotations(ing, 'Ingress');
+  const refused = annotationDiagnostics(ref, annotations, opts.serveUnenforcedAnnotations, diags);
+  opts.reports?.push({ ingress: nsName(namespace, name), served: !refused, rows: reportRows(annotations) });
+  if (refused) return null;
+  const sslRedirect = annotations.valueOr(routing.sslRedirect, true);
 
   let defaultBackend: ServiceRef | null = null;
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
@@ -127,8 +132,7 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
     error('InvalidIngress', 'spec must have rules or a defaultBackend (SPEC §1.2); Ingress ignored');
     return null;
   }
-  const upstream = ingressUpstreamAnnotations(ing.metadata.annotations, namespace, ref, diags);
-  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect, upstream };
+  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect, annotations };
 }
 
 type BackendCheck =

@@ -3,7 +3,7 @@
 // port has no appProtocol gets no policy at all (the process defaults; nothing extra on the hot path).
 
 import { X509Certificate } from 'node:crypto';
-import { readUpstreamAnnotations, type UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
+import type { UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { StoreView } from '../store/store.ts';
 import type { Cluster } from '../model/cluster.ts';
@@ -31,13 +31,6 @@ export function protocolFromAppProtocol(app: string): UpstreamProtocol | null {
     case 'kubernetes.io/h2c': return 'H2C';
     default: return null;
   }
-}
-
-/** Parse the group once per Ingress; problems become diagnostics on it. */
-export function ingressUpstreamAnnotations(annotations: Record<string, unknown> | undefined, namespace: string, ref: ObjectRef, diags: Diagnostic[]): UpstreamAnnotations {
-  const { values, problems } = readUpstreamAnnotations(annotations, namespace);
-  for (const p of problems) diags.push(diagnostic(ref, p.reason, p.message, p.severity));
-  return values;
 }
 
 /** The policy of one (Ingress, backend) pair. */
@@ -114,9 +107,13 @@ function buildTls(view: StoreView, ann: UpstreamAnnotations, namespace: string):
     protocols: ann.sslProtocols ?? DEFAULT_UPSTREAM_TLS.protocols,
   };
   if (ann.sslSecret === null) return { tls: base, unavailable: null };
-  const id = nsName(ann.sslSecret.namespace, ann.sslSecret.name);
+  const id = nsName(ann.sslSecret.namespace ?? namespace, ann.sslSecret.name);
   const secret = view.get('Secret', id);
   const fail = (reason: 'SecretNotFound' | 'SecretInvalid', message: string) => ({ tls: { ...base, secretId: id }, unavailable: { reason, message } });
+  // ingress-nginx proxyssl: "cross namespace secrets are not supported" (LocationDenied ⇒ 503).
+  if (ann.sslSecret.namespace !== null && ann.sslSecret.namespace !== namespace) {
+    return fail('SecretInvalid', `proxy-ssl-secret ${id} is in another namespace than the Ingress (${namespace}); cross-namespace Secrets are not allowed`);
+  }
   if (!secret) return fail('SecretNotFound', `proxy-ssl-secret ${id} not found`);
   const caText = secretText(secret, 'ca.crt');
   let caPem: string | null = null;

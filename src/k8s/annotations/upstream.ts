@@ -1,7 +1,7 @@
-// The "upstream" annotation group: protocol to the pods, TLS towards them, timeouts, retries and the
-// request body limit, under both prefixes (`nginx.ingress.kubernetes.io/` for migrated Ingresses,
-// `portico.io/`; the Portico key wins when both are set). Pure typed parsers: every value becomes
-// data here and is never pasted into anything parsed again.
+// The "upstream" annotation group: protocol to the pods, TLS towards them, timeouts, retries, the
+// request body limit and TLS passthrough, under both prefixes (registry.ts). Typed parsers: every
+// value becomes data here and is never pasted into anything parsed again. The buffering family
+// and proxy-http-version are no-ops, listed in other.ts.
 //
 // Grammar and defaults follow ingress-nginx v1.15:
 // - internal/ingress/annotations/backendprotocol/main.go: `^(AUTO_HTTP|HTTP|HTTPS|AJP|GRPC|GRPCS)$`
@@ -15,37 +15,15 @@
 //   namespace only.
 
 import type { NextUpstreamCondition, TlsProtocolVersion } from '../../model/upstream.ts';
-
-export const PREFIXES = ['portico.io/', 'nginx.ingress.kubernetes.io/'] as const;
+import { catalogue, defineAnnotation, type AnnotationEntry, type Parsed } from './registry.ts';
+import { parseBool } from './grammar.ts';
+import type { AnnotationValues } from './read.ts';
 
 export type BackendProtocol = 'HTTP' | 'HTTPS' | 'AUTO_HTTP' | 'GRPC' | 'GRPCS';
 
-/** Keys this group reads and enforces (without prefix). */
-export const HONOURED_KEYS = [
-  'backend-protocol',
-  'proxy-ssl-secret', 'proxy-ssl-verify', 'proxy-ssl-name', 'proxy-ssl-server-name',
-  'proxy-ssl-verify-depth', 'proxy-ssl-protocols',
-  'proxy-connect-timeout', 'proxy-read-timeout', 'proxy-send-timeout',
-  'proxy-next-upstream', 'proxy-next-upstream-tries', 'proxy-next-upstream-timeout',
-  'proxy-body-size',
-] as const;
-
-/**
- * Accepted and deliberately without effect (info diagnostic): Portico streams both directions
- * without nginx's buffers, always speaks HTTP/1.1 (or HTTP/2) upstream and manages Connection
- * itself. The limit that `proxy-buffer-size` usually works around (large upstream response
- * headers) is Portico's own 128 KiB, see MAX_RESPONSE_HEADER_BYTES in the dataplane.
- */
-export const NO_OP_KEYS = [
-  'proxy-buffering', 'proxy-buffer-size', 'proxy-buffers-number', 'proxy-busy-buffers-size',
-  'proxy-request-buffering', 'client-body-buffer-size', 'proxy-http-version', 'connection-proxy-header',
-] as const;
-
-export type HonouredKey = (typeof HONOURED_KEYS)[number];
-
 export interface UpstreamAnnotations {
   backendProtocol: BackendProtocol | null;
-  sslSecret: { namespace: string; name: string } | null;
+  sslSecret: { namespace: string | null; name: string } | null;
   sslVerify: boolean | null;
   sslName: string | null;
   sslServerName: boolean | null;
@@ -58,18 +36,12 @@ export interface UpstreamAnnotations {
   nextUpstreamTries: number | null;
   nextUpstreamTimeoutS: number | null;
   bodySizeBytes: number | null;
-  /** Some key of the group is present (valid or not). */
+  /** Some key of the group is set to a valid value. */
   any: boolean;
+  /** ssl-passthrough: "true". */
+  sslPassthrough: boolean;
 }
 
-export interface AnnotationProblem {
-  readonly key: string;
-  readonly severity: 'warning' | 'info';
-  readonly reason: 'InvalidAnnotation' | 'IgnoredAnnotation';
-  readonly message: string;
-}
-
-type Parsed<T> = { value: T } | { error: string };
 
 const PROTOCOLS: readonly BackendProtocol[] = ['HTTP', 'HTTPS', 'AUTO_HTTP', 'GRPC', 'GRPCS'];
 const NEXT_UPSTREAM = new Set<string>(['error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503',
@@ -131,14 +103,13 @@ export function parseTlsProtocols(raw: string): Parsed<TlsProtocolVersion[]> {
   return { value: [...new Set(usable)].sort() as TlsProtocolVersion[] };
 }
 
-export function parseSecretRef(raw: string, ingressNamespace: string): Parsed<{ namespace: string; name: string }> {
+/** `namespace/name` (or a bare name: the Ingress's namespace); the namespace check is translate's. */
+export function parseSecretRef(raw: string): Parsed<{ namespace: string | null; name: string }> {
   const v = raw.trim();
   const i = v.indexOf('/');
-  const namespace = i < 0 ? ingressNamespace : v.slice(0, i);
+  const namespace = i < 0 ? null : v.slice(0, i);
   const name = i < 0 ? v : v.slice(i + 1);
-  if (!DNS_LABEL.test(namespace) || !SECRET_NAME.test(name)) return { error: `${JSON.stringify(raw)} is not namespace/name` };
-  // ingress-nginx: "cross namespace secrets are not supported" (LocationDenied).
-  if (namespace !== ingressNamespace) return { error: `Secret ${v} is in another namespace than the Ingress (${ingressNamespace}); cross-namespace Secrets are not allowed` };
+  if ((namespace !== null && !DNS_LABEL.test(namespace)) || !SECRET_NAME.test(name)) return { error: `${JSON.stringify(raw)} is not namespace/name` };
   return { value: { namespace, name } };
 }
 
@@ -147,70 +118,81 @@ export function parseServerName(raw: string): Parsed<string> {
   return SERVER_NAME.test(v) && v.length <= 253 ? { value: v } : { error: `${JSON.stringify(raw)} is not a DNS name` };
 }
 
-/** The raw value of `key` under either prefix (portico.io/ first), or undefined. */
-function rawValue(annotations: Record<string, unknown>, key: string): { name: string; value: unknown } | undefined {
-  for (const p of PREFIXES) {
-    const name = p + key;
-    if (Object.hasOwn(annotations, name)) return { name, value: annotations[name] };
-  }
-  return undefined;
-}
+const h = <T>(key: string, help: string, parse: (raw: string) => Parsed<T>, more: { grammar: string; defaultText: string; difference?: string; scope?: 'path' | 'host' }) =>
+  defineAnnotation<T>({
+    key, group: 'upstream', kinds: ['Ingress'], scope: more.scope ?? 'path', prefixes: 'both', status: 'honoured',
+    grammar: more.grammar, defaultText: more.defaultText, help, difference: more.difference ?? '', parse,
+  });
+const seconds = (min: number) => (raw: string) => parseInteger(raw, min);
 
-/** Every key of this group on an Ingress, typed; problems say what was ignored and why. */
-export function readUpstreamAnnotations(annotations: Record<string, unknown> | undefined, ingressNamespace: string): { values: UpstreamAnnotations; problems: AnnotationProblem[] } {
-  const values: UpstreamAnnotations = {
-    backendProtocol: null, sslSecret: null, sslVerify: null, sslName: null, sslServerName: null,
-    sslVerifyDepth: null, sslProtocols: null, connectTimeoutS: null, readTimeoutS: null, sendTimeoutS: null,
-    nextUpstream: null, nextUpstreamTries: null, nextUpstreamTimeoutS: null, bodySizeBytes: null, any: false,
-  };
-  const problems: AnnotationProblem[] = [];
-  if (annotations === undefined || annotations === null || typeof annotations !== 'object') return { values, problems };
-  const read = <T>(key: HonouredKey, parse: (raw: string) => Parsed<T>, set: (v: T) => void): void => {
-    const found = rawValue(annotations, key);
-    if (found === undefined) return;
-    values.any = true;
-    const r = typeof found.value === 'string' ? parse(found.value) : { error: 'annotation value must be a string' };
-    if ('error' in r) problems.push({ key: found.name, severity: 'warning', reason: 'InvalidAnnotation', message: `annotation ${found.name}: ${r.error}; the default is used` });
-    else set(r.value);
-  };
-  read('backend-protocol', parseBackendProtocol, (v) => { values.backendProtocol = v; });
-  read('proxy-ssl-secret', (r) => parseSecretRef(r, ingressNamespace), (v) => { values.sslSecret = v; });
-  read('proxy-ssl-verify', parseOnOff, (v) => { values.sslVerify = v; });
-  read('proxy-ssl-name', parseServerName, (v) => { values.sslName = v; });
-  read('proxy-ssl-server-name', parseOnOff, (v) => { values.sslServerName = v; });
-  // proxyssl/main.go: "if err != nil || config.VerifyDepth == 0 { VerifyDepth = 1 }".
-  read('proxy-ssl-verify-depth', (r) => parseInteger(r, 0), (v) => { values.sslVerifyDepth = v === 0 ? 1 : v; });
-  read('proxy-ssl-protocols', parseTlsProtocols, (v) => { values.sslProtocols = v; });
-  read('proxy-connect-timeout', (r) => parseInteger(r, 1), (v) => { values.connectTimeoutS = v; });
-  read('proxy-read-timeout', (r) => parseInteger(r, 1), (v) => { values.readTimeoutS = v; });
-  read('proxy-send-timeout', (r) => parseInteger(r, 1), (v) => { values.sendTimeoutS = v; });
-  read('proxy-next-upstream', parseNextUpstream, (v) => { values.nextUpstream = v; });
-  read('proxy-next-upstream-tries', (r) => parseInteger(r, 0), (v) => { values.nextUpstreamTries = v; });
-  read('proxy-next-upstream-timeout', (r) => parseInteger(r, 0), (v) => { values.nextUpstreamTimeoutS = v; });
-  read('proxy-body-size', parseSize, (v) => { values.bodySizeBytes = v; });
-  for (const key of NO_OP_KEYS) {
-    const found = rawValue(annotations, key);
-    if (found === undefined) continue;
-    problems.push({ key: found.name, severity: 'info', reason: 'IgnoredAnnotation', message: `annotation ${found.name} has no effect in Portico: ${NO_OP_WHY[key]}` });
-  }
-  return { values, problems };
-}
+export const backendProtocol = h('backend-protocol', 'protocol to the backend', (raw) => {
+  // FastCGI/AJP are protocols Portico does not speak: refusing beats sending HTTP to such a pod.
+  const v = raw.trim().toUpperCase();
+  if (v === 'FCGI' || v === 'AJP') return { refused: `asks for ${v === 'FCGI' ? 'a FastCGI' : 'an AJP'} backend, which Portico does not speak` };
+  return parseBackendProtocol(raw);
+}, { grammar: 'HTTP | HTTPS | AUTO_HTTP | GRPC | GRPCS (any case)', defaultText: 'HTTP (else the Service port appProtocol)', difference: 'FCGI and AJP refuse the Ingress' });
+export const proxySslSecret = h('proxy-ssl-secret', 'ca.crt (and tls.crt/tls.key client certificate) for HTTPS backends', parseSecretRef, { grammar: 'namespace/name (same namespace)', defaultText: 'none' });
+export const proxySslVerify = h('proxy-ssl-verify', 'verify HTTPS backends', parseOnOff, { grammar: 'on | off', defaultText: 'off', difference: 'on without proxy-ssl-secret verifies against the default trust store (ingress-nginx verifies nothing then)' });
+export const proxySslName = h('proxy-ssl-name', 'name verified on (and sent as SNI to) HTTPS backends', parseServerName, { grammar: 'DNS name', defaultText: 'service.namespace.svc' });
+export const proxySslServerName = h('proxy-ssl-server-name', 'send SNI to HTTPS backends', parseOnOff, { grammar: 'on | off', defaultText: 'off' });
+// proxyssl/main.go: "if err != nil || config.VerifyDepth == 0 { VerifyDepth = 1 }".
+export const proxySslVerifyDepth = h('proxy-ssl-verify-depth', 'certificates allowed above the leaf', (raw) => {
+  const n = parseInteger(raw, 0);
+  return 'value' in n && n.value === 0 ? { value: 1 } : n;
+}, { grammar: 'int', defaultText: '1' });
+export const proxySslProtocols = h('proxy-ssl-protocols', 'TLS versions to HTTPS backends', parseTlsProtocols, { grammar: 'space-separated TLSv1 TLSv1.1 TLSv1.2 TLSv1.3', defaultText: 'TLSv1.2 TLSv1.3', difference: 'SSLv2/SSLv3 are not available' });
+export const proxyConnectTimeout = h('proxy-connect-timeout', 'connect timeout in seconds', seconds(1), { grammar: 'int seconds ("60s" is invalid, as in ingress-nginx)', defaultText: '--upstream-connect-timeout' });
+export const proxyReadTimeout = h('proxy-read-timeout', 'timeout between two reads of the response, in seconds', seconds(1), { grammar: 'int seconds', defaultText: '--upstream-timeout' });
+export const proxySendTimeout = h('proxy-send-timeout', 'timeout between two writes of the request body, in seconds', seconds(1), { grammar: 'int seconds', defaultText: 'none' });
+export const proxyNextUpstream = h('proxy-next-upstream', 'when to retry on another endpoint', parseNextUpstream, { grammar: 'error timeout invalid_header http_500|502|503|504|403|404|429 non_idempotent off', defaultText: 'connection failures before any byte was sent', difference: 'a request whose body was partly read is never retried (bodies are streamed, not buffered)' });
+export const proxyNextUpstreamTries = h('proxy-next-upstream-tries', 'tries including the first (0 = no limit)', seconds(0), { grammar: 'int', defaultText: '3' });
+export const proxyNextUpstreamTimeout = h('proxy-next-upstream-timeout', 'no new try this many seconds after the first (0 = no limit)', seconds(0), { grammar: 'int seconds', defaultText: '0' });
+export const proxyBodySize = h('proxy-body-size', 'largest request body; 413 above it', parseSize, { grammar: 'nginx size (digits + b, k, m or g, 1024-based; 0 = unlimited)', defaultText: '--proxy-body-size (0 = unlimited)', difference: "Portico's default is unlimited, ingress-nginx's 1m" });
 
-const NO_OP_WHY: Record<(typeof NO_OP_KEYS)[number], string> = {
-  'proxy-buffering': 'responses are streamed to the client as they arrive, with backpressure',
-  'proxy-buffer-size': 'upstream response headers up to 128 KiB are accepted without configuration',
-  'proxy-buffers-number': 'responses are streamed, there are no per-request proxy buffers',
-  'proxy-busy-buffers-size': 'responses are streamed, there are no per-request proxy buffers',
-  'proxy-request-buffering': 'request bodies are streamed to the upstream as they arrive',
-  'client-body-buffer-size': 'request bodies are streamed, never buffered to memory or disk',
-  'proxy-http-version': 'Portico always speaks HTTP/1.1 (or HTTP/2 for gRPC and h2c) to upstreams',
-  'connection-proxy-header': 'Portico manages the upstream Connection header itself (keep-alive pools)',
+const passthroughRefusal = (raw: string): string | null => {
+  const b = parseBool(raw);
+  return 'value' in b && !b.value ? null : 'asks for TLS passthrough, which this build does not do';
 };
 
-/** Whether `name` (with prefix) belongs to this group. */
-export function isUpstreamAnnotation(name: string): boolean {
-  const p = PREFIXES.find((x) => name.startsWith(x));
-  if (p === undefined) return false;
-  const key = name.slice(p.length);
-  return (HONOURED_KEYS as readonly string[]).includes(key) || (NO_OP_KEYS as readonly string[]).includes(key);
+const u = (key: string, help: string, more: Parameters<typeof catalogue>[4] = {}) =>
+  catalogue('upstream', key, 'unsupported', help, { scope: 'path', ...more });
+
+const HONOURED = [
+  backendProtocol, proxySslSecret, proxySslVerify, proxySslName, proxySslServerName, proxySslVerifyDepth, proxySslProtocols,
+  proxyConnectTimeout, proxyReadTimeout, proxySendTimeout, proxyNextUpstream, proxyNextUpstreamTries, proxyNextUpstreamTimeout,
+  proxyBodySize,
+] as const;
+
+export const UPSTREAM: readonly AnnotationEntry<any>[] = [
+  ...HONOURED,
+  catalogue('upstream', 'ssl-passthrough', 'refused', 'pass TLS through to the backend undecrypted', {
+    scope: 'host', grammar: 'bool', defaultText: 'false', refuseWhen: passthroughRefusal,
+    difference: 'refused when true (not implemented yet)',
+  }),
+  u('proxy-cookie-domain', 'rewrite Set-Cookie Domain'),
+  u('proxy-cookie-path', 'rewrite Set-Cookie Path'),
+  u('proxy-redirect-from', 'rewrite Location from'),
+  u('proxy-redirect-to', 'rewrite Location to'),
+  u('proxy-ssl-ciphers', 'ciphers to HTTPS backends'),
+  u('service-upstream', 'forward to the Service ClusterIP instead of endpoints', { grammar: 'bool' }),
+  u('custom-http-errors', 'statuses answered by the default backend', { grammar: 'list of ints' }),
+  u('disable-proxy-intercept-errors', 'do not intercept upstream errors', { grammar: 'bool' }),
+  u('mirror-target', 'URL requests are mirrored to', { grammar: 'URL' }),
+  u('mirror-request-body', 'mirror the request body', { grammar: 'on | off' }),
+  u('mirror-host', 'Host header of mirrored requests'),
+  u('custom-headers', 'ConfigMap of response headers', { scope: 'ingress' }),
+];
+
+/** The group's typed values of one Ingress (invalid values were reported by the registry reading). */
+export function upstreamAnnotations(values: AnnotationValues): UpstreamAnnotations {
+  const g = <T>(e: AnnotationEntry<T>): T | null => values.get(e) ?? null;
+  const out: UpstreamAnnotations = {
+    backendProtocol: g(backendProtocol), sslSecret: g(proxySslSecret), sslVerify: g(proxySslVerify), sslName: g(proxySslName),
+    sslServerName: g(proxySslServerName), sslVerifyDepth: g(proxySslVerifyDepth), sslProtocols: g(proxySslProtocols),
+    connectTimeoutS: g(proxyConnectTimeout), readTimeoutS: g(proxyReadTimeout), sendTimeoutS: g(proxySendTimeout),
+    nextUpstream: g(proxyNextUpstream), nextUpstreamTries: g(proxyNextUpstreamTries), nextUpstreamTimeoutS: g(proxyNextUpstreamTimeout),
+    bodySizeBytes: g(proxyBodySize), any: false, sslPassthrough: false,
+  };
+  out.any = HONOURED.some((e) => values.has(e));
+  return out;
 }
