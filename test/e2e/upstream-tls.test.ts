@@ -175,3 +175,22 @@ test('upstream TLS connections are pooled per endpoint and survive a config swap
   assert.equal(c.json().remotePort, a.json().remotePort, 'same connection after the swap');
   assert.equal((await get('added.test')).status, 200);
 });
+
+test('explain, metrics and access log carry the protocol, TLS verification mode and timeouts', async () => {
+  const e = gw.app.http.explain('verified.test', '/');
+  const u = e.upstream as Record<string, any>;
+  assert.equal(u.protocol, 'HTTPS');
+  assert.equal(u.tls.verify, 'on (ca.crt of tls/upstream-ca)');
+  assert.equal(u.tls.name, 'pod.internal');
+  assert.equal(u.connectTimeoutMs, 5000);
+  assert.equal(u.readTimeoutMs, 60000);
+  assert.equal(JSON.stringify(e).includes('PRIVATE KEY'), false, 'no key material');
+  assert.equal((gw.app.http.explain('mutual.test', '/').upstream as any).tls.clientCertificate, 'tls/upstream-mtls');
+  assert.equal((gw.app.http.explain('selfsigned.test', '/').upstream as any).tls.verify, 'off');
+  const metrics = await (await fetch(gw.adminUrl + '/metrics')).text();
+  assert.match(metrics, /portico_route_upstream_info\{[^}]*route="tls\/verified#0\.0"[^}]*protocol="HTTPS"[^}]*tls_verify="on"[^}]*\} 1/);
+  assert.match(metrics, /portico_route_upstream_info\{[^}]*route="tls\/plain-to-tls#0\.0"[^}]*protocol="HTTP"[^}]*tls_verify="none"/);
+  await get('selfsigned.test', '/logged');
+  const line = gw.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'request' && l.path === '/logged');
+  assert.equal(line?.protocol, 'HTTPS');
+});

@@ -103,6 +103,24 @@ export class HttpDataplane {
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    this.publishUpstreamInfo(snapshot);
+  }
+
+  /** portico_route_upstream_info: one series per route, rebuilt per snapshot (not per request). */
+  private publishUpstreamInfo(snapshot: Snapshot): void {
+    const g = this.opts.metrics.upstreamInfo;
+    g.reset();
+    const one = (r: Route | null): void => {
+      if (r === null || r.backend.kind !== 'cluster') return;
+      const u = r.upstream;
+      const t = u?.tls ?? null;
+      g.labels(r.origin.ingress, r.service, r.id, u?.protocol ?? 'HTTP', t === null ? 'none' : t.verify ? 'on' : 'off').set(1);
+    };
+    for (const vh of snapshot.virtualHosts) {
+      for (const r of vh.routes) one(r);
+      one(vh.fallback);
+    }
+    one(snapshot.defaultRoute);
   }
 
   /** Null for a route with neither a policy nor a global body limit: the default path, no checks. */
@@ -223,7 +241,7 @@ export class HttpDataplane {
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path);
+    return explainRequest(this.table, host, path, { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
   }
 
   close(): void {
