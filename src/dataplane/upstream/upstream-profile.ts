@@ -21,6 +21,7 @@ import type { Endpoint } from '../../model/endpoint.ts';
 import type { UpstreamTls } from '../../model/upstream.ts';
 import { PorticoError } from '../../util/errors.ts';
 import type { EndpointState } from './endpoint-state.ts';
+import { dropUnsolicitedContinue } from './interim-filter.ts';
 
 /** Upstream response headers accepted (ingress-nginx users raise proxy-buffer-size for big cookies). */
 export const MAX_RESPONSE_HEADER_BYTES = 128 * 1024;
@@ -48,11 +49,12 @@ export class UpstreamProfile {
   private fallbackAgent: Agent | null = null;
 
   /** `upstreamTimeoutMs`: the pool's header/body idle timeouts (per-request values override them). */
-  constructor(key: string, spec: ProfileSpec, upstreamTimeoutMs: number) {
+  constructor(key: string, spec: ProfileSpec, upstreamTimeoutMs: number, maxConnections: number) {
     this.key = key;
     this.spec = spec;
     this.poolOpts = {
-      connections: null,
+      // Bounded like the default pools (--upstream-max-connections; HTTP/2 multiplexes within them).
+      connections: maxConnections > 0 ? maxConnections : null,
       // HTTP/1.1: no head-of-line blocking between clients; HTTP/2: undici multiplexes streams.
       ...(spec.wire === 'http1' ? { pipelining: 1 } : {}),
       allowH2: spec.wire !== 'http1',
@@ -87,15 +89,17 @@ export class UpstreamProfile {
 export class UpstreamProfiles {
   private readonly byKey = new Map<string, UpstreamProfile>();
   private readonly upstreamTimeoutMs: number;
+  private readonly maxConnections: number;
 
-  constructor(upstreamTimeoutMs: number) {
+  constructor(upstreamTimeoutMs: number, maxConnections = 0) {
     this.upstreamTimeoutMs = upstreamTimeoutMs;
+    this.maxConnections = maxConnections;
   }
 
   get(spec: ProfileSpec): UpstreamProfile {
     const key = profileKey(spec);
     let p = this.byKey.get(key);
-    if (p === undefined) this.byKey.set(key, (p = new UpstreamProfile(key, spec, this.upstreamTimeoutMs)));
+    if (p === undefined) this.byKey.set(key, (p = new UpstreamProfile(key, spec, this.upstreamTimeoutMs, this.maxConnections)));
     return p;
   }
 
@@ -142,7 +146,8 @@ function connector(spec: ProfileSpec): ConnectFn {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      cb(err, s);
+      // HTTP/1.1: unsolicited 100 Continue is skipped as on the default pools (interim-filter.ts).
+      cb(err, s !== null && spec.wire === 'http1' ? dropUnsolicitedContinue(s) : s);
     };
     let socket: Socket | TLSSocket;
     const sessionKey = `${host}:${port}`;
