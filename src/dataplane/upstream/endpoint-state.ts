@@ -28,6 +28,8 @@ export class EndpointState {
   /** Smoothed response time (ms) and when it was last sampled (ewma policy). */
   ewmaMs = 0;
   ewmaAt = 0;
+  /** Pools of non-default upstream profiles (TLS, HTTP/2, own timeouts), by profile key (upstream-profile.ts). */
+  profilePools: Map<string, Dispatcher> | null = null;
 
   constructor(id: string) {
     this.id = id;
@@ -65,6 +67,9 @@ export class EndpointState {
     const p = this.pool;
     this.pool = null;
     if (p !== null) p.close().catch(() => undefined);
+    const pp = this.profilePools;
+    this.profilePools = null;
+    if (pp !== null) for (const d of pp.values()) d.close().catch(() => undefined);
   }
 
   /** Not ejected and not failing active checks. */
@@ -99,6 +104,9 @@ export class EndpointRegistry {
       const p = s.pool;
       s.pool = null;
       if (p !== null) p.destroy().catch(() => undefined);
+      const pp = s.profilePools;
+      s.profilePools = null;
+      if (pp !== null) for (const d of pp.values()) d.destroy().catch(() => undefined);
     }
   }
 
