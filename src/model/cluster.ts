@@ -29,6 +29,8 @@ export interface Cluster {
   readonly sessionAffinity: SessionAffinity;
   /** Active health checks (`portico.io/health-check-*`); absent = none. */
   readonly healthCheck?: HealthCheck;
+  /** `portico.io/outlier-eject-5xx`: 5xx responses count towards outlier ejection; absent = only connect failures and timeouts. */
+  readonly eject5xx?: boolean;
 }
 
 export function clusterId(namespace: string, service: string, port: number): string {

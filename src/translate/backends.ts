@@ -3,7 +3,7 @@
 // [choice]), so the caller turns a failed resolution into RouteBackend 'unavailable'.
 
 import { l4Balance, readAnnotations } from '../k8s/annotations/index.ts';
-import { clampHealthTimeout, healthCheckFrom } from '../k8s/annotations/balancing.ts';
+import { clampHealthTimeout, healthCheckFrom, outlierEject5xx } from '../k8s/annotations/balancing.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Service, ServicePort } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
@@ -84,6 +84,7 @@ function makeCluster(svc: Service, namespace: string, service: string, port: num
     balancer: balancerOf(svc),
     sessionAffinity: affinityOf(svc),
     ...healthCheckOf(svc),
+    ...(readAnnotations(svc, 'Service').valueOr(outlierEject5xx, false) ? { eject5xx: true } : {}),
   };
 }
 

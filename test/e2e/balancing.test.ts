@@ -30,7 +30,8 @@ function objects(webPorts: number[]): KubeObject[] {
   return [
     ingressClass(),
     ...backendFor('bal', 'web', webPorts, 8080),
-    ...backendFor('bal', 'mixed', [echo[0].port, failingPort], 8080),
+    ...backendFor('bal', 'mixed', [echo[0].port, failingPort], 8080).map((o) => o.kind === 'Service'
+      ? { ...o, metadata: { ...o.metadata, annotations: { 'portico.io/outlier-eject-5xx': 'true' } } } as KubeObject : o),
     service('bal', 'pinned', [{ name: 'http', port: 8080 }], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
     ...echo.map((e, i) => endpointSlice('bal', 'pinned', `pinned-${i}`, ['127.0.0.1'], e.port)),
     ingress('bal', 'persistent', [{ host: 'sticky.test', paths: [{ path: '/app', service: 'web', port: 8080 }] }], { annotations: sticky('persistent') }),

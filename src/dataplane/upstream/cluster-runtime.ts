@@ -123,6 +123,9 @@ export class ClusterRuntime {
    * and ejects it when due and the cluster's ejected share allows (Envoy max_ejection_percent).
    */
   report(state: EndpointState, outcome: Outcome, now: number, latencyMs = 0): void {
+    // A 5xx is the application's answer: it ejects only where the Service opts in (Envoy's
+    // consecutive_5xx); connect failures and timeouts always count (consecutive gateway failures).
+    if (outcome === '5xx' && this.cluster.eject5xx !== true) outcome = 'ok';
     if (!state.record(outcome, now, latencyMs) || outcome === 'ok') return;
     const cfg = this.hooks.outlier ?? DEFAULT_OUTLIER;
     let ejected = 0;

@@ -202,7 +202,13 @@ export const healthCheckHealthyThreshold = hc<number>('health-check-healthy-thre
 export const healthCheckUnhealthyThreshold = hc<number>('health-check-unhealthy-threshold', 'failed probes in a row to be unhealthy', 'int 1-100', '3', (raw) => parseInt(raw.trim(), 1, 100));
 export const healthCheckExpectedStatuses = hc<(readonly [number, number])[]>('health-check-expected-statuses', 'statuses counted as healthy', 'list of codes and ranges', '200-399', parseStatuses);
 
+// ---------------------------------------------------------------- passive health
+
+export const outlierEject5xx = entry<boolean>('outlier-eject-5xx', '5xx answers count towards ejecting an endpoint (connect failures and timeouts always do)',
+  'bool', 'false', bool, { kinds: ['Service'], prefixes: 'portico', scope: 'ingress' });
+
 export const BALANCING: readonly AnnotationEntry<any>[] = [
+  outlierEject5xx,
   affinity, affinityMode,
   catalogue('balancing', 'affinity-canary-behavior', 'unsupported', 'affinity with canaries', { grammar: 'sticky | legacy' }),
   sessionCookieName, sessionCookiePath, sessionCookieDomain, sessionCookieSameSite, sessionCookieConditionalSameSiteNone,

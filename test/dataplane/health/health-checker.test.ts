@@ -66,8 +66,10 @@ test('one timer per cluster, bounded concurrency, a probe timing out fails, only
     const rounds = ck.rounds;
     assert.ok(servers[0].probes <= rounds + 1, `s0 probed ${servers[0].probes} times in ${rounds} rounds: the DNS-name endpoint was not`);
     // Slower than the timeout: a failure.
-    servers[1].delayMs = 300;
-    const slow = new ClusterHealthChecker(target([eps[1]]), { ...cfg, timeoutMs: 100 }, 'http');
+    ck.stop();
+    servers[1].delayMs = 1500;
+    servers[2].delayMs = 0;
+    const slow = new ClusterHealthChecker(target([eps[1]]), { ...cfg, timeoutMs: 400 }, 'http');
     assert.equal(await slow.probe(eps[1]), false);
     assert.equal(await slow.probe(eps[2]), true);
   } finally {

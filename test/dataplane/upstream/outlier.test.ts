@@ -40,7 +40,7 @@ test('cluster: at most 50 % ejected, ejected endpoints skipped, state survives a
   const ejections: string[] = [];
   const rts = new ClusterRuntimes(reg, { onEject: (_c, e, reason) => ejections.push(`${e} ${reason}`), now: () => now });
   const eps = [1, 2, 3, 4].map((i) => makeEndpoint(`10.7.0.${i}`, 80));
-  rts.reconcile([cluster('ns/a:80')], new Map([['ns/a:80', eps]]));
+  rts.reconcile([{ ...cluster('ns/a:80'), eject5xx: true }], new Map([['ns/a:80', eps]]));
   const rt = rts.get('ns/a:80')!;
   for (const e of eps.slice(0, 3)) for (let i = 0; i < 5; i++) rt.report(reg.get(e.id)!, '5xx', now);
   assert.deepEqual(ejections, ['10.7.0.1:80 5xx', '10.7.0.2:80 5xx'], 'the third is kept: 2 of 4 is the cap');
@@ -48,8 +48,21 @@ test('cluster: at most 50 % ejected, ejected endpoints skipped, state survives a
   for (let i = 0; i < 20; i++) picked.add(rt.pick('c', null, now)!.id);
   assert.deepEqual([...picked].sort(), ['10.7.0.3:80', '10.7.0.4:80']);
   // A new snapshot with the same endpoints keeps the ejection.
-  rts.reconcile([cluster('ns/a:80')], new Map([['ns/a:80', [...eps]]]));
+  rts.reconcile([{ ...cluster('ns/a:80'), eject5xx: true }], new Map([['ns/a:80', [...eps]]]));
   assert.equal(reg.get(eps[0].id)!.healthy(now), false);
   now += 30_000;
   assert.equal(reg.get(eps[0].id)!.healthy(now), true, 'back after the base ejection time');
+});
+
+test('5xx answers eject only where the Service opts in; connect failures and timeouts always count', () => {
+  const reg = new EndpointRegistry();
+  const now = 3_000_000;
+  const rts = new ClusterRuntimes(reg);
+  const eps = [1, 2].map((i) => makeEndpoint(`10.7.1.${i}`, 80));
+  rts.reconcile([cluster('ns/b:80')], new Map([['ns/b:80', eps]]));
+  const rt = rts.get('ns/b:80')!;
+  for (let i = 0; i < 10; i++) rt.report(reg.get(eps[0].id)!, '5xx', now);
+  assert.equal(reg.get(eps[0].id)!.healthy(now), true);
+  for (let i = 0; i < 5; i++) rt.report(reg.get(eps[1].id)!, i % 2 ? 'timeout' : 'connect', now);
+  assert.equal(reg.get(eps[1].id)!.healthy(now), false);
 });
