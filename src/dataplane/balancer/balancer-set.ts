@@ -43,6 +43,8 @@ export class BalancerSet {
   private defaultKey = '';
   /** The cluster's own balancer (Service policy and affinity). */
   default: Balancer;
+  /** Some balancer here reads smoothed latencies (ewma): only then are they kept up to date. */
+  usesLatency = false;
 
   constructor(spec: BalancerSpec, deps: BalancerDeps) {
     this.deps = deps;
@@ -112,6 +114,7 @@ export class BalancerSet {
 
   private create(spec: BalancerSpec): Balancer {
     const d = this.deps;
+    if (spec.policy === 'ewma') this.usesLatency = true;
     if (spec.cookie === 'balanced') return new RingHashBalancer();
     const inner = createBalancer({
       policy: spec.policy,
@@ -144,7 +147,7 @@ function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean 
  * try than a certain 503; Envoy's healthy panic threshold does the same). At most n+1 picks.
  */
 export function pickAvailable(b: Balancer, ctx: PickContext, exclude: ReadonlySet<string> | null,
-  available: (id: string) => boolean): Endpoint | null {
+  available: (id: string) => boolean, onPanic?: () => void): Endpoint | null {
   let skipped: Set<string> | null = null;
   const n = b.size;
   for (let i = 0; i <= n; i++) {
@@ -154,5 +157,8 @@ export function pickAvailable(b: Balancer, ctx: PickContext, exclude: ReadonlySe
     if (skipped === null) skipped = new Set(exclude ?? []);
     skipped.add(e.id);
   }
-  return skipped === null ? null : b.pick(ctx, exclude);
+  if (skipped === null) return null;
+  const e = b.pick(ctx, exclude);
+  if (e !== null) onPanic?.();
+  return e;
 }

@@ -7,7 +7,7 @@
 import type { Route } from '../../model/route.ts';
 import type { Endpoint } from '../../model/endpoint.ts';
 import type { Balancer, PickContext } from '../balancer/index.ts';
-import type { BalancerSpec } from '../balancer/balancer-set.ts';
+import { specKey, type BalancerSpec } from '../balancer/balancer-set.ts';
 import { PersistentCookieBalancer } from '../balancer/cookie-persistent.ts';
 import { StickyCookie } from '../balancer/cookie-affinity.ts';
 import { compileHashKey, cookieValue, headerValue, type HashInput, type HashKeyFn } from '../balancer/hash-key.ts';
@@ -21,23 +21,23 @@ export class RouteBalancing {
   readonly hashKey: HashKeyFn | null;
   readonly sticky: StickyCookie | null;
   readonly mode: 'balanced' | 'persistent' | null;
+  private readonly route: Route;
+  private readonly key: string;
 
   constructor(route: Route, cluster: ClusterRuntime) {
+    this.route = route;
+    const spec = specFor(route, cluster);
+    this.key = specKey(spec);
     const b = route.balancing!;
-    const base = cluster.cluster;
-    let spec: BalancerSpec;
-    if (b.cookie !== null) {
-      // Persistent: new sessions are placed by the route's (or the Service's) policy.
-      spec = { policy: b.policy ?? base.balancer, affinity: null, subsetSize: 0, cookie: b.cookie.mode };
-    } else if (b.hashBy !== null) {
-      spec = { policy: b.policy === 'maglev' ? 'maglev' : 'ring-hash', affinity: null, subsetSize: b.hashBy.subsetSize, cookie: null };
-    } else {
-      spec = { policy: b.policy ?? base.balancer, affinity: base.sessionAffinity, subsetSize: 0, cookie: null };
-    }
     this.balancer = cluster.balancers.get(spec);
     this.hashKey = b.cookie === null && b.hashBy !== null ? compileHashKey(b.hashBy.parts) : null;
     this.sticky = b.cookie === null ? null : new StickyCookie(b.cookie, route.match.path);
     this.mode = b.cookie === null ? null : b.cookie.mode;
+  }
+
+  /** Whether this route still picks with the balancer its cluster's current Service settings give. */
+  current(cluster: ClusterRuntime): boolean {
+    return specKey(specFor(this.route, cluster)) === this.key;
   }
 
   /** The per-request picker; `input` is read here and not kept. */
@@ -49,6 +49,17 @@ export class RouteBalancing {
     const ua = s.cfg.conditionalSameSiteNone && s.cfg.sameSite === 'None' ? headerValue(input.rawHeaders, 'user-agent') : '';
     return new PickRequest(this, input.clientIp, key, cookieIn, https, ua);
   }
+}
+
+function specFor(route: Route, cluster: ClusterRuntime): BalancerSpec {
+  const b = route.balancing!;
+  const base = cluster.cluster;
+  // Persistent cookies: new sessions are placed by the route's (or the Service's) policy.
+  if (b.cookie !== null) return { policy: b.policy ?? base.balancer, affinity: null, subsetSize: 0, cookie: b.cookie.mode };
+  if (b.hashBy !== null) {
+    return { policy: b.policy === 'maglev' ? 'maglev' : 'ring-hash', affinity: null, subsetSize: b.hashBy.subsetSize, cookie: null };
+  }
+  return { policy: b.policy ?? base.balancer, affinity: base.sessionAffinity, subsetSize: 0, cookie: null };
 }
 
 /** One request's balancing: its key, the cookie it came with, and the answer's Set-Cookie. */

@@ -44,7 +44,9 @@ export class HostRouter {
 
 function liveRuntime(c: CompiledRoute, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
   const b = c.route.backend;
-  return b.kind !== 'cluster' || (c.cluster !== null && runtimeOf(b.clusterId) === c.cluster);
+  return b.kind !== 'cluster' || (c.cluster !== null && runtimeOf(b.clusterId) === c.cluster &&
+    // A route balancer that follows the Service's policy is rebuilt when that policy changed.
+    (c.balancing === null || c.balancing.current(c.cluster)));
 }
 
 export class RouteTable {

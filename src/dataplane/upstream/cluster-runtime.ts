@@ -39,6 +39,10 @@ export class ClusterRuntime {
   private readonly registry: EndpointRegistry;
   private readonly hooks: RuntimeHooks;
   private readonly available: (id: string) => boolean;
+  private readonly panic = (): void => {
+    this.panics++;
+    this.hooks.onPanic?.(this.id);
+  };
   private clock = 0;
 
   constructor(cluster: Cluster, registry: EndpointRegistry, hooks: RuntimeHooks = {}) {
@@ -98,12 +102,7 @@ export class ClusterRuntime {
 
   pickWith(b: Balancer, ctx: PickContext, exclude: ReadonlySet<string> | null, now: number): Endpoint | null {
     this.clock = now;
-    const e = pickAvailable(b, ctx, exclude, this.available);
-    if (e !== null && !this.available(e.id)) {
-      this.panics++;
-      this.hooks.onPanic?.(this.id);
-    }
-    return e;
+    return pickAvailable(b, ctx, exclude, this.available, this.panic);
   }
 
   /** An attempt starts on `state`. */
@@ -126,7 +125,7 @@ export class ClusterRuntime {
     // A 5xx is the application's answer: it ejects only where the Service opts in (Envoy's
     // consecutive_5xx); connect failures and timeouts always count (consecutive gateway failures).
     if (outcome === '5xx' && this.cluster.eject5xx !== true) outcome = 'ok';
-    if (!state.record(outcome, now, latencyMs) || outcome === 'ok') return;
+    if (!state.record(outcome, now, this.balancers.usesLatency ? latencyMs : -1) || outcome === 'ok') return;
     const cfg = this.hooks.outlier ?? DEFAULT_OUTLIER;
     let ejected = 0;
     for (const s of this.states.values()) if (s.outlier.ejected(now)) ejected++;

@@ -35,9 +35,12 @@ export class EndpointState {
     this.id = id;
   }
 
-  /** One attempt's outcome (latency in ms for responses, 0 otherwise). */
-  record(outcome: Outcome, now: number, latencyMs = 0): boolean {
-    if (outcome === 'ok' || outcome === '5xx') {
+  /**
+   * One attempt's outcome; `latencyMs` < 0 when no balancer of the cluster reads latencies (the
+   * average is then not touched: a feature that is off costs nothing).
+   */
+  record(outcome: Outcome, now: number, latencyMs = -1): boolean {
+    if (latencyMs >= 0 && (outcome === 'ok' || outcome === '5xx')) {
       this.ewmaMs = this.ewmaAt === 0 ? latencyMs : decayEwma(this.ewmaMs, this.ewmaAt, latencyMs, now);
       this.ewmaAt = now;
     }
