@@ -1,4 +1,5 @@
 import type { PathMatch } from './match.ts';
+import type { RouteActions } from './route-actions.ts';
 
 /** Where a matched request goes. */
 export type RouteBackend =
@@ -26,6 +27,8 @@ export interface Route {
   readonly service: string;
   /** HTTP listener answers 308 to https (issue #3, SPEC §1.9). */
   readonly sslRedirect: boolean;
+  /** Annotation actions (rewrite, redirects, canary…); absent when there are none. */
+  readonly actions?: RouteActions;
 }
 
 export type HostKind = 'exact' | 'wildcard' | 'any';

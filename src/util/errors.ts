@@ -9,7 +9,9 @@ export type PorticoErrorCode =
   | 'PORTICO_ERR_UPSTREAM_RESET'
   | 'PORTICO_ERR_UPSTREAM_TIMEOUT'
   | 'PORTICO_ERR_BAD_REQUEST'
-  | 'PORTICO_ERR_CONFIG';
+  | 'PORTICO_ERR_CONFIG'
+  /** A regex rewrite whose captures would cost more than the per-request bound (path-regex.ts). */
+  | 'PORTICO_ERR_URI_TOO_LONG';
 
 const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_ROUTE_NOT_FOUND: 404,
@@ -20,6 +22,7 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_UPSTREAM_TIMEOUT: 504,
   PORTICO_ERR_BAD_REQUEST: 400,
   PORTICO_ERR_CONFIG: 500,
+  PORTICO_ERR_URI_TOO_LONG: 414,
 };
 
 export class PorticoError extends Error {

@@ -47,6 +47,7 @@ function sameRoute(a: Route, b: Route): boolean {
   if (a.id !== b.id || a.service !== b.service || a.sslRedirect !== b.sslRedirect) return false;
   if (a.match.type !== b.match.type || a.match.path !== b.match.path) return false;
   if (a.origin.ingress !== b.origin.ingress || a.origin.rule !== b.origin.rule || a.origin.path !== b.origin.path) return false;
+  if ((a.actions !== undefined || b.actions !== undefined) && JSON.stringify(a.actions) !== JSON.stringify(b.actions)) return false;
   const x = a.backend;
   const y = b.backend;
   if (x.kind === 'cluster') return y.kind === 'cluster' && x.clusterId === y.clusterId;
@@ -55,6 +56,7 @@ function sameRoute(a: Route, b: Route): boolean {
 
 function liveRuntime(c: CompiledRoute, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
   const b = c.route.backend;
+  if (c.actions !== null && !c.actions.live(runtimeOf)) return false;
   return b.kind !== 'cluster' || (c.cluster !== null && runtimeOf(b.clusterId) === c.cluster);
 }
 
