@@ -16,7 +16,7 @@
 import { RE2JS } from 're2js';
 
 /** Program size × path length allowed for capture extraction. */
-export const CAPTURE_BUDGET = 131_072;
+export const CAPTURE_BUDGET = 65_536;
 
 const NEVER = RE2JS.compile('[^\\x00-\\x{10FFFF}]');
 

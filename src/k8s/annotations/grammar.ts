@@ -169,10 +169,14 @@ export function parseTemplate(raw: string, captures: boolean): Parsed<TemplatePa
  * An RE2 path pattern as the dataplane compiles it (`^(?:pattern)`, case-insensitive), or the
  * reason it is rejected. RE2 has no backreferences or lookaround (PCRE in ingress-nginx).
  */
+export const MAX_REGEX_PROGRAM = 1000;
+
 export function checkRegex(pattern: string): string | null {
   if (pattern.length > 1024) return `regex ${JSON.stringify(pattern.slice(0, 40) + '...')} is longer than 1024 characters`;
   try {
-    RE2JS.compile(`^(?:${pattern})`, RE2JS.CASE_INSENSITIVE);
+    const re = RE2JS.compile(`^(?:${pattern})`, RE2JS.CASE_INSENSITIVE);
+    // Matching cost grows with program size × path length (docs/benchmarks/regex.md): bound it.
+    if (re.programSize() > MAX_REGEX_PROGRAM) return `regex ${JSON.stringify(pattern)} compiles to ${re.programSize()} RE2 instructions (at most ${MAX_REGEX_PROGRAM})`;
     return null;
   } catch (e) {
     return `${JSON.stringify(pattern)} is not an RE2 regex: ${JSON.stringify((e as Error).message)}`;
