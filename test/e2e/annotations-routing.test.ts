@@ -48,6 +48,8 @@ before(async () => {
     ingress('app', 'web3', [rule('canary3.example', '/', 'main')]),
     ingress('app', 'web3-canary', [rule('canary3.example', '/', 'canary')], { annotations: {
       [N + 'canary']: 'true', [N + 'canary-by-header']: 'X-Env', [N + 'canary-by-header-pattern']: '^(beta|rc)[0-9]+$' } }),
+    ingress('app', 'web4', [rule('canary4.example', '/', 'main')]),
+    ingress('app', 'web4-canary', [rule('canary4.example', '/', 'canary')], { annotations: { [N + 'canary']: 'true', [N + 'canary-weight']: '30' } }),
   ], { trustProxy: ['127.0.0.1/32'] });
 });
 
@@ -156,4 +158,8 @@ test('canary: by-header always/never, by-cookie, weight; header before cookie; t
   assert.equal(await seen3({ 'x-env': 'prod' }), 'main');
   const diags = (await request(gw.adminUrl + '/debug/diagnostics')).json() as { object: { name: string }; reason: string }[];
   assert.equal(diags.filter((d) => d.reason === 'RouteConflict' && d.object.name.startsWith('web')).length, 0);
+  // Weight 30 of 100 (balancer.lua: math.random(total) <= weight): about 30 % go to the canary.
+  let toCanary = 0;
+  for (let i = 0; i < 100; i++) if ((await get('canary4.example', '/')).json().name === 'canary') toCanary++;
+  assert.ok(toCanary >= 10 && toCanary <= 55, `${toCanary} of 100 went to the canary`);
 });

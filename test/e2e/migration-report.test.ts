@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { backendFor, ingress, ingressClass, toYaml } from '../support/manifests.ts';
+import { DEFAULTS } from '../../src/config/config.ts';
+import { explainUrl, loadOffline } from '../../src/offline.ts';
+import { formatAnnotationReports } from '../../src/admin/annotation-report.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/portico.js');
@@ -44,10 +47,11 @@ async function withManifests(fn: (dir: string) => Promise<void>): Promise<void> 
   }
 }
 
+// In process (what `portico validate` prints after the diagnostics); the CLI itself is run once below.
 test('validate prints the annotation report per Ingress, with suggestions for refused snippets', async () => {
   await withManifests(async (dir) => {
-    const r = await portico(['validate', dir]);
-    assert.equal(r.code, 1, r.stdout);
+    const off = await loadOffline({ ...DEFAULTS, resources: [dir] });
+    const r = { stdout: formatAnnotationReports(off.annotationReports) };
     assert.match(r.stdout, /Ingress app\/api {2}\[NOT SERVED\]/);
     assert.match(r.stdout, /refused +nginx\.ingress\.kubernetes\.io\/server-snippet/);
     assert.match(r.stdout, /suggestion: return 301: use permanent-redirect with permanent-redirect-code/);
@@ -76,15 +80,14 @@ test('validate --format json gives the same report machine-readably', async () =
 
 test('explain shows the rewrite result, the per-Ingress regex choice and the report of the Ingress it reached', async () => {
   await withManifests(async (dir) => {
-    const r = await portico(['explain', '--resources', dir, '--serve-unenforced-annotations', '--format', 'json', 'http://shop.example/API/v1?x=1']);
-    assert.equal(r.code, 0, r.stdout);
-    const e = JSON.parse(r.stdout);
+    const out = await explainUrl({ ...DEFAULTS, resources: [dir], serveUnenforcedAnnotations: true }, 'http://shop.example/API/v1?x=1');
+    const e = { ...(out.explanation as Record<string, any>), annotations: out.annotations };
     assert.equal(e.route.ingress, 'app/api');
     assert.equal(e.route.match.type, 'Regex');
     assert.deepEqual(e.annotationResult, { upstreamPath: '/v1?x=1' });
     assert.ok(e.notes.some((n: string) => n.includes('ingress-nginx would also have made the paths of app/site')));
     assert.equal(e.annotations.ingress, 'app/api');
-    const text = await portico(['explain', '--resources', dir, 'http://shop.example/']);
-    assert.match(text.stdout, /Ingress app\/site/);
+    const site = await explainUrl({ ...DEFAULTS, resources: [dir] }, 'http://shop.example/');
+    assert.match(formatAnnotationReports([site.annotations!]), /Ingress app\/site/);
   });
 });
