@@ -1,5 +1,6 @@
 import type { PathMatch } from './match.ts';
 import type { RouteActions } from './route-actions.ts';
+import type { UpstreamPolicy } from './upstream.ts';
 
 /** Where a matched request goes. */
 export type RouteBackend =
@@ -29,6 +30,8 @@ export interface Route {
   readonly sslRedirect: boolean;
   /** Annotation actions (rewrite, redirects, canary…); absent when there are none. */
   readonly actions?: RouteActions;
+  /** Protocol, TLS, timeouts, retries and body limit towards the upstream; absent ⇒ process defaults. */
+  readonly upstream?: UpstreamPolicy;
 }
 
 export type HostKind = 'exact' | 'wildcard' | 'any';

@@ -12,6 +12,9 @@ import type { ParsedIngress, ServiceRef } from './ingress.ts';
 import { routing, canary as canaryKeys } from '../k8s/annotations/index.ts';
 import { addHostNames, attachCanary, rememberDeclared, type HostBucket } from './host-extras.ts';
 import { ingressActions } from './route-actions.ts';
+import type { UpstreamPolicy } from '../model/upstream.ts';
+import { resolveUpstream } from './upstream.ts';
+import { upstreamAnnotations, type UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
 
 export interface HostOptions {
   readonly allowExternalName: boolean;
@@ -32,6 +35,7 @@ interface Resolved {
   backend: RouteBackend;
   service: string;
   cluster: Cluster | null;
+  upstream: UpstreamPolicy | null;
 }
 
 /** `ingresses` must be in SPEC §1.8 order (oldest first): the first writer wins. */
@@ -41,6 +45,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
   let defaultRoute: Route | null = null;
 
   const resolveCache = new Map<string, Resolved>();
+  const upstreamOf = new Map<string, UpstreamAnnotations>();
   const resolve = (ing: ParsedIngress, ref: ServiceRef): Resolved => {
     const cacheKey = `${ing.key} ${ref.name} ${ref.port.name ?? ''} ${ref.port.number ?? ''}`;
     const hit = resolveCache.get(cacheKey);
@@ -48,11 +53,18 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
     const r = resolveServiceBackend(view, ing.namespace, ref.name, ref.port, { allowExternalName: opts.allowExternalName });
     let out: Resolved;
     if (r.ok) {
-      out = { backend: { kind: 'cluster', clusterId: r.cluster.id }, service: nsName(ing.namespace, ref.name), cluster: r.cluster };
+      out = { backend: { kind: 'cluster', clusterId: r.cluster.id }, service: nsName(ing.namespace, ref.name), cluster: r.cluster, upstream: null };
+      // Upstream protocol/TLS/timeouts (src/translate/upstream.ts); a proxy-ssl Secret that cannot
+      // be used makes this backend answer 503 rather than talk to the pod unverified.
+      let ua = upstreamOf.get(ing.key);
+      if (ua === undefined) upstreamOf.set(ing.key, (ua = upstreamAnnotations(ing.annotations)));
+      const u = resolveUpstream(view, ua, ing.namespace, ing.ref, r.cluster, diags);
+      out.upstream = u.policy;
+      if (u.unavailable !== null) out.backend = { kind: 'unavailable', reason: u.unavailable.reason };
     } else {
       // SPEC §1.7 [choice]: the route stays and answers 503 with the reason; the Ingress is told why.
       diags.push(diagnostic(ing.ref, r.reason, `${r.message}; requests routed to it get 503`, 'warning'));
-      out = { backend: { kind: 'unavailable', reason: r.reason }, service: nsName(ing.namespace, ref.name), cluster: null };
+      out = { backend: { kind: 'unavailable', reason: r.reason }, service: nsName(ing.namespace, ref.name), cluster: null, upstream: null };
     }
     resolveCache.set(cacheKey, out);
     return out;
@@ -107,6 +119,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
           service: r.service,
           sslRedirect: redirect(ing, rule.hostname),
           ...(actions !== undefined ? { actions } : {}),
+          ...(r.upstream !== null ? { upstream: r.upstream } : {}),
         }, p.declared.type, p.declared.path));
       }
     }
@@ -121,6 +134,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       service: r.service,
       sslRedirect: redirect(ing, hostname),
       ...(defaultActions !== undefined ? { actions: defaultActions } : {}),
+      ...(r.upstream !== null ? { upstream: r.upstream } : {}),
     });
     // SPEC §1.8 [choice] (1): the oldest Ingress declaring a host with a defaultBackend owns the
     // host's fallback. The hostless bucket is not a host: its unmatched requests take the global

@@ -27,6 +27,13 @@ export class Metrics {
     labelNames: ['service', 'code'] as const,
     registers: [this.registry],
   });
+  /** Set at apply time, nothing per request: join with the request metrics on ingress/service. */
+  readonly upstreamInfo = new Gauge({
+    name: 'portico_route_upstream_info',
+    help: 'Upstream protocol and TLS verification of each route (value 1), by Ingress, Service, protocol and tls_verify.',
+    labelNames: ['ingress', 'service', 'route', 'protocol', 'tls_verify'] as const,
+    registers: [this.registry],
+  });
   readonly activeConnections = new Gauge({
     name: 'portico_active_connections',
     help: 'Open client connections, by listener.',
@@ -38,6 +45,12 @@ export class Metrics {
   readonly snapshotVersion = new Gauge({
     name: 'portico_snapshot_version',
     help: 'Version of the Snapshot being served.',
+    registers: [this.registry],
+  });
+  readonly dataplaneSnapshotVersion = new Gauge({
+    name: 'portico_dataplane_snapshot_version',
+    help: 'Version of the Snapshot each dataplane serves; behind portico_snapshot_version when its last apply failed.',
+    labelNames: ['dataplane'] as const,
     registers: [this.registry],
   });
   readonly configReloads = new Counter({
@@ -73,9 +86,4 @@ export class Metrics {
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'portico_' });
   }
-}
-
-/** `2xx`… as the status-class label. */
-export function statusClass(status: number): string {
-  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
 }

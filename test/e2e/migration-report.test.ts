@@ -81,7 +81,7 @@ test('validate --format json gives the same report machine-readably', async () =
 test('explain shows the rewrite result, the per-Ingress regex choice and the report of the Ingress it reached', async () => {
   await withManifests(async (dir) => {
     const out = await explainUrl({ ...DEFAULTS, resources: [dir], serveUnenforcedAnnotations: true }, 'http://shop.example/API/v1?x=1');
-    const e = { ...(out.explanation as Record<string, any>), annotations: out.annotations };
+    const e: any = { ...(out.explanation as object), annotations: out.annotations };
     assert.equal(e.route.ingress, 'app/api');
     assert.equal(e.route.match.type, 'Regex');
     assert.deepEqual(e.annotationResult, { upstreamPath: '/v1?x=1' });

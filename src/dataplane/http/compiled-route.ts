@@ -6,6 +6,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import { CompiledActions } from './route-actions.ts';
+import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
 type CounterChild = ReturnType<Counter<'ingress' | 'service' | 'code'>['labels']>;
 type HistogramChild = ReturnType<Histogram<'ingress' | 'service'>['labels']>;
@@ -55,6 +56,8 @@ export class CompiledRoute {
   readonly unavailableMessage: string | null;
   /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
   readonly actions: CompiledActions | null;
+  /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
+  readonly upstream: CompiledUpstream | null;
   private readonly metrics: Metrics;
   private readonly codeCounters: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   private durationChild: HistogramChild | null = null;
@@ -72,8 +75,9 @@ export class CompiledRoute {
   private durationMap: object | null = null;
   private readonly codeMaps: (object | null)[] = [null, null, null, null, null, null];
 
-  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics,
+  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, upstream: CompiledUpstream | null = null,
     runtimeOf: (clusterId: string) => ClusterRuntime | null = () => null) {
+    this.upstream = upstream;
     this.id = route.id;
     this.route = route;
     this.ingress = route.origin.ingress;
