@@ -41,7 +41,8 @@ import type { Logger } from '../../util/logger.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 import { MAX_RESPONSE_HEADER_BYTES, type UpstreamProfile } from '../upstream/upstream-profile.ts';
 import { meteredBody } from './request-body.ts';
-import { sendGrpcError } from './grpc-error.ts';
+import { headerObject, respondTrailersOnly, sendGrpcError } from './grpc-error.ts';
+import type { Http2ServerResponse } from 'node:http2';
 
 export interface ForwarderOptions {
   connectTimeoutMs: number;
@@ -117,7 +118,9 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Some body already written to the client. */
   wrote = false;
   lastError: PorticoError | null = null;
-  /** performance of retries bounded by proxy-next-upstream-timeout. */
+  /** A gRPC Trailers-Only answer was sent whole in onResponseStart. */
+  trailersOnly = false;
+  /** Start of retries bounded by proxy-next-upstream-timeout. */
   readonly startedAt: number;
   /** Endpoint chosen for the next attempt when a response status was retried. */
   nextEndpoint: Endpoint | null = null;
@@ -168,6 +171,12 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       return;
     }
     this.ctx.status = statusCode;
+    if (u !== null && u.grpc && headers['grpc-status'] !== undefined && this.req.httpVersionMajor === 2) {
+      // gRPC Trailers-Only (status in the head): forwarded as one END_STREAM HEADERS frame.
+      this.trailersOnly = true;
+      respondTrailersOnly(this.res as Http2ServerResponse, headerObject(clientResponseHeaderList(headers, this.target.hsts)));
+      return;
+    }
     // RFC 9110 §8.6: a 204 carries no Content-Length; a backend's is not relayed.
     if (statusCode === 204) headers['content-length'] = undefined;
     const cl = headers['content-length'];
@@ -176,6 +185,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.trailersOnly) return;
     if (this.target.countBytes) this.ctx.bytesSent += chunk.length;
     // A body that arrives whole (its Content-Length in one chunk) is held for onResponseEnd, which
     // follows in the same parser pass: res.end(chunk) sends head + body in one write with no
@@ -202,6 +212,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
 
   onResponseEnd(_controller: Controller, trailers?: Record<string, string | string[] | undefined>): void {
     this.release();
+    if (this.trailersOnly) return;
     // gRPC status travels in HTTP/2 trailers (RFC 9113 §8.1); HTTP/1.1 clients get none.
     if (trailers !== undefined && this.req.httpVersionMajor === 2) {
       let any = false;
@@ -235,7 +246,10 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Client response closed: a live upstream exchange is cut (its connection is not reused). */
   clientClosed(): void {
     this.closed = true;
-    if (!this.done && this.controller !== null && !this.res.writableFinished) this.controller.abort(CLIENT_GONE);
+    // HTTP/2: a stream reset by the client (RST_STREAM, a cancelled gRPC call) also reads as
+    // writableFinished on the compat response; `done` alone says the upstream exchange is live.
+    const finished = this.req.httpVersionMajor === 2 ? false : this.res.writableFinished;
+    if (!this.done && this.controller !== null && !finished) this.controller.abort(CLIENT_GONE);
   }
 }
 
