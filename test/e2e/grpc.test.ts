@@ -14,12 +14,16 @@ import type { KubeObject } from '../../src/k8s/types.ts';
 
 const NS = 'grpc';
 const A = 'nginx.ingress.kubernetes.io/';
-const edge = makeCert({ sans: ['h2c.grpc.test', 'tls.grpc.test', 'none.grpc.test'] });
+const edge = makeCert({ sans: ['h2c.grpc.test', 'tls.grpc.test', 'none.grpc.test', 'deaf.grpc.test'] });
 const podCert = makeCert({ sans: ['pod.grpc'] });
 let plain: GrpcServer;
 let secure: GrpcServer;
 let gw: TestGateway;
 const clients: Client[] = [];
+/** An h2c "gRPC" backend that ignores grpc-timeout: only the gateway can end its calls. */
+let deaf: http2.Http2Server;
+let deafPort = 0;
+let deafClosed = 0;
 
 function client(host: string): Client {
   const creds = grpc.credentials.createSsl(Buffer.from(edge.certPem));
@@ -31,12 +35,26 @@ function client(host: string): Client {
 before(async () => {
   plain = await startGrpcServer('h2c');
   secure = await startGrpcServer('tls', grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(podCert.certPem), private_key: Buffer.from(podCert.keyPem) }]));
-  const tlsSpec = [{ hosts: ['h2c.grpc.test', 'tls.grpc.test', 'none.grpc.test'], secretName: 'edge' }];
+  deaf = http2.createServer();
+  deaf.on('stream', (stream, headers) => {
+    stream.on('close', () => { deafClosed++; });
+    stream.resume();
+    if (headers[':path'] === '/portico.test.Echo/Started') {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+      const body = Buffer.from('{}');
+      stream.write(Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]));
+    }
+  });
+  await new Promise<void>((r) => deaf.listen(0, '127.0.0.1', () => r()));
+  deafPort = (deaf.address() as import('node:net').AddressInfo).port;
+  const tlsSpec = [{ hosts: ['h2c.grpc.test', 'tls.grpc.test', 'none.grpc.test', 'deaf.grpc.test'], secretName: 'edge' }];
   gw = await startGateway([
     ingressClass(),
     tlsSecret(NS, 'edge', edge.certPem, edge.keyPem) as KubeObject,
     ...backendFor(NS, 'plain', [plain.port]),
     ...backendFor(NS, 'secure', [secure.port]),
+    ...backendFor(NS, 'deaf', [deafPort]),
+    ingress(NS, 'deaf', [{ host: 'deaf.grpc.test', paths: [{ path: '/', service: 'deaf', port: 80 }] }], { tls: tlsSpec, annotations: { [`${A}backend-protocol`]: 'GRPC' } }),
     service(NS, 'empty', [{ name: 'http', port: 80 }]),
     ingress(NS, 'h2c', [{ host: 'h2c.grpc.test', paths: [{ path: '/', service: 'plain', port: 80 }] }], { tls: tlsSpec, annotations: { [`${A}backend-protocol`]: 'GRPC' } }),
     ingress(NS, 'tls', [{ host: 'tls.grpc.test', paths: [{ path: '/', service: 'secure', port: 80 }] }], { tls: tlsSpec, annotations: { [`${A}backend-protocol`]: 'GRPCS' } }),
@@ -49,6 +67,7 @@ after(async () => {
   await gw.close();
   await plain.close();
   await secure.close();
+  deaf.close();
 });
 
 for (const [host, label] of [['h2c.grpc.test', 'GRPC (h2c)'], ['tls.grpc.test', 'GRPCS (h2 over TLS)']] as const) {
@@ -112,33 +131,47 @@ test('deadlines: grpc-timeout reaches the backend, and the call ends DEADLINE_EX
   assert.ok(seen > 0 && seen <= 300, `backend saw a deadline of ${seen} ms`);
 });
 
-test('the gateway enforces grpc-timeout itself: DEADLINE_EXCEEDED in the trailers, upstream stream reset', async () => {
-  const session = http2.connect(`https://127.0.0.1:${gw.app.ports.https}`, { ca: edge.certPem, servername: 'h2c.grpc.test' });
+/** One raw HTTP/2 call (a client that does not enforce deadlines itself). */
+async function rawCall(path: string, extra: Record<string, string>): Promise<{ headers: http2.IncomingHttpHeaders; trailers: http2.IncomingHttpHeaders; ms: number }> {
+  const session = http2.connect(`https://127.0.0.1:${gw.app.ports.https}`, { ca: edge.certPem, servername: 'deaf.grpc.test' });
   try {
-    const cancelledBefore = plain.cancelled;
-    const body = Buffer.from(JSON.stringify({ ms: 3000 }));
-    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]);
+    const body = Buffer.from('{}');
     const started = Date.now();
-    const result = await new Promise<{ headers: http2.IncomingHttpHeaders; trailers: http2.IncomingHttpHeaders }>((resolve, reject) => {
-      // A raw client that does not enforce its own deadline: only the gateway can end the call.
-      const s = session.request({ ':method': 'POST', ':path': '/portico.test.Echo/Slow', ':authority': 'h2c.grpc.test', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '250m' });
+    return await new Promise((resolve, reject) => {
+      const s = session.request({ ':method': 'POST', ':path': path, ':authority': 'deaf.grpc.test', 'content-type': 'application/grpc', te: 'trailers', ...extra });
       let headers: http2.IncomingHttpHeaders = {};
       let trailers: http2.IncomingHttpHeaders = {};
       s.on('response', (h) => { headers = h; });
       s.on('trailers', (t) => { trailers = t; });
       s.on('error', reject);
-      s.on('close', () => resolve({ headers, trailers }));
+      s.on('close', () => resolve({ headers, trailers, ms: Date.now() - started }));
       s.resume();
-      s.end(frame);
+      s.end(Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]));
     });
-    const status = result.trailers['grpc-status'] ?? result.headers['grpc-status'];
-    assert.equal(status, '4', JSON.stringify(result));
-    assert.ok(Date.now() - started < 2000, 'ended near the deadline');
-    await new Promise((r) => setTimeout(r, 100));
-    assert.ok(plain.cancelled > cancelledBefore, 'the backend saw the call cancelled');
   } finally {
     session.close();
   }
+}
+
+test('the gateway enforces grpc-timeout itself: DEADLINE_EXCEEDED before or after the response began, upstream stream reset', async () => {
+  const closedBefore = deafClosed;
+  const early = await rawCall('/portico.test.Echo/Never', { 'grpc-timeout': '250m' });
+  assert.equal(early.headers['grpc-status'], '4', JSON.stringify(early));
+  assert.equal(early.headers['content-type'], 'application/grpc');
+  assert.ok(early.ms >= 200 && early.ms < 2000, `ended at the deadline (${early.ms} ms)`);
+  const late = await rawCall('/portico.test.Echo/Started', { 'grpc-timeout': '300m' });
+  assert.equal(late.headers[':status'], 200);
+  assert.equal(late.trailers['grpc-status'], '4', JSON.stringify(late));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(deafClosed - closedBefore, 2, 'both upstream streams were reset');
+});
+
+test('a malformed grpc-timeout is answered INTERNAL without reaching the backend', async () => {
+  const closedBefore = deafClosed;
+  const r = await rawCall('/portico.test.Echo/Never', { 'grpc-timeout': '5 seconds' });
+  assert.equal(r.headers['grpc-status'], '13');
+  assert.match(decodeURIComponent(String(r.headers['grpc-message'])), /malformed grpc-timeout/);
+  assert.equal(deafClosed, closedBefore);
 });
 
 test('cancellation: a client cancel resets the upstream stream', async () => {
@@ -155,7 +188,7 @@ test('cancellation: a client cancel resets the upstream stream', async () => {
   assert.ok(secure.cancelled > before, 'backend saw the cancel');
 });
 
-test('gateway errors are gRPC: no endpoint is UNAVAILABLE, an unknown host UNIMPLEMENTED-free 14/12 status', async () => {
+test('gateway errors are gRPC: a route without endpoints answers UNAVAILABLE (14), not a text 503', async () => {
   const c = client('none.grpc.test');
   const err = await unary(c, 'unary', {}).then(() => null, (e: grpc.ServiceError) => e);
   assert.equal(err?.code, grpc.status.UNAVAILABLE);
