@@ -74,6 +74,8 @@ export interface RouteBalancing {
 export interface HealthCheck {
   /** HTTP path probed; null = TCP connect check. */
   readonly path: string | null;
+  /** `https`: the probe speaks TLS (certificate not verified: a probe asks "alive?", not "trusted?"). */
+  readonly scheme: 'http' | 'https';
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly healthyThreshold: number;

@@ -84,7 +84,7 @@ test('health checks: portico.io only, on an Ingress or a Service, with defaults 
   const hc = (a: Record<string, string>, kind: 'Ingress' | 'Service' = 'Service') => healthCheckFrom(readAnnotations(obj(a), kind));
   assert.equal(hc({}), null);
   assert.deepEqual(hc({ [`${P}health-check-path`]: '/healthz' }),
-    { path: '/healthz', intervalMs: 10_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3, expectedStatuses: [[200, 399]] });
+    { path: '/healthz', scheme: 'http', intervalMs: 10_000, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3, expectedStatuses: [[200, 399]] });
   const r = hc({ [`${P}health-check-interval`]: '1s', [`${P}health-check-expected-statuses`]: '200,204, 300-302' }, 'Ingress')!;
   assert.equal(r.path, null);
   assert.deepEqual(r.expectedStatuses, [[200, 200], [204, 204], [300, 302]]);

@@ -36,7 +36,7 @@ test('Ingress balancing lands on its routes only; Service checks and policies on
   assert.equal(clusters['ns/web:80'].balancer, 'weighted-round-robin');
   assert.equal(clusters['ns/web:80'].eject5xx, true);
   assert.equal(clusters['ns/web:80'].healthCheck?.path, '/healthz');
-  assert.deepEqual(clusters['ns/api:80'].healthCheck, { path: null, intervalMs: 5000, timeoutMs: 2500, healthyThreshold: 2, unhealthyThreshold: 3, expectedStatuses: [[200, 399]] });
+  assert.deepEqual(clusters['ns/api:80'].healthCheck, { path: null, scheme: 'http', intervalMs: 5000, timeoutMs: 2500, healthyThreshold: 2, unhealthyThreshold: 3, expectedStatuses: [[200, 399]] });
   assert.ok(diagnostics.some((d) => d.reason === 'InvalidAnnotation' && d.object.name === 'checked' && /shorter than the interval/.test(d.message)));
   assert.ok(!diagnostics.some((d) => d.object.name === 'sticky' || d.object.name === 'web'), JSON.stringify(diagnostics));
 });

@@ -7,6 +7,7 @@
 // endpoints of an ExternalName cluster (a DNS name) are never probed.
 
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { HealthCheck } from '../../model/balancing.ts';
 import type { Endpoint } from '../../model/endpoint.ts';
@@ -178,14 +179,18 @@ function httpProbe(e: Endpoint, cfg: HealthCheck): Promise<boolean> {
     };
     // A fresh connection per probe (agent: false): a probe says whether the endpoint accepts
     // connections now, not whether an old kept-alive socket still works.
-    const req = http.request({
+    const opts = {
       host: e.address, port: e.port, path: cfg.path ?? '/', method: 'GET', agent: false,
       headers: { 'user-agent': 'portico-health-check', connection: 'close' },
-    }, (res) => {
+    };
+    const onResponse = (res: http.IncomingMessage): void => {
       const code = res.statusCode ?? 0;
       res.resume();
       finish(cfg.expectedStatuses.some(([lo, hi]) => code >= lo && code <= hi));
-    });
+    };
+    const req = cfg.scheme === 'https'
+      ? https.request({ ...opts, rejectUnauthorized: false }, onResponse)
+      : http.request(opts, onResponse);
     const t = setTimeout(() => finish(false), cfg.timeoutMs);
     req.once('error', () => finish(false));
     req.end();

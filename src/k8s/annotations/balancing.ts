@@ -196,6 +196,8 @@ export function parseStatuses(v: string): Parsed<(readonly [number, number])[]> 
 
 export const healthCheckPath = hc<string>('health-check-path', 'HTTP path probed on every endpoint (without it: TCP connect checks)', 'absolute path', 'TCP connect',
   (raw) => PATH_RE.test(raw.trim()) && !/[\s#]/.test(raw.trim()) ? { value: raw.trim() } : { error: `${q(raw)} is not an absolute path` });
+export const healthCheckScheme = hc<'http' | 'https'>('health-check-scheme', 'probe over plain HTTP or over TLS (certificate not verified)', 'http | https', 'http',
+  (raw) => raw.trim() === 'http' || raw.trim() === 'https' ? { value: raw.trim() as 'http' | 'https' } : { error: `expected http or https, got ${q(raw)}` });
 export const healthCheckInterval = hc<number>('health-check-interval', 'time between probes of one endpoint', 'duration', '10s', duration(100, 3_600_000));
 export const healthCheckTimeout = hc<number>('health-check-timeout', 'probe timeout (shorter than the interval)', 'duration', '2s', duration(10, 60_000));
 export const healthCheckHealthyThreshold = hc<number>('health-check-healthy-threshold', 'passed probes in a row to be healthy again', 'int 1-100', '2', (raw) => parseInt(raw.trim(), 1, 100));
@@ -214,7 +216,7 @@ export const BALANCING: readonly AnnotationEntry<any>[] = [
   sessionCookieName, sessionCookiePath, sessionCookieDomain, sessionCookieSameSite, sessionCookieConditionalSameSiteNone,
   sessionCookieSecure, sessionCookieMaxAge, sessionCookieExpires, sessionCookieChangeOnFailure,
   upstreamHashBy, upstreamHashBySubset, upstreamHashBySubsetSize, loadBalance,
-  healthCheckPath, healthCheckInterval, healthCheckTimeout, healthCheckHealthyThreshold, healthCheckUnhealthyThreshold, healthCheckExpectedStatuses,
+  healthCheckPath, healthCheckScheme, healthCheckInterval, healthCheckTimeout, healthCheckHealthyThreshold, healthCheckUnhealthyThreshold, healthCheckExpectedStatuses,
 ];
 
 // ---------------------------------------------------------------- assembly
@@ -257,10 +259,11 @@ export function routeBalancingFrom(v: AnnotationValues, useRegex: boolean): { va
 
 /** `portico.io/health-check-*` as one HealthCheck; null when no key of them is set. */
 export function healthCheckFrom(v: AnnotationValues): HealthCheck | null {
-  const keys = [healthCheckPath, healthCheckInterval, healthCheckTimeout, healthCheckHealthyThreshold, healthCheckUnhealthyThreshold, healthCheckExpectedStatuses];
+  const keys = [healthCheckPath, healthCheckScheme, healthCheckInterval, healthCheckTimeout, healthCheckHealthyThreshold, healthCheckUnhealthyThreshold, healthCheckExpectedStatuses];
   if (!v.findings.some((f) => keys.some((k) => k.key === f.key) && f.name.startsWith('portico.io/'))) return null;
   return {
     path: v.get(healthCheckPath) ?? null,
+    scheme: v.valueOr(healthCheckScheme, 'http'),
     intervalMs: v.valueOr(healthCheckInterval, HEALTH_DEFAULTS.intervalMs),
     timeoutMs: v.valueOr(healthCheckTimeout, HEALTH_DEFAULTS.timeoutMs),
     healthyThreshold: v.valueOr(healthCheckHealthyThreshold, HEALTH_DEFAULTS.healthyThreshold),

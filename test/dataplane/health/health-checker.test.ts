@@ -2,13 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import https from 'node:https';
+import { makeCert } from '../../support/certs.ts';
 import type { AddressInfo } from 'node:net';
 import { ClusterHealthChecker, type HealthTarget } from '../../../src/dataplane/health/health-checker.ts';
 import type { HealthCheck } from '../../../src/model/balancing.ts';
 import { makeEndpoint, type Endpoint } from '../../../src/model/endpoint.ts';
 import { inflight, startFlipServer, until } from '../../support/flip-server.ts';
 
-const cfg: HealthCheck = { path: '/healthz', intervalMs: 30, timeoutMs: 200, healthyThreshold: 2, unhealthyThreshold: 2, expectedStatuses: [[200, 299]] };
+const cfg: HealthCheck = { path: '/healthz', scheme: 'http', intervalMs: 30, timeoutMs: 200, healthyThreshold: 2, unhealthyThreshold: 2, expectedStatuses: [[200, 299]] };
 
 function target(eps: Endpoint[]): HealthTarget & { health: Map<string, boolean>; changes: string[] } {
   const health = new Map<string, boolean>();
@@ -97,6 +99,25 @@ test('TCP checks (L4): a listening endpoint is healthy, a closed one goes down a
     assert.equal(ck.healthy(eps[0].id), true);
   } finally {
     ck.stop();
+    srv.close();
+  }
+});
+
+test('HTTPS probes speak TLS to the endpoint (certificate not verified); plain HTTP to a TLS port fails', async () => {
+  const cert = makeCert({ cn: 'backend.internal' });
+  let healthy = true;
+  const srv = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => res.writeHead(req.url === '/healthz' && healthy ? 200 : 500).end());
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const ep = makeEndpoint('127.0.0.1', (srv.address() as AddressInfo).port);
+  try {
+    const tls = new ClusterHealthChecker(target([ep]), { ...cfg, scheme: 'https' }, 'http');
+    assert.equal(await tls.probe(ep), true);
+    healthy = false;
+    assert.equal(await tls.probe(ep), false);
+    healthy = true;
+    assert.equal(await new ClusterHealthChecker(target([ep]), cfg, 'http').probe(ep), false);
+  } finally {
+    srv.closeAllConnections();
     srv.close();
   }
 });
