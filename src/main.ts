@@ -53,10 +53,18 @@ async function main(argv: string[]): Promise<number> {
       };
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));
-      // Bad resources never stop the process (issue #2 item 7); a bug that escapes is logged and
-      // the last good snapshot keeps serving.
-      process.on('uncaughtException', (err) => app.logger.error({ err }, 'uncaught exception'));
-      process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));
+      // Bad resources never stop the process; request handlers contain their own exceptions
+      // (dataplane/http/handler-fault.ts). What still escapes is a bug: the last resort logs it,
+      // counts it (portico_uncaught_exceptions_total, to alert on) and the last good snapshot keeps
+      // serving.
+      process.on('uncaughtException', (err) => {
+        app.metrics.uncaughtExceptions.inc();
+        app.logger.error({ err }, 'uncaught exception');
+      });
+      process.on('unhandledRejection', (err) => {
+        app.metrics.uncaughtExceptions.inc();
+        app.logger.error({ err }, 'unhandled rejection');
+      });
       return -1; // keep running
     }
     case 'validate': {

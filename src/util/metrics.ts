@@ -27,6 +27,17 @@ export class Metrics {
     labelNames: ['service', 'code'] as const,
     registers: [this.registry],
   });
+  // Faults (handler-fault.ts, main.ts): each is a bug to look at; alert on any increase.
+  readonly requestHandlerErrors = new Counter({
+    name: 'portico_request_handler_errors_total',
+    help: 'Exceptions thrown while handling a request (answered 500 or the stream/connection closed).',
+    registers: [this.registry],
+  });
+  readonly uncaughtExceptions = new Counter({
+    name: 'portico_uncaught_exceptions_total',
+    help: 'Exceptions and rejections that reached the process-wide last-resort handler.',
+    registers: [this.registry],
+  });
   readonly activeConnections = new Gauge({
     name: 'portico_active_connections',
     help: 'Open client connections, by listener.',

@@ -15,6 +15,7 @@ import type { Metrics } from '../../util/metrics.ts';
 import type { SniTable } from './sni-table.ts';
 import { tlsMetrics, handshakeErrorReason, type TlsMetrics } from './tls-metrics.ts';
 import { guardSession, http2ServerOptions, type Http2Limits } from './http2-limits.ts';
+import { requestHandlerFault, upgradeHandlerFault } from '../http/handler-fault.ts';
 import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from '../http/client-error.ts';
 
 /** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
@@ -186,12 +187,20 @@ export class HttpsListener {
         if (this.draining) sock.destroy();
       });
     }
-    this.dataplane.handleRequest(req, res, 'https');
+    try {
+      this.dataplane.handleRequest(req, res, 'https');
+    } catch (err) {
+      requestHandlerFault(err, req, res, this.log, this.metrics);
+    }
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.busy.set(socket, Number.POSITIVE_INFINITY);
-    this.dataplane.handleUpgrade(req, socket, head, 'https');
+    try {
+      this.dataplane.handleUpgrade(req, socket, head, 'https');
+    } catch (err) {
+      upgradeHandlerFault(err, req, socket, this.log, this.metrics);
+    }
   }
 
   private recordExpiry(table: SniTable): void {
