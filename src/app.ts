@@ -109,10 +109,11 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
 
   // TLS (issue #3): one SNI table per snapshot, swapped by reference; the generated default
   // certificate lives in memory only.
-  const sni = config.httpsPort === null ? null : new SniTableBuilder({ generatedDefault: generateDefaultCertificate(), sessionResumption: config.tlsSessionResumption });
+  const sni = config.httpsPort === null ? null : new SniTableBuilder({ generatedDefault: generateDefaultCertificate(), sessionResumption: config.tlsSessionResumption,
+    policy: { minVersion: config.tlsMinVersion, ciphers: config.tlsCiphers, curves: config.tlsCurves } });
   let sniTable = sni?.build(emptySnapshot()) ?? null;
   const httpsListener = sni && sniTable
-    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions,
+    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions, tlsPolicy: sni.policyOptions,
       http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets } })
     : null;
   if (sni && httpsListener) {
