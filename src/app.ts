@@ -99,6 +99,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
     escapedSlashes: config.escapedSlashes,
     allowTrace: config.allowTrace,
+    verboseErrors: config.verboseErrors,
     clientBodyTimeoutMs: config.clientBodyTimeoutMs,
     clientSendTimeoutMs: config.clientSendTimeoutMs,
     upstreamMaxConnections: config.upstreamMaxConnections,

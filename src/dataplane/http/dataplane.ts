@@ -23,7 +23,7 @@ import { screenRequest, type ScreenOptions } from './request-screen.ts';
 import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
-import { sendError, sendText, type AnyResponse } from './error-response.ts';
+import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
@@ -42,6 +42,8 @@ export interface HttpDataplaneOptions {
   escapedSlashes?: EscapedSlashes;
   /** request-screen.ts: forward TRACE instead of answering 405. */
   allowTrace?: boolean;
+  /** error-response.ts: error bodies carry the internal detail (endpoints, object names). */
+  verboseErrors?: boolean;
   /** client-timeouts.ts (0 = off). */
   clientBodyTimeoutMs?: number;
   clientSendTimeoutMs?: number;
@@ -76,6 +78,7 @@ export class HttpDataplane {
     };
     this.redirectPort = opts.httpsPort;
     this.screen = { allowTrace: opts.allowTrace ?? false };
+    if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
@@ -192,7 +195,7 @@ export class HttpDataplane {
       if (err !== null) {
         ctx.error = err.code;
         ctx.status = err.status;
-        writeRawError(socket, err);
+        writeRawError(socket, err, ctx);
       } else if (ctx.status === 0) {
         ctx.status = 101;
       }
@@ -242,7 +245,7 @@ export class HttpDataplane {
     ctx.error = err.code;
     // Drain an unread body so the keep-alive connection stays usable.
     if (!req.readableEnded) req.resume();
-    sendError(res, err);
+    sendError(res, err, undefined, ctx);
   }
 
   private finish(ctx: RequestContext, res: AnyResponse): void {

@@ -289,7 +289,7 @@ export class Forwarder {
     job.ctx.status = job.res.headersSent ? job.ctx.status : err.status;
     // Unread request body: drain it so the client connection stays usable.
     if (!job.req.readableEnded && !job.req.destroyed) job.req.resume();
-    sendError(job.res, err);
+    sendError(job.res, err, undefined, job.ctx);
   }
 
   /**
