@@ -21,6 +21,8 @@ import { diagnostic, type Diagnostic } from './model/diagnostic.ts';
 import { splitKey } from './k8s/keys.ts';
 import { setFlagsFromString } from 'node:v8';
 import { startWebhook } from './webhook/start-webhook.ts';
+import { registerServedMetrics } from './admin/served-metrics.ts';
+import { uncaughtCounter } from './util/process-metrics.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
 
@@ -191,6 +193,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     onDiagnostics: (_all, added) => status?.onDiagnostics(added),
   });
 
+  registerServedMetrics(metrics, { snapshot: () => controller.snapshot, endpoints: () => controller.endpointSet });
+  uncaughtCounter(metrics);
   // Validating admission webhook (README "Admission webhook"): reviews run translate on the store.
   const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
   const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
@@ -209,6 +213,12 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       debugViews: {
         explain: (q) => http.explain(q.host, q.path ?? '/'),
         certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : { https: 'off' }),
+      },
+      dashboard: {
+        endpointHealth: (id) => http.endpointHealth(id),
+        certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : null),
+        explain: (host, path) => http.explain(host, path),
+        sources: () => controller.sourceStatus(),
       },
     },
   });

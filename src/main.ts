@@ -1,5 +1,6 @@
 // CLI: parse flags → load config → run the command. Nothing else.
 import { startApp } from './app.ts';
+import { uncaughtCounter } from './util/process-metrics.ts';
 import { flushLogger } from './util/logger.ts';
 import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.ts';
 import { formatCertificateRows } from './admin/certificates-view.ts';
@@ -53,16 +54,15 @@ async function main(argv: string[]): Promise<number> {
       };
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));
-      // Bad resources never stop the process; request handlers contain their own exceptions
-      // (dataplane/http/handler-fault.ts). What still escapes is a bug: the last resort logs it,
-      // counts it (portico_uncaught_exceptions_total, to alert on) and the last good snapshot keeps
-      // serving.
+      // Bad resources never stop the process (issue #2 item 7); a bug that escapes is logged and
+      // the last good snapshot keeps serving.
+      const uncaught = uncaughtCounter(app.metrics);
       process.on('uncaughtException', (err) => {
-        app.metrics.uncaughtExceptions.inc();
+        uncaught.inc({ kind: 'exception' });
         app.logger.error({ err }, 'uncaught exception');
       });
       process.on('unhandledRejection', (err) => {
-        app.metrics.uncaughtExceptions.inc();
+        uncaught.inc({ kind: 'rejection' });
         app.logger.error({ err }, 'unhandled rejection');
       });
       return -1; // keep running

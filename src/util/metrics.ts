@@ -27,15 +27,11 @@ export class Metrics {
     labelNames: ['service', 'code'] as const,
     registers: [this.registry],
   });
-  // Faults (handler-fault.ts, main.ts): each is a bug to look at; alert on any increase.
+  // Faults contained per request (handler-fault.ts); the last resort's count is
+  // portico_uncaught_exceptions_total (process-metrics.ts). Each is a bug: alert on any increase.
   readonly requestHandlerErrors = new Counter({
     name: 'portico_request_handler_errors_total',
     help: 'Exceptions thrown while handling a request (answered 500 or the stream/connection closed).',
-    registers: [this.registry],
-  });
-  readonly uncaughtExceptions = new Counter({
-    name: 'portico_uncaught_exceptions_total',
-    help: 'Exceptions and rejections that reached the process-wide last-resort handler.',
     registers: [this.registry],
   });
   readonly activeConnections = new Gauge({

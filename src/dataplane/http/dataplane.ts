@@ -224,6 +224,17 @@ export class HttpDataplane {
     return explainRequest(this.table, host, path, this.escapedSlashes);
   }
 
+  /** Dashboard: a served cluster's endpoints with in-flight count and passive health; null if unused. */
+  endpointHealth(clusterId: string): { id: string; ready: boolean; inflight: number; healthy: boolean }[] | null {
+    const rt = this.runtimes.get(clusterId);
+    if (rt === undefined) return null;
+    const now = Date.now();
+    return rt.endpoints.map((e) => {
+      const s = rt.states.get(e.id);
+      return { id: e.id, ready: e.ready, inflight: s?.inflight ?? 0, healthy: s?.healthy(now) ?? true };
+    });
+  }
+
   close(): void {
     this.forwarder.close();
     this.runtimes.registry.destroyPools();
