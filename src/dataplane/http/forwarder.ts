@@ -193,7 +193,11 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Client response closed: a live upstream exchange is cut (its connection is not reused). */
   clientClosed(): void {
     this.closed = true;
-    if (!this.done && this.controller !== null && !this.res.writableFinished) this.controller.abort(CLIENT_GONE);
+    // Not `res.writableFinished`: a client that closes in the middle of its request body leaves a
+    // response Node reports as finished, and the upstream kept waiting for the rest of the body
+    // (slowhttptest -B: every aborted upload held its upstream connection). `done` is the truth:
+    // the upstream exchange ended (response end or error) or it did not.
+    if (!this.done && this.controller !== null) this.controller.abort(CLIENT_GONE);
   }
 }
 
