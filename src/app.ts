@@ -7,6 +7,7 @@ import { Controller } from './controller/controller.ts';
 import type { DataplaneTarget } from './controller/target.ts';
 import { HttpDataplane } from './dataplane/http/dataplane.ts';
 import { HttpListener } from './dataplane/http/listener.ts';
+import { Tracer } from './dataplane/http/tracing.ts';
 import { L4Dataplane } from './dataplane/l4/l4-dataplane.ts';
 import { generateDefaultCertificate } from './dataplane/tls/default-certificate.ts';
 import { HttpsListener } from './dataplane/tls/https-listener.ts';
@@ -91,6 +92,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const store = new Store();
   let draining = false;
 
+  // Tracing (README "Tracing"): absent unless --otlp-endpoint is given.
+  const tracer = config.otlpEndpoint === null ? null : new Tracer({ endpoint: config.otlpEndpoint, samplingRatio: config.traceSamplingRatio, metrics, logger });
   const http = new HttpDataplane({
     logger,
     metrics,
@@ -98,6 +101,9 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     connectTimeoutMs: config.connectTimeoutMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     httpsPort: config.httpsPort,
+    accessLog: { format: config.accessLogFormat, fields: config.accessLogFields },
+    requestIds: config.requestId,
+    tracer,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
   });
   const targets: DataplaneTarget[] = [
@@ -245,6 +251,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       controller.stop();
       await Promise.all([httpListener.close(drainTimeoutMs), httpsListener?.close(drainTimeoutMs), l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
       http.close();
+      await tracer?.close();
       await webhook?.close();
       await admin.close();
       logger.info('stopped');

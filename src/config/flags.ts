@@ -56,4 +56,10 @@ export const FLAG_TABLE = {
   webhookTlsSecret: flag(t.objectRef, { flag: 'webhook-tls-secret', default: null, help: 'kubernetes.io/tls Secret serving the webhook (reloaded on change)' }),
   webhookTimeoutMs: flag(t.duration, { flag: 'webhook-timeout', default: 2_000, help: 'time budget per admission review' }),
   webhookFailureMode: flag(t.oneOf(['refused', 'open', 'closed'] as const), { flag: 'webhook-failure-mode', default: 'refused', help: 'over budget: refused (judge the object alone), open (allow) or closed (deny)' }),
+  // Access log, request ids and tracing (README "Access log" and "Tracing").
+  accessLogFormat: flag(t.oneOf(['json', 'combined'] as const), { flag: 'access-log-format', default: 'json', help: 'access log lines: json (one object per line) or combined (Apache/nginx combined log format)' }),
+  accessLogFields: flag(t.wordList(['request-id', 'trace-id', 'upstream-address', 'upstream-status', 'retries', 'tls-version', 'tls-cipher', 'sni'] as const), { flag: 'access-log-fields', default: [], defaultText: 'none', help: 'extra access log fields, comma-separated or repeated: request-id, trace-id, upstream-address, upstream-status, retries, tls-version, tls-cipher, sni' }),
+  requestId: flag(t.boolean, { flag: 'request-id', default: true, help: 'keep or generate X-Request-Id and pass it upstream' }),
+  otlpEndpoint: flag(t.optionalUrl, { flag: 'otlp-endpoint', default: null, defaultText: 'tracing off', help: 'OTLP/HTTP traces URL (e.g. http://otel-collector:4318/v1/traces): one server span per request' }),
+  traceSamplingRatio: flag(t.ratio, { flag: 'trace-sampling-ratio', default: 1, help: 'share of requests without a sampled parent that are traced (a sampled parent is always followed)' }),
 } satisfies FlagTable;

@@ -23,7 +23,9 @@ import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRe
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
-import { logRequest, writeRawError } from './access-log.ts';
+import { AccessLog, writeRawError } from './access-log.ts';
+import { RequestDecorator } from './request-decorator.ts';
+import type { Tracer } from './tracing.ts';
 import { explainRequest, type Explanation } from './explain.ts';
 
 export type { Explanation } from './explain.ts';
@@ -36,6 +38,12 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
+  /** Access log format and extra fields (README "Access log"); default JSON, today's fields. */
+  accessLog?: { format: 'json' | 'combined'; fields: readonly import('./access-log.ts').AccessLogField[] };
+  /** X-Request-Id generated when absent and passed upstream. */
+  requestIds?: boolean;
+  /** null/absent: tracing off. */
+  tracer?: Tracer | null;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -50,6 +58,9 @@ export class HttpDataplane {
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
   private table: RouteTable;
+  private readonly accessLog: AccessLog;
+  /** Request ids, tracing, request kept for the log; null when all are off (one check per request). */
+  private readonly decorator: RequestDecorator | null;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
 
@@ -61,6 +72,8 @@ export class HttpDataplane {
       if (ctx.upstream !== null) ctx.upstream.clientClosed();
       dp.finish(ctx, this);
     };
+    this.accessLog = new AccessLog(opts.logger, opts.accessLog?.format, opts.accessLog?.fields);
+    this.decorator = RequestDecorator.create({ requestIds: opts.requestIds ?? false, keepRequest: this.accessLog.needsRequest, tracer: opts.tracer ?? null });
     this.redirectPort = opts.httpsPort;
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
@@ -143,6 +156,7 @@ export class HttpDataplane {
       hasBody: false,
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
+    if (this.decorator !== null) this.decorator.onRequest(ctx, req, headers);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
       path: target.forward,
@@ -185,6 +199,7 @@ export class HttpDataplane {
       clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: true,
     });
+    if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, headers);
     this.forwarder.upgrade(req, socket, head, ctx, route.cluster, headers, done);
   }
 
@@ -247,6 +262,7 @@ export class HttpDataplane {
       if (c === undefined) this.noRouteCounters.set(cls, (c = this.opts.metrics.httpRequests.labels('', '', cls)));
       c.inc();
     }
-    logRequest(this.opts.logger, ctx, seconds);
+    this.accessLog.write(ctx, seconds);
+    if (this.decorator !== null) this.decorator.onEnd(ctx);
   }
 }

@@ -1,7 +1,10 @@
 // Per-request record shared by the dataplane, forwarder and access log. One class, every field
 // initialised in the constructor (hot-path rule 2: one shape).
 
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { CompiledRoute } from './compiled-route.ts';
+import type { TraceContext } from './tracing.ts';
 
 export class RequestContext {
   readonly start: number;
@@ -19,6 +22,12 @@ export class RequestContext {
   error: string | null = null;
   /** The forwarding in progress, told when the client response closes (issue #6: one listener). */
   upstream: { clientClosed(): void } | null = null;
+  /** X-Request-Id sent upstream; null when request ids are off (request-decorator.ts). */
+  requestId: string | null = null;
+  /** This request's server span; null when tracing is off. */
+  trace: TraceContext | null = null;
+  /** Kept only when the access log reads it (combined format, TLS fields). */
+  req: IncomingMessage | Http2ServerRequest | null = null;
 
   constructor(start: number, method: string, host: string | null, path: string, clientIp: string) {
     this.start = start;
