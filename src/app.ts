@@ -105,6 +105,11 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     requestIds: config.requestId,
     tracer,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
+    escapedSlashes: config.escapedSlashes,
+    allowTrace: config.allowTrace,
+    clientBodyTimeoutMs: config.clientBodyTimeoutMs,
+    clientSendTimeoutMs: config.clientSendTimeoutMs,
+    upstreamMaxConnections: config.upstreamMaxConnections,
   });
   const targets: DataplaneTarget[] = [
     { name: 'http', apply: (s, e) => http.apply(s, e), updateEndpoints: (id, e) => http.updateEndpoints(id, e) },
@@ -115,7 +120,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const sni = config.httpsPort === null ? null : new SniTableBuilder({ generatedDefault: generateDefaultCertificate(), sessionResumption: config.tlsSessionResumption });
   let sniTable = sni?.build(emptySnapshot()) ?? null;
   const httpsListener = sni && sniTable
-    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions })
+    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions,
+      http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets } })
     : null;
   if (sni && httpsListener) {
     targets.push({
@@ -195,7 +201,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   uncaughtCounter(metrics);
   // Validating admission webhook (README "Admission webhook"): reviews run translate on the store.
   const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
-  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics });
+  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
+    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs } });
   const admin = new AdminServer({
     host: config.adminAddress,
     port: config.adminPort,

@@ -18,7 +18,9 @@ import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
-import { normalizeHost, parseTarget } from './request-target.ts';
+import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
+import { screenRequest, type ScreenOptions } from './request-screen.ts';
+import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, type AnyResponse } from './error-response.ts';
@@ -38,6 +40,15 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
+  /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
+  escapedSlashes?: EscapedSlashes;
+  /** request-screen.ts: forward TRACE instead of answering 405. */
+  allowTrace?: boolean;
+  /** client-timeouts.ts (0 = off). */
+  clientBodyTimeoutMs?: number;
+  clientSendTimeoutMs?: number;
+  /** Upstream connections per endpoint (0 = unbounded). */
+  upstreamMaxConnections?: number;
   /** Access log format and extra fields (README "Access log"); default JSON, today's fields. */
   accessLog?: { format: 'json' | 'combined'; fields: readonly import('./access-log.ts').AccessLogField[] };
   /** X-Request-Id generated when absent and passed upstream. */
@@ -58,6 +69,8 @@ export class HttpDataplane {
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
   private table: RouteTable;
+  private readonly screen: ScreenOptions;
+  private readonly escapedSlashes: EscapedSlashes;
   private readonly accessLog: AccessLog;
   /** Request ids, tracing, request kept for the log; null when all are off (one check per request). */
   private readonly decorator: RequestDecorator | null;
@@ -75,8 +88,11 @@ export class HttpDataplane {
     this.accessLog = new AccessLog(opts.logger, opts.accessLog?.format, opts.accessLog?.fields);
     this.decorator = RequestDecorator.create({ requestIds: opts.requestIds ?? false, keepRequest: this.accessLog.needsRequest, tracer: opts.tracer ?? null });
     this.redirectPort = opts.httpsPort;
+    this.screen = { allowTrace: opts.allowTrace ?? false };
+    this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
-    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
+    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
+      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0 });
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
@@ -114,20 +130,27 @@ export class HttpDataplane {
 
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
     const start = performance.now();
-    const target = parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (issue #6).
-    const h2 = req.httpVersionMajor === 2;
+    // HTTP/2 is the stream object, not the version claimed: Node's HTTP/1 parser reports 2 for
+    // 'GET / HTTP/2.0' (request-screen.ts answers that one with 505).
+    const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const rawHost = target.authority ?? (h2
       ? (req.headers[':authority'] as string | undefined) ?? req.headers.host
       : findHost(req.rawHeaders));
     const host = normalizeHost(rawHost);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
-    const route = this.table.resolve(host, target.path);
-    ctx.route = route;
     // One shared 'close' listener (no closure per request): access log, metrics, upstream abort.
     (res as unknown as Record<symbol, RequestContext>)[kCtx] = ctx;
     res.on('close', this.onResponseClose);
 
+    if (screenRequest(req, res, ctx, h2, this.screen)) return;
+    if (target.error !== null) {
+      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
+    const route = this.table.resolve(host, target.path);
+    ctx.route = route;
     if (route === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
         `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
@@ -156,13 +179,15 @@ export class HttpDataplane {
       hasBody: false,
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
+    // HTTP/2: a body follows unless the HEADERS frame ended the stream.
+    const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     if (this.decorator !== null) this.decorator.onRequest(ctx, req, headers);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
       path: target.forward,
       headers,
-      // HTTP/2: a body follows unless the HEADERS frame ended the stream.
-      hasBody: h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
+      hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
     });
@@ -171,11 +196,11 @@ export class HttpDataplane {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
     const start = performance.now();
     socket.on('error', () => socket.destroy());
-    const target = parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     const rawHost = target.authority ?? req.headers.host;
     const host = normalizeHost(rawHost);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
-    const route = this.table.resolve(host, target.path);
+    const route = target.error === null ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     const done = (err: PorticoError | null): void => {
       if (err !== null) {
@@ -187,6 +212,10 @@ export class HttpDataplane {
       }
       this.record(ctx);
     };
+    if (target.error !== null) {
+      done(new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
     if (route === null) {
       done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
@@ -204,7 +233,7 @@ export class HttpDataplane {
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path);
+    return explainRequest(this.table, host, path, this.escapedSlashes);
   }
 
   /** Dashboard: a served cluster's endpoints with in-flight count and passive health; null if unused. */
