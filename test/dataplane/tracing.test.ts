@@ -143,8 +143,14 @@ test('an unreachable collector drops spans with a count and never slows requests
     for (let i = 0; i < 20; i++) assert.equal((await request(gw.url + `/r${i}`, { host: 'shop.test' })).status, 200);
     assert.ok(performance.now() - started < 3000, 'requests do not wait for the exporter');
     await waitFor(() => gw.logs.some((l) => l.includes('OTLP export failed')), 5000);
-    const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
-    assert.match(metrics, /portico_tracing_spans_dropped_total\{reason="export_failed"\} 20/);
+    // The spans may leave in more than one batch (one per flush interval): wait for all 20.
+    let metrics = '';
+    const end = Date.now() + 5000;
+    while (!/portico_tracing_spans_dropped_total\{reason="export_failed"\} 20\b/.test(metrics) && Date.now() < end) {
+      metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(metrics, /portico_tracing_spans_dropped_total\{reason="export_failed"\} 20\b/);
   } finally {
     await gw.close();
     await echo.close();
