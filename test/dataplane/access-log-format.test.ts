@@ -24,7 +24,7 @@ test('default: JSON lines with today\'s fields; X-Request-Id kept or generated a
     const kept = (await request(gw.url + '/y', { host: 'a.test', headers: { 'X-Request-Id': 'client-id-1' } })).json();
     assert.equal(kept.headers['x-request-id'], 'client-id-1');
     const [first, second] = (await waitForLines(gw.logs, 2)).map((l) => JSON.parse(l));
-    for (const k of ['method', 'host', 'path', 'status', 'endpoint', 'durationMs', 'bytes', 'route', 'attempts', 'client', 'error']) assert.ok(k in first, k);
+    for (const k of ['method', 'host', 'path', 'status', 'endpoint', 'durationMs', 'bytes', 'route', 'protocol', 'attempts', 'client', 'error']) assert.ok(k in first, k);
     assert.equal(first.path, '/x');
     assert.equal(second.status, 200);
     assert.ok(!('requestId' in first), 'extra fields only when asked for');

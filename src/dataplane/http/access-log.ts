@@ -57,6 +57,7 @@ export class AccessLog {
       durationMs: Math.round(seconds * 1e6) / 1e3,
       bytes: ctx.bytesSent,
       route: ctx.route === null ? null : ctx.route.id,
+      protocol: ctx.route === null ? null : ctx.route.upstream === null ? 'HTTP' : ctx.route.upstream.protocol,
       attempts: ctx.attempts,
       client: ctx.clientIp,
       error: ctx.error,
