@@ -27,7 +27,9 @@ test('default: JSON lines with today\'s fields; X-Request-Id kept or generated a
     for (const k of ['method', 'host', 'path', 'status', 'endpoint', 'durationMs', 'bytes', 'route', 'protocol', 'attempts', 'client', 'error']) assert.ok(k in first, k);
     assert.equal(first.path, '/x');
     assert.equal(second.status, 200);
-    assert.ok(!('requestId' in first), 'extra fields only when asked for');
+    assert.equal(first.requestId, generated.headers['x-request-id'], 'the line names the id the upstream got');
+    assert.equal(second.requestId, 'client-id-1');
+    assert.ok(!('upstreamStatus' in first), 'extra fields only when asked for');
   } finally {
     await gw.close();
     await echo.close();

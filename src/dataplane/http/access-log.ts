@@ -6,8 +6,8 @@ import type { TLSSocket } from 'node:tls';
 import { pino } from 'pino';
 import type { Logger } from '../../util/logger.ts';
 import type { PorticoError } from '../../util/errors.ts';
-import { requestId } from './ids.ts';
 import type { RequestContext } from './request-context.ts';
+import { errorBody, nextRequestId, reasonPhrase } from './error-response.ts';
 
 /** `--access-log-format`: one JSON object per line (default), or the combined log format of
  * Apache/nginx (`$remote_addr - - [$time_local] "$request" $status $bytes "$referer" "$ua"`). */
@@ -61,6 +61,7 @@ export class AccessLog {
       attempts: ctx.attempts,
       client: ctx.clientIp,
       error: ctx.error,
+      requestId: ctx.requestId,
     };
     if (this.extras) this.addExtras(ctx, line);
     this.logger.info(line, 'request');
@@ -68,8 +69,9 @@ export class AccessLog {
 
   private addExtras(ctx: RequestContext, line: Record<string, unknown>): void {
     const f = this.f;
-    // A request Portico answered itself (404, 503…) sent nothing upstream; its line still gets an id.
-    if (f['request-id']) line.requestId = ctx.requestId ?? (ctx.requestId = requestId());
+    // JSON lines always carry the id; combined lines add it as a field. A request that got neither
+    // an upstream id nor an error id still gets one for its line.
+    if (f['request-id']) line.requestId = ctx.requestId ?? (ctx.requestId = nextRequestId());
     if (f['trace-id']) line.traceId = ctx.trace === null ? null : ctx.trace.traceId;
     if (f['upstream-address']) line.upstreamAddress = ctx.endpointId;
     if (f['upstream-status']) line.upstreamStatus = upstreamStatus(ctx);
@@ -130,17 +132,18 @@ function clfTime(ms: number): string {
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
-
 /** An error answer on a raw socket (upgrade path, client errors): never throws. */
-export function writeRawError(socket: Duplex, err: PorticoError): void {
+export function writeRawError(socket: Duplex, err: PorticoError, ctx?: { requestId: string | null }): void {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
   }
-  const body = `${err.message}\n`;
-  socket.end(`HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}\r\n` +
+  // The id the upstream already got (request-decorator.ts), else a new one.
+  const id = ctx?.requestId ?? nextRequestId();
+  if (ctx !== undefined) ctx.requestId = id;
+  const body = errorBody(err, id);
+  socket.end(`HTTP/1.1 ${err.status} ${reasonPhrase(err.status)}\r\n` +
     'content-type: text/plain; charset=utf-8\r\n' +
     `content-length: ${Buffer.byteLength(body)}\r\n` +
-    `x-portico-error: ${err.code}\r\nserver: portico\r\nconnection: close\r\n\r\n${body}`);
+    `x-portico-error: ${err.code}\r\nx-request-id: ${id}\r\nx-content-type-options: nosniff\r\nserver: portico\r\nconnection: close\r\n\r\n${body}`);
 }

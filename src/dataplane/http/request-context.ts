@@ -20,10 +20,13 @@ export class RequestContext {
   attempts = 0;
   /** Stable error code when Portico answered instead of the upstream. */
   error: string | null = null;
+  /**
+   * X-Request-Id: the one sent upstream (request-decorator.ts), or the one in the body of an error
+   * Portico answered (error-response.ts); the access log repeats it.
+   */
+  requestId: string | null = null;
   /** The forwarding in progress, told when the client response closes (issue #6: one listener). */
   upstream: { clientClosed(): void } | null = null;
-  /** X-Request-Id sent upstream; null when request ids are off (request-decorator.ts). */
-  requestId: string | null = null;
   /** This request's server span; null when tracing is off. */
   trace: TraceContext | null = null;
   /** Kept only when the access log reads it (combined format, TLS fields). */
