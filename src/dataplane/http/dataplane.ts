@@ -24,7 +24,7 @@ import { screenRequest, type ScreenOptions } from './request-screen.ts';
 import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
-import { sendError, sendText, type AnyResponse } from './error-response.ts';
+import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
@@ -50,6 +50,8 @@ export interface HttpDataplaneOptions {
   escapedSlashes?: EscapedSlashes;
   /** request-screen.ts: forward TRACE instead of answering 405. */
   allowTrace?: boolean;
+  /** error-response.ts: error bodies carry the internal detail (endpoints, object names). */
+  verboseErrors?: boolean;
   /** client-timeouts.ts (0 = off). */
   clientBodyTimeoutMs?: number;
   clientSendTimeoutMs?: number;
@@ -88,6 +90,7 @@ export class HttpDataplane implements Dataplane {
     };
     this.redirectPort = opts.httpsPort;
     this.screen = { allowTrace: opts.allowTrace ?? false };
+    if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
@@ -275,7 +278,7 @@ export class HttpDataplane implements Dataplane {
       if (err !== null) {
         ctx.error = err.code;
         ctx.status = err.status;
-        writeRawError(socket, err);
+        writeRawError(socket, err, ctx);
       } else if (ctx.status === 0) {
         ctx.status = 101;
       }
@@ -359,7 +362,7 @@ export class HttpDataplane implements Dataplane {
       sendGrpcError(res, err);
       return;
     }
-    sendError(res, err);
+    sendError(res, err, undefined, ctx);
   }
 
   private finish(ctx: RequestContext, res: AnyResponse): void {
