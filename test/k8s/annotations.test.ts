@@ -62,7 +62,7 @@ test('kinds: l4-balance is a portico.io Service key; Ingress keys on a Service a
   assert.equal(svc.findings.find((f) => f.name === N + 'l4-balance')?.status, 'unknown');
   const ing = readAnnotations(withAnn({ [P + 'l4-balance']: 'round-robin' }), 'Ingress');
   assert.equal(ing.findings[0].outcome, 'ignored');
-  assert.ok('error' in (l4Balance.parse!('random', 'portico')));
+  assert.ok('error' in (l4Balance.parse!('fastest', 'portico')));
 });
 
 test('security keys refuse; boolean WAF and passthrough refuse only when true; FCGI refuses', () => {
@@ -100,4 +100,10 @@ test('every entry has a status, a help line and names under its prefixes', () =>
   for (const k of ['app-root', 'affinity', 'auth-tls-match-cn', 'canary-weight-total', 'mirror-host', 'proxy-ssl-server-name', 'enable-owasp-core-rules', 'opentelemetry-trust-incoming-span', 'denylist-source-range']) {
     assert.ok(REGISTRY.get(k), k);
   }
+});
+
+test('annotation names and values never reach a message unescaped', () => {
+  const v = readAnnotations(withAnn({ [N + 'bad\nkey']: 'x', [N + 'permanent-redirect-code']: '1\n2' }), 'Ingress');
+  for (const f of v.findings) assert.ok(!f.message.includes('\n'), f.message);
+  assert.ok(v.findings.some((f) => f.message.includes('"nginx.ingress.kubernetes.io/bad\\nkey"')));
 });

@@ -17,6 +17,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import { HealthCheckers } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
@@ -26,7 +27,9 @@ import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRe
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
-import { logRequest, writeRawError } from './access-log.ts';
+import { AccessLog, writeRawError } from './access-log.ts';
+import { RequestDecorator } from './request-decorator.ts';
+import type { Tracer } from './tracing.ts';
 import { explainRequest, type Explanation } from './explain.ts';
 import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
@@ -57,6 +60,12 @@ export interface HttpDataplaneOptions {
   clientSendTimeoutMs?: number;
   /** Upstream connections per endpoint (0 = unbounded). */
   upstreamMaxConnections?: number;
+  /** Access log format and extra fields (README "Access log"); default JSON, today's fields. */
+  accessLog?: { format: 'json' | 'combined'; fields: readonly import('./access-log.ts').AccessLogField[] };
+  /** X-Request-Id generated when absent and passed upstream. */
+  requestIds?: boolean;
+  /** null/absent: tracing off. */
+  tracer?: Tracer | null;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -69,7 +78,9 @@ export class HttpDataplane implements Dataplane {
   /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
   private redirectPort: number | null;
   private readonly trusted: TrustedProxies;
-  private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
+  private readonly runtimes: ClusterRuntimes;
+  /** Active health checks of the clusters that ask for them (dataplane/health). */
+  private readonly health: HealthCheckers;
   private readonly forwarder: Forwarder;
   /** Upstream connection profiles (TLS, HTTP/2, own connect timeout), shared across snapshots. */
   private readonly profiles: UpstreamProfiles;
@@ -77,17 +88,36 @@ export class HttpDataplane implements Dataplane {
   private table: RouteTable;
   private readonly screen: ScreenOptions;
   private readonly escapedSlashes: EscapedSlashes;
+  private readonly accessLog: AccessLog;
+  /** Request ids, tracing, request kept for the log; null when all are off (one check per request). */
+  private readonly decorator: RequestDecorator | null;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
+    this.runtimes = new ClusterRuntimes(new EndpointRegistry(), {
+      onEject: (cluster, endpoint, reason, ms) => {
+        opts.metrics.upstreamEjections.labels(cluster, reason).inc();
+        opts.logger.warn({ cluster, endpoint, reason, ejectedMs: ms }, 'endpoint ejected by passive health');
+      },
+      onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
+    });
+    this.health = new HealthCheckers('http', {
+      onResult: (cluster, healthy) => opts.metrics.healthCheckResults.labels(cluster, healthy ? 'healthy' : 'unhealthy').inc(),
+      onPanic: (cluster, panic) => {
+        if (panic) opts.logger.warn({ cluster }, 'every endpoint fails its health checks: panic mode, all are used');
+        else opts.logger.info({ cluster }, 'an endpoint passes its health checks again: panic mode over');
+      },
+    });
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
       const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
       if (ctx.upstream !== null) ctx.upstream.clientClosed();
       dp.finish(ctx, this);
     };
+    this.accessLog = new AccessLog(opts.logger, opts.accessLog?.format, opts.accessLog?.fields);
+    this.decorator = RequestDecorator.create({ requestIds: opts.requestIds ?? false, keepRequest: this.accessLog.needsRequest, tracer: opts.tracer ?? null });
     this.redirectPort = opts.httpsPort;
     this.screen = { allowTrace: opts.allowTrace ?? false };
     if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
@@ -125,6 +155,9 @@ export class HttpDataplane implements Dataplane {
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    const table = this.table;
+    this.runtimes.endApply(() => table.routes());
+    this.health.sync(this.runtimes.values());
     this.publishUpstreamInfo(snapshot);
     return APPLIED;
   }
@@ -236,6 +269,8 @@ export class HttpDataplane implements Dataplane {
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
     if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
+    // The route's balancing is compiled for its own cluster: a canary backend picks with its own.
+    const rb = cluster === route.cluster ? route.balancing : null;
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -252,8 +287,11 @@ export class HttpDataplane implements Dataplane {
       if (len < 0) bodyLimit = up.maxBodyBytes;
     }
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
+    if (this.decorator !== null) this.decorator.onRequest(ctx, req, headers);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
+      // Hash key / affinity cookie (route-balancing.ts); null when the route has none.
+      pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https'),
       path: forward,
       headers,
       hasBody,
@@ -302,6 +340,9 @@ export class HttpDataplane implements Dataplane {
       clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: true,
     });
+    // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
+    const rb = cluster === route.cluster ? route.balancing : null;
+    const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
     if (act !== null) {
       // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
       const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
@@ -310,7 +351,8 @@ export class HttpDataplane implements Dataplane {
       if (prefix !== null) headers['x-forwarded-prefix'] = prefix;
       if (act.upstreamHost !== null) headers.host = act.upstreamHost;
     }
-    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done);
+    if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, headers);
+    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done, pick);
   }
 
   explain(host: string | undefined, path: string): Explanation {
@@ -385,7 +427,8 @@ export class HttpDataplane implements Dataplane {
       if (c === undefined) this.noRouteCounters.set(cls, (c = this.opts.metrics.httpRequests.labels('', '', cls)));
       c.inc();
     }
-    logRequest(this.opts.logger, ctx, seconds);
+    this.accessLog.write(ctx, seconds);
+    if (this.decorator !== null) this.decorator.onEnd(ctx);
   }
 }
 
