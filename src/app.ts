@@ -63,6 +63,8 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     tcpServicesConfigMap: c.tcpServicesConfigMap,
     udpServicesConfigMap: c.udpServicesConfigMap,
     serveUnenforcedAnnotations: c.serveUnenforcedAnnotations,
+    gatewayControllerName: c.gatewayControllerName,
+    gatewayPorts: { http: c.httpPort, https: c.httpsPort, offset: c.gatewayPortOffset },
   };
 }
 
