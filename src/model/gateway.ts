@@ -45,7 +45,7 @@ export interface GatewayListenerModel {
   /** `ns/gateway/listener`. */
   readonly id: string;
   readonly scheme: 'http' | 'https';
-  /** The listener's declared port plus --gateway-port-offset. */
+  /** The declared port, what clients connect to (Portico binds it plus --gateway-port-offset). */
   readonly port: number;
   /** Lower-case listener hostname, '*.x' wildcard, '' for none. */
   readonly hostname: string;

@@ -9,7 +9,11 @@ export type PorticoErrorCode =
   | 'PORTICO_ERR_UPSTREAM_RESET'
   | 'PORTICO_ERR_UPSTREAM_TIMEOUT'
   | 'PORTICO_ERR_BAD_REQUEST'
-  | 'PORTICO_ERR_CONFIG';
+  | 'PORTICO_ERR_CONFIG'
+  /** Gateway API: the rule's backendRef cannot be resolved (httproute_types.go BackendRefs: 500). */
+  | 'PORTICO_ERR_BACKEND_INVALID'
+  /** RFC 9110 §15.5.20: Host is not served by the listener the TLS connection's SNI chose. */
+  | 'PORTICO_ERR_MISDIRECTED';
 
 const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_ROUTE_NOT_FOUND: 404,
@@ -20,6 +24,8 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_UPSTREAM_TIMEOUT: 504,
   PORTICO_ERR_BAD_REQUEST: 400,
   PORTICO_ERR_CONFIG: 500,
+  PORTICO_ERR_BACKEND_INVALID: 500,
+  PORTICO_ERR_MISDIRECTED: 421,
 };
 
 export class PorticoError extends Error {

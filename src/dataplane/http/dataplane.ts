@@ -25,6 +25,9 @@ import { sendError, sendText, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
+import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
+import { serveGatewayRule, type GatewayServeHost } from './gateway-serve.ts';
+import type { CompiledHeaderModifier } from './header-modifier.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -50,6 +53,9 @@ export class HttpDataplane {
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
   private table: RouteTable;
+  /** Gateway API routes (gateway-table.ts), null when the snapshot has none: Ingress-only costs one check. */
+  private gateway: GatewayTable | null = null;
+  private readonly gatewayHost: GatewayServeHost;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
 
@@ -64,6 +70,10 @@ export class HttpDataplane {
     this.redirectPort = opts.httpsPort;
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
+    this.gatewayHost = {
+      reject: (req, res, ctx, err) => this.reject(req, res, ctx, err),
+      forward: (req, res, ctx, rule, scheme, hostHeader, path, responseHeaders) => this.forwardGateway(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders),
+    };
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
@@ -91,7 +101,10 @@ export class HttpDataplane {
       }
       return c;
     };
-    this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    const table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
+    this.table = table;
+    this.gateway = gateway;
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
@@ -109,11 +122,18 @@ export class HttpDataplane {
       : findHost(req.rawHeaders));
     const host = normalizeHost(rawHost);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
-    const route = this.table.resolve(host, target.path);
+    // Gateway API rules first; a request none of them matches goes to the Ingress rules.
+    const gw = this.gateway;
+    const rule = gw === null ? null : gw.resolve(scheme, host, target.path, ctx.method, () => req.headers, target.forward);
+    const route = rule === null ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     // One shared 'close' listener (no closure per request): access log, metrics, upstream abort.
     (res as unknown as Record<symbol, RequestContext>)[kCtx] = ctx;
     res.on('close', this.onResponseClose);
+    if (rule !== null) {
+      serveGatewayRule(this.gatewayHost, gw!, rule, req, res, ctx, scheme, rawHost, host, target);
+      return;
+    }
 
     if (route === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
@@ -151,6 +171,27 @@ export class HttpDataplane {
       hasBody: h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
+      responseHeaders: null,
+    });
+  }
+
+  /** The forwarding step of a Gateway API rule (gateway-serve.ts): rewritten path/Host, header filters. */
+  private forwardGateway(req: AnyRequest, res: AnyResponse, ctx: RequestContext, rule: CompiledGatewayRule, scheme: 'http' | 'https',
+    hostHeader: string | null, path: string, responseHeaders: CompiledHeaderModifier | null): void {
+    const info: ForwardInfo = {
+      clientIp: ctx.clientIp, scheme, host: hostHeader, localPort: req.socket?.localPort,
+      trusted: this.trusted.has(ctx.clientIp), upgrade: false, hasBody: false,
+    };
+    const list = upstreamHeaderList(req.rawHeaders, info);
+    const headers = rule.requestHeaders === null ? list : rule.requestHeaders.apply(list);
+    ctx.upstream = this.forwarder.forward(req, res, ctx, {
+      cluster: ctx.route!.cluster!,
+      path,
+      headers,
+      hasBody: req.httpVersionMajor === 2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
+      hsts: scheme === 'https' ? this.opts.hsts : null,
+      countBytes: this.logInfo,
+      responseHeaders,
     });
   }
 

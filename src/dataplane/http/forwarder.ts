@@ -35,6 +35,7 @@ import type { EndpointState } from '../upstream/endpoint-state.ts';
 import { clientResponseHeaderList } from './forwarded-headers.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
+import type { CompiledHeaderModifier } from './header-modifier.ts';
 
 export interface ForwarderOptions {
   connectTimeoutMs: number;
@@ -55,6 +56,8 @@ export interface ForwardTarget {
   hsts: string | null;
   /** Count body bytes to the client (access log enabled). */
   countBytes: boolean;
+  /** Gateway API ResponseHeaderModifier, null for every other route. */
+  responseHeaders: CompiledHeaderModifier | null;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -127,7 +130,9 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     this.ctx.status = statusCode;
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
-    (this.res as ServerResponse).writeHead(statusCode, clientResponseHeaderList(headers, this.target.hsts));
+    const list = clientResponseHeaderList(headers, this.target.hsts);
+    const mod = this.target.responseHeaders;
+    (this.res as ServerResponse).writeHead(statusCode, mod === null ? list : mod.apply(list));
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {

@@ -121,7 +121,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
         hostname, kind: hostKind(hostname),
         rules: dedupeRules([...rs].sort(compareRules)).map((r) => r.gatewayRule),
       }));
-      listeners.push({ id: l.id, scheme: l.scheme, port: l.port + opts.ports.offset, hostname: l.hostname, hosts });
+      listeners.push({ id: l.id, scheme: l.scheme, port: l.port, hostname: l.hostname, hosts });
       if (l.certificate !== null) {
         certificates.set(l.certificate.id, l.certificate);
         if (l.hostname === '') anyHostCertificateId ??= l.certificate.id;
