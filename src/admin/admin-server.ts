@@ -4,17 +4,23 @@ import { redactCertificate } from '../model/certificate.ts';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
+import type { ApiSources } from './api-v1.ts';
+import { registerDashboard } from './dashboard.ts';
 
 export interface AdminState {
   /** Liveness: the process is able to answer. */
   isLive(): boolean;
-  /** Readiness (issue #2 item 5): every source synced and the first snapshot applied, not draining. */
+  /** Readiness: every source synced and the first snapshot applied, not draining. */
   isReady(): boolean;
   snapshot(): Snapshot;
+  /** Dataplane name → the snapshot version it serves (behind `snapshot().version` after a failed apply). */
+  servedBy(): Readonly<Record<string, number>>;
   endpoints(): ReadonlyMap<string, readonly { id: string; ready: boolean }[]>;
   diagnostics(): readonly Diagnostic[];
   /** Extra debug views registered by other parts (`/debug/<name>`), e.g. certificates, explain. */
   readonly debugViews?: Readonly<Record<string, (query: Record<string, string>) => unknown>>;
+  /** `/dashboard` and `/api/v1/` (README "Dashboard and /api/v1"); absent: not served. */
+  readonly dashboard?: Omit<ApiSources, 'snapshot' | 'endpoints' | 'diagnostics' | 'isReady'>;
 }
 
 export interface AdminOptions {
@@ -49,8 +55,15 @@ export class AdminServer {
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);
     });
-    this.app.get('/debug/snapshot', async () => debugSnapshot(state.snapshot(), state.endpoints()));
+    this.app.get('/debug/snapshot', async () => debugSnapshot(state.snapshot(), state.endpoints(), state.servedBy()));
     this.app.get('/debug/diagnostics', async () => state.diagnostics());
+    if (state.dashboard) {
+      const d = state.dashboard;
+      registerDashboard(this.app, {
+        snapshot: () => state.snapshot(), endpoints: () => state.endpoints(), diagnostics: () => state.diagnostics(), isReady: () => state.isReady(),
+        endpointHealth: (id) => d.endpointHealth(id), certificates: () => d.certificates(), explain: (h, p) => d.explain(h, p), sources: () => d.sources(),
+      }, metrics);
+    }
     for (const [name, view] of Object.entries(state.debugViews ?? {})) {
       this.app.get(`/debug/${name}`, async (req) => view((req.query ?? {}) as Record<string, string>));
     }
@@ -70,9 +83,10 @@ export class AdminServer {
 }
 
 /** The snapshot as JSON with certificate material removed (ARCHITECTURE.md: keys never shown). */
-export function debugSnapshot(s: Snapshot, endpoints: ReadonlyMap<string, readonly { id: string; ready: boolean }[]>): unknown {
+export function debugSnapshot(s: Snapshot, endpoints: ReadonlyMap<string, readonly { id: string; ready: boolean }[]>, servedBy: Readonly<Record<string, number>>): unknown {
   return {
     ...s,
+    servedBy,
     certificates: s.certificates.map(redactCertificate),
     endpoints: Object.fromEntries([...endpoints].map(([k, v]) => [k, v.map((e) => ({ id: e.id, ready: e.ready }))])),
   };

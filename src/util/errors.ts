@@ -9,6 +9,10 @@ export type PorticoErrorCode =
   | 'PORTICO_ERR_UPSTREAM_RESET'
   | 'PORTICO_ERR_UPSTREAM_TIMEOUT'
   | 'PORTICO_ERR_BAD_REQUEST'
+  | 'PORTICO_ERR_METHOD_NOT_ALLOWED'
+  | 'PORTICO_ERR_CLIENT_TIMEOUT'
+  | 'PORTICO_ERR_VERSION_NOT_SUPPORTED'
+  | 'PORTICO_ERR_INTERNAL'
   | 'PORTICO_ERR_CONFIG'
   /** Gateway API: the rule's backendRef cannot be resolved (httproute_types.go BackendRefs: 500). */
   | 'PORTICO_ERR_BACKEND_INVALID'
@@ -23,6 +27,10 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_UPSTREAM_RESET: 502,
   PORTICO_ERR_UPSTREAM_TIMEOUT: 504,
   PORTICO_ERR_BAD_REQUEST: 400,
+  PORTICO_ERR_METHOD_NOT_ALLOWED: 405,
+  PORTICO_ERR_CLIENT_TIMEOUT: 408,
+  PORTICO_ERR_VERSION_NOT_SUPPORTED: 505,
+  PORTICO_ERR_INTERNAL: 500,
   PORTICO_ERR_CONFIG: 500,
   PORTICO_ERR_BACKEND_INVALID: 500,
   PORTICO_ERR_MISDIRECTED: 421,
@@ -41,8 +49,4 @@ export class PorticoError extends Error {
     this.status = STATUS[code];
     this.retryable = opts.retryable ?? false;
   }
-}
-
-export function statusFor(code: PorticoErrorCode): number {
-  return STATUS[code];
 }

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Snapshot } from '../../model/snapshot.ts';
 import type { Route } from '../../model/route.ts';
 import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
+import { APPLIED, type ApplyResult, type Dataplane } from '../../model/dataplane.ts';
 import { emptySnapshot } from '../../model/snapshot.ts';
 import { PorticoError } from '../../util/errors.ts';
 import type { Logger } from '../../util/logger.ts';
@@ -18,7 +19,9 @@ import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
-import { normalizeHost, parseTarget } from './request-target.ts';
+import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
+import { screenRequest, type ScreenOptions } from './request-screen.ts';
+import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, type AnyResponse } from './error-response.ts';
@@ -39,13 +42,23 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
+  /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
+  escapedSlashes?: EscapedSlashes;
+  /** request-screen.ts: forward TRACE instead of answering 405. */
+  allowTrace?: boolean;
+  /** client-timeouts.ts (0 = off). */
+  clientBodyTimeoutMs?: number;
+  clientSendTimeoutMs?: number;
+  /** Upstream connections per endpoint (0 = unbounded). */
+  upstreamMaxConnections?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 const kCtx = Symbol('portico.requestContext');
 
-export class HttpDataplane {
+export class HttpDataplane implements Dataplane {
+  readonly name = 'http';
   private readonly opts: HttpDataplaneOptions;
   /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
   private redirectPort: number | null;
@@ -56,6 +69,8 @@ export class HttpDataplane {
   /** Gateway API routes (gateway-table.ts), null when the snapshot has none: Ingress-only costs one check. */
   private gateway: GatewayTable | null = null;
   private readonly gatewayHost: GatewayServeHost;
+  private readonly screen: ScreenOptions;
+  private readonly escapedSlashes: EscapedSlashes;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
 
@@ -68,8 +83,11 @@ export class HttpDataplane {
       dp.finish(ctx, this);
     };
     this.redirectPort = opts.httpsPort;
+    this.screen = { allowTrace: opts.allowTrace ?? false };
+    this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
-    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
+    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
+      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0 });
     this.gatewayHost = {
       reject: (req, res, ctx, err) => this.reject(req, res, ctx, err),
       forward: (req, res, ctx, rule, scheme, hostHeader, path, responseHeaders) => this.forwardGateway(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders),
@@ -89,7 +107,7 @@ export class HttpDataplane {
   }
 
   /** Compile, then one reference swap. Cluster runtimes with the same id survive (balancer kept). */
-  apply(snapshot: Snapshot, endpoints: EndpointSet): void {
+  apply(snapshot: Snapshot, endpoints: EndpointSet): ApplyResult {
     this.runtimes.reconcile(snapshot.clusters, endpoints);
     const compiled = new Map<string, CompiledRoute>();
     const compile = (r: Route): CompiledRoute => {
@@ -105,6 +123,7 @@ export class HttpDataplane {
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
     this.table = table;
     this.gateway = gateway;
+    return APPLIED;
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
@@ -114,27 +133,36 @@ export class HttpDataplane {
 
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
     const start = performance.now();
-    const target = parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (issue #6).
-    const h2 = req.httpVersionMajor === 2;
+    // HTTP/2 is the stream object, not the version claimed: Node's HTTP/1 parser reports 2 for
+    // 'GET / HTTP/2.0' (request-screen.ts answers that one with 505).
+    const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const rawHost = target.authority ?? (h2
       ? (req.headers[':authority'] as string | undefined) ?? req.headers.host
       : findHost(req.rawHeaders));
     const host = normalizeHost(rawHost);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
-    // Gateway API rules first; a request none of them matches goes to the Ingress rules.
-    const gw = this.gateway;
-    const rule = gw === null ? null : gw.resolve(scheme, host, target.path, ctx.method, () => req.headers, target.forward);
-    const route = rule === null ? this.table.resolve(host, target.path) : null;
-    ctx.route = route;
     // One shared 'close' listener (no closure per request): access log, metrics, upstream abort.
     (res as unknown as Record<symbol, RequestContext>)[kCtx] = ctx;
     res.on('close', this.onResponseClose);
-    if (rule !== null) {
-      serveGatewayRule(this.gatewayHost, gw!, rule, req, res, ctx, scheme, rawHost, host, target);
+
+    if (screenRequest(req, res, ctx, h2, this.screen)) return;
+    if (target.error !== null) {
+      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
       return;
     }
-
+    // Gateway API rules first; a request none of them matches goes to the Ingress rules.
+    const gw = this.gateway;
+    if (gw !== null) {
+      const rule = gw.resolve(scheme, host, target.path, ctx.method, () => req.headers, target.forward);
+      if (rule !== null) {
+        serveGatewayRule(this.gatewayHost, gw, rule, req, res, ctx, scheme, rawHost, host, target);
+        return;
+      }
+    }
+    const route = this.table.resolve(host, target.path);
+    ctx.route = route;
     if (route === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
         `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
@@ -163,12 +191,14 @@ export class HttpDataplane {
       hasBody: false,
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
+    // HTTP/2: a body follows unless the HEADERS frame ended the stream.
+    const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
       path: target.forward,
       headers,
-      // HTTP/2: a body follows unless the HEADERS frame ended the stream.
-      hasBody: h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
+      hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
       responseHeaders: null,
@@ -178,17 +208,17 @@ export class HttpDataplane {
   /** The forwarding step of a Gateway API rule (gateway-serve.ts): rewritten path/Host, header filters. */
   private forwardGateway(req: AnyRequest, res: AnyResponse, ctx: RequestContext, rule: CompiledGatewayRule, scheme: 'http' | 'https',
     hostHeader: string | null, path: string, responseHeaders: CompiledHeaderModifier | null): void {
+    const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const info: ForwardInfo = {
       clientIp: ctx.clientIp, scheme, host: hostHeader, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: false, hasBody: false,
     };
     const list = upstreamHeaderList(req.rawHeaders, info);
     const headers = rule.requestHeaders === null ? list : rule.requestHeaders.apply(list);
+    const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
-      cluster: ctx.route!.cluster!,
-      path,
-      headers,
-      hasBody: req.httpVersionMajor === 2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
+      cluster: ctx.route!.cluster!, path, headers, hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
       responseHeaders,
@@ -198,11 +228,11 @@ export class HttpDataplane {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
     const start = performance.now();
     socket.on('error', () => socket.destroy());
-    const target = parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     const rawHost = target.authority ?? req.headers.host;
     const host = normalizeHost(rawHost);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
-    const route = this.table.resolve(host, target.path);
+    const route = target.error === null ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     const done = (err: PorticoError | null): void => {
       if (err !== null) {
@@ -214,6 +244,10 @@ export class HttpDataplane {
       }
       this.record(ctx);
     };
+    if (target.error !== null) {
+      done(new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
     if (route === null) {
       done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
@@ -230,12 +264,28 @@ export class HttpDataplane {
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path);
+    return explainRequest(this.table, host, path, this.escapedSlashes);
   }
 
-  close(): void {
+  /** Dashboard: a served cluster's endpoints with in-flight count and passive health; null if unused. */
+  endpointHealth(clusterId: string): { id: string; ready: boolean; inflight: number; healthy: boolean }[] | null {
+    const rt = this.runtimes.get(clusterId);
+    if (rt === undefined) return null;
+    const now = Date.now();
+    return rt.endpoints.map((e) => {
+      const s = rt.states.get(e.id);
+      return { id: e.id, ready: e.ready, inflight: s?.inflight ?? 0, healthy: s?.healthy(now) ?? true };
+    });
+  }
+
+  /**
+   * Release upstream pools. The listeners in front (HTTP, HTTPS) bound the in-flight requests and
+   * are closed first with the drain (app.ts shutdown order), so there is nothing left to wait for.
+   */
+  close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
     this.runtimes.registry.destroyPools();
+    return Promise.resolve();
   }
 
   /** The HTTPS port redirects point at (443 is left out of the URL). */
