@@ -100,6 +100,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     trustProxy: [...config.trustProxy],
     connectTimeoutMs: config.connectTimeoutMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxBodyBytes: config.proxyBodySize,
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
     escapedSlashes: config.escapedSlashes,

@@ -1,4 +1,5 @@
 import type { PathMatch } from './match.ts';
+import type { UpstreamPolicy } from './upstream.ts';
 
 /** Where a matched request goes. */
 export type RouteBackend =
@@ -26,6 +27,8 @@ export interface Route {
   readonly service: string;
   /** HTTP listener answers 308 to https (issue #3, SPEC §1.9). */
   readonly sslRedirect: boolean;
+  /** Protocol, TLS, timeouts, retries and body limit towards the upstream; absent ⇒ process defaults. */
+  readonly upstream?: UpstreamPolicy;
 }
 
 export type HostKind = 'exact' | 'wildcard' | 'any';

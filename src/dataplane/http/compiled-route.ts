@@ -5,6 +5,7 @@ import type { Route } from '../../model/route.ts';
 import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
 type CounterChild = ReturnType<Counter<'ingress' | 'service' | 'code'>['labels']>;
 type HistogramChild = ReturnType<Histogram<'ingress' | 'service'>['labels']>;
@@ -52,6 +53,8 @@ export class CompiledRoute {
   readonly unavailableReason: string | null;
   /** The 503 body text, built here once: which Service and why (issue #2 item 3). */
   readonly unavailableMessage: string | null;
+  /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
+  readonly upstream: CompiledUpstream | null;
   private readonly metrics: Metrics;
   private readonly codeCounters: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   private durationChild: HistogramChild | null = null;
@@ -69,7 +72,8 @@ export class CompiledRoute {
   private durationMap: object | null = null;
   private readonly codeMaps: (object | null)[] = [null, null, null, null, null, null];
 
-  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics) {
+  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, upstream: CompiledUpstream | null = null) {
+    this.upstream = upstream;
     this.id = route.id;
     this.route = route;
     this.ingress = route.origin.ingress;

@@ -16,7 +16,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
-import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
+import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
@@ -31,6 +31,10 @@ import { explainRequest, type Explanation } from './explain.ts';
 import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
 import { serveGatewayRule, type GatewayServeHost } from './gateway-serve.ts';
 import type { CompiledHeaderModifier } from './header-modifier.ts';
+import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
+import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
+import { declaredLength } from './request-body.ts';
+import { isGrpcRequest, sendGrpcError } from './grpc-error.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -42,6 +46,8 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
+  /** --proxy-body-size in bytes; 0 (the default) = unlimited. */
+  maxBodyBytes?: number;
   /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
   escapedSlashes?: EscapedSlashes;
   /** request-screen.ts: forward TRACE instead of answering 405. */
@@ -65,6 +71,9 @@ export class HttpDataplane implements Dataplane {
   private readonly trusted: TrustedProxies;
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
+  /** Upstream connection profiles (TLS, HTTP/2, own connect timeout), shared across snapshots. */
+  private readonly profiles: UpstreamProfiles;
+  private readonly maxBodyBytes: number;
   private table: RouteTable;
   /** Gateway API routes (gateway-table.ts), null when the snapshot has none: Ingress-only costs one check. */
   private gateway: GatewayTable | null = null;
@@ -87,7 +96,9 @@ export class HttpDataplane implements Dataplane {
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
-      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0 });
+      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0, logger: opts.logger });
+    this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs, opts.upstreamMaxConnections ?? 0);
+    this.maxBodyBytes = opts.maxBodyBytes ?? 0;
     this.gatewayHost = {
       reject: (req, res, ctx, err) => this.reject(req, res, ctx, err),
       forward: (req, res, ctx, rule, scheme, hostHeader, path, responseHeaders) => this.forwardGateway(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders),
@@ -114,7 +125,7 @@ export class HttpDataplane implements Dataplane {
       let c = compiled.get(r.id);
       if (c === undefined || c.route !== r) {
         const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
-        c = new CompiledRoute(r, rt, this.opts.metrics);
+        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt));
         compiled.set(r.id, c);
       }
       return c;
@@ -123,7 +134,32 @@ export class HttpDataplane implements Dataplane {
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
     this.table = table;
     this.gateway = gateway;
+    this.publishUpstreamInfo(snapshot);
     return APPLIED;
+  }
+
+  /** portico_route_upstream_info: one series per route, rebuilt per snapshot (not per request). */
+  private publishUpstreamInfo(snapshot: Snapshot): void {
+    const g = this.opts.metrics.upstreamInfo;
+    g.reset();
+    const one = (r: Route | null): void => {
+      if (r === null || r.backend.kind !== 'cluster') return;
+      const u = r.upstream;
+      const t = u?.tls ?? null;
+      g.labels(r.origin.ingress, r.service, r.id, u?.protocol ?? 'HTTP', t === null ? 'none' : t.verify ? 'on' : 'off').set(1);
+    };
+    for (const vh of snapshot.virtualHosts) {
+      for (const r of vh.routes) one(r);
+      one(vh.fallback);
+    }
+    one(snapshot.defaultRoute);
+  }
+
+  /** Null for a route with neither a policy nor a global body limit: the default path, no checks. */
+  private compileUpstream(r: Route, rt: ClusterRuntime | null): CompiledUpstream | null {
+    if (r.upstream === undefined && this.maxBodyBytes === 0) return null;
+    const svcDns = rt === null ? '' : rt.cluster.kind === 'external-name' ? (rt.cluster.externalName ?? '') : `${rt.cluster.service}.${rt.cluster.namespace}.svc`;
+    return new CompiledUpstream(r.upstream ?? null, svcDns, this.profiles, { connectTimeoutMs: this.opts.connectTimeoutMs, maxBodyBytes: this.maxBodyBytes });
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
@@ -193,6 +229,19 @@ export class HttpDataplane implements Dataplane {
     const headers = upstreamHeaderList(req.rawHeaders, info);
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    const up = route.upstream;
+    let bodyLimit = 0;
+    if (up !== null && up.maxBodyBytes > 0 && hasBody) {
+      // proxy-body-size: a declared length over the limit is refused before anything is forwarded.
+      const len = declaredLength(req.rawHeaders);
+      if (len > up.maxBodyBytes) {
+        if (!h2) (res as ServerResponse).setHeader('connection', 'close');
+        this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BODY_TOO_LARGE',
+          `request body of ${len} bytes exceeds the ${up.maxBodyBytes}-byte limit of route ${route.id}`));
+        return;
+      }
+      if (len < 0) bodyLimit = up.maxBodyBytes;
+    }
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
@@ -201,6 +250,9 @@ export class HttpDataplane implements Dataplane {
       hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
+      upstream: up,
+      profile: up === null ? null : up.profileFor(scheme),
+      bodyLimit,
       responseHeaders: null,
     });
   }
@@ -217,10 +269,15 @@ export class HttpDataplane implements Dataplane {
     const headers = rule.requestHeaders === null ? list : rule.requestHeaders.apply(list);
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
+    const route = ctx.route!;
+    const up = route.upstream;
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
-      cluster: ctx.route!.cluster!, path, headers, hasBody,
+      cluster: route.cluster!, path, headers, hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
+      upstream: up,
+      profile: up === null ? null : up.profileFor(scheme),
+      bodyLimit: 0,
       responseHeaders,
     });
   }
@@ -264,7 +321,8 @@ export class HttpDataplane implements Dataplane {
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path, this.escapedSlashes);
+    return explainRequest(this.table, host, path, this.escapedSlashes,
+      { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
   }
 
   /** Dashboard: a served cluster's endpoints with in-flight count and passive health; null if unused. */
@@ -284,6 +342,7 @@ export class HttpDataplane implements Dataplane {
    */
   close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
+    this.profiles.close();
     this.runtimes.registry.destroyPools();
     return Promise.resolve();
   }
@@ -304,6 +363,12 @@ export class HttpDataplane implements Dataplane {
     ctx.error = err.code;
     // Drain an unread body so the keep-alive connection stays usable.
     if (!req.readableEnded) req.resume();
+    // A gRPC call gets a gRPC answer (grpc-error.ts), not a text body its client cannot read.
+    if (ctx.route?.upstream?.grpc === true || (req.httpVersionMajor === 2 && isGrpcRequest(req))) {
+      // ctx.status keeps the HTTP-equivalent (503, 502…) for the access log and metrics.
+      sendGrpcError(res, err);
+      return;
+    }
     sendError(res, err);
   }
 
