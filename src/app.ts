@@ -153,6 +153,7 @@ async function buildStatus(config: PorticoConfig, opts: AppOptions, logger: Logg
     publishAddresses: config.publishAddress,
     served: () => controller.served,
     ingresses: () => store.list('Ingress'),
+    diagnostics: () => controller.diagnostics(),
     ...(opts.leaderElection ?? {}),
   });
   controller.subscribe({ onApplied: () => status.onApplied(), onDiagnostics: (_all, added) => status.onDiagnostics(added) });
