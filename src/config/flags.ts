@@ -52,6 +52,8 @@ export const FLAG_TABLE = {
   // Gateway API (README "Gateway API").
   gatewayControllerName: flag(t.text, { flag: 'gateway-controller-name', default: 'portico.io/gateway-controller', help: 'GatewayClass spec.controllerName Portico answers to' }),
   gatewayPortOffset: flag(t.count, { flag: 'gateway-port-offset', default: 0, help: 'added to every Gateway listener port (containers that cannot bind below 1024: 8000 serves port 80 on 8080)' }),
+  /** Output of `portico validate` / `portico explain`. */
+  format: flag(t.oneOf(['text', 'json'] as const), { flag: 'format', default: 'text', help: 'validate/explain output: text or json (diagnostics and the annotation migration report)' }),
   // Admission webhook (README "Admission webhook").
   /** null: no webhook listener. */
   webhookPort: flag(t.optionalPort, { flag: 'webhook-port', default: null, defaultText: 'off', help: 'validating admission webhook HTTPS port' }),

@@ -21,7 +21,9 @@ export type PorticoErrorCode =
   /** Gateway API: the rule's backendRef cannot be resolved (httproute_types.go BackendRefs: 500). */
   | 'PORTICO_ERR_BACKEND_INVALID'
   /** RFC 9110 §15.5.20: Host is not served by the listener the TLS connection's SNI chose. */
-  | 'PORTICO_ERR_MISDIRECTED';
+  | 'PORTICO_ERR_MISDIRECTED'
+  /** A regex rewrite whose captures would cost more than the per-request bound (path-regex.ts). */
+  | 'PORTICO_ERR_URI_TOO_LONG';
 
 const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_ROUTE_NOT_FOUND: 404,
@@ -40,6 +42,7 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_CONFIG: 500,
   PORTICO_ERR_BACKEND_INVALID: 500,
   PORTICO_ERR_MISDIRECTED: 421,
+  PORTICO_ERR_URI_TOO_LONG: 414,
 };
 
 export class PorticoError extends Error {
