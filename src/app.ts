@@ -105,6 +105,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
     escapedSlashes: config.escapedSlashes,
     allowTrace: config.allowTrace,
+    verboseErrors: config.verboseErrors,
     clientBodyTimeoutMs: config.clientBodyTimeoutMs,
     clientSendTimeoutMs: config.clientSendTimeoutMs,
     upstreamMaxConnections: config.upstreamMaxConnections,

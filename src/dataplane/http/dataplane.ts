@@ -24,7 +24,7 @@ import { screenRequest, type ScreenOptions } from './request-screen.ts';
 import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
-import { sendError, sendText, type AnyResponse } from './error-response.ts';
+import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
@@ -53,6 +53,8 @@ export interface HttpDataplaneOptions {
   escapedSlashes?: EscapedSlashes;
   /** request-screen.ts: forward TRACE instead of answering 405. */
   allowTrace?: boolean;
+  /** error-response.ts: error bodies carry the internal detail (endpoints, object names). */
+  verboseErrors?: boolean;
   /** client-timeouts.ts (0 = off). */
   clientBodyTimeoutMs?: number;
   clientSendTimeoutMs?: number;
@@ -94,6 +96,7 @@ export class HttpDataplane implements Dataplane {
     };
     this.redirectPort = opts.httpsPort;
     this.screen = { allowTrace: opts.allowTrace ?? false };
+    if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
@@ -323,7 +326,7 @@ export class HttpDataplane implements Dataplane {
       if (err !== null) {
         ctx.error = err.code;
         ctx.status = err.status;
-        writeRawError(socket, err);
+        writeRawError(socket, err, ctx);
       } else if (ctx.status === 0) {
         ctx.status = 101;
       }
@@ -407,7 +410,7 @@ export class HttpDataplane implements Dataplane {
       sendGrpcError(res, err);
       return;
     }
-    sendError(res, err);
+    sendError(res, err, undefined, ctx);
   }
 
   private finish(ctx: RequestContext, res: AnyResponse): void {

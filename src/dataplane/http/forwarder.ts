@@ -288,10 +288,11 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   clientClosed(): void {
     this.closed = true;
     this.clearDeadline();
-    // HTTP/2: a stream reset by the client (RST_STREAM, a cancelled gRPC call) also reads as
-    // writableFinished on the compat response; `done` alone says the upstream exchange is live.
-    const finished = this.req.httpVersionMajor === 2 ? false : this.res.writableFinished;
-    if (!this.done && this.controller !== null && !finished) this.controller.abort(CLIENT_GONE);
+    // Not `res.writableFinished`: a client that closes in the middle of its request body leaves a
+    // response Node reports as finished, and the upstream kept waiting for the rest of the body
+    // (slowhttptest -B: every aborted upload held its upstream connection). `done` is the truth:
+    // the upstream exchange ended (response end or error) or it did not.
+    if (!this.done && this.controller !== null) this.controller.abort(CLIENT_GONE);
   }
 }
 
@@ -471,7 +472,7 @@ export class Forwarder {
       sendGrpcError(job.res, err);
       return;
     }
-    sendError(job.res, err);
+    sendError(job.res, err, undefined, job.ctx);
   }
 
   /**
