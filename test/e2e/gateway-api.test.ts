@@ -9,6 +9,7 @@ import { startGateway, request, type TestGateway } from '../support/gateway.ts';
 import { backendFor } from '../support/manifests.ts';
 import { freePort, gateway, gatewayClass, httpRoute } from '../support/gateway-api.ts';
 import type { KubeObject } from '../../src/k8s/types.ts';
+import WebSocket from 'ws';
 
 const echo: Record<string, EchoServer> = {};
 let gw: TestGateway;
@@ -180,4 +181,25 @@ test('routes appear and disappear without restart; a broken route is reported an
   assert.match(text, /broken/);
   await gw.write(objects());
   assert.equal(await via('late.test', '/'), 'v1'); // back to the hostless 'wide' route
+});
+
+test('WebSocket upgrades follow Gateway rules: forwarded to the rule\'s backend, 500 for an unresolvable one', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/prefix/x`, { headers: { host: 'match.test' } });
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.on('open', () => ws.send('hello'));
+    ws.on('message', (m) => resolve(String(m)));
+    ws.on('error', reject);
+  });
+  assert.equal(reply, 'hello');
+  ws.close();
+  const statuses: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const bad = new WebSocket(`ws://127.0.0.1:${port}/half-broken`, { headers: { host: 'split.test' } });
+    statuses.push(await new Promise<number>((resolve) => {
+      bad.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      bad.on('open', () => { bad.close(); resolve(101); });
+      bad.on('error', () => resolve(-1));
+    }));
+  }
+  assert.deepEqual(statuses.sort(), [101, 500]);
 });

@@ -31,7 +31,7 @@ import { RequestDecorator } from './request-decorator.ts';
 import type { Tracer } from './tracing.ts';
 import { explainRequest, type Explanation } from './explain.ts';
 import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
-import { serveGatewayRule, type GatewayServeHost } from './gateway-serve.ts';
+import { serveGatewayRule, upgradeTarget, type GatewayServeHost } from './gateway-serve.ts';
 import type { CompiledHeaderModifier } from './header-modifier.ts';
 import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
@@ -348,6 +348,27 @@ export class HttpDataplane implements Dataplane {
     };
     if (target.error !== null) {
       done(new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
+    // Gateway API rules first, as in handleRequest (gateway-serve.ts upgradeTarget).
+    const gw = this.gateway;
+    const rule = gw === null ? null : gw.resolve(scheme, host, target.path, ctx.method, () => req.headers, target.forward);
+    if (rule !== null) {
+      const t = upgradeTarget(gw!, rule, req, ctx, scheme, rawHost, host, target);
+      if (t.kind === 'error') done(t.error);
+      else if (t.kind === 'redirect') {
+        ctx.status = t.status;
+        socket.end(`HTTP/1.1 ${t.status} Redirect\r\nLocation: ${t.location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+        done(null);
+      } else {
+        const gh = upstreamRequestHeaders(req.headers, {
+          clientIp: ctx.clientIp, scheme, host: t.host, localPort: req.socket?.localPort, trusted: this.trusted.has(ctx.clientIp), upgrade: true,
+        });
+        if (rule.requestHeaders !== null) rule.requestHeaders.applyToRecord(gh as Record<string, string>);
+        req.url = t.path;
+        if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, gh);
+        this.forwarder.upgrade(req, socket, head, ctx, t.cluster, gh, done);
+      }
       return;
     }
     if (route === null) {

@@ -17,6 +17,16 @@ export class CompiledHeaderModifier {
     this.append = append;
   }
 
+  /** The same on a headers object (Upgrade requests, forwarded by http-proxy-3); lower-case keys. */
+  applyToRecord(h: Record<string, string | string[] | number | undefined>): void {
+    for (const k of Object.keys(h)) if (this.drop.has(k.toLowerCase())) delete h[k];
+    for (let i = 0; i < this.append.length; i += 2) {
+      const n = this.append[i];
+      const v = h[n];
+      h[n] = v === undefined ? this.append[i + 1] : `${Array.isArray(v) ? v.join(', ') : String(v)}, ${this.append[i + 1]}`;
+    }
+  }
+
   apply(list: readonly string[]): string[] {
     const out: string[] = [];
     const drop = this.drop;
