@@ -17,6 +17,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import { HealthCheckers } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
@@ -80,7 +81,9 @@ export class HttpDataplane implements Dataplane {
   /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
   private redirectPort: number | null;
   private readonly trusted: TrustedProxies;
-  private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
+  private readonly runtimes: ClusterRuntimes;
+  /** Active health checks of the clusters that ask for them (dataplane/health). */
+  private readonly health: HealthCheckers;
   private readonly forwarder: Forwarder;
   /** Upstream connection profiles (TLS, HTTP/2, own connect timeout), shared across snapshots. */
   private readonly profiles: UpstreamProfiles;
@@ -99,6 +102,20 @@ export class HttpDataplane implements Dataplane {
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
+    this.runtimes = new ClusterRuntimes(new EndpointRegistry(), {
+      onEject: (cluster, endpoint, reason, ms) => {
+        opts.metrics.upstreamEjections.labels(cluster, reason).inc();
+        opts.logger.warn({ cluster, endpoint, reason, ejectedMs: ms }, 'endpoint ejected by passive health');
+      },
+      onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
+    });
+    this.health = new HealthCheckers('http', {
+      onResult: (cluster, healthy) => opts.metrics.healthCheckResults.labels(cluster, healthy ? 'healthy' : 'unhealthy').inc(),
+      onPanic: (cluster, panic) => {
+        if (panic) opts.logger.warn({ cluster }, 'every endpoint fails its health checks: panic mode, all are used');
+        else opts.logger.info({ cluster }, 'an endpoint passes its health checks again: panic mode over');
+      },
+    });
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
       const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
@@ -151,6 +168,8 @@ export class HttpDataplane implements Dataplane {
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
     this.table = table;
     this.gateway = gateway;
+    this.runtimes.endApply(() => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()]);
+    this.health.sync(this.runtimes.values());
     this.publishUpstreamInfo(snapshot);
     return APPLIED;
   }
@@ -271,6 +290,8 @@ export class HttpDataplane implements Dataplane {
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
     if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
+    // The route's balancing is compiled for its own cluster: a canary backend picks with its own.
+    const rb = cluster === route.cluster ? route.balancing : null;
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -290,6 +311,8 @@ export class HttpDataplane implements Dataplane {
     if (this.decorator !== null) this.decorator.onRequest(ctx, req, headers);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
+      // Hash key / affinity cookie (route-balancing.ts); null when the route has none.
+      pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https'),
       path: forward,
       headers,
       hasBody,
@@ -323,6 +346,8 @@ export class HttpDataplane implements Dataplane {
       upstream: up,
       profile: up === null ? null : up.profileFor(scheme),
       bodyLimit: 0,
+      // Gateway backends use their cluster's own balancer (no route hash keys or cookies).
+      pick: null,
       responseHeaders,
     });
   }
@@ -385,6 +410,9 @@ export class HttpDataplane implements Dataplane {
       clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: true,
     });
+    // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
+    const rb = cluster === route.cluster ? route.balancing : null;
+    const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
     if (act !== null) {
       // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
       const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
@@ -394,7 +422,7 @@ export class HttpDataplane implements Dataplane {
       if (act.upstreamHost !== null) headers.host = act.upstreamHost;
     }
     if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, headers);
-    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done);
+    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done, pick);
   }
 
   explain(host: string | undefined, path: string): Explanation {

@@ -95,10 +95,15 @@ export class CompiledGatewayRule {
 export class CompiledListener {
   readonly model: GatewayListenerModel;
   readonly hosts = new HostIndex<readonly CompiledGatewayRule[]>();
+  readonly rules: CompiledGatewayRule[] = [];
 
   constructor(model: GatewayListenerModel, compile: (r: Route) => CompiledRoute) {
     this.model = model;
-    for (const h of model.hosts) this.hosts.add(h.hostname, compileHost(h, this, compile));
+    for (const h of model.hosts) {
+      const rules = compileHost(h, this, compile);
+      this.rules.push(...rules);
+      this.hosts.add(h.hostname, rules);
+    }
     this.hosts.seal();
   }
 }
@@ -111,17 +116,28 @@ export class GatewayTable {
   private readonly http = new HostIndex<CompiledListener>();
   private readonly https = new HostIndex<CompiledListener>();
   readonly hasHttps: boolean;
+  /** Every compiled rule, for `routes()`. */
+  private readonly rules: CompiledGatewayRule[] = [];
 
   constructor(g: GatewaySnapshot, compile: (r: Route) => CompiledRoute) {
     let hasHttps = false;
     for (const m of g.listeners) {
       const l = new CompiledListener(m, compile);
+      this.rules.push(...l.rules);
       if (m.scheme === 'https') hasHttps = true;
       (m.scheme === 'http' ? this.http : this.https).add(m.hostname, l);
     }
     this.http.seal();
     this.https.seal();
     this.hasHttps = hasHttps;
+  }
+
+  /** The compiled routes of every backend (the dataplane keeps their route balancers). */
+  *routes(): Iterable<CompiledRoute> {
+    for (const r of this.rules) {
+      yield r.fallbackRoute;
+      for (const b of r.backends) yield b.route;
+    }
   }
 
   listenerFor(scheme: 'http' | 'https', host: string | null): CompiledListener | null {
