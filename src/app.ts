@@ -64,6 +64,8 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     tcpServicesConfigMap: c.tcpServicesConfigMap,
     udpServicesConfigMap: c.udpServicesConfigMap,
     serveUnenforcedAnnotations: c.serveUnenforcedAnnotations,
+    gatewayControllerName: c.gatewayControllerName,
+    gatewayPorts: { http: c.httpPort, https: c.httpsPort, offset: c.gatewayPortOffset },
   };
 }
 

@@ -15,6 +15,7 @@ import { compareDiagnostics, diagnostic, type Diagnostic } from '../model/diagno
 import { buildHosts } from './hosts.ts';
 import { compareIngressAge, ingressRef, parseIngress, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
+import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
 
 export interface TranslateOptions {
   version: number;
@@ -30,6 +31,10 @@ export interface TranslateOptions {
   udpServicesConfigMap: string | null;
   /** --serve-unenforced-annotations: serve Ingresses with refused annotations, with a warning. */
   serveUnenforcedAnnotations?: boolean;
+  /** Gateway API (README "Gateway API"): GatewayClass spec.controllerName Portico answers to. */
+  gatewayControllerName?: string;
+  /** Ports Gateway listeners are served on (the HTTP/HTTPS servers) and --gateway-port-offset. */
+  gatewayPorts?: GatewayPorts;
   /**
    * ISO-8601 time for certificate expiry warnings (issue #3 item 4). Translate reads no clock, so
    * the caller passes it; absent ⇒ no expiry check.
@@ -106,6 +111,16 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   diags.push(...l4.diagnostics);
   const clusters = new Map<string, Cluster>(hosts.clusters);
   for (const c of l4.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
+
+  // 5. Gateway API: the same clusters and certificates, its own listener/host/rule tables.
+  const gw = translateGateway(view, {
+    controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER,
+    ports: options.gatewayPorts ?? { http: null, https: null, offset: 0 },
+    allowExternalName: options.allowExternalName,
+  }, diags);
+  for (const c of gw.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
+  const certificates = new Map(tls.certificates.map((c) => [c.id, c]));
+  for (const c of gw.certificates) if (!certificates.has(c.id)) certificates.set(c.id, c);
   const clusterList = [...clusters.values()].sort((a, b) => cmp(a.id, b.id));
   checkServices(view, clusterList, diags);
 
@@ -114,9 +129,10 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     virtualHosts: hosts.virtualHosts,
     defaultRoute: hosts.defaultRoute,
     clusters: clusterList,
-    certificates: [...tls.certificates].sort((a, b) => cmp(a.id, b.id)),
-    defaultCertificateId: tls.defaultCertificateId,
+    certificates: [...certificates.values()].sort((a, b) => cmp(a.id, b.id)),
+    defaultCertificateId: tls.defaultCertificateId ?? gw.anyHostCertificateId,
     l4: [...l4.routes].sort((a, b) => cmp(a.id, b.id)),
+    ...(gw.gateway === null ? {} : { gateway: gw.gateway }),
   };
   return {
     snapshot,

@@ -38,6 +38,7 @@ import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
 import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
+import type { CompiledHeaderModifier } from './header-modifier.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 import { MAX_RESPONSE_HEADER_BYTES, type UpstreamProfile } from '../upstream/upstream-profile.ts';
@@ -80,6 +81,8 @@ export interface ForwardTarget {
   profile: UpstreamProfile | null;
   /** Body bytes the route accepts when the length is not declared; 0 ⇒ unlimited. */
   bodyLimit: number;
+  /** Gateway API ResponseHeaderModifier, null for every other route. */
+  responseHeaders: CompiledHeaderModifier | null;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -198,7 +201,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       const cookie = pick.setCookie(this.endpoint, this.exclude, now);
       if (cookie !== null) list.push('set-cookie', cookie);
     }
-    (this.res as ServerResponse).writeHead(statusCode, list);
+    const mod = this.target.responseHeaders;
+    (this.res as ServerResponse).writeHead(statusCode, mod === null ? list : mod.apply(list));
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
