@@ -107,6 +107,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     clientBodyTimeoutMs: config.clientBodyTimeoutMs,
     clientSendTimeoutMs: config.clientSendTimeoutMs,
     upstreamMaxConnections: config.upstreamMaxConnections,
+    requestBufferBytes: config.requestBuffering ? config.requestBufferSize : 0,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
     host: config.bindAddress, port: config.httpsPort, logger, metrics, sessionResumption: config.tlsSessionResumption,

@@ -22,8 +22,9 @@ import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
 import { screenRequest, type ScreenOptions } from './request-screen.ts';
 import { armBodyTimeout } from './client-timeouts.ts';
+import { bufferBody, bufferableLength, responseGone } from './request-buffer.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
-import { Forwarder } from './forwarder.ts';
+import { Forwarder, type ForwardTarget } from './forwarder.ts';
 import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
@@ -56,6 +57,8 @@ export interface HttpDataplaneOptions {
   clientSendTimeoutMs?: number;
   /** Upstream connections per endpoint (0 = unbounded). */
   upstreamMaxConnections?: number;
+  /** request-buffer.ts: bodies up to this many bytes are read whole before dispatch (0 = stream all). */
+  requestBufferBytes?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -224,7 +227,7 @@ export class HttpDataplane implements Dataplane {
       if (len < 0) bodyLimit = up.maxBodyBytes;
     }
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
-    ctx.upstream = this.forwarder.forward(req, res, ctx, {
+    const fwd: ForwardTarget = {
       cluster,
       path: target.forward,
       headers,
@@ -234,7 +237,20 @@ export class HttpDataplane implements Dataplane {
       upstream: up,
       profile: up === null ? null : up.profileFor(scheme),
       bodyLimit,
-    });
+      buffered: null,
+    };
+    // --request-buffering: a body of declared, bounded length is read whole before an upstream
+    // connection is taken (request-buffer.ts); anything else streams.
+    const buffer = hasBody ? bufferableLength(req, this.opts.requestBufferBytes ?? 0) : -1;
+    if (buffer > 0) {
+      bufferBody(req, buffer, (body) => {
+        if (responseGone(res)) return;
+        fwd.buffered = body;
+        ctx.upstream = this.forwarder.forward(req, res, ctx, fwd);
+      });
+      return;
+    }
+    ctx.upstream = this.forwarder.forward(req, res, ctx, fwd);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
