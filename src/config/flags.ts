@@ -50,6 +50,8 @@ export const FLAG_TABLE = {
   watch: flag(t.boolean, { flag: 'watch', default: true, help: 'reload manifest files on change (file mode)' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
   serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
+  /** Output of `portico validate` / `portico explain`. */
+  format: flag(t.oneOf(['text', 'json'] as const), { flag: 'format', default: 'text', help: 'validate/explain output: text or json (diagnostics and the annotation migration report)' }),
   // Admission webhook (README "Admission webhook").
   /** null: no webhook listener. */
   webhookPort: flag(t.optionalPort, { flag: 'webhook-port', default: null, defaultText: 'off', help: 'validating admission webhook HTTPS port' }),

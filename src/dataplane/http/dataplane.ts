@@ -29,6 +29,7 @@ import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
+import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
 import { declaredLength } from './request-body.ts';
@@ -121,7 +122,7 @@ export class HttpDataplane implements Dataplane {
       let c = compiled.get(r.id);
       if (c === undefined || c.route !== r) {
         const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
-        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt));
+        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt), (id) => this.runtimes.get(id) ?? null);
         compiled.set(r.id, c);
       }
       return c;
@@ -188,14 +189,39 @@ export class HttpDataplane implements Dataplane {
         `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
     }
-    if (scheme === 'http' && route.sslRedirect && host !== null) {
+    // Routing annotations (route-actions.ts): redirects answered here, rewrite, backend choice.
+    const act = route.actions;
+    let forward = target.forward;
+    let cluster = route.cluster;
+    let prefix: string | null = null;
+    if (act !== null) {
+      const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
+      const groups = act.groups(target.path);
+      if (groups === null) {
+        this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_URI_TOO_LONG', 'path too long for the regex rewrite of this route'));
+        return;
+      }
+      const answer = act.answer(ec, groups);
+      if (answer !== null) {
+        ctx.status = answer.status;
+        if (!req.readableEnded) req.resume();
+        sendText(res, answer.status, 'redirecting\n', { location: answer.location });
+        return;
+      }
+      forward = act.upstreamPath(ec, groups);
+      cluster = act.pickCluster(req.rawHeaders, cluster);
+      prefix = act.forwardedPrefix(ec);
+    }
+    // force-ssl-redirect behind a TLS-terminating proxy: its X-Forwarded-Proto counts when the
+    // peer is trusted (--trust-proxy), as ingress-nginx's use-forwarded-headers.
+    if (scheme === 'http' && route.sslRedirect && host !== null &&
+      !(this.trusted.has(ctx.clientIp) && rawHeader(req.rawHeaders, 'x-forwarded-proto')?.trim().toLowerCase() === 'https')) {
       // Issue #3 item 6 / SPEC §1.9: 308 keeps the method and body.
       ctx.status = 308;
       if (!req.readableEnded) req.resume();
       sendText(res, 308, 'redirecting to https\n', { location: this.httpsUrl(host, target.forward) });
       return;
     }
-    const cluster = route.cluster;
     if (cluster === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
         route.unavailableMessage ?? 'backend unavailable'));
@@ -209,8 +235,10 @@ export class HttpDataplane implements Dataplane {
       trusted: this.trusted.has(ctx.clientIp),
       upgrade: false,
       hasBody: false,
+      upstreamHost: act?.upstreamHost ?? null,
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
+    if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -229,7 +257,7 @@ export class HttpDataplane implements Dataplane {
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     const fwd: ForwardTarget = {
       cluster,
-      path: target.forward,
+      path: forward,
       headers,
       hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
@@ -280,7 +308,9 @@ export class HttpDataplane implements Dataplane {
       done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
     }
-    if (route.cluster === null) {
+    const act = route.actions;
+    const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster);
+    if (cluster === null) {
       done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
       return;
     }
@@ -288,7 +318,15 @@ export class HttpDataplane implements Dataplane {
       clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: true,
     });
-    this.forwarder.upgrade(req, socket, head, ctx, route.cluster, headers, done);
+    if (act !== null) {
+      // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
+      const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
+      req.url = act.upstreamPath(ec, act.groups(target.path) ?? []);
+      const prefix = act.forwardedPrefix(ec);
+      if (prefix !== null) headers['x-forwarded-prefix'] = prefix;
+      if (act.upstreamHost !== null) headers.host = act.upstreamHost;
+    }
+    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done);
   }
 
   explain(host: string | undefined, path: string): Explanation {
@@ -365,4 +403,12 @@ export class HttpDataplane implements Dataplane {
     }
     logRequest(this.opts.logger, ctx, seconds);
   }
+}
+
+/** Replace every `name` (lower-case) in a flat header list with one value. */
+function setHeader(list: string[], name: string, value: string): void {
+  for (let i = list.length - 2; i >= 0; i -= 2) {
+    if (list[i].length === name.length && list[i].toLowerCase() === name) list.splice(i, 2);
+  }
+  list.push(name, value);
 }

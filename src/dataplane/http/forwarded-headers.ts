@@ -68,6 +68,8 @@ export interface ForwardInfo {
   upgrade: boolean;
   /** Set by upstreamHeaderList: the request announced a body (Content-Length > 0 or Transfer-Encoding). */
   hasBody?: boolean;
+  /** upstream-vhost annotation: Host sent upstream instead of `host` (X-Forwarded-Host keeps `host`). */
+  upstreamHost?: string | null;
 }
 
 /** Request headers to send upstream. */
@@ -171,7 +173,7 @@ export function upstreamHeaderList(raw: readonly string[], info: ForwardInfo): s
       case H_XFPORT: if (trusted && fport === null) fport = value; break;
       case H_XREALIP: if (trusted && realIp === null) realIp = value; break;
       case H_FORWARDED: if (trusted) out.push(name, value); break;
-      case H_HOST: if (info.host === null) out.push('host', value); break;
+      case H_HOST: if (info.host === null && info.upstreamHost == null) out.push('host', value); break;
       case H_CONTENT_LENGTH:
         out.push(name, value);
         if (value !== '0') info.hasBody = true;
@@ -181,7 +183,8 @@ export function upstreamHeaderList(raw: readonly string[], info: ForwardInfo): s
     }
   }
   const result = listed === null ? out : dropListed(out, listed);
-  if (info.host !== null) result.push('host', info.host);
+  if (info.upstreamHost != null) result.push('host', info.upstreamHost);
+  else if (info.host !== null) result.push('host', info.host);
   result.push('x-forwarded-for', xff === null || xff === '' ? info.clientIp : `${xff}, ${info.clientIp}`);
   result.push('x-forwarded-proto', proto ?? info.scheme);
   if (fhost !== null) result.push('x-forwarded-host', fhost);
