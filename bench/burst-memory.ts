@@ -31,7 +31,7 @@ const dir = await mkdtemp(join(tmpdir(), 'portico-burst-'));
 await writeFile(join(dir, 'main.yaml'), toYaml([ingressClass(), ...backendFor('default', 'web', [echo.port]),
   ingress('default', 'web', [{ paths: [{ path: '/', service: 'web', port: 80 }] }])]));
 const child = spawn(process.execPath, ['src/main.ts', 'serve', '--resources', dir, '--bind-address', '127.0.0.1', '--http-port', String(HTTP_PORT),
-  '--https-port', 'off', '--admin-port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  '--https-port', 'off', '--admin-port', process.env.ADMIN_PORT ?? '0', '--log-level', 'warn', ...(process.env.PORTICO_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
 await sleep(3000);
 const pid = child.pid!;
 
@@ -72,7 +72,15 @@ for (let i = 0; i < BURSTS; i++) {
 const afterBursts = rssMiB(pid);
 await sleep(IDLE_SECONDS * 1000);
 const idle = rssMiB(pid);
-console.log(JSON.stringify({
+let heap: Record<string, number> = {};
+if (process.env.ADMIN_PORT) {
+  // prom-client's default metrics: what the idle RSS is made of (V8 heap spaces, external).
+  const text = await (await fetch(`http://127.0.0.1:${process.env.ADMIN_PORT}/metrics`)).text();
+  for (const m of text.matchAll(/^(nodejs_heap_size_used_bytes|nodejs_heap_size_total_bytes|nodejs_external_memory_bytes|nodejs_heap_space_size_used_bytes\{space="(?:old|new|large_object)"\}) (\d+)/gm)) {
+    heap[m[1]] = Math.round(Number(m[2]) / 2 ** 20);
+  }
+}
+console.log(JSON.stringify({ heapMiB: heap,
   connections: CONNECTIONS, bursts: BURSTS, idleSeconds: IDLE_SECONDS, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'default',
   rssMiB: { before, peaks, afterBursts, afterIdle: idle }, ratioAfterIdle: Math.round((idle / before) * 100) / 100,
 }));

@@ -113,6 +113,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     clientBodyTimeoutMs: config.clientBodyTimeoutMs,
     clientSendTimeoutMs: config.clientSendTimeoutMs,
     upstreamMaxConnections: config.upstreamMaxConnections,
+    requestBufferBytes: config.requestBuffering ? config.requestBufferSize : 0,
     accessLog: { format: config.accessLogFormat, fields: config.accessLogFields },
     requestIds: config.requestId,
     tracer,

@@ -79,6 +79,8 @@ export const FLAG_TABLE = {
   tlsMinVersion: flag(t.oneOf(['TLSv1.2', 'TLSv1.3'] as const), { flag: 'tls-min-version', default: 'TLSv1.2', help: 'lowest TLS version offered' }),
   tlsCiphers: flag(t.text, { flag: 'tls-ciphers', default: DEFAULT_TLS_CIPHERS, defaultText: 'ECDHE with AES-GCM or ChaCha20-Poly1305 only', help: 'OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are all AEAD)' }),
   tlsCurves: flag(t.text, { flag: 'tls-curves', default: DEFAULT_TLS_CURVES, help: 'ECDH groups, most preferred first' }),
+  requestBuffering: flag(t.boolean, { flag: 'request-buffering', default: false, help: 'read request bodies of declared length up to --request-buffer-size whole before taking an upstream connection (ingress-nginx proxy-request-buffering); larger or chunked bodies stream' }),
+  requestBufferSize: flag(t.positive, { flag: 'request-buffer-size', default: 64 * 1024, help: 'largest body --request-buffering holds in memory, bytes per request' }),
   upstreamMaxConnections: flag(t.count, { flag: 'upstream-max-connections', default: 512, help: 'connections per upstream endpoint; further requests wait for a free one (0: unbounded)' }),
   // Access log, request ids and tracing (README "Access log" and "Tracing").
   accessLogFormat: flag(t.oneOf(['json', 'combined'] as const), { flag: 'access-log-format', default: 'json', help: 'access log lines: json (one object per line) or combined (Apache/nginx combined log format)' }),

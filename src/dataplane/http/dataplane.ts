@@ -23,8 +23,9 @@ import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
 import { screenRequest, type ScreenOptions } from './request-screen.ts';
 import { armBodyTimeout } from './client-timeouts.ts';
+import { bufferBody, bufferableLength, responseGone } from './request-buffer.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
-import { Forwarder } from './forwarder.ts';
+import { Forwarder, type ForwardTarget } from './forwarder.ts';
 import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { AccessLog, writeRawError } from './access-log.ts';
@@ -63,6 +64,8 @@ export interface HttpDataplaneOptions {
   clientSendTimeoutMs?: number;
   /** Upstream connections per endpoint (0 = unbounded). */
   upstreamMaxConnections?: number;
+  /** request-buffer.ts: bodies up to this many bytes are read whole before dispatch (0 = stream all). */
+  requestBufferBytes?: number;
   /** Access log format and extra fields (README "Access log"); default JSON, today's fields. */
   accessLog?: { format: 'json' | 'combined'; fields: readonly import('./access-log.ts').AccessLogField[] };
   /** X-Request-Id generated when absent and passed upstream. */
@@ -309,7 +312,7 @@ export class HttpDataplane implements Dataplane {
     }
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     if (this.decorator !== null) this.decorator.onRequest(ctx, req, headers);
-    ctx.upstream = this.forwarder.forward(req, res, ctx, {
+    const fwd: ForwardTarget = {
       cluster,
       // Hash key / affinity cookie (route-balancing.ts); null when the route has none.
       pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https'),
@@ -322,7 +325,20 @@ export class HttpDataplane implements Dataplane {
       profile: up === null ? null : up.profileFor(scheme),
       bodyLimit,
       responseHeaders: null,
-    });
+      buffered: null,
+    };
+    // --request-buffering: a body of declared, bounded length is read whole before an upstream
+    // connection is taken (request-buffer.ts); anything else streams.
+    const buffer = hasBody ? bufferableLength(req, this.opts.requestBufferBytes ?? 0) : -1;
+    if (buffer > 0) {
+      bufferBody(req, buffer, (body) => {
+        if (responseGone(res)) return;
+        fwd.buffered = body;
+        ctx.upstream = this.forwarder.forward(req, res, ctx, fwd);
+      });
+      return;
+    }
+    ctx.upstream = this.forwarder.forward(req, res, ctx, fwd);
   }
 
   /** The forwarding step of a Gateway API rule (gateway-serve.ts): rewritten path/Host, header filters. */

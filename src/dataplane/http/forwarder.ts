@@ -83,6 +83,8 @@ export interface ForwardTarget {
   bodyLimit: number;
   /** Gateway API ResponseHeaderModifier, null for every other route. */
   responseHeaders: CompiledHeaderModifier | null;
+  /** The whole body, read before dispatch (request-buffer.ts), or null: stream `req`. */
+  buffered?: Buffer | null;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -149,6 +151,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: target.headers,
       body: !target.hasBody ? null
+        : target.buffered != null ? target.buffered
         : target.upstream !== null && (target.bodyLimit > 0 || target.upstream.sendTimeoutMs > 0)
           // undici reads async iterables (lib/core/request.js); its types list streams only.
           ? meteredBody(req as IncomingMessage, target.bodyLimit, target.upstream.sendTimeoutMs, ctx.route?.id ?? '', (e) => this.abortWith(e)) as unknown as IncomingMessage
@@ -448,7 +451,7 @@ export class Forwarder {
       : e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS' ? (connectFailed ? 'connect' : 'error')
         : e.code === 'PORTICO_ERR_UPSTREAM_RESET' ? 'error' : null;
     if (kind === null) return false;
-    const unread = !job.target.hasBody || !job.req.readableDidRead;
+    const unread = !job.target.hasBody || job.target.buffered != null || !job.req.readableDidRead;
     return u.mayRetry(kind, job.ctx.method, !connectFailed, unread, job.ctx.attempts, job.startedAt, Date.now());
   }
 
@@ -458,7 +461,7 @@ export class Forwarder {
    */
   retryOnStatus(job: ForwardJob, status: number): boolean {
     const u = job.target.upstream as CompiledUpstream;
-    const unread = !job.target.hasBody || !job.req.readableDidRead;
+    const unread = !job.target.hasBody || job.target.buffered != null || !job.req.readableDidRead;
     if (job.closed || !u.mayRetry('status', job.ctx.method, true, unread, job.ctx.attempts, job.startedAt, Date.now())) return false;
     const ep = job.endpoint as Endpoint;
     const exclude = (job.exclude ??= new Set());
@@ -561,7 +564,7 @@ function classify(err: Error, job: ForwardJob, endpoint: string): PorticoError {
   // bytes read) never reached an application; safe to retry while no body byte was consumed.
   const info = (err as { socket?: { bytesRead?: number } }).socket;
   const reused = info !== undefined && (info.bytesRead ?? 0) > 0;
-  const unread = !job.target.hasBody || !job.req.readableDidRead;
+  const unread = !job.target.hasBody || job.target.buffered != null || !job.req.readableDidRead;
   const reset = code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
   return new PorticoError('PORTICO_ERR_UPSTREAM_RESET', `upstream ${endpoint} closed the connection: ${code}`,
     { retryable: reset && reused && unread, cause: err });

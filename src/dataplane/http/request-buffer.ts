@@ -5,18 +5,24 @@
 // (chunked) or above the bound stream as before. The body timeout (client-timeouts.ts) bounds
 // the wait; a client that leaves while its body is buffered costs nothing upstream.
 
-import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { declaredLength } from './request-body.ts';
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
-/** Declared body length to buffer, or -1 (stream it). */
+/** Declared body length to buffer, or -1 (stream it: no Content-Length, chunked, or too large). */
 export function bufferableLength(req: AnyRequest, limit: number): number {
   if (limit <= 0) return -1;
-  const cl = req.headers['content-length'];
-  if (cl === undefined || req.headers['transfer-encoding'] !== undefined) return -1;
-  const n = Number(cl);
-  return Number.isInteger(n) && n > 0 && n <= limit ? n : -1;
+  const n = declaredLength(req.rawHeaders);
+  return n > 0 && n <= limit ? n : -1;
+}
+
+/** The client response can no longer be answered (closed, ended, its connection or stream gone). */
+export function responseGone(res: ServerResponse | Http2ServerResponse): boolean {
+  if (res.writableEnded || res.destroyed) return true;
+  const s = (res as Http2ServerResponse).stream ?? (res as ServerResponse).socket;
+  return s === null || s === undefined || s.destroyed;
 }
 
 /**
