@@ -61,6 +61,8 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     defaultTlsSecret: c.defaultTlsSecret,
     tcpServicesConfigMap: c.tcpServicesConfigMap,
     udpServicesConfigMap: c.udpServicesConfigMap,
+    allowlistSourceRange: c.allowlistSourceRange,
+    denylistSourceRange: c.denylistSourceRange,
   };
 }
 
@@ -95,6 +97,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
+    authTimeoutMs: config.authTimeoutMs,
   });
   const targets: DataplaneTarget[] = [
     { name: 'http', apply: (s, e) => http.apply(s, e), updateEndpoints: (id, e) => http.updateEndpoints(id, e) },

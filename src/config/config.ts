@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from './duration.ts';
+import { parseCidrList } from '../k8s/annotations/cidr.ts';
 
 /** Process configuration (ports, class, mode, defaults). Kubernetes objects are not here. */
 export interface PorticoConfig {
@@ -41,6 +42,11 @@ export interface PorticoConfig {
   readonly upstreamTimeoutMs: number;
   readonly logLevel: string;
   readonly watch: boolean;
+  // Access control (README "Access control").
+  /** Normalised CIDRs used where an Ingress sets no allowlist-source-range; empty = everyone. */
+  readonly allowlistSourceRange: readonly string[];
+  readonly denylistSourceRange: readonly string[];
+  readonly authTimeoutMs: number;
 }
 
 export const DEFAULTS: PorticoConfig = {
@@ -79,6 +85,9 @@ export const DEFAULTS: PorticoConfig = {
   upstreamTimeoutMs: 60_000,
   logLevel: 'info',
   watch: true,
+  allowlistSourceRange: [],
+  denylistSourceRange: [],
+  authTimeoutMs: 5_000,
 };
 
 /** Flag name → how it is read. One table, so help text, parsing and docs cannot drift. */
@@ -118,6 +127,9 @@ export const FLAGS = {
   'upstream-timeout': { type: 'string', help: 'upstream response timeout → 504 (default 60s)' },
   'log-level': { type: 'string', help: 'trace, debug, info, warn, error, silent (default info)' },
   watch: { type: 'boolean', help: 'reload manifest files on change (default true; --watch=false)' },
+  'allowlist-source-range': { type: 'string', multiple: true, help: 'CIDRs allowed where an Ingress sets no allowlist-source-range (repeatable or comma-separated)' },
+  'denylist-source-range': { type: 'string', multiple: true, help: 'CIDRs denied where an Ingress sets no denylist-source-range (repeatable or comma-separated)' },
+  'auth-timeout': { type: 'string', help: 'external auth subrequest timeout; slower → 500 (default 5s)' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
 } as const;
 
@@ -216,6 +228,9 @@ export function parseFlags(argv: readonly string[]): { config: PorticoConfig; po
     upstreamTimeoutMs: dur('upstream-timeout', DEFAULTS.upstreamTimeoutMs),
     logLevel: str('log-level') ?? DEFAULTS.logLevel,
     watch: bool('watch', true),
+    allowlistSourceRange: cidrs('allowlist-source-range', v['allowlist-source-range'] as string[] | undefined),
+    denylistSourceRange: cidrs('denylist-source-range', v['denylist-source-range'] as string[] | undefined),
+    authTimeoutMs: dur('auth-timeout', DEFAULTS.authTimeoutMs),
   };
   return { config, positionals: parsed.positionals, help: bool('help', false) };
 }
@@ -232,6 +247,13 @@ export function sourceMode(c: PorticoConfig): 'file' | 'kube' {
 
 export function withOverrides(c: PorticoConfig, o: Partial<PorticoConfig>): PorticoConfig {
   return { ...c, ...o };
+}
+
+function cidrs(flag: string, values: readonly string[] | undefined): string[] {
+  if (values === undefined || values.length === 0) return [];
+  const r = parseCidrList(values.join(','));
+  if ('error' in r) throw new ConfigError(`--${flag}: ${r.error}`);
+  return r.value;
 }
 
 function isCidr(s: string): boolean {

@@ -1,4 +1,5 @@
 import type { PathMatch } from './match.ts';
+import type { RouteAccess } from './access.ts';
 
 /** Where a matched request goes. */
 export type RouteBackend =
@@ -26,6 +27,8 @@ export interface Route {
   readonly service: string;
   /** HTTP listener answers 308 to https (issue #3, SPEC §1.9). */
   readonly sslRedirect: boolean;
+  /** Access-control policies (src/model/access.ts); absent when the route has none. */
+  readonly access?: RouteAccess;
 }
 
 export type HostKind = 'exact' | 'wildcard' | 'any';

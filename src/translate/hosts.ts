@@ -99,6 +99,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
           backend: r.backend,
           service: r.service,
           sslRedirect: redirect(ing, rule.hostname),
+          ...(ing.access ? { access: ing.access } : {}),
         });
       }
     }
@@ -111,6 +112,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       backend: r.backend,
       service: r.service,
       sslRedirect: redirect(ing, hostname),
+      ...(ing.access ? { access: ing.access } : {}),
     });
     // SPEC §1.8 [choice] (1): the oldest Ingress declaring a host with a defaultBackend owns the
     // host's fallback. The hostless bucket is not a host: its unmatched requests take the global

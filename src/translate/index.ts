@@ -13,6 +13,7 @@ import { compareDiagnostics, diagnostic, type Diagnostic } from './diagnostic.ts
 import { buildHosts } from './hosts.ts';
 import { compareIngressAge, ingressRef, parseIngress, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
+import { translateAccess } from './access.ts';
 
 export interface TranslateOptions {
   version: number;
@@ -31,6 +32,9 @@ export interface TranslateOptions {
    * the caller passes it; absent ⇒ no expiry check.
    */
   now?: string;
+  /** Global source ranges (`--allowlist-source-range`, `--denylist-source-range`), normalised CIDRs. */
+  allowlistSourceRange?: readonly string[];
+  denylistSourceRange?: readonly string[];
 }
 
 export interface TranslateResult {
@@ -74,7 +78,15 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
       continue;
     }
     const p = parseIngress(ing, diags);
-    if (p) parsed.push(p);
+    if (!p) continue;
+    // Access control (src/translate/access.ts): an Ingress whose protection cannot be enforced
+    // exactly is not served at all.
+    const acc = translateAccess(view, p, { allowlistSourceRange: options.allowlistSourceRange ?? [], denylistSourceRange: options.denylistSourceRange ?? [] });
+    if (!acc.ok) {
+      for (const e of acc.errors) diags.push(diagnostic(p.ref, 'AccessPolicyInvalid', `${e}; Ingress not served`, 'error'));
+      continue;
+    }
+    parsed.push(acc.access === null && acc.clusters.length === 0 ? p : { ...p, access: acc.access, accessClusters: acc.clusters });
   }
 
   // 2. TLS (issue #3): certificates and which host redirects to https.
@@ -97,6 +109,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   });
   diags.push(...l4.diagnostics);
   const clusters = new Map<string, Cluster>(hosts.clusters);
+  for (const p of parsed) for (const c of p.accessClusters ?? []) if (!clusters.has(c.id)) clusters.set(c.id, c);
   for (const c of l4.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
   const clusterList = [...clusters.values()].sort((a, b) => cmp(a.id, b.id));
   checkServices(view, clusterList, diags);

@@ -7,6 +7,8 @@ import { nsName } from '../k8s/keys.ts';
 import type { Ingress, IngressBackend } from '../k8s/types.ts';
 import type { PathMatch } from '../model/match.ts';
 import type { HostKind } from '../model/route.ts';
+import type { RouteAccess } from '../model/access.ts';
+import type { Cluster } from '../model/cluster.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from './diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
 
@@ -40,6 +42,10 @@ export interface ParsedIngress {
   readonly defaultBackend: ServiceRef | null;
   /** 'portico.io/ssl-redirect' (default true). */
   readonly sslRedirect: boolean;
+  /** Access policies of every route of this Ingress (src/translate/access.ts), when any. */
+  readonly access?: RouteAccess | null;
+  /** Clusters the policies use (an auth-url naming a Service). */
+  readonly accessClusters?: readonly Cluster[];
 }
 
 export function ingressRef(ing: Ingress): ObjectRef {

@@ -5,6 +5,7 @@ import type { Route } from '../../model/route.ts';
 import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import type { PolicyChain } from './policies/chain.ts';
 
 type CounterChild = ReturnType<Counter<'ingress' | 'service' | 'code'>['labels']>;
 type HistogramChild = ReturnType<Histogram<'ingress' | 'service'>['labels']>;
@@ -52,6 +53,8 @@ export class CompiledRoute {
   readonly unavailableReason: string | null;
   /** The 503 body text, built here once: which Service and why (issue #2 item 3). */
   readonly unavailableMessage: string | null;
+  /** Access policies in ACCESS_ORDER, or null: routes without policies pay nothing. */
+  readonly policies: PolicyChain | null;
   private readonly metrics: Metrics;
   private readonly codeCounters: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   private durationChild: HistogramChild | null = null;
@@ -69,7 +72,7 @@ export class CompiledRoute {
   private durationMap: object | null = null;
   private readonly codeMaps: (object | null)[] = [null, null, null, null, null, null];
 
-  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics) {
+  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, policies: PolicyChain | null = null) {
     this.id = route.id;
     this.route = route;
     this.ingress = route.origin.ingress;
@@ -82,6 +85,7 @@ export class CompiledRoute {
     this.unavailableMessage = this.unavailableReason === null ? null
       : `${route.service ? `service ${route.service}` : 'backend'} unavailable (${this.unavailableReason}) for route ${route.id}`;
     this.metrics = metrics;
+    this.policies = policies;
     // prom-client's key for {ingress, service}: `name:value,` in sorted label-name order.
     this.durationKey = `ingress:${this.ingress},service:${this.service},`;
     this.codeKeys = CLASS_NAMES.map((c) => `code:${c},ingress:${this.ingress},service:${this.service},`);

@@ -25,6 +25,12 @@ import { sendError, sendText, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
+import { Agent } from 'undici';
+import { resolveClientAddress } from './client-address.ts';
+import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
+import { Lru } from './policies/lru.ts';
+import type { PolicyRequest } from './policies/policy.ts';
+import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -36,7 +42,13 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
+  /** External auth subrequest timeout (connect + response); default 5 s. */
+  authTimeoutMs?: number;
 }
+
+/** Bounds of the shared verification caches (src/dataplane/http/policies/). */
+const VERIFIED_CACHE_SIZE = 10_000;
+const AUTH_CACHE_SIZE = 10_000;
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
@@ -52,6 +64,9 @@ export class HttpDataplane {
   private table: RouteTable;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
+  /** Shared by the routes' policy chains; survives reloads. */
+  private readonly policyDeps: PolicyDeps;
+  private readonly authAgent: Agent;
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
@@ -64,6 +79,12 @@ export class HttpDataplane {
     this.redirectPort = opts.httpsPort;
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
+    const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
+    this.authAgent = new Agent({ connect: { timeout: authTimeoutMs }, keepAliveTimeout: 30_000, connections: 128 });
+    this.policyDeps = {
+      verified: new Lru<true>(VERIFIED_CACHE_SIZE),
+      externalAuth: { dispatcher: this.authAgent, cache: new Lru(AUTH_CACHE_SIZE), timeoutMs: authTimeoutMs, cluster: (id) => this.runtimes.get(id) },
+    };
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
@@ -86,7 +107,7 @@ export class HttpDataplane {
       let c = compiled.get(r.id);
       if (c === undefined || c.route !== r) {
         const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
-        c = new CompiledRoute(r, rt, this.opts.metrics);
+        c = new CompiledRoute(r, rt, this.opts.metrics, compilePolicies(r.access, this.policyDeps));
         compiled.set(r.id, c);
       }
       return c;
@@ -108,7 +129,8 @@ export class HttpDataplane {
       ? (req.headers[':authority'] as string | undefined) ?? req.headers.host
       : findHost(req.rawHeaders));
     const host = normalizeHost(rawHost);
-    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
+    const peer = clientAddress(req.socket?.remoteAddress);
+    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, resolveClientAddress(peer, req.rawHeaders, this.trusted), peer);
     const route = this.table.resolve(host, target.path);
     ctx.route = route;
     // One shared 'close' listener (no closure per request): access log, metrics, upstream abort.
@@ -127,6 +149,31 @@ export class HttpDataplane {
       sendText(res, 308, 'redirecting to https\n', { location: this.httpsUrl(host, target.forward) });
       return;
     }
+    // Access policies (src/dataplane/http/policies/chain.ts), only on routes that have them.
+    if (route.policies !== null) {
+      route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp), {
+        deny: (d) => {
+          ctx.status = d.status;
+          ctx.error = d.code;
+          if (!req.readableEnded) req.resume();
+          sendDenial(res, d);
+        },
+        proceed: (set, cookies) => {
+          if (!res.destroyed && !res.writableEnded) this.forwardRequest(req, res, ctx, route, scheme, rawHost, target.forward, set, cookies);
+        },
+      });
+      return;
+    }
+    this.forwardRequest(req, res, ctx, route, scheme, rawHost, target.forward, null, null);
+  }
+
+  private policyRequest(req: AnyRequest, scheme: 'http' | 'https', rawHost: string | undefined, clientIp: string): PolicyRequest {
+    return { method: req.method ?? 'GET', scheme, host: rawHost ?? null, uri: req.url ?? '/', raw: req.rawHeaders, clientIp };
+  }
+
+  private forwardRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, ctx: RequestContext, route: CompiledRoute, scheme: 'http' | 'https',
+    rawHost: string | undefined, path: string, set: readonly (readonly [string, string])[] | null, cookies: readonly string[] | null): void {
+    const h2 = req.httpVersionMajor === 2;
     const cluster = route.cluster;
     if (cluster === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
@@ -134,19 +181,22 @@ export class HttpDataplane {
       return;
     }
     const info: ForwardInfo = {
-      clientIp: ctx.clientIp,
+      clientIp: ctx.peerIp,
+      realIp: ctx.clientIp,
       scheme,
       host: rawHost ?? null,
       localPort: req.socket?.localPort,
-      trusted: this.trusted.has(ctx.clientIp),
+      trusted: this.trusted.has(ctx.peerIp),
       upgrade: false,
       hasBody: false,
     };
-    const headers = upstreamHeaderList(req.rawHeaders, info);
+    const list = upstreamHeaderList(req.rawHeaders, info);
+    const headers = set === null ? list : applySet(list, set);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
-      path: target.forward,
+      path,
       headers,
+      ...(cookies === null ? {} : { responseCookies: cookies }),
       // HTTP/2: a body follows unless the HEADERS frame ended the stream.
       hasBody: h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
       hsts: scheme === 'https' ? this.opts.hsts : null,
@@ -160,7 +210,8 @@ export class HttpDataplane {
     const target = parseTarget(req.url ?? '/');
     const rawHost = target.authority ?? req.headers.host;
     const host = normalizeHost(rawHost);
-    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
+    const peer = clientAddress(req.socket?.remoteAddress);
+    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, resolveClientAddress(peer, req.rawHeaders, this.trusted), peer);
     const route = this.table.resolve(host, target.path);
     ctx.route = route;
     const done = (err: PorticoError | null): void => {
@@ -177,15 +228,33 @@ export class HttpDataplane {
       done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
     }
-    if (route.cluster === null) {
-      done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
+    const proceed = (set: readonly (readonly [string, string])[] | null): void => {
+      if (route.cluster === null) {
+        done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
+        return;
+      }
+      const h = upstreamRequestHeaders(req.headers, {
+        clientIp: ctx.peerIp, realIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
+        trusted: this.trusted.has(ctx.peerIp), upgrade: true,
+      });
+      this.forwarder.upgrade(req, socket, head, ctx, route.cluster, set === null ? h : applySetObject(h, set), done);
+    };
+    // Access policies apply to upgrades too: a WebSocket is never a way around them.
+    if (route.policies !== null) {
+      route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp), {
+        deny: (d) => {
+          ctx.status = d.status;
+          ctx.error = d.code;
+          writeRawDenial(socket, d);
+          this.record(ctx);
+        },
+        proceed: (set) => {
+          if (!socket.destroyed) proceed(set);
+        },
+      });
       return;
     }
-    const headers = upstreamRequestHeaders(req.headers, {
-      clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
-      trusted: this.trusted.has(ctx.clientIp), upgrade: true,
-    });
-    this.forwarder.upgrade(req, socket, head, ctx, route.cluster, headers, done);
+    proceed(null);
   }
 
   explain(host: string | undefined, path: string): Explanation {
@@ -194,6 +263,7 @@ export class HttpDataplane {
 
   close(): void {
     this.forwarder.close();
+    void this.authAgent.close().catch(() => {});
     this.runtimes.registry.destroyPools();
   }
 

@@ -18,6 +18,8 @@ export interface Explanation {
   /** Status Portico itself would answer with, or null when the request is forwarded. */
   status: number | null;
   sslRedirect: boolean;
+  /** Access policies the request meets, in the order they run (src/model/access.ts ACCESS_ORDER). */
+  policies: { step: string; detail: string }[];
 }
 
 export function explainRequest(table: RouteTable, rawHost: string | undefined, rawPath: string): Explanation {
@@ -63,5 +65,6 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
     }),
     status: route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
     sslRedirect: route?.sslRedirect ?? false,
+    policies: route?.policies?.described.map((d) => ({ ...d })) ?? [],
   };
 }

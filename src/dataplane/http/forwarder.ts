@@ -55,6 +55,8 @@ export interface ForwardTarget {
   hsts: string | null;
   /** Count body bytes to the client (access log enabled). */
   countBytes: boolean;
+  /** Set-Cookie values an external auth answer adds to the client response (policies/external-auth.ts). */
+  responseCookies?: readonly string[];
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -127,7 +129,10 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     this.ctx.status = statusCode;
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
-    (this.res as ServerResponse).writeHead(statusCode, clientResponseHeaderList(headers, this.target.hsts));
+    const list = clientResponseHeaderList(headers, this.target.hsts);
+    const cookies = this.target.responseCookies;
+    if (cookies !== undefined) for (const c of cookies) list.push('set-cookie', c);
+    (this.res as ServerResponse).writeHead(statusCode, list);
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {

@@ -7,6 +7,7 @@ import type { Route, VirtualHost } from '../../model/route.ts';
 import { PathRouter } from './path-router.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import { sameAccess } from '../../model/access.ts';
 
 export type BucketKind = 'exact' | 'wildcard' | 'hostless';
 
@@ -47,6 +48,7 @@ function sameRoute(a: Route, b: Route): boolean {
   if (a.id !== b.id || a.service !== b.service || a.sslRedirect !== b.sslRedirect) return false;
   if (a.match.type !== b.match.type || a.match.path !== b.match.path) return false;
   if (a.origin.ingress !== b.origin.ingress || a.origin.rule !== b.origin.rule || a.origin.path !== b.origin.path) return false;
+  if (!sameAccess(a.access, b.access)) return false;
   const x = a.backend;
   const y = b.backend;
   if (x.kind === 'cluster') return y.kind === 'cluster' && x.clusterId === y.clusterId;

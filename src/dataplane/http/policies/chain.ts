@@ -1,0 +1,90 @@
+// A route's access policies compiled into one ordered chain at apply time (src/model/access.ts
+// ACCESS_ORDER: source ranges → rate limit → client certificate → basic/external auth → CORS
+// preflight → proxy). Routes without policies get no chain at all (CompiledRoute.policies null),
+// so they pay nothing. A step answers synchronously unless it must wait (bcrypt on a cache miss,
+// the external auth subrequest); then the chain resumes where it stopped.
+
+import type { RouteAccess } from '../../../model/access.ts';
+import { BasicAuthCheck, type VerifiedCache } from './basic-auth.ts';
+import { ExternalAuthCheck, type ExternalAuthDeps } from './external-auth.ts';
+import { denial, type AsyncVerdict, type Denial, type PolicyRequest } from './policy.ts';
+import { SourceRangeCheck } from './source-range.ts';
+
+export interface PolicyDeps {
+  readonly verified: VerifiedCache;
+  readonly externalAuth: ExternalAuthDeps;
+}
+
+export interface PolicySink {
+  deny(d: Denial): void;
+  /**
+   * `set`: headers to set on the upstream request, replacing the client's of the same name ('' only
+   * removes); `cookies`: Set-Cookie values added to the client response.
+   */
+  proceed(set: readonly (readonly [string, string])[] | null, cookies: readonly string[] | null): void;
+}
+
+interface Step {
+  readonly step: string;
+  check(r: PolicyRequest): Denial | null | Promise<AsyncVerdict>;
+}
+
+const FAILED = denial(500, 'AUTH_FAILED', 'internal error while checking access\n');
+
+export class PolicyChain {
+  private readonly steps: readonly Step[];
+  /** What `explain` shows, in order: step name and a one-line summary (never a credential). */
+  readonly described: readonly { readonly step: string; readonly detail: string }[];
+
+  constructor(steps: readonly Step[], described: { step: string; detail: string }[]) {
+    this.steps = steps;
+    this.described = described;
+  }
+
+  run(r: PolicyRequest, sink: PolicySink): void {
+    this.from(0, r, sink, null, null);
+  }
+
+  private from(start: number, r: PolicyRequest, sink: PolicySink, set: readonly (readonly [string, string])[] | null, cookies: readonly string[] | null): void {
+    const steps = this.steps;
+    for (let i = start; i < steps.length; i++) {
+      const v = steps[i].check(r);
+      if (v === null) continue;
+      if (v instanceof Promise) {
+        v.then((av) => {
+          if ('denial' in av) return sink.deny(av.denial);
+          const next = av.set.length === 0 ? set : [...(set ?? []), ...av.set];
+          const c = av.cookies === undefined ? cookies : [...(cookies ?? []), ...av.cookies];
+          this.from(i + 1, r, sink, next, c);
+        }, () => sink.deny(FAILED));
+        return;
+      }
+      sink.deny(v);
+      return;
+    }
+    sink.proceed(set, cookies);
+  }
+}
+
+export function compilePolicies(access: RouteAccess | undefined, deps: PolicyDeps): PolicyChain | null {
+  if (access === undefined) return null;
+  const steps: Step[] = [];
+  const described: { step: string; detail: string }[] = [];
+  if (access.sourceRange !== null) {
+    const s = access.sourceRange;
+    steps.push(new SourceRangeCheck(s));
+    const parts = [];
+    if (s.allow.length > 0) parts.push(`allow ${s.allow.join(', ')} (${s.allowFrom})`);
+    if (s.deny.length > 0) parts.push(`deny ${s.deny.join(', ')} (${s.denyFrom})`);
+    described.push({ step: 'source-range', detail: `${parts.join('; ')}; otherwise 403` });
+  }
+  if (access.basicAuth !== null) {
+    steps.push(new BasicAuthCheck(access.basicAuth, deps.verified));
+    described.push({ step: 'basic-auth', detail: `realm "${access.basicAuth.realm}", ${access.basicAuth.users.length} user(s) from Secret ${access.basicAuth.secret}; otherwise 401` });
+  }
+  if (access.externalAuth !== null) {
+    steps.push(new ExternalAuthCheck(access.externalAuth, deps.externalAuth));
+    described.push({ step: 'external-auth', detail: `subrequest to ${access.externalAuth.url}${access.externalAuth.signin ? ' (sign-in redirect on 401)' : ''}; 5xx/timeout → 500` });
+  }
+  return steps.length === 0 ? null : new PolicyChain(steps, described);
+}
