@@ -17,7 +17,7 @@ import type { StatusController } from './status/status-controller.ts';
 import type { Source } from './sources/source.ts';
 import { Store } from './store/store.ts';
 import type { TranslateOptions } from './translate/index.ts';
-import { diagnostic, type Diagnostic } from './translate/diagnostic.ts';
+import { diagnostic, type Diagnostic } from './model/diagnostic.ts';
 import { splitKey } from './k8s/keys.ts';
 import { setFlagsFromString } from 'node:v8';
 import { createLogger, type Logger } from './util/logger.ts';

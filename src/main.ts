@@ -4,7 +4,7 @@ import { flushLogger } from './util/logger.ts';
 import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.ts';
 import { formatCertificateRows } from './admin/certificates-view.ts';
 import { certificatesReport, explainUrl, loadOffline } from './offline.ts';
-import { refString, type Diagnostic } from './translate/diagnostic.ts';
+import { refString, type Diagnostic } from './model/diagnostic.ts';
 
 const USAGE = `Usage:
   portico serve --resources PATH [--resources PATH…] [flags]     standalone: manifests from files, watched

@@ -8,7 +8,7 @@ import { SniTableBuilder } from './dataplane/tls/sni-table.ts';
 import type { Snapshot } from './model/snapshot.ts';
 import { ManifestSet } from './sources/file/manifest-set.ts';
 import { Store } from './store/store.ts';
-import { compareDiagnostics, type Diagnostic } from './translate/diagnostic.ts';
+import { compareDiagnostics, type Diagnostic } from './model/diagnostic.ts';
 import { translateEndpoints } from './translate/endpoints.ts';
 import { translate } from './translate/index.ts';
 import { translateOptionsFrom } from './app.ts';

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Snapshot } from '../model/snapshot.ts';
 import { redactDefault, redactHosts } from './redact-access.ts';
 import { redactCertificate } from '../model/certificate.ts';
-import type { Diagnostic } from '../translate/diagnostic.ts';
+import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
 

@@ -1,6 +1,7 @@
 import type { SniTable } from '../dataplane/tls/sni-table.ts';
 import type { Snapshot } from '../model/snapshot.ts';
-import type { Diagnostic } from '../translate/diagnostic.ts';
+import type { Diagnostic } from '../model/diagnostic.ts';
+import { REASONS } from '../model/diagnostic-reasons.ts';
 
 export interface CertificateRow {
   readonly host: string;
@@ -14,18 +15,19 @@ export interface CertificateRow {
 }
 
 /**
- * For every host, which certificate a handshake with that SNI gets and why (issue #3 item 8):
- * `portico certs` and `/debug/certificates`. Names and dates only — never key material.
+ * For every host, which certificate a handshake with that SNI gets and why (SPEC §7):
+ * `portico certs` and `/debug/certificates`. Names and dates only — never key material. A host's
+ * problems are the TLS diagnostics that name it in `host` (never found by reading messages).
  */
 export function certificatesView(snapshot: Snapshot, table: SniTable, diagnostics: readonly Diagnostic[]): CertificateRow[] {
   const byId = new Map(snapshot.certificates.map((c) => [c.id, c] as const));
-  const tlsDiags = diagnostics.filter((d) => d.reason.startsWith('TLS'));
+  const tlsDiags = diagnostics.filter((d) => REASONS[d.reason].topic === 'tls');
   const rows: CertificateRow[] = [];
   for (const vh of snapshot.virtualHosts) {
     if (vh.kind === 'any') continue; // no certificate can cover "every host" (SPEC §1.9)
     const r = table.resolve(vh.hostname);
     const cert = r.certificateId ? byId.get(r.certificateId) : undefined;
-    const problems = tlsDiags.filter((d) => mentionsHost(d.message, vh.hostname)).map((d) => `${d.reason}: ${d.message}`);
+    const problems = tlsDiags.filter((d) => d.host === vh.hostname).map((d) => `${d.reason}: ${d.message}`);
     rows.push({
       host: vh.hostname,
       served: r.match,
@@ -36,12 +38,6 @@ export function certificatesView(snapshot: Snapshot, table: SniTable, diagnostic
     });
   }
   return rows;
-}
-
-function mentionsHost(message: string, host: string): boolean {
-  // Whole name only: "a.foo.com" must not count as a mention of "foo.com".
-  const escaped = host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^a-z0-9.*-])${escaped}($|[^a-z0-9.-]|\\.($|\\s))`).test(message);
 }
 
 export function formatCertificateRows(rows: readonly CertificateRow[]): string {

@@ -5,7 +5,7 @@ import type { Endpoint } from '../model/endpoint.ts';
 import { emptySnapshot, type Snapshot } from '../model/snapshot.ts';
 import type { SourceSink } from '../sources/source.ts';
 import { sliceService, type Store } from '../store/store.ts';
-import { compareDiagnostics, refString, type Diagnostic } from '../translate/diagnostic.ts';
+import { compareDiagnostics, refString, type Diagnostic } from '../model/diagnostic.ts';
 import { endpointsForCluster, translateEndpoints } from '../translate/endpoints.ts';
 import { translate, type TranslateOptions } from '../translate/index.ts';
 import type { Logger } from '../util/logger.ts';

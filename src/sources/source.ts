@@ -1,5 +1,5 @@
 import type { Kind, KubeObject } from '../k8s/types.ts';
-import type { Diagnostic } from '../translate/diagnostic.ts';
+import type { Diagnostic } from '../model/diagnostic.ts';
 
 /**
  * Where a Source delivers what it sees. Sources feed object events and say when they have

@@ -1,7 +1,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSIONS, isKind } from '../k8s/types.ts';
-import type { Diagnostic } from '../translate/diagnostic.ts';
+import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Logger } from '../util/logger.ts';
 import { shortError } from './leader-election.ts';
 

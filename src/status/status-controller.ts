@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Ingress } from '../k8s/types.ts';
-import type { Diagnostic } from '../translate/diagnostic.ts';
+import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Logger } from '../util/logger.ts';
 import { EventRecorder } from './events.ts';
 import { IngressStatusWriter } from './ingress-status.ts';

@@ -6,11 +6,12 @@ import { readAnnotation } from '../k8s/annotations.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Service, ServicePort } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
+import type { DiagnosticReason } from '../model/diagnostic.ts';
 import { clusterId, type BalancerPolicy, type Cluster, type SessionAffinity } from '../model/cluster.ts';
 
 export type BackendResolution =
   | { ok: true; cluster: Cluster }
-  | { ok: false; reason: string; message: string };
+  | { ok: false; reason: DiagnosticReason; message: string };
 
 /** SPEC §5.2: kube-proxy's default ClientIP affinity timeout. */
 export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10800;

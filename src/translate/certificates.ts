@@ -13,7 +13,7 @@ import type { Certificate } from '../model/certificate.ts';
 import type { Ingress, Secret } from '../k8s/types.ts';
 import { nsName, splitKey } from '../k8s/keys.ts';
 import type { StoreView } from '../store/store.ts';
-import { diagnostic, compareDiagnostics, type Diagnostic, type ObjectRef } from './diagnostic.ts';
+import { diagnostic, compareDiagnostics, type Diagnostic, type DiagnosticReason, type ObjectRef } from '../model/diagnostic.ts';
 import { parseTlsSecret, namesCover, type TlsParseResult } from './pem.ts';
 
 export interface TlsAssignment {
@@ -52,7 +52,7 @@ function parseCached(secret: Secret): TlsParseResult {
   return r;
 }
 
-type Loaded = { ok: true; cert: Certificate; warnings: readonly { reason: string; message: string }[] } | { ok: false; reason: string; message: string };
+type Loaded = { ok: true; cert: Certificate; warnings: readonly { reason: DiagnosticReason; message: string }[] } | { ok: false; reason: DiagnosticReason; message: string };
 
 function loadSecret(view: StoreView, key: string): Loaded {
   const secret = view.get('Secret', key);
@@ -67,7 +67,7 @@ function loadSecret(view: StoreView, key: string): Loaded {
   };
 }
 
-function validityProblems(c: Certificate, now: string | undefined): { reason: string; message: string }[] {
+function validityProblems(c: Certificate, now: string | undefined): { reason: DiagnosticReason; message: string }[] {
   if (now === undefined) return [];
   const t = Date.parse(now);
   if (Number.isNaN(t)) return [];
@@ -83,11 +83,12 @@ function validityProblems(c: Certificate, now: string | undefined): { reason: st
 export function translateCertificates(view: StoreView, ingresses: readonly Ingress[], opts: TlsOptions): TlsAssignment {
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
-  const report = (object: ObjectRef, reason: string, message: string, severity: 'error' | 'warning' = 'error'): void => {
+  const report = (object: ObjectRef, reason: DiagnosticReason, message: string, severity: 'error' | 'warning' = 'error', host?: string): void => {
     const k = `${object.kind}|${object.namespace}|${object.name}|${reason}|${message}`;
     if (seen.has(k)) return;
     seen.add(k);
-    diagnostics.push(diagnostic(object, reason, message, severity));
+    const d = diagnostic(object, reason, message, severity);
+    diagnostics.push(host === undefined ? d : { ...d, host });
   };
 
   const hostCertificate = new Map<string, string>();
@@ -131,7 +132,7 @@ export function translateCertificates(view: StoreView, ingresses: readonly Ingre
         if (!r || !r.ok) continue; // no secretName (explicit default) or already reported
         if (!namesCover(r.cert.names, host)) {
           report(ref, 'TLSCertificateMismatch',
-            `Secret ${r.cert.id}: certificate (names ${r.cert.names.join(', ') || 'none'}) does not cover host ${host}; it gets the default certificate`);
+            `Secret ${r.cert.id}: certificate (names ${r.cert.names.join(', ') || 'none'}) does not cover host ${host}; it gets the default certificate`, 'error', host);
           continue;
         }
         cert = r.cert;
@@ -151,7 +152,7 @@ export function translateCertificates(view: StoreView, ingresses: readonly Ingre
         used.set(cert.id, cert);
       } else if (current !== cert.id) {
         report(ref, 'TLSHostConflict',
-          `host ${host} is already served with Secret ${current} by older Ingress ${hostOwner.get(host)}; Secret ${cert.id} is not used for it`, 'warning');
+          `host ${host} is already served with Secret ${current} by older Ingress ${hostOwner.get(host)}; Secret ${cert.id} is not used for it`, 'warning', host);
       }
     }
   }

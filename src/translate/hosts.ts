@@ -7,7 +7,7 @@ import type { Cluster } from '../model/cluster.ts';
 import { comparePathPrecedence } from '../model/match.ts';
 import type { HostKind, Route, RouteBackend, VirtualHost } from '../model/route.ts';
 import { resolveServiceBackend } from './backends.ts';
-import { diagnostic, type Diagnostic } from './diagnostic.ts';
+import { diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { ParsedIngress, ServiceRef } from './ingress.ts';
 
 export interface HostOptions {

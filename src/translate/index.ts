@@ -9,7 +9,7 @@ import type { StoreView } from '../store/store.ts';
 import type { Cluster } from '../model/cluster.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { translateCertificates } from './certificates.ts';
-import { compareDiagnostics, diagnostic, type Diagnostic } from './diagnostic.ts';
+import { compareDiagnostics, diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import { buildHosts } from './hosts.ts';
 import { compareIngressAge, ingressRef, parseIngress, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';

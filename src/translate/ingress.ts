@@ -9,7 +9,7 @@ import type { PathMatch } from '../model/match.ts';
 import type { HostKind } from '../model/route.ts';
 import type { RouteAccess } from '../model/access.ts';
 import type { Cluster } from '../model/cluster.ts';
-import { diagnostic, type Diagnostic, type ObjectRef } from './diagnostic.ts';
+import { diagnostic, type Diagnostic, type DiagnosticReason, type ObjectRef } from '../model/diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
 
 export interface ServiceRef {
@@ -63,8 +63,8 @@ export function ingressRef(ing: Ingress): ObjectRef {
  */
 export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress | null {
   const ref = ingressRef(ing);
-  const warn = (reason: string, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
-  const error = (reason: string, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
+  const warn = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
+  const error = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
   if (!isRecord(ing?.metadata) || typeof ing.metadata.name !== 'string' || ing.metadata.name === '') {
     error('InvalidMetadata', 'metadata.name is required');
     return null;
@@ -134,7 +134,7 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
 
 type BackendCheck =
   | { ok: true; service: ServiceRef }
-  | { ok: false; reason: string; message: string; severity: 'error' | 'warning' };
+  | { ok: false; reason: DiagnosticReason; message: string; severity: 'error' | 'warning' };
 
 /** IngressBackend: exactly one of service/resource; service port exactly one of name/number (SPEC §1.1). */
 export function checkBackend(b: unknown): BackendCheck {

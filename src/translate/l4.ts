@@ -16,7 +16,7 @@ import { splitKey } from '../k8s/keys.ts';
 import type { StoreView } from '../store/store.ts';
 import type { Cluster } from '../model/cluster.ts';
 import type { L4Route, ProxyProtocolMode } from '../model/l4.ts';
-import { diagnostic, compareDiagnostics, type Diagnostic, type ObjectRef } from './diagnostic.ts';
+import { diagnostic, compareDiagnostics, type Diagnostic, type ObjectRef } from '../model/diagnostic.ts';
 import { resolveServiceBackend } from './backends.ts';
 
 export interface L4TranslateOptions {
@@ -86,7 +86,8 @@ export function translateL4(view: StoreView, opts: L4TranslateOptions): L4Transl
         clusters.set(cluster.id, cluster);
         clusterId = cluster.id;
       } else {
-        diagnostics.push(diagnostic(ref, res.reason, `${where}: ${res.message}`));
+        // An L4 port without a backend is not served at all: an error here, unlike an HTTP route's 503.
+        diagnostics.push(diagnostic(ref, res.reason, `${where}: ${res.message}`, 'error'));
       }
       routes.push({
         id: `${protocol.toLowerCase()}/${listenPort}`,

@@ -9,6 +9,7 @@
 // could echo input (ARCHITECTURE.md "Certificates and keys never reach logs, diagnostics…").
 
 import forge from 'node-forge';
+import type { DiagnosticReason } from '../model/diagnostic.ts';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { Secret } from '../k8s/types.ts';
 
@@ -22,10 +23,10 @@ export interface ParsedTls {
   readonly notBefore: string;
   readonly notAfter: string;
   /** Non-fatal findings (served anyway), e.g. chain order. */
-  readonly warnings: readonly { reason: string; message: string }[];
+  readonly warnings: readonly { reason: DiagnosticReason; message: string }[];
 }
 
-export type TlsParseResult = { ok: true; tls: ParsedTls } | { ok: false; reason: string; message: string };
+export type TlsParseResult = { ok: true; tls: ParsedTls } | { ok: false; reason: DiagnosticReason; message: string };
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 
@@ -41,7 +42,7 @@ export function secretText(secret: Secret, key: string): string | undefined {
   return Buffer.from(d, 'base64').toString('utf8');
 }
 
-function invalid(message: string, reason = 'TLSSecretInvalid'): TlsParseResult {
+function invalid(message: string, reason: DiagnosticReason = 'TLSSecretInvalid'): TlsParseResult {
   return { ok: false, reason, message };
 }
 
@@ -102,7 +103,7 @@ export function parseTlsSecret(secret: Secret): TlsParseResult {
       : invalid('tls.key does not match the certificate in tls.crt', 'TLSKeyMismatch');
   }
 
-  const warnings: { reason: string; message: string }[] = [];
+  const warnings: { reason: DiagnosticReason; message: string }[] = [];
   for (let i = 0; i + 1 < certs.length; i++) {
     if (!certs[i].checkIssued(certs[i + 1])) {
       warnings.push({ reason: 'TLSChainOrder', message: `tls.crt certificate #${i + 1} is not issued by certificate #${i + 2}; clients may fail to build the chain` });

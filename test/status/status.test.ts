@@ -9,7 +9,7 @@ import { EventRecorder } from '../../src/status/events.ts';
 import { PublishAddressResolver, addressesFromService, parsePublishAddresses } from '../../src/status/publish-address.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
-import { diagnostic } from '../../src/translate/diagnostic.ts';
+import { diagnostic, type DiagnosticReason } from '../../src/model/diagnostic.ts';
 
 async function until(cond: () => boolean, ms = 8000): Promise<void> {
   const end = Date.now() + ms;
@@ -118,7 +118,7 @@ test('EventRecorder: a Warning Event per diagnostic, deduplicated per object+rea
     let now = 1_000_000;
     const rec = new EventRecorder({ kubeConfig: kubeConfigForServer(s.url), logger: silentLogger(), instance: 'portico-0',
       burst: 3, refillPerSecond: 1, perObjectIntervalMs: 60_000, now: () => now, lookupUid: () => 'uid-9' });
-    const d = (name: string, reason = 'ServiceNotFound') => diagnostic({ kind: 'Ingress', namespace: 'default', name }, reason, `service of ${name} not found`);
+    const d = (name: string, reason: DiagnosticReason = 'ServiceNotFound') => diagnostic({ kind: 'Ingress', namespace: 'default', name }, reason, `service of ${name} not found`);
     assert.equal(rec.record(d('a')), true);
     assert.equal(rec.record(d('a')), false, 'same object+reason suppressed');
     assert.equal(rec.record(d('a', 'InvalidPath')), true, 'another reason is another Event');

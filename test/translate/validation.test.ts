@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkHost, checkPath } from '../../src/translate/paths.ts';
 import { checkBackend, compareIngressAge, parseIngress } from '../../src/translate/ingress.ts';
-import type { Diagnostic } from '../../src/translate/diagnostic.ts';
+import type { Diagnostic } from '../../src/model/diagnostic.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 
 test('SPEC §1.2 paths: Exact/Prefix rules', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { objectKey } from '../../k8s/keys.ts';
 import type { Kind, KubeObject } from '../../k8s/types.ts';
-import { diagnostic, type Diagnostic } from '../../translate/diagnostic.ts';
+import { diagnostic, type Diagnostic } from '../../model/diagnostic.ts';
 import { discoverManifestFiles } from './discover.ts';
 import { parseManifestText, type ManifestObject } from './manifests.ts';
 

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { API_VERSIONS, CLUSTER_SCOPED, isKind, type Kind, type KubeObject } from '../../k8s/types.ts';
-import { diagnostic, type Diagnostic } from '../../translate/diagnostic.ts';
+import { diagnostic, type Diagnostic } from '../../model/diagnostic.ts';
 
 export interface ManifestObject {
   readonly kind: Kind;

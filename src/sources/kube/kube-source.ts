@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Kind } from '../../k8s/types.ts';
-import type { Diagnostic } from '../../translate/diagnostic.ts';
-import { compareDiagnostics, diagnostic } from '../../translate/diagnostic.ts';
+import type { Diagnostic } from '../../model/diagnostic.ts';
+import { compareDiagnostics, diagnostic } from '../../model/diagnostic.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { Source, SourceSink } from '../source.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource } from '../../../src/sources/file/file-source.ts';
 import type { SourceSink } from '../../../src/sources/source.ts';
-import type { Diagnostic } from '../../../src/translate/diagnostic.ts';
+import type { Diagnostic } from '../../../src/model/diagnostic.ts';
 import { silentLogger } from '../../../src/util/logger.ts';
 
 function recorder() {

@@ -9,7 +9,7 @@ import { normaliseObject } from '../../../src/sources/kube/normalise.ts';
 import { WATCHED_RESOURCES } from '../../../src/sources/kube/resources.ts';
 import { Store } from '../../../src/store/store.ts';
 import type { Kind, KubeObject } from '../../../src/k8s/types.ts';
-import type { Diagnostic } from '../../../src/translate/diagnostic.ts';
+import type { Diagnostic } from '../../../src/model/diagnostic.ts';
 import type { SourceSink } from '../../../src/sources/source.ts';
 import { Metrics } from '../../../src/util/metrics.ts';
 import { silentLogger } from '../../../src/util/logger.ts';

@@ -1,0 +1,159 @@
+// The value types a flag can have: how its text is read and validated, and how its default is shown
+// in `--help` and the README. The flag table (flags.ts) picks one per flag.
+import { parseDuration } from './duration.ts';
+import { parseCidrList } from '../k8s/annotations/cidr.ts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ValueType<T> {
+  /** How node:util parseArgs reads it. */
+  readonly parseArgs: { readonly type: 'string' | 'boolean'; readonly multiple?: true };
+  /** The placeholder after the flag in `--help` (empty for booleans). */
+  readonly metavar: string;
+  /**
+   * Text → value. `raw` holds the flag's text (every occurrence for a repeatable flag, `'true'` or
+   * `'false'` for a boolean); `flag` is the flag's name for error messages.
+   */
+  read(raw: readonly string[], flag: string): T;
+  /** A default shown to people; null shows nothing (no default worth saying). */
+  show(v: T): string | null;
+}
+
+const last = (raw: readonly string[]): string => raw[raw.length - 1];
+
+export const text: ValueType<string> = {
+  parseArgs: { type: 'string' },
+  metavar: 'TEXT',
+  read: last,
+  show: (v) => v,
+};
+
+export const optionalText: ValueType<string | null> = {
+  parseArgs: { type: 'string' },
+  metavar: 'TEXT',
+  read: last,
+  show: (v) => v,
+};
+
+export const boolean: ValueType<boolean> = {
+  parseArgs: { type: 'boolean' },
+  metavar: '',
+  read: (raw) => last(raw) === 'true',
+  show: (v) => String(v),
+};
+
+function readPort(s: string, flag: string): number {
+  const p = Number(s);
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a port`);
+  return p;
+}
+
+export const port: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'PORT',
+  read: (raw, flag) => readPort(last(raw), flag),
+  show: (v) => String(v),
+};
+
+/** A port, or `off` (null) to not open that listener. */
+export const portOrOff: ValueType<number | null> = {
+  parseArgs: { type: 'string' },
+  metavar: 'PORT|off',
+  read: (raw, flag) => (last(raw) === 'off' ? null : readPort(last(raw), flag)),
+  show: (v) => (v === null ? 'off' : String(v)),
+};
+
+/** A port whose absence (null) means something the help text says. */
+export const optionalPort: ValueType<number | null> = {
+  parseArgs: { type: 'string' },
+  metavar: 'PORT',
+  read: (raw, flag) => readPort(last(raw), flag),
+  show: (v) => (v === null ? null : String(v)),
+};
+
+/** Milliseconds, written `250ms`, `30s`, `5m`, `1h`, `1h30m` or bare seconds. */
+export const duration: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'DURATION',
+  read: (raw, flag) => {
+    try {
+      return parseDuration(last(raw));
+    } catch (err) {
+      throw new ConfigError(`--${flag}: ${(err as Error).message}`);
+    }
+  },
+  show: formatDuration,
+};
+
+export const count: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'N',
+  read: (raw, flag) => {
+    const s = last(raw);
+    const x = Number(s);
+    if (!Number.isInteger(x) || x < 0) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a non-negative integer`);
+    return x;
+  },
+  show: (v) => String(v),
+};
+
+/** `namespace/name` of a Kubernetes object (DNS-1123 label / subdomain). */
+export const objectRef: ValueType<string | null> = {
+  parseArgs: { type: 'string' },
+  metavar: 'NS/NAME',
+  read: (raw, flag) => {
+    const s = last(raw);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s)) throw new ConfigError(`--${flag} ${JSON.stringify(s)} must be namespace/name`);
+    return s;
+  },
+  show: (v) => v,
+};
+
+/** Repeatable free text. */
+export const list: ValueType<readonly string[]> = {
+  parseArgs: { type: 'string', multiple: true },
+  metavar: 'TEXT',
+  read: (raw) => [...raw],
+  show: (v) => (v.length === 0 ? null : v.join(', ')),
+};
+
+/** Repeatable CIDR (a bare address is a /32 or /128). */
+export const cidrList: ValueType<readonly string[]> = {
+  parseArgs: { type: 'string', multiple: true },
+  metavar: 'CIDR',
+  read: (raw, flag) => {
+    for (const c of raw) if (!isCidr(c)) throw new ConfigError(`--${flag} ${JSON.stringify(c)} is not a CIDR (e.g. 10.0.0.0/8)`);
+    return [...raw];
+  },
+  show: (v) => (v.length === 0 ? null : v.join(', ')),
+};
+
+/** Source ranges (README "Access control"): comma-separated or repeated, normalised like the annotations. */
+export const sourceRanges: ValueType<readonly string[]> = {
+  parseArgs: { type: 'string', multiple: true },
+  metavar: 'CIDR[,CIDR]',
+  read: (raw, flag) => {
+    if (raw.length === 0) return [];
+    const r = parseCidrList(raw.join(','));
+    if ('error' in r) throw new ConfigError(`--${flag}: ${r.error}`);
+    return r.value;
+  },
+  show: (v) => (v.length === 0 ? null : v.join(', ')),
+};
+
+function isCidr(s: string): boolean {
+  const m = /^(.+)\/(\d{1,3})$/.exec(s);
+  const addr = m ? m[1] : s;
+  const bits = m ? Number(m[2]) : addr.includes(':') ? 128 : 32;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(addr)) return bits <= 32 && addr.split('.').every((x) => Number(x) <= 255);
+  return addr.includes(':') && bits <= 128 && /^[0-9a-fA-F:.]+$/.test(addr);
+}
+
+/** 3_600_000 → `1h`, 30_000 → `30s`, 1500 → `1500ms`: the largest unit that divides exactly. */
+export function formatDuration(ms: number): string {
+  if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

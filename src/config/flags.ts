@@ -1,0 +1,51 @@
+// THE flag table: every process option, once. The config type (PorticoConfig), its defaults,
+// parsing and validation, `--help` and README's "Flags" section all come from it; adding a flag is
+// adding one entry here and running `npm run docs` (CONTRIBUTING.md, "Add a flag").
+// Keys are the config field names; `flag` is the command-line name.
+import { flag, type FlagTable } from './flag-table.ts';
+import * as t from './flag-types.ts';
+
+export const FLAG_TABLE = {
+  resources: flag(t.list, { flag: 'resources', default: [], help: 'manifest file or directory, searched recursively for *.yaml, *.yml, *.json (repeatable; file mode)' }),
+  kubeconfig: flag(t.optionalText, { flag: 'kubeconfig', default: null, help: 'kubeconfig file: watch the Kubernetes API (cluster mode)' }),
+  inCluster: flag(t.boolean, { flag: 'in-cluster', default: false, help: 'use the pod service account (cluster mode)' }),
+  watchNamespace: flag(t.optionalText, { flag: 'watch-namespace', default: null, help: 'only this namespace for namespaced kinds', defaultText: 'all namespaces' }),
+  bindAddress: flag(t.text, { flag: 'bind-address', default: '0.0.0.0', help: 'address of the HTTP, HTTPS and L4 listeners' }),
+  httpPort: flag(t.port, { flag: 'http-port', default: 8080, help: 'HTTP listener port' }),
+  /** null: no TLS listener. */
+  httpsPort: flag(t.portOrOff, { flag: 'https-port', default: 8443, help: 'HTTPS listener port, or "off" for no TLS listener' }),
+  adminPort: flag(t.port, { flag: 'admin-port', default: 9901, help: 'admin server port' }),
+  adminAddress: flag(t.text, { flag: 'admin-address', default: '127.0.0.1', help: 'admin server address' }),
+  ingressClass: flag(t.text, { flag: 'ingress-class', default: 'portico', help: 'IngressClass name and legacy kubernetes.io/ingress.class value' }),
+  controllerName: flag(t.text, { flag: 'controller-name', default: 'portico.io/ingress-controller', help: 'IngressClass spec.controller Portico answers to' }),
+  watchWithoutClass: flag(t.boolean, { flag: 'watch-without-class', default: false, help: 'also serve Ingresses with no class at all' }),
+  allowExternalName: flag(t.boolean, { flag: 'allow-external-name', default: false, help: 'proxy to ExternalName Services (off: whoever writes a Service could aim the gateway at any host)' }),
+  trustProxy: flag(t.cidrList, { flag: 'trust-proxy', default: [], help: 'keep X-Forwarded-* from peers in this CIDR (repeatable); otherwise they are replaced' }),
+  drainTimeoutMs: flag(t.duration, { flag: 'drain-timeout', default: 30_000, help: 'graceful shutdown bound' }),
+  sslRedirect: flag(t.boolean, { flag: 'ssl-redirect', default: true, help: '308 from HTTP to HTTPS for hosts in spec.tls' }),
+  /** Port in the 308 Location; null = the HTTPS listener's own port. 443 behind a load balancer. */
+  sslRedirectPort: flag(t.optionalPort, { flag: 'ssl-redirect-port', default: null, defaultText: 'the HTTPS listener port', help: 'port in the https redirect URL; 443 behind a load balancer that maps 443 to Portico' }),
+  hstsMaxAge: flag(t.count, { flag: 'hsts-max-age', default: 15_724_800, help: 'Strict-Transport-Security max-age seconds on TLS responses; 0 disables' }),
+  hstsIncludeSubdomains: flag(t.boolean, { flag: 'hsts-include-subdomains', default: false, help: 'add includeSubDomains to HSTS' }),
+  /** TLS session tickets (resumption); off makes every handshake a full one (benchmarks). */
+  tlsSessionResumption: flag(t.boolean, { flag: 'tls-session-resumption', default: true, help: 'TLS session tickets; off makes every handshake a full one' }),
+  defaultTlsSecret: flag(t.objectRef, { flag: 'default-tls-secret', default: null, defaultText: 'a generated self-signed certificate', help: 'Secret served when SNI matches nothing' }),
+  tcpServicesConfigMap: flag(t.objectRef, { flag: 'tcp-services-configmap', default: null, help: 'the TCP services ConfigMap (L4)' }),
+  udpServicesConfigMap: flag(t.objectRef, { flag: 'udp-services-configmap', default: null, help: 'the UDP services ConfigMap (L4)' }),
+  tcpIdleTimeoutMs: flag(t.duration, { flag: 'tcp-idle-timeout', default: 3_600_000, help: 'L4 TCP idle timeout' }),
+  udpSessionTimeoutMs: flag(t.duration, { flag: 'udp-session-timeout', default: 30_000, help: 'L4 UDP session idle timeout' }),
+  udpMaxSessions: flag(t.count, { flag: 'udp-max-sessions', default: 65_536, help: 'L4 UDP session table bound' }),
+  l4DrainTimeoutMs: flag(t.duration, { flag: 'l4-drain-timeout', default: 30_000, help: 'L4 connections to removed endpoints close after this' }),
+  l4AcceptProxyProtocol: flag(t.boolean, { flag: 'l4-accept-proxy-protocol', default: false, help: 'read PROXY protocol v1/v2 on inbound L4 TCP' }),
+  publishService: flag(t.objectRef, { flag: 'publish-service', default: null, help: 'Service whose addresses go into Ingress status (cluster mode)' }),
+  publishAddress: flag(t.list, { flag: 'publish-address', default: [], help: 'address written into Ingress status (repeatable; cluster mode)' }),
+  electionId: flag(t.text, { flag: 'election-id', default: 'portico-leader', help: 'Lease name for leader election (cluster mode)' }),
+  connectTimeoutMs: flag(t.duration, { flag: 'upstream-connect-timeout', default: 5_000, help: 'upstream connect timeout; 502 after failed connects' }),
+  upstreamTimeoutMs: flag(t.duration, { flag: 'upstream-timeout', default: 60_000, help: 'upstream response timeout; 504 after a slow upstream' }),
+  logLevel: flag(t.text, { flag: 'log-level', default: 'info', help: 'pino level: trace, debug, info, warn, error or silent; access log lines are info' }),
+  watch: flag(t.boolean, { flag: 'watch', default: true, help: 'reload manifest files on change (file mode)' }),
+  // Access control (README "Access control").
+  allowlistSourceRange: flag(t.sourceRanges, { flag: 'allowlist-source-range', default: [], defaultText: 'everyone', help: 'client CIDRs allowed where an Ingress sets no allowlist-source-range (repeatable); others get 403' }),
+  denylistSourceRange: flag(t.sourceRanges, { flag: 'denylist-source-range', default: [], help: 'client CIDRs denied (403) where an Ingress sets no denylist-source-range (repeatable)' }),
+  authTimeoutMs: flag(t.duration, { flag: 'auth-timeout', default: 5_000, help: 'external auth (auth-url) subrequest timeout; a slower auth service means 500' }),
+} satisfies FlagTable;

@@ -1,0 +1,72 @@
+// THE diagnostic reasons: every reason Portico reports, once, with its severity and meaning.
+// `DiagnosticReason` is the union of these keys, so a reason that is not here does not compile;
+// README's "Diagnostics reference" is generated from this table (`npm run docs`). Adding a reason
+// is adding one entry (CONTRIBUTING.md, "Add a diagnostic reason").
+//
+// severity: what the reason is unless a caller says otherwise. `error` means the object (or the
+// rule, path or port) is not served; `warning` means it is served, degraded or as documented.
+// Backend reasons are warnings on HTTP routes (the route stays and answers 503, SPEC §1.7) and
+// errors on L4 ports (translate/l4.ts says so where it reports them).
+
+export type Severity = 'error' | 'warning';
+
+/** Where a reason comes from; groups the README reference. */
+export type ReasonTopic = 'manifest' | 'source' | 'ingress' | 'backend' | 'tls' | 'l4';
+
+export interface ReasonSpec {
+  readonly severity: Severity;
+  readonly topic: ReasonTopic;
+  /** One line: what went wrong and what Portico does about it. */
+  readonly meaning: string;
+}
+
+export const REASONS = {
+  // Manifest files (file mode) and object metadata.
+  ResourcesNotFound: { severity: 'error', topic: 'manifest', meaning: 'a --resources path does not exist' },
+  InvalidManifest: { severity: 'error', topic: 'manifest', meaning: 'a file or YAML document cannot be read or parsed; its objects are not loaded' },
+  KeptLastGood: { severity: 'warning', topic: 'manifest', meaning: 'a file has a syntax error; its last good objects keep serving' },
+  UnsupportedKind: { severity: 'warning', topic: 'manifest', meaning: 'a document is of a kind Portico does not read; ignored' },
+  UnsupportedAPIVersion: { severity: 'error', topic: 'manifest', meaning: 'a known kind with an apiVersion Portico does not read; not loaded' },
+  InvalidMetadata: { severity: 'error', topic: 'manifest', meaning: 'metadata.name or metadata.namespace is missing or not a valid DNS name; not loaded' },
+  DuplicateObject: { severity: 'error', topic: 'manifest', meaning: 'the same kind/namespace/name is defined twice; the first definition (sorted file order) is used' },
+  // The Kubernetes API (cluster mode).
+  Forbidden: { severity: 'error', topic: 'source', meaning: 'RBAC denies listing or watching a kind; its objects are not read until the rule is fixed' },
+  // Ingress and IngressClass.
+  IngressClassNotFound: { severity: 'warning', topic: 'ingress', meaning: "an Ingress names Portico's class but no IngressClass of that name exists; not served" },
+  InvalidIngress: { severity: 'error', topic: 'ingress', meaning: 'spec is not an object, rules is not a list, or there are neither rules nor a defaultBackend (SPEC §1.2)' },
+  InvalidRule: { severity: 'error', topic: 'ingress', meaning: 'a rule or its http.paths is malformed; that rule is not served' },
+  InvalidHost: { severity: 'error', topic: 'ingress', meaning: 'a rule host is not a valid DNS name or one-label wildcard (SPEC §1.1); that rule is not served' },
+  InvalidPath: { severity: 'error', topic: 'ingress', meaning: 'a path or pathType is invalid (SPEC §1.1); that path is not served' },
+  InvalidBackend: { severity: 'error', topic: 'ingress', meaning: 'a backend does not set exactly one of service/resource, or its port is malformed; that path is not served' },
+  ResourceBackendUnsupported: { severity: 'warning', topic: 'ingress', meaning: 'a resource backend is treated as absent: its requests fall to the default backend (SPEC §1.7)' },
+  RouteConflict: { severity: 'warning', topic: 'ingress', meaning: 'host + path + pathType is already served by an older Ingress, which keeps it (SPEC §1.8)' },
+  UnsupportedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'a portico.io annotation Portico does not know on this kind; ignored' },
+  InvalidAnnotation: { severity: 'warning', topic: 'ingress', meaning: "an annotation's value cannot be read; the documented default is used" },
+  AccessPolicyInvalid: { severity: 'error', topic: 'ingress', meaning: 'an access-control annotation (source range, basic or external auth) is malformed, names a missing Secret/ConfigMap, or is not enforced; the whole Ingress is not served rather than served unprotected' },
+  // Backends (Ingress paths and L4 ports).
+  ServiceNotFound: { severity: 'warning', topic: 'backend', meaning: 'the backend Service does not exist; HTTP routes answer 503' },
+  ServicePortNotFound: { severity: 'warning', topic: 'backend', meaning: 'the Service has no such port (name or number, for the protocol); HTTP routes answer 503' },
+  ExternalNameNotAllowed: { severity: 'warning', topic: 'backend', meaning: 'the Service is of type ExternalName and --allow-external-name is off; HTTP routes answer 503' },
+  InvalidService: { severity: 'warning', topic: 'backend', meaning: 'an ExternalName Service without spec.externalName; HTTP routes answer 503' },
+  // TLS Secrets and certificates (SPEC §7).
+  TLSSecretNotFound: { severity: 'error', topic: 'tls', meaning: 'a spec.tls secretName names no Secret; its hosts get the default certificate' },
+  TLSSecretInvalid: { severity: 'error', topic: 'tls', meaning: 'the Secret is not kubernetes.io/tls or its PEM cannot be used; its hosts get the default certificate' },
+  TLSKeyMismatch: { severity: 'error', topic: 'tls', meaning: 'tls.key does not match the certificate in tls.crt; its hosts get the default certificate' },
+  TLSCertificateMismatch: { severity: 'error', topic: 'tls', meaning: 'the certificate does not cover a host listed for it; that host gets the default certificate' },
+  TLSHostConflict: { severity: 'warning', topic: 'tls', meaning: 'a host is already served with another Secret by an older Ingress, which keeps it' },
+  TLSChainOrder: { severity: 'warning', topic: 'tls', meaning: 'tls.crt intermediates are out of order; served, but clients may fail to build the chain' },
+  TLSCertificateExpired: { severity: 'warning', topic: 'tls', meaning: 'the certificate has expired; still served' },
+  TLSCertificateNotYetValid: { severity: 'warning', topic: 'tls', meaning: 'the certificate is not valid yet; still served' },
+  // TCP/UDP services ConfigMaps (L4).
+  ConfigMapNotFound: { severity: 'warning', topic: 'l4', meaning: 'the --tcp/--udp-services-configmap ConfigMap does not exist; no L4 ports' },
+  InvalidListenPort: { severity: 'error', topic: 'l4', meaning: 'a ConfigMap key is not a port number 1..65535; that entry is not served' },
+  InvalidL4Target: { severity: 'error', topic: 'l4', meaning: 'a ConfigMap value is not namespace/service:port[:PROXY…]; that entry is not served' },
+  UnsupportedOption: { severity: 'warning', topic: 'l4', meaning: 'an entry option Portico cannot apply here (PROXY protocol to a UDP backend); ignored' },
+  ListenFailed: { severity: 'error', topic: 'l4', meaning: 'an L4 port cannot be bound (in use, no permission); the other ports keep working' },
+} as const satisfies Readonly<Record<string, ReasonSpec>>;
+
+export type DiagnosticReason = keyof typeof REASONS;
+
+export function isDiagnosticReason(s: string): s is DiagnosticReason {
+  return Object.hasOwn(REASONS, s);
+}

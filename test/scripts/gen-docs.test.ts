@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { README, renderReadme, SECTIONS } from '../../scripts/gen-docs.ts';
+
+test('README sections generated from code tables are up to date (run `npm run docs` when this fails)', () => {
+  const text = readFileSync(README, 'utf8');
+  for (const name of Object.keys(SECTIONS)) assert.ok(text.includes(`<!-- generated:${name} begin`), `README has the ${name} markers`);
+  const fresh = renderReadme(text);
+  // Compare line by line so a failure names the drifted line instead of printing the whole README.
+  const a = text.split('\n');
+  const b = fresh.split('\n');
+  const i = a.findIndex((line, k) => line !== b[k]);
+  assert.equal(i < 0 && a.length === b.length, true, `README.md line ${i + 1}: ${JSON.stringify(a[i])}, the table says ${JSON.stringify(b[i])}`);
+});
+
+test('renderReadme replaces only what is between the markers, and refuses a README without them', () => {
+  const text = readFileSync(README, 'utf8');
+  const stale = text.replace('| `--http-port PORT` | 8080 |', '| `--http-port PORT` | 1234 |');
+  assert.notEqual(stale, text);
+  assert.equal(renderReadme(stale), text);
+  assert.throws(() => renderReadme('# no markers\n'), /markers/);
+});
