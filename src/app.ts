@@ -63,6 +63,7 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     udpServicesConfigMap: c.udpServicesConfigMap,
     allowlistSourceRange: c.allowlistSourceRange,
     denylistSourceRange: c.denylistSourceRange,
+    serveUnenforcedAnnotations: c.serveUnenforcedAnnotations,
   };
 }
 

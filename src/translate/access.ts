@@ -4,7 +4,7 @@
 // the whole Ingress with an error diagnostic: protection is never dropped silently (SPEC rule
 // "never fail open"; ingress-nginx answers such locations 503 via LocationDenied).
 
-import { readAccessAnnotations, type ExternalAuthAnnotations } from '../k8s/annotations/access.ts';
+import { readAccessAnnotations, type ExternalAuthAnnotations } from '../k8s/annotations/access-policy.ts';
 import { parseTemplate } from '../k8s/annotations/template.ts';
 import type { StoreView } from '../store/store.ts';
 import type { AuthTarget, BasicAuthPolicy, ExternalAuthPolicy, RouteAccess, SourceRangePolicy, Template } from '../model/access.ts';

@@ -2,7 +2,7 @@
 // resolved is not an error that drops the route: the route answers 503 with the reason (§1.7
 // [choice]), so the caller turns a failed resolution into RouteBackend 'unavailable'.
 
-import { readAnnotation } from '../k8s/annotations.ts';
+import { l4Balance, readAnnotations } from '../k8s/annotations/index.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Service, ServicePort } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
@@ -87,8 +87,7 @@ function makeCluster(svc: Service, namespace: string, service: string, port: num
 
 /** Issue #5: 'portico.io/l4-balance' on the Service; malformed values fall back to the default (reported by translate). */
 export function balancerOf(svc: Service): BalancerPolicy {
-  const a = readAnnotation(svc, 'portico.io/l4-balance');
-  return a && 'value' in a ? a.value : 'round-robin';
+  return readAnnotations(svc, 'Service').valueOr(l4Balance, 'round-robin');
 }
 
 /** SPEC §5.2: ClientIP affinity with `sessionAffinityConfig.clientIP.timeoutSeconds` (default 10800). */

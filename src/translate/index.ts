@@ -1,7 +1,8 @@
 // Store → Snapshot + Diagnostics (ARCHITECTURE.md "Translate"; issue #2 items 2-3). Pure: no I/O,
 // no clock, no logger; deterministic (same store ⇒ identical JSON), so everything is sorted.
 
-import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
+import { readAnnotations } from '../k8s/annotations/index.ts';
+import { annotationDiagnostics, type AnnotationReport } from './annotations.ts';
 import { IngressClassSelector } from '../k8s/ingress-class.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress } from '../k8s/types.ts';
@@ -27,6 +28,8 @@ export interface TranslateOptions {
   /** 'ns/name' (issue #5). */
   tcpServicesConfigMap: string | null;
   udpServicesConfigMap: string | null;
+  /** --serve-unenforced-annotations: serve Ingresses with refused annotations, with a warning. */
+  serveUnenforcedAnnotations?: boolean;
   /**
    * ISO-8601 time for certificate expiry warnings (issue #3 item 4). Translate reads no clock, so
    * the caller passes it; absent ⇒ no expiry check.
@@ -43,6 +46,8 @@ export interface TranslateResult {
   diagnostics: Diagnostic[];
   /** Keys (`ns/name`) of the Ingresses Portico serves, sorted. */
   served: string[];
+  /** Migration report: every annotation of every Ingress of our class, by Ingress key. */
+  annotationReports: AnnotationReport[];
 }
 
 export function defaultTranslateOptions(): TranslateOptions {
@@ -65,6 +70,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   // 1. Which Ingresses are ours (SPEC §1.6), in merge order (SPEC §1.8: oldest first).
   const selector = new IngressClassSelector(view.list('IngressClass'), options);
   const parsed: ParsedIngress[] = [];
+  const reports: AnnotationReport[] = [];
+  const parseOpts = { serveUnenforcedAnnotations: options.serveUnenforcedAnnotations === true, reports };
   for (const ing of [...view.list('Ingress')].sort(compareIngressAge)) {
     const decision = selector.decide(ing);
     if (!decision.served) {
@@ -77,7 +84,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
       }
       continue;
     }
-    const p = parseIngress(ing, diags);
+    const p = parseIngress(ing, diags, parseOpts);
     if (!p) continue;
     // Access control (src/translate/access.ts): an Ingress whose protection cannot be enforced
     // exactly is not served at all.
@@ -127,6 +134,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     snapshot,
     diagnostics: dedupe(diags.sort(compareDiagnostics)),
     served: parsed.map((p) => p.key).sort(),
+    annotationReports: reports.sort((a, b) => cmp(a.ingress, b.ingress)),
   };
 }
 
@@ -153,11 +161,8 @@ function checkServices(view: StoreView, clusters: readonly Cluster[], diags: Dia
     const svc = view.get('Service', key);
     if (!svc) continue;
     const ref = { kind: 'Service', namespace: c.namespace, name: c.service };
-    const a = readAnnotation(svc, 'portico.io/l4-balance');
-    if (a && 'error' in a) diags.push(diagnostic(ref, 'InvalidAnnotation', `annotation portico.io/l4-balance: ${a.error}; using round-robin`, 'warning'));
-    for (const name of unsupportedAnnotations(svc, 'Service')) {
-      diags.push(diagnostic(ref, 'UnsupportedAnnotation', `annotation ${name} is not supported on a Service and is ignored`, 'warning'));
-    }
+    // Services are never refused: only Ingress-scoped keys protect an app.
+    annotationDiagnostics(ref, readAnnotations(svc, 'Service'), true, diags);
   }
 }
 

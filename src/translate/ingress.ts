@@ -2,7 +2,7 @@
 // Ingress and only the offending rule or path is dropped (ARCHITECTURE.md "Translate"); nothing
 // here throws, whatever shape the object has.
 
-import { readAnnotation, unsupportedAnnotations } from '../k8s/annotations.ts';
+import { readAnnotations, routing, type AnnotationValues } from '../k8s/annotations/index.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, IngressBackend } from '../k8s/types.ts';
 import type { PathMatch } from '../model/match.ts';
@@ -11,6 +11,7 @@ import type { RouteAccess } from '../model/access.ts';
 import type { Cluster } from '../model/cluster.ts';
 import { diagnostic, type Diagnostic, type DiagnosticReason, type ObjectRef } from '../model/diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
+import { annotationDiagnostics, reportRows, type AnnotationReport } from './annotations.ts';
 
 export interface ServiceRef {
   readonly name: string;
@@ -40,12 +41,21 @@ export interface ParsedIngress {
   readonly ref: ObjectRef;
   readonly rules: readonly ParsedRule[];
   readonly defaultBackend: ServiceRef | null;
-  /** 'portico.io/ssl-redirect' (default true). */
+  /** ssl-redirect (default true). */
   readonly sslRedirect: boolean;
   /** Access policies of every route of this Ingress (src/translate/access.ts), when any. */
   readonly access?: RouteAccess | null;
   /** Clusters the policies use (an auth-url naming a Service). */
   readonly accessClusters?: readonly Cluster[];
+  /** Typed annotation values (k8s/annotations registry). */
+  readonly annotations: AnnotationValues;
+}
+
+export interface ParseOptions {
+  /** --serve-unenforced-annotations. */
+  readonly serveUnenforcedAnnotations: boolean;
+  /** Migration report rows are appended here when given. */
+  readonly reports?: AnnotationReport[];
 }
 
 export function ingressRef(ing: Ingress): ObjectRef {
@@ -61,7 +71,7 @@ export function ingressRef(ing: Ingress): ObjectRef {
  * Normalised view of one served Ingress, or null when nothing of it can be served (missing name,
  * spec not an object, neither rules nor defaultBackend — SPEC §1.2).
  */
-export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress | null {
+export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptions = { serveUnenforcedAnnotations: false }): ParsedIngress | null {
   const ref = ingressRef(ing);
   const warn = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
   const error = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
@@ -77,13 +87,12 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
   const name = ing.metadata.name;
   const spec = ing.spec;
 
-  for (const a of unsupportedAnnotations(ing, 'Ingress')) {
-    warn('UnsupportedAnnotation', `annotation ${a} is not supported on an Ingress and is ignored`);
-  }
-  let sslRedirect = true;
-  const ann = readAnnotation(ing, 'portico.io/ssl-redirect');
-  if (ann && 'error' in ann) warn('InvalidAnnotation', `annotation portico.io/ssl-redirect: ${ann.error}; using true`);
-  else if (ann) sslRedirect = ann.value;
+  // Annotations first: a refused one drops the whole Ingress (its rules alone).
+  const annotations = readAnnotations(ing, 'Ingress');
+  const refused = annotationDiagnostics(ref, annotations, opts.serveUnenforcedAnnotations, diags);
+  opts.reports?.push({ ingress: nsName(namespace, name), served: !refused, rows: reportRows(annotations) });
+  if (refused) return null;
+  const sslRedirect = annotations.valueOr(routing.sslRedirect, true);
 
   let defaultBackend: ServiceRef | null = null;
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
@@ -129,7 +138,7 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[]): ParsedIngress |
     error('InvalidIngress', 'spec must have rules or a defaultBackend (SPEC §1.2); Ingress ignored');
     return null;
   }
-  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect };
+  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect, annotations };
 }
 
 type BackendCheck =

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCidrList } from '../../src/k8s/annotations/cidr.ts';
 import { parseTemplate } from '../../src/k8s/annotations/template.ts';
-import { parseCacheDurations, readAccessAnnotations } from '../../src/k8s/annotations/access.ts';
+import { parseCacheDurations, readAccessAnnotations } from '../../src/k8s/annotations/access-policy.ts';
 import { parseHtpasswd } from '../../src/translate/htpasswd.ts';
 
 const ing = (annotations: Record<string, string>) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'x', namespace: 'ns', annotations } });
@@ -38,12 +38,10 @@ test('access annotations: both prefixes, aliases, refused keys and malformed val
   assert.match(refused({ 'nginx.ingress.kubernetes.io/allowlist-source-range': '10.0.0.0/8,bogus' }), /allowlist-source-range.*bogus/);
   assert.match(refused({ 'nginx.ingress.kubernetes.io/auth-type': 'digest', 'nginx.ingress.kubernetes.io/auth-secret': 's' }), /digest/);
   assert.match(refused({ 'nginx.ingress.kubernetes.io/auth-type': 'basic' }), /auth-secret: required/);
-  assert.match(refused({ 'nginx.ingress.kubernetes.io/auth-snippet': 'return 200;' }), /auth-snippet is not enforced/);
   assert.match(refused({ 'nginx.ingress.kubernetes.io/auth-url': 'http://auth/$remote_addr' }), /\$remote_addr is not supported/);
   assert.match(refused({ 'nginx.ingress.kubernetes.io/auth-url': 'http://$host/check' }), /not in the host/);
   assert.match(refused({ 'nginx.ingress.kubernetes.io/auth-url': 'http://a/', 'nginx.ingress.kubernetes.io/auth-method': 'BREW' }), /invalid HTTP method/);
   assert.match(refused({ 'nginx.ingress.kubernetes.io/auth-url': 'http://a/', 'nginx.ingress.kubernetes.io/auth-response-headers': 'X-User, bad header' }), /invalid header name/);
-  assert.match(refused({ 'nginx.ingress.kubernetes.io/limit-rps': '5' }), /limit-rps is not enforced/);
   assert.match(refused({ 'nginx.ingress.kubernetes.io/satisfy': 'any' }), /satisfy/);
   const basic = readAccessAnnotations(ing({ 'nginx.ingress.kubernetes.io/auth-type': 'basic', 'nginx.ingress.kubernetes.io/auth-secret': 'other/creds' }), 'ns');
   assert.ok('value' in basic);
