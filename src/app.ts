@@ -20,6 +20,7 @@ import type { TranslateOptions } from './translate/index.ts';
 import { diagnostic, type Diagnostic } from './model/diagnostic.ts';
 import { splitKey } from './k8s/keys.ts';
 import { setFlagsFromString } from 'node:v8';
+import { startWebhook } from './webhook/start-webhook.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
 
@@ -42,7 +43,7 @@ export interface RunningApp {
   readonly http: HttpDataplane;
   /** Cluster mode only: leader election, Ingress status, Events. */
   readonly status: StatusController | null;
-  readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number };
+  readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number; readonly webhook: number | null };
   /** Resolves when every source synced and the first snapshot is applied. */
   ready(): Promise<void>;
   /** Graceful stop (issue #2 item 6): not ready → stop accepting → drain in-flight → close. */
@@ -178,10 +179,15 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     sources: sources.map((s) => s.name),
     logger,
     metrics,
-    onApplied: () => status?.onApplied(),
+    onApplied: () => {
+      status?.onApplied();
+      webhook?.storeChanged();
+    },
     onDiagnostics: (_all, added) => status?.onDiagnostics(added),
   });
 
+  // Validating admission webhook (README "Admission webhook"): reviews run translate on the store.
+  const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
   const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics });
   const admin = new AdminServer({
     host: config.adminAddress,
@@ -206,6 +212,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const adminPort = await admin.listen();
   const httpPort = await httpListener.listen();
   const httpsPort = httpsListener ? await httpsListener.listen() : null;
+  const webhookPort = webhook ? await webhook.listen() : null;
   http.setHttpsPort(config.sslRedirectPort ?? httpsPort);
   for (const s of sources) await s.start(controller);
   status?.start();
@@ -231,6 +238,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       controller.stop();
       await Promise.all([httpListener.close(drainTimeoutMs), httpsListener?.close(drainTimeoutMs), l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
       http.close();
+      await webhook?.close();
       await admin.close();
       logger.info('stopped');
     })();
@@ -244,7 +252,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     controller,
     http,
     status,
-    ports: { http: httpPort, https: httpsPort, admin: adminPort },
+    ports: { http: httpPort, https: httpsPort, admin: adminPort, webhook: webhookPort },
     ready: () => readyPromise,
     stop,
   };

@@ -15,7 +15,18 @@ export const DEFAULTS: PorticoConfig = defaultsOf(FLAG_TABLE);
  * (`--ssl-redirect=false`), as is `--no-flag`. Flags with an `env` entry read it when absent.
  */
 export function parseFlags(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): { config: PorticoConfig; positionals: string[]; help: boolean } {
-  return parseWith(FLAG_TABLE, argv, env);
+  const parsed = parseWith(FLAG_TABLE, argv, env);
+  checkCombinations(parsed.config);
+  return parsed;
+}
+
+/** Flags that only make sense together; each flag's own value was checked by its type. */
+function checkCombinations(c: PorticoConfig): void {
+  if ((c.webhookCertFile === null) !== (c.webhookKeyFile === null)) throw new ConfigError('--webhook-cert-file and --webhook-key-file go together');
+  if (c.webhookTlsSecret !== null && c.webhookCertFile !== null) throw new ConfigError('--webhook-tls-secret and --webhook-cert-file: choose one');
+  if (c.webhookPort !== null && c.webhookTlsSecret === null && c.webhookCertFile === null) {
+    throw new ConfigError('--webhook-port needs --webhook-tls-secret or --webhook-cert-file/--webhook-key-file (the API server only calls HTTPS)');
+  }
 }
 
 /** The one active source, said plainly: files and the API are never mixed by accident. */

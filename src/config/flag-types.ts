@@ -157,3 +157,17 @@ export function formatDuration(ms: number): string {
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/** One of a closed set of words. */
+export function oneOf<const T extends string>(values: readonly T[]): ValueType<T> {
+  return {
+    parseArgs: { type: 'string' },
+    metavar: values.join('|'),
+    read: (raw, flag) => {
+      const v = last(raw);
+      if (!(values as readonly string[]).includes(v)) throw new ConfigError(`--${flag} ${JSON.stringify(v)}: expected ${values.join(', ')}`);
+      return v as T;
+    },
+    show: (v) => v,
+  };
+}

@@ -50,4 +50,14 @@ export const FLAG_TABLE = {
   authTimeoutMs: flag(t.duration, { flag: 'auth-timeout', default: 5_000, help: 'external auth (auth-url) subrequest timeout; a slower auth service means 500' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
   serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
+  // Admission webhook (README "Admission webhook").
+  /** null: no webhook listener. */
+  webhookPort: flag(t.optionalPort, { flag: 'webhook-port', default: null, defaultText: 'off', help: 'validating admission webhook HTTPS port' }),
+  webhookAddress: flag(t.text, { flag: 'webhook-address', default: '0.0.0.0', help: 'admission webhook address (the API server must reach it)' }),
+  webhookCertFile: flag(t.optionalText, { flag: 'webhook-cert-file', default: null, help: 'webhook serving certificate PEM (reloaded on change)' }),
+  webhookKeyFile: flag(t.optionalText, { flag: 'webhook-key-file', default: null, help: 'webhook serving key PEM (reloaded on change)' }),
+  /** `ns/name` of a kubernetes.io/tls Secret (cert-manager) serving the webhook. */
+  webhookTlsSecret: flag(t.objectRef, { flag: 'webhook-tls-secret', default: null, help: 'kubernetes.io/tls Secret serving the webhook (reloaded on change)' }),
+  webhookTimeoutMs: flag(t.duration, { flag: 'webhook-timeout', default: 2_000, help: 'time budget per admission review' }),
+  webhookFailureMode: flag(t.oneOf(['refused', 'open', 'closed'] as const), { flag: 'webhook-failure-mode', default: 'refused', help: 'over budget: refused (judge the object alone), open (allow) or closed (deny)' }),
 } satisfies FlagTable;

@@ -18,13 +18,14 @@ function load(file: string): Doc[] {
   return docs.map((d) => d.toJS() as Doc).filter((d) => d !== null);
 }
 
-const kustomization = load('kustomization.yaml')[0];
-const objects: Doc[] = (kustomization.resources as string[]).flatMap((f) => load(f));
+const kustomization = load('base/kustomization.yaml')[0];
+const objects: Doc[] = (kustomization.resources as string[]).flatMap((f) => load(path.join('base', f)));
 const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
 
-test('every YAML file under deploy/ parses and kustomization.yaml lists every base file', () => {
-  const files = readdirSync(DEPLOY).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+test('every YAML file under deploy/ parses and base/kustomization.yaml lists every base file', () => {
+  const files = readdirSync(path.join(DEPLOY, 'base')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
   assert.deepEqual([...kustomization.resources].sort(), files);
+  assert.deepEqual(load('kustomization.yaml')[0].bases, ['base']);
   for (const f of readdirSync(path.join(DEPLOY, 'nodeport'))) load(path.join('nodeport', f));
 });
 
@@ -105,8 +106,8 @@ test('RBAC rules cover every verb and resource Portico calls', () => {
 
 test('NodePort variant patches the Service type and the publish flags', () => {
   const k = load('nodeport/kustomization.yaml')[0];
-  assert.deepEqual(k.resources, ['../']);
-  for (const p of k.patches) assert.ok(existsSync(path.join(DEPLOY, 'nodeport', p.path)));
+  assert.deepEqual(k.bases, ['../base']);
+  for (const p of [...k.patchesStrategicMerge, ...k.patchesJson6902.map((j: Doc) => j.path)]) assert.ok(existsSync(path.join(DEPLOY, 'nodeport', p)), p);
   const svc = load('nodeport/service-nodeport.yaml')[0];
   assert.equal(svc.spec.type, 'NodePort');
   const args = load('nodeport/deployment-args.yaml')[0];

@@ -37,18 +37,29 @@ export function handshake(port: number, servername: string | undefined, opts: { 
       ...(opts.session ? { session: opts.session } : {}),
     });
     let session: Buffer | undefined;
-    sock.on('session', (s) => (session = s));
+    let finish: (() => void) | null = null;
+    sock.on('session', (s) => {
+      session = s;
+      finish?.();
+    });
     sock.setTimeout(5000, () => sock.destroy(new Error('handshake timeout')));
     sock.once('error', reject);
     sock.once('secureConnect', () => {
       const peer = describePeer(sock.getPeerCertificate());
       const out: Served = { ...peer, alpn: sock.alpnProtocol ?? false, reused: sock.isSessionReused() };
-      // TLS 1.3 tickets arrive after the handshake: give them a moment before closing.
-      setTimeout(() => {
+      // TLS 1.3 tickets arrive after the handshake: close once one came, or after a bound long
+      // enough for a loaded machine (a server without tickets sends none).
+      let done = false;
+      const timer = setTimeout(() => finish?.(), 500);
+      finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
         if (session) out.session = session;
         sock.end();
         resolve(out);
-      }, 30);
+      };
+      if (session) finish();
     });
   });
 }
