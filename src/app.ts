@@ -21,6 +21,8 @@ import { diagnostic, type Diagnostic } from './model/diagnostic.ts';
 import { splitKey } from './k8s/keys.ts';
 import { setFlagsFromString } from 'node:v8';
 import { startWebhook } from './webhook/start-webhook.ts';
+import { registerServedMetrics } from './admin/served-metrics.ts';
+import { uncaughtCounter } from './util/process-metrics.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
 
@@ -100,6 +102,11 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
     authTimeoutMs: config.authTimeoutMs,
+    escapedSlashes: config.escapedSlashes,
+    allowTrace: config.allowTrace,
+    clientBodyTimeoutMs: config.clientBodyTimeoutMs,
+    clientSendTimeoutMs: config.clientSendTimeoutMs,
+    upstreamMaxConnections: config.upstreamMaxConnections,
   });
   const targets: DataplaneTarget[] = [
     { name: 'http', apply: (s, e) => http.apply(s, e), updateEndpoints: (id, e) => http.updateEndpoints(id, e) },
@@ -110,7 +117,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const sni = config.httpsPort === null ? null : new SniTableBuilder({ generatedDefault: generateDefaultCertificate(), sessionResumption: config.tlsSessionResumption });
   let sniTable = sni?.build(emptySnapshot()) ?? null;
   const httpsListener = sni && sniTable
-    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions })
+    ? new HttpsListener(http, { host: config.bindAddress, port: config.httpsPort!, logger, metrics, sni: sniTable, secureOptions: sni.secureOptions,
+      http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets } })
     : null;
   if (sni && httpsListener) {
     targets.push({
@@ -186,9 +194,12 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     onDiagnostics: (_all, added) => status?.onDiagnostics(added),
   });
 
+  registerServedMetrics(metrics, { snapshot: () => controller.snapshot, endpoints: () => controller.endpointSet });
+  uncaughtCounter(metrics);
   // Validating admission webhook (README "Admission webhook"): reviews run translate on the store.
   const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
-  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics });
+  const httpListener = new HttpListener(http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
+    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs } });
   const admin = new AdminServer({
     host: config.adminAddress,
     port: config.adminPort,
@@ -203,6 +214,12 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       debugViews: {
         explain: (q) => http.explain(q.host, q.path ?? '/'),
         certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : { https: 'off' }),
+      },
+      dashboard: {
+        endpointHealth: (id) => http.endpointHealth(id),
+        certificates: () => (sniTable ? certificatesView(controller.snapshot, sniTable, controller.diagnostics()) : null),
+        explain: (host, path) => http.explain(host, path),
+        sources: () => controller.sourceStatus(),
       },
     },
   });

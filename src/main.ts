@@ -1,5 +1,6 @@
 // CLI: parse flags → load config → run the command. Nothing else.
 import { startApp } from './app.ts';
+import { uncaughtCounter } from './util/process-metrics.ts';
 import { flushLogger } from './util/logger.ts';
 import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.ts';
 import { formatCertificateRows } from './admin/certificates-view.ts';
@@ -55,8 +56,15 @@ async function main(argv: string[]): Promise<number> {
       process.on('SIGINT', () => onSignal('SIGINT'));
       // Bad resources never stop the process (issue #2 item 7); a bug that escapes is logged and
       // the last good snapshot keeps serving.
-      process.on('uncaughtException', (err) => app.logger.error({ err }, 'uncaught exception'));
-      process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection'));
+      const uncaught = uncaughtCounter(app.metrics);
+      process.on('uncaughtException', (err) => {
+        uncaught.inc({ kind: 'exception' });
+        app.logger.error({ err }, 'uncaught exception');
+      });
+      process.on('unhandledRejection', (err) => {
+        uncaught.inc({ kind: 'rejection' });
+        app.logger.error({ err }, 'unhandled rejection');
+      });
       return -1; // keep running
     }
     case 'validate': {

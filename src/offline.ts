@@ -50,11 +50,14 @@ export async function explainUrl(config: PorticoConfig, url: string): Promise<{ 
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     httpsPort: config.httpsPort,
     hsts: null,
+    escapedSlashes: config.escapedSlashes,
   });
   try {
     dp.apply(off.snapshot, off.endpoints);
-    // The router matches the raw path as sent; URL keeps percent-escapes as written.
-    return { explanation: dp.explain(u.host, u.pathname), diagnostics: off.diagnostics };
+    // The path exactly as written (WHATWG URL would resolve dot segments its own way); the
+    // dataplane normalises it as it does for traffic (request-target.ts normalizePath).
+    const slash = url.indexOf('/', url.indexOf('//') + 2);
+    return { explanation: dp.explain(u.host, slash === -1 ? '/' : url.slice(slash)), diagnostics: off.diagnostics };
   } finally {
     dp.close();
   }

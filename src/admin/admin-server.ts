@@ -5,6 +5,8 @@ import { redactCertificate } from '../model/certificate.ts';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
+import type { ApiSources } from './api-v1.ts';
+import { registerDashboard } from './dashboard.ts';
 
 export interface AdminState {
   /** Liveness: the process is able to answer. */
@@ -16,6 +18,8 @@ export interface AdminState {
   diagnostics(): readonly Diagnostic[];
   /** Extra debug views registered by other parts (`/debug/<name>`), e.g. certificates, explain. */
   readonly debugViews?: Readonly<Record<string, (query: Record<string, string>) => unknown>>;
+  /** `/dashboard` and `/api/v1/` (README "Dashboard and /api/v1"); absent: not served. */
+  readonly dashboard?: Omit<ApiSources, 'snapshot' | 'endpoints' | 'diagnostics' | 'isReady'>;
 }
 
 export interface AdminOptions {
@@ -52,6 +56,13 @@ export class AdminServer {
     });
     this.app.get('/debug/snapshot', async () => debugSnapshot(state.snapshot(), state.endpoints()));
     this.app.get('/debug/diagnostics', async () => state.diagnostics());
+    if (state.dashboard) {
+      const d = state.dashboard;
+      registerDashboard(this.app, {
+        snapshot: () => state.snapshot(), endpoints: () => state.endpoints(), diagnostics: () => state.diagnostics(), isReady: () => state.isReady(),
+        endpointHealth: (id) => d.endpointHealth(id), certificates: () => d.certificates(), explain: (h, p) => d.explain(h, p), sources: () => d.sources(),
+      }, metrics);
+    }
     for (const [name, view] of Object.entries(state.debugViews ?? {})) {
       this.app.get(`/debug/${name}`, async (req) => view((req.query ?? {}) as Record<string, string>));
     }

@@ -99,6 +99,19 @@ export const count: ValueType<number> = {
   show: (v) => String(v),
 };
 
+/** An integer ≥ 1. */
+export const positive: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'N',
+  read: (raw, flag) => {
+    const s = last(raw);
+    const x = Number(s);
+    if (!Number.isInteger(x) || x < 1) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a positive integer`);
+    return x;
+  },
+  show: (v) => String(v),
+};
+
 /** `namespace/name` of a Kubernetes object (DNS-1123 label / subdomain). */
 export const objectRef: ValueType<string | null> = {
   parseArgs: { type: 'string' },

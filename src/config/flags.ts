@@ -60,4 +60,17 @@ export const FLAG_TABLE = {
   webhookTlsSecret: flag(t.objectRef, { flag: 'webhook-tls-secret', default: null, help: 'kubernetes.io/tls Secret serving the webhook (reloaded on change)' }),
   webhookTimeoutMs: flag(t.duration, { flag: 'webhook-timeout', default: 2_000, help: 'time budget per admission review' }),
   webhookFailureMode: flag(t.oneOf(['refused', 'open', 'closed'] as const), { flag: 'webhook-failure-mode', default: 'refused', help: 'over budget: refused (judge the object alone), open (allow) or closed (deny)' }),
+  // ---- Limits against hostile clients and backends (README "Limits and timeouts").
+  escapedSlashes: flag(t.oneOf(['keep', 'reject', 'unescape'] as const), { flag: 'escaped-slashes', default: 'keep', help: '%2F and %5C in request paths: keep (text inside a segment), reject (400) or unescape (become /)' }),
+  allowTrace: flag(t.boolean, { flag: 'allow-trace', default: false, help: 'forward TRACE requests; off answers 405' }),
+  verboseErrors: flag(t.boolean, { flag: 'verbose-errors', default: false, help: 'error bodies name endpoints and objects; off: error code and request id only' }),
+  maxHeaderSize: flag(t.positive, { flag: 'max-header-size', default: 32 * 1024, help: 'request header block bound in bytes (HTTP/1 head, HTTP/2 header list); 431 beyond' }),
+  clientHeaderTimeoutMs: flag(t.duration, { flag: 'client-header-timeout', default: 60_000, help: 'time to receive a request head; 408 after' }),
+  clientBodyTimeoutMs: flag(t.duration, { flag: 'client-body-timeout', default: 60_000, help: 'longest pause between two reads of a request body; the connection (HTTP/2: stream) and its upstream request close after' }),
+  clientSendTimeoutMs: flag(t.duration, { flag: 'client-send-timeout', default: 60_000, help: 'longest a client may leave a response unread (upstream paused by backpressure); both sides close after' }),
+  keepaliveTimeoutMs: flag(t.duration, { flag: 'keepalive-timeout', default: 5_000, help: 'idle HTTP/1.1 keep-alive connection lifetime' }),
+  http2MaxConcurrentStreams: flag(t.positive, { flag: 'http2-max-concurrent-streams', default: 128, help: 'SETTINGS_MAX_CONCURRENT_STREAMS advertised and enforced per HTTP/2 connection' }),
+  http2IdleTimeoutMs: flag(t.duration, { flag: 'http2-idle-timeout', default: 60_000, help: 'an HTTP/2 connection with no open stream (or a header block that stopped) closes after' }),
+  http2MaxResets: flag(t.positive, { flag: 'http2-max-resets', default: 200, help: 'streams a client may reset, or have refused, per HTTP/2 connection per 10 s; GOAWAY and close beyond' }),
+  upstreamMaxConnections: flag(t.count, { flag: 'upstream-max-connections', default: 512, help: 'connections per upstream endpoint; further requests wait for a free one (0: unbounded)' }),
 } satisfies FlagTable;

@@ -78,6 +78,11 @@ export class Controller implements SourceSink {
     return this.ready;
   }
 
+  /** Each source and whether it has delivered its initial state (dashboard overview). */
+  sourceStatus(): { source: string; synced: boolean }[] {
+    return this.o.sources.map((source) => ({ source, synced: this.syncedSources.has(source) }));
+  }
+
   diagnostics(): Diagnostic[] {
     const all = [...this.translateDiags];
     for (const d of this.sourceDiags.values()) all.push(...d);

@@ -1,4 +1,5 @@
-// Builds the webhook server from the process config (its TLS source, budget and failure mode).
+// Builds the webhook server from the process config (its TLS source, budget and failure mode); the
+// flags that only work together are checked where flags are parsed (config/config.ts).
 
 import type { PorticoConfig } from '../config/config.ts';
 import type { StoreView } from '../store/store.ts';

@@ -18,7 +18,9 @@ import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
-import { normalizeHost, parseTarget } from './request-target.ts';
+import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
+import { screenRequest, type ScreenOptions } from './request-screen.ts';
+import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, type AnyResponse } from './error-response.ts';
@@ -44,6 +46,15 @@ export interface HttpDataplaneOptions {
   hsts: string | null;
   /** External auth subrequest timeout (connect + response); default 5 s. */
   authTimeoutMs?: number;
+  /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
+  escapedSlashes?: EscapedSlashes;
+  /** request-screen.ts: forward TRACE instead of answering 405. */
+  allowTrace?: boolean;
+  /** client-timeouts.ts (0 = off). */
+  clientBodyTimeoutMs?: number;
+  clientSendTimeoutMs?: number;
+  /** Upstream connections per endpoint (0 = unbounded). */
+  upstreamMaxConnections?: number;
 }
 
 /** Bounds of the shared verification caches (src/dataplane/http/policies/). */
@@ -62,6 +73,8 @@ export class HttpDataplane {
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
   private table: RouteTable;
+  private readonly screen: ScreenOptions;
+  private readonly escapedSlashes: EscapedSlashes;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
   /** Shared by the routes' policy chains; survives reloads. */
@@ -77,8 +90,11 @@ export class HttpDataplane {
       dp.finish(ctx, this);
     };
     this.redirectPort = opts.httpsPort;
+    this.screen = { allowTrace: opts.allowTrace ?? false };
+    this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
-    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics });
+    this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
+      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0 });
     const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
     this.authAgent = new Agent({ connect: { timeout: authTimeoutMs }, keepAliveTimeout: 30_000, connections: 128 });
     this.policyDeps = {
@@ -122,21 +138,28 @@ export class HttpDataplane {
 
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
     const start = performance.now();
-    const target = parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (issue #6).
-    const h2 = req.httpVersionMajor === 2;
+    // HTTP/2 is the stream object, not the version claimed: Node's HTTP/1 parser reports 2 for
+    // 'GET / HTTP/2.0' (request-screen.ts answers that one with 505).
+    const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const rawHost = target.authority ?? (h2
       ? (req.headers[':authority'] as string | undefined) ?? req.headers.host
       : findHost(req.rawHeaders));
     const host = normalizeHost(rawHost);
     const peer = clientAddress(req.socket?.remoteAddress);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, resolveClientAddress(peer, req.rawHeaders, this.trusted), peer);
-    const route = this.table.resolve(host, target.path);
-    ctx.route = route;
     // One shared 'close' listener (no closure per request): access log, metrics, upstream abort.
     (res as unknown as Record<symbol, RequestContext>)[kCtx] = ctx;
     res.on('close', this.onResponseClose);
 
+    if (screenRequest(req, res, ctx, h2, this.screen)) return;
+    if (target.error !== null) {
+      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
+    const route = this.table.resolve(host, target.path);
+    ctx.route = route;
     if (route === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
         `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
@@ -173,7 +196,7 @@ export class HttpDataplane {
 
   private forwardRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, ctx: RequestContext, route: CompiledRoute, scheme: 'http' | 'https',
     rawHost: string | undefined, path: string, set: readonly (readonly [string, string])[] | null, cookies: readonly string[] | null): void {
-    const h2 = req.httpVersionMajor === 2;
+    const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const cluster = route.cluster;
     if (cluster === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
@@ -192,13 +215,15 @@ export class HttpDataplane {
     };
     const list = upstreamHeaderList(req.rawHeaders, info);
     const headers = set === null ? list : applySet(list, set);
+    // HTTP/2: a body follows unless the HEADERS frame ended the stream.
+    const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
       path,
       headers,
       ...(cookies === null ? {} : { responseCookies: cookies }),
-      // HTTP/2: a body follows unless the HEADERS frame ended the stream.
-      hasBody: h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true,
+      hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
     });
@@ -207,12 +232,12 @@ export class HttpDataplane {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
     const start = performance.now();
     socket.on('error', () => socket.destroy());
-    const target = parseTarget(req.url ?? '/');
+    const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     const rawHost = target.authority ?? req.headers.host;
     const host = normalizeHost(rawHost);
     const peer = clientAddress(req.socket?.remoteAddress);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, resolveClientAddress(peer, req.rawHeaders, this.trusted), peer);
-    const route = this.table.resolve(host, target.path);
+    const route = target.error === null ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     const done = (err: PorticoError | null): void => {
       if (err !== null) {
@@ -224,6 +249,10 @@ export class HttpDataplane {
       }
       this.record(ctx);
     };
+    if (target.error !== null) {
+      done(new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
     if (route === null) {
       done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
@@ -258,7 +287,18 @@ export class HttpDataplane {
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path);
+    return explainRequest(this.table, host, path, this.escapedSlashes);
+  }
+
+  /** Dashboard: a served cluster's endpoints with in-flight count and passive health; null if unused. */
+  endpointHealth(clusterId: string): { id: string; ready: boolean; inflight: number; healthy: boolean }[] | null {
+    const rt = this.runtimes.get(clusterId);
+    if (rt === undefined) return null;
+    const now = Date.now();
+    return rt.endpoints.map((e) => {
+      const s = rt.states.get(e.id);
+      return { id: e.id, ready: e.ready, inflight: s?.inflight ?? 0, healthy: s?.healthy(now) ?? true };
+    });
   }
 
   close(): void {

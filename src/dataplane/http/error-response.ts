@@ -22,12 +22,14 @@ export function sendText(res: AnyResponse, status: number, body: string, extra?:
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     server: 'portico',
+    // Generated bodies are text; never let a browser sniff them into something else.
+    'x-content-type-options': 'nosniff',
     ...extra,
   };
   writeHead(res, status, headers);
   res.end(body);
 }
 
-export function sendError(res: AnyResponse, err: PorticoError): void {
-  sendText(res, err.status, `${err.message}\n`, { 'x-portico-error': err.code });
+export function sendError(res: AnyResponse, err: PorticoError, extra?: Record<string, string>): void {
+  sendText(res, err.status, `${err.message}\n`, { 'x-portico-error': err.code, ...extra });
 }

@@ -1,13 +1,18 @@
 // `portico explain`: which host bucket, route and backend a request reaches, and why (issue #2).
 // Uses the same RouteTable as the hot path, so the answer is what traffic gets.
 
-import { normalizeHost, parseTarget } from './request-target.ts';
+import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
 import type { RouteTable } from './route-table.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 
 export interface Explanation {
   host: string | null;
+  /** The normalised path rules were matched against (request-target.ts normalizePath). */
   path: string;
+  /** The path as given, before normalisation. */
+  requestPath: string;
+  /** Why the target would be refused with 400, or null. */
+  targetError: string | null;
   /** Host bucket chosen (SPEC §1.5): exact, wildcard ('*.x.y'), hostless, or none. */
   bucket: { kind: 'exact' | 'wildcard' | 'hostless' | 'none'; hostname: string | null };
   /** How the route was found: a rule of the bucket, the bucket's fallback, the default route, or nothing (404). */
@@ -22,10 +27,10 @@ export interface Explanation {
   policies: { step: string; detail: string }[];
 }
 
-export function explainRequest(table: RouteTable, rawHost: string | undefined, rawPath: string): Explanation {
-  const target = parseTarget(rawPath === '' ? '/' : rawPath);
+export function explainRequest(table: RouteTable, rawHost: string | undefined, rawPath: string, escapedSlashes: EscapedSlashes = 'keep'): Explanation {
+  const target = parseTarget(rawPath === '' ? '/' : rawPath, escapedSlashes);
   const host = normalizeHost(target.authority ?? rawHost);
-  const bucket = table.selectHost(host);
+  const bucket = target.error === null ? table.selectHost(host) : null;
   let route: CompiledRoute | null = null;
   let matchedBy: Explanation['matchedBy'] = 'none';
   if (bucket !== null) {
@@ -38,7 +43,7 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
       matchedBy = 'fallback';
     }
   }
-  if (route === null && table.defaultRoute !== null) {
+  if (route === null && table.defaultRoute !== null && target.error === null) {
     route = table.defaultRoute;
     matchedBy = 'default';
   }
@@ -47,6 +52,8 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
   return {
     host,
     path: target.path,
+    requestPath: rawPath.split(/[?#]/)[0],
+    targetError: target.error,
     bucket: bucket === null ? { kind: 'none', hostname: null } : { kind: bucket.kind, hostname: bucket.hostname },
     matchedBy,
     route: route === null ? null : {
@@ -63,7 +70,7 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
       const s = cluster.states.get(e.id);
       return { id: e.id, ready: e.ready, inflight: s?.inflight ?? 0, healthy: s?.healthy(now) ?? true };
     }),
-    status: route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
+    status: target.error !== null ? 400 : route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
     sslRedirect: route?.sslRedirect ?? false,
     policies: route?.policies?.described.map((d) => ({ ...d })) ?? [],
   };

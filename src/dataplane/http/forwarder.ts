@@ -33,6 +33,8 @@ import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
 import { clientResponseHeaderList } from './forwarded-headers.ts';
+import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
+import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
 
@@ -42,6 +44,10 @@ export interface ForwarderOptions {
   metrics: Metrics;
   /** SPEC §1.7: tries per request including the first. */
   maxAttempts?: number;
+  /** client-timeouts.ts: how long a client may leave the upstream paused by not reading (0 = off). */
+  clientSendTimeoutMs?: number;
+  /** Connections per endpoint pool; requests beyond wait in the pool's queue (0 = unbounded). */
+  maxConnectionsPerEndpoint?: number;
 }
 
 export interface ForwardTarget {
@@ -68,6 +74,7 @@ const CLIENT_GONE = new Error('client closed the connection');
 /** Shared 'drain' listener (this = the response): no closure per request. */
 function onResponseDrain(this: AnyResponse): void {
   const job = (this as unknown as Record<symbol, ForwardJob | undefined>)[kJob];
+  disarmSendTimeout(this);
   if (job !== undefined && job.controller !== null && !job.done) job.controller.resume();
 }
 
@@ -127,6 +134,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       return;
     }
     this.ctx.status = statusCode;
+    // RFC 9110 §8.6: a 204 carries no Content-Length; a backend's is not relayed.
+    if (statusCode === 204) headers['content-length'] = undefined;
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
     const list = clientResponseHeaderList(headers, this.target.hsts);
@@ -151,6 +160,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     this.wrote = true;
     if (!(this.res as ServerResponse).write(chunk)) {
       controller.pause();
+      armSendTimeout(this.res, this.fw.clientSendTimeoutMs);
       if (!this.drainHooked) {
         this.drainHooked = true;
         (this.res as unknown as Record<symbol, ForwardJob>)[kJob] = this;
@@ -199,21 +209,27 @@ export class Forwarder {
   private readonly fallback: Agent;
   private readonly proxy: ProxyServer;
   readonly upstreamTimeoutMs: number;
+  readonly clientSendTimeoutMs: number;
 
   constructor(opts: ForwarderOptions) {
-    this.opts = { maxAttempts: 3, ...opts };
+    this.opts = { maxAttempts: 3, clientSendTimeoutMs: 0, maxConnectionsPerEndpoint: 0, ...opts };
     this.upstreamTimeoutMs = opts.upstreamTimeoutMs;
+    this.clientSendTimeoutMs = this.opts.clientSendTimeoutMs;
     // Keep-alive always (ARCHITECTURE.md hot-path rule 5). Idle connections expire before the
     // usual 5 s upstream keep-alive timeout (undici also honours the server's Keep-Alive hint),
     // which makes the reuse race rare; the race itself is retried. pipelining 1: no
     // head-of-line blocking between clients.
+    // connections: bounded per endpoint so that no client (an HTTP/2 connection opens up to
+    // --http2-max-concurrent-streams requests at once) can make Portico open unbounded upstream
+    // connections; requests beyond the bound wait in the pool's queue for a free connection.
     this.poolOpts = {
-      connections: null,
+      connections: this.opts.maxConnectionsPerEndpoint > 0 ? this.opts.maxConnectionsPerEndpoint : null,
       pipelining: 1,
       keepAliveTimeout: 4000,
       headersTimeout: opts.upstreamTimeoutMs,
       bodyTimeout: opts.upstreamTimeoutMs,
-      connect: { timeout: opts.connectTimeoutMs, noDelay: true },
+      // interim-filter.ts: unsolicited 100 Continue is ignored (RFC 9110 §15.2), not a dropped socket.
+      connect: connectorDroppingContinue({ timeout: opts.connectTimeoutMs, noDelay: true }),
     };
     this.fallback = new Agent(this.poolOpts);
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false });
@@ -329,6 +345,11 @@ function origin(ep: Endpoint): string {
 function classify(err: Error, job: ForwardJob, endpoint: string): PorticoError {
   if (err instanceof PorticoError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+  // undici refused the request itself before connecting (a target or header it cannot send): that
+  // says nothing about the endpoint, so it is neither a connect failure nor retried.
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
+    return new PorticoError('PORTICO_ERR_INTERNAL', `request could not be sent upstream: ${code}`, { cause: err });
+  }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT',
       `upstream ${endpoint} did not answer within ${job.fw.upstreamTimeoutMs} ms`, { cause: err });

@@ -1,6 +1,7 @@
 // Plain-HTTP listener (issue #2 items 2 and 7). TLS lives in src/dataplane/tls and mounts the same
 // HttpDataplane on its own server.
-// - Malformed client HTTP ('clientError') gets a 400 written to the socket, never a crash.
+// - Malformed client HTTP ('clientError') gets a 400 once no response is being written on that
+//   connection, never a crash (client-error.ts); only WebSocket handshakes leave the HTTP path.
 // - close(drainTimeoutMs): stop accepting, close idle keep-alive connections, let in-flight
 //   requests finish with 'Connection: close', destroy what remains at the deadline.
 
@@ -11,18 +12,17 @@ import { listenOn } from '../listen.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { HttpDataplane } from './dataplane.ts';
+import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from './client-error.ts';
+import { http1ServerOptions, type Http1Limits } from './http1-limits.ts';
 
 export interface HttpListenerOptions {
   host: string;
   port: number;
   logger: Logger;
   metrics: Metrics;
+  /** Slow-client bounds (http1-limits.ts); Node's defaults where absent. */
+  limits?: Http1Limits;
 }
-
-const CLIENT_ERROR_STATUS: Record<string, string> = {
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
-};
 
 export class HttpListener {
   private readonly dataplane: HttpDataplane;
@@ -40,7 +40,9 @@ export class HttpListener {
     // highWaterMark 128 KiB (issue #6): a 64 KiB upstream chunk written to the client no longer
     // reports backpressure on every write (16 KiB default), which paused and resumed the upstream
     // read once per chunk; a slow client still stops the upstream after 128 KiB per connection.
-    this.server = http.createServer({ noDelay: true, highWaterMark: 128 * 1024 });
+    this.server = http.createServer({ noDelay: true, highWaterMark: 128 * 1024, shouldUpgradeCallback: isWebSocketUpgrade,
+      ...http1ServerOptions(opts.limits) });
+    if (opts.limits !== undefined) this.server.keepAliveTimeout = opts.limits.keepaliveTimeoutMs;
     const gauge = opts.metrics.activeConnections.labels('http');
     this.server.on('connection', (socket: Socket) => {
       gauge.inc();
@@ -54,9 +56,11 @@ export class HttpListener {
     const inflight = this.inflight;
     const onResponseClose = function onResponseClose(this: http.ServerResponse): void {
       inflight.delete(this);
+      responseClosed(this);
     };
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       inflight.add(res);
+      responseOpened(req, res);
       res.on('close', onResponseClose);
       if (this.draining) res.setHeader('connection', 'close');
       this.dataplane.handleRequest(req, res, 'http');
@@ -64,19 +68,9 @@ export class HttpListener {
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       this.dataplane.handleUpgrade(req, socket, head, 'http');
     });
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      // Issue #2 item 7: malformed request → 400 on the socket, the server keeps serving.
-      const code = err.code ?? '';
-      if (code === 'ECONNRESET' || !socket.writable) {
-        socket.destroy();
-        return;
-      }
-      const status = CLIENT_ERROR_STATUS[code] ?? '400 Bad Request';
-      const body = `${status.slice(4)}\n`;
-      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
-        `server: portico\r\nconnection: close\r\n\r\n${body}`);
-      if (opts.logger.isLevelEnabled('debug')) opts.logger.debug({ code }, 'client error');
-    });
+    // Malformed request → 400 (or 431/408/505), never into the middle of a response (client-error.ts).
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket, opts.logger));
+    this.server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => refuseConnect(socket));
   }
 
   listen(): Promise<number> {

@@ -4,7 +4,7 @@
 // they were given, established connections are never touched.
 
 import http2 from 'node:http2';
-import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session, ServerHttp2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { listenOn } from '../listen.ts';
@@ -14,6 +14,8 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { SniTable } from './sni-table.ts';
 import { tlsMetrics, handshakeErrorReason, type TlsMetrics } from './tls-metrics.ts';
+import { guardSession, http2ServerOptions, type Http2Limits } from './http2-limits.ts';
+import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from '../http/client-error.ts';
 
 /** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
 export interface HttpsRequestHandler {
@@ -32,7 +34,11 @@ export interface HttpsListenerOptions {
   secureOptions?: number;
   /** Abort handshakes that take longer (default 10 s; Node's own default is 120 s). */
   handshakeTimeoutMs?: number;
+  /** Per-connection HTTP/2 bounds (http2-limits.ts); DEFAULT_HTTP2_LIMITS when absent. */
+  http2?: Http2Limits;
 }
+
+export const DEFAULT_HTTP2_LIMITS: Http2Limits = { maxConcurrentStreams: 128, maxHeaderListSize: 32 * 1024, idleTimeoutMs: 60_000, maxResets: 200 };
 
 const LISTENER = 'https';
 
@@ -61,7 +67,9 @@ export class HttpsListener {
     this.table = opts.sni;
     this.defaultHash = opts.sni.fallback.hash;
     const secureOptions = opts.secureOptions ?? 0;
+    const h2limits = opts.http2 ?? DEFAULT_HTTP2_LIMITS;
     this.server = http2.createSecureServer({
+      ...http2ServerOptions(h2limits),
       allowHTTP1: true,
       ALPNProtocols: ['h2', 'http/1.1'],
       // The server's own context answers clients that send no SNI (SPEC §7 "No SNI ⇒ default").
@@ -72,6 +80,15 @@ export class HttpsListener {
       // Hot path: one Map get on the current table (issue #3 item 10).
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => cb(null, this.table.lookup(servername)),
     });
+    // HTTP/1.1 over TLS follows the plain listener's rules (client-error.ts): only WebSocket
+    // handshakes leave the HTTP path, malformed requests never land inside a response, CONNECT 405.
+    (this.server as unknown as { shouldUpgradeCallback: (req: IncomingMessage) => boolean }).shouldUpgradeCallback = isWebSocketUpgrade;
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket, this.log));
+    // HTTP/1 CONNECT hands over the socket; HTTP/2 CONNECT (request, response) is screened → 405.
+    this.server.on('connect', (req: IncomingMessage | Http2ServerRequest, second: Duplex | Http2ServerResponse) => {
+      if ((req as Http2ServerRequest).stream === undefined) refuseConnect(second as Duplex);
+      else this.onRequest(req, second as Http2ServerResponse);
+    });
     this.server.on('request', (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => this.onRequest(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('connection', (s: Socket) => this.onConnection(s));
@@ -79,6 +96,7 @@ export class HttpsListener {
     this.server.on('session', (s: Http2Session) => {
       this.sessions.add(s);
       s.once('close', () => this.sessions.delete(s));
+      guardSession(s as ServerHttp2Session, h2limits);
       if (this.draining) s.close();
     });
     this.server.on('tlsClientError', (err: Error, sock: TLSSocket) => {
@@ -150,13 +168,15 @@ export class HttpsListener {
   }
 
   private onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
-    if (req.httpVersionMajor === 1) {
+    if ((req as Http2ServerRequest).stream === undefined) {
       // HTTP/1.1 over TLS: count in-flight per socket so that close() can drain idle keep-alive
       // sockets at once and busy ones after their response.
       const sock = (req as IncomingMessage).socket;
       this.busy.set(sock, (this.busy.get(sock) ?? 0) + 1);
+      responseOpened(req as IncomingMessage, res as ServerResponse);
       if (this.draining) (res as ServerResponse).setHeader('connection', 'close');
       res.once('close', () => {
+        responseClosed(res as ServerResponse);
         const n = (this.busy.get(sock) ?? 1) - 1;
         if (n > 0) {
           this.busy.set(sock, n);

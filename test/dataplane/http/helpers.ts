@@ -9,6 +9,7 @@ import type { Route, VirtualHost } from '../../../src/model/route.ts';
 import { emptySnapshot, type Snapshot } from '../../../src/model/snapshot.ts';
 import { HttpDataplane, type HttpDataplaneOptions } from '../../../src/dataplane/http/dataplane.ts';
 import { HttpListener } from '../../../src/dataplane/http/listener.ts';
+import type { Http1Limits } from '../../../src/dataplane/http/http1-limits.ts';
 import { silentLogger } from '../../../src/util/logger.ts';
 import { Metrics } from '../../../src/util/metrics.ts';
 
@@ -53,12 +54,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startProxy(opts: Partial<HttpDataplaneOptions> = {}): Promise<Harness> {
+export async function startProxy(opts: Partial<HttpDataplaneOptions> = {}, limits?: Http1Limits): Promise<Harness> {
   const metrics = new Metrics({ defaultMetrics: false });
   const logger = opts.logger ?? silentLogger();
   const dp = new HttpDataplane({ logger, metrics, trustProxy: [], connectTimeoutMs: 2000, upstreamTimeoutMs: 10000,
     httpsPort: null, hsts: null, ...opts });
-  const listener = new HttpListener(dp, { host: '127.0.0.1', port: 0, logger, metrics });
+  const listener = new HttpListener(dp, { host: '127.0.0.1', port: 0, logger, metrics, limits });
   const port = await listener.listen();
   return { dp, listener, port, metrics, close: async () => { await listener.close(500); dp.close(); } };
 }

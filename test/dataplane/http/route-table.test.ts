@@ -29,11 +29,11 @@ test('normalizeHost: case, port, IPv6, trailing dot, absent', () => {
 });
 
 test('parseTarget: origin, absolute and asterisk forms', () => {
-  assert.deepEqual(parseTarget('/a/b?c=d'), { authority: null, path: '/a/b', forward: '/a/b?c=d' });
-  assert.deepEqual(parseTarget('http://h:8/x?y'), { authority: 'h:8', path: '/x', forward: '/x?y' });
-  assert.deepEqual(parseTarget('http://h'), { authority: 'h', path: '/', forward: '/' });
-  assert.deepEqual(parseTarget('http://h?q'), { authority: 'h', path: '/', forward: '/?q' });
-  assert.deepEqual(parseTarget('*'), { authority: null, path: '*', forward: '*' });
+  assert.deepEqual(parseTarget('/a/b?c=d'), { authority: null, path: '/a/b', forward: '/a/b?c=d', error: null });
+  assert.deepEqual(parseTarget('http://h:8/x?y'), { authority: 'h:8', path: '/x', forward: '/x?y', error: null });
+  assert.deepEqual(parseTarget('http://h'), { authority: 'h', path: '/', forward: '/', error: null });
+  assert.deepEqual(parseTarget('http://h?q'), { authority: 'h', path: '/', forward: '/?q', error: null });
+  assert.deepEqual(parseTarget('*'), { authority: null, path: '*', forward: '*', error: null });
 });
 
 // SPEC §1.4 E1–E18, each as (rules, request, expected winner or null).
