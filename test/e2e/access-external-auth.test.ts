@@ -67,6 +67,9 @@ before(async () => {
     protectedBy('method', { [`${A}auth-url`]: `${base}/allow`, [`${A}auth-method`]: 'GET' }),
     protectedBy('cached', { [`${A}auth-url`]: `${base}/allow`, [`${A}auth-cache-key`]: '$http_authorization', [`${A}auth-cache-duration`]: '200 1m' }),
     protectedBy('svc', { [`${A}auth-url`]: 'http://oauth.auth.svc.cluster.local:4180/allow', [`${A}auth-response-headers`]: 'X-User' }),
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'htpasswd', namespace: 'default' }, type: 'Opaque', stringData: { auth: `ann:{PLAIN}pw` } } as KubeObject,
+    protectedBy('order', { [`${A}allowlist-source-range`]: '127.0.0.1', [`${A}auth-type`]: 'basic', [`${A}auth-secret`]: 'htpasswd', [`${A}auth-url`]: `${base}/allow` }),
+    protectedBy('order-deny', { [`${A}denylist-source-range`]: '127.0.0.0/8', [`${A}auth-type`]: 'basic', [`${A}auth-secret`]: 'htpasswd', [`${A}auth-url`]: `${base}/allow` }),
     protectedBy('forbidden-var', { [`${A}auth-url`]: `${base}/allow?ip=$remote_addr` }),
     protectedBy('snippet', { [`${A}auth-url`]: `${base}/allow`, [`${A}auth-snippet`]: 'proxy_set_header X-Evil 1;' }),
   ], { authTimeoutMs: 400 });
@@ -168,4 +171,24 @@ test('forbidden variables and auth-snippet refuse the Ingress; explain lists the
   assert.equal((await request(`${gw.url}/`, { host: 'snippet.example' })).status, 404);
   const e = gw.app.http.explain('signin.example', '/');
   assert.deepEqual(e.policies.map((p) => p.step), ['external-auth']);
+});
+
+test('order: source range, then basic auth, then external auth, then the backend', async () => {
+  const basicAuth = { authorization: `Basic ${Buffer.from('ann:pw').toString('base64')}` };
+  const n = seen.length;
+  const b = echo.requests;
+  // Denied address with good credentials: 403 before any credential is looked at.
+  assert.equal((await request(`${gw.url}/`, { host: 'order-deny.example', headers: basicAuth })).status, 403);
+  // Allowed address without credentials: basic auth answers 401; the auth service is not asked.
+  const r = await request(`${gw.url}/`, { host: 'order.example' });
+  assert.equal(r.status, 401);
+  assert.match(r.headers.get('www-authenticate') ?? '', /^Basic /);
+  assert.equal(seen.length, n);
+  assert.equal(echo.requests, b);
+  // Everything passes: the auth service is asked once, then the backend answers.
+  const ok = await request(`${gw.url}/`, { host: 'order.example', headers: basicAuth });
+  assert.equal(ok.status, 200);
+  assert.equal(seen.length, n + 1);
+  assert.equal(ok.json().headers['x-real-ip'], '127.0.0.1');
+  assert.deepEqual(gw.app.http.explain('order.example', '/').policies.map((p) => p.step), ['source-range', 'basic-auth', 'external-auth']);
 });
