@@ -235,3 +235,17 @@ export function secretRef(text: string, namespace: string): string | null {
 }
 
 export { hasVariables };
+
+/**
+ * `ns/name` of the Secrets an Ingress's access annotations name (auth-secret), whatever the rest
+ * of the annotations say: the cluster source watches exactly these (least privilege).
+ */
+export function accessSecretRefs(obj: KubeObject): string[] {
+  const raw = obj.metadata?.annotations;
+  const ann: Record<string, unknown> = raw && typeof raw === 'object' ? raw as Record<string, unknown> : {};
+  const ns = typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : '';
+  const hit = lookup(ann, 'auth-secret');
+  if (hit === undefined || typeof hit[1] !== 'string' || ns === '') return [];
+  const ref = secretRef(hit[1].trim(), ns);
+  return ref === null ? [] : [ref];
+}
