@@ -52,10 +52,13 @@ async function main(argv: string[]): Promise<number> {
           process.exit(1);
         });
       };
+      process.on('SIGHUP', () => {
+        app.reload().catch((err) => app.logger.error({ err }, 'reload failed; the last good snapshot keeps serving'));
+      });
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));
-      // Bad resources never stop the process (issue #2 item 7); a bug that escapes is logged and
-      // the last good snapshot keeps serving.
+      // Bad resources never stop the process (README "Bad input"); a bug that escapes is logged
+      // and the last good snapshot keeps serving.
       const uncaught = uncaughtCounter(app.metrics);
       process.on('uncaughtException', (err) => {
         uncaught.inc({ kind: 'exception' });

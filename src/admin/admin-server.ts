@@ -11,9 +11,11 @@ import { registerDashboard } from './dashboard.ts';
 export interface AdminState {
   /** Liveness: the process is able to answer. */
   isLive(): boolean;
-  /** Readiness (issue #2 item 5): every source synced and the first snapshot applied, not draining. */
+  /** Readiness: every source synced and the first snapshot applied, not draining. */
   isReady(): boolean;
   snapshot(): Snapshot;
+  /** Dataplane name → the snapshot version it serves (behind `snapshot().version` after a failed apply). */
+  servedBy(): Readonly<Record<string, number>>;
   endpoints(): ReadonlyMap<string, readonly { id: string; ready: boolean }[]>;
   diagnostics(): readonly Diagnostic[];
   /** Extra debug views registered by other parts (`/debug/<name>`), e.g. certificates, explain. */
@@ -54,7 +56,7 @@ export class AdminServer {
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);
     });
-    this.app.get('/debug/snapshot', async () => debugSnapshot(state.snapshot(), state.endpoints()));
+    this.app.get('/debug/snapshot', async () => debugSnapshot(state.snapshot(), state.endpoints(), state.servedBy()));
     this.app.get('/debug/diagnostics', async () => state.diagnostics());
     if (state.dashboard) {
       const d = state.dashboard;
@@ -82,9 +84,10 @@ export class AdminServer {
 }
 
 /** The snapshot as JSON with certificate material removed (ARCHITECTURE.md: keys never shown). */
-export function debugSnapshot(s: Snapshot, endpoints: ReadonlyMap<string, readonly { id: string; ready: boolean }[]>): unknown {
+export function debugSnapshot(s: Snapshot, endpoints: ReadonlyMap<string, readonly { id: string; ready: boolean }[]>, servedBy: Readonly<Record<string, number>>): unknown {
   return {
     ...s,
+    servedBy,
     virtualHosts: redactHosts(s.virtualHosts),
     defaultRoute: redactDefault(s.defaultRoute),
     certificates: s.certificates.map(redactCertificate),

@@ -1,7 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import { objectKey, nsName } from '../k8s/keys.ts';
 import type { EndpointSlice, Kind, KubeObject } from '../k8s/types.ts';
 import type { Cluster } from '../model/cluster.ts';
-import type { Endpoint } from '../model/endpoint.ts';
+import type { Endpoint, EndpointSet } from '../model/endpoint.ts';
 import { emptySnapshot, type Snapshot } from '../model/snapshot.ts';
 import type { SourceSink } from '../sources/source.ts';
 import { sliceService, type Store } from '../store/store.ts';
@@ -11,22 +12,31 @@ import { translate, type TranslateOptions } from '../translate/index.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
 import { Debouncer } from './debounce.ts';
-import type { DataplaneTarget } from './target.ts';
+import type { Dataplane } from '../model/dataplane.ts';
 
 export interface ControllerOptions {
   readonly store: Store;
   readonly translateOptions: Omit<TranslateOptions, 'version'>;
-  readonly targets: readonly DataplaneTarget[];
+  readonly targets: readonly Dataplane[];
   /** Names of the sources that must report `synced` before the first snapshot (readiness gate). */
   readonly sources: readonly string[];
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * `ns/name` of objects the process configuration names (`--default-tls-secret`, the webhook's
+   * Secret…): always worth a rebuild. String options of translateOptions count without being listed.
+   */
+  readonly configuredRefs?: readonly string[];
   readonly debounceMs?: number;
   readonly maxDelayMs?: number;
-  /** Called after every applied snapshot with the served Ingress keys (status writer). */
-  readonly onApplied?: (snapshot: Snapshot, served: readonly string[]) => void;
-  /** Called when the set of diagnostics changes (events recorder, metrics). */
-  readonly onDiagnostics?: (all: readonly Diagnostic[], added: readonly Diagnostic[]) => void;
+}
+
+/** Told about what the controller did (status writer, events recorder); see Controller.subscribe. */
+export interface ControllerListener {
+  /** After every applied snapshot, with the served Ingress keys. */
+  onApplied?(snapshot: Snapshot, served: readonly string[]): void;
+  /** When the set of diagnostics changes. */
+  onDiagnostics?(all: readonly Diagnostic[], added: readonly Diagnostic[]): void;
 }
 
 const FAST_KINDS: ReadonlySet<Kind> = new Set<Kind>(['EndpointSlice', 'Endpoints']);
@@ -47,18 +57,37 @@ export class Controller implements SourceSink {
   private clustersByService = new Map<string, Cluster[]>();
   private servedValue: readonly string[] = [];
   private sourceDiags = new Map<string, readonly Diagnostic[]>();
+  /** Each dataplane's own diagnostics from its last apply (ApplyResult). */
+  private targetDiags = new Map<string, readonly Diagnostic[]>();
+  /** Dataplane name → version of the snapshot it serves (a failed apply keeps the last good one). */
+  private readonly servedVersions = new Map<string, number>();
   private translateDiags: readonly Diagnostic[] = [];
   private diagKeys = new Set<string>();
   private ready = false;
+  private readonly readyPromise: Promise<void>;
+  private resolveReady!: () => void;
   private version = 0;
   /** Oldest unapplied slow-path event per kind, for portico_config_propagation_seconds. */
   private pendingSince = new Map<Kind, number>();
   private stopped = false;
   private applying: Promise<void> = Promise.resolve();
+  private readonly listeners: ControllerListener[] = [];
+  /** Objects named by the process configuration (`--default-tls-secret`, the L4 ConfigMaps…). */
+  private readonly configuredRefs: ReadonlySet<string>;
 
   constructor(opts: ControllerOptions) {
     this.o = opts;
     this.debouncer = new Debouncer(() => void this.rebuild(), opts.debounceMs ?? 100, opts.maxDelayMs ?? 1000);
+    this.readyPromise = new Promise((r) => (this.resolveReady = r));
+    for (const t of opts.targets) this.servedVersions.set(t.name, 0);
+    this.configuredRefs = new Set([
+      ...Object.values(opts.translateOptions).filter((v): v is string => typeof v === 'string' && v.includes('/')),
+      ...(opts.configuredRefs ?? []),
+    ]);
+  }
+
+  subscribe(l: ControllerListener): void {
+    this.listeners.push(l);
   }
 
   get snapshot(): Snapshot {
@@ -78,6 +107,16 @@ export class Controller implements SourceSink {
     return this.ready;
   }
 
+  /** Resolves when isReady() first becomes true. */
+  whenReady(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  /** Which snapshot version each dataplane serves (0: none applied yet). */
+  servedBy(): Readonly<Record<string, number>> {
+    return Object.fromEntries(this.servedVersions);
+  }
+
   /** Each source and whether it has delivered its initial state (dashboard overview). */
   sourceStatus(): { source: string; synced: boolean }[] {
     return this.o.sources.map((source) => ({ source, synced: this.syncedSources.has(source) }));
@@ -86,6 +125,7 @@ export class Controller implements SourceSink {
   diagnostics(): Diagnostic[] {
     const all = [...this.translateDiags];
     for (const d of this.sourceDiags.values()) all.push(...d);
+    for (const d of this.targetDiags.values()) all.push(...d);
     return all.sort(compareDiagnostics);
   }
 
@@ -115,7 +155,7 @@ export class Controller implements SourceSink {
 
   // ----
 
-  /** Rebuild now (tests, SIGHUP) and wait for the apply. */
+  /** Rebuild now (SIGHUP, tests) and wait for the apply. */
   async flush(): Promise<void> {
     this.debouncer.cancel();
     await this.rebuild();
@@ -136,6 +176,9 @@ export class Controller implements SourceSink {
       this.fastPath(kind, key, obj);
       return;
     }
+    // The store's reverse indexes say whether a Service, Secret or ConfigMap can matter; one that
+    // nothing names costs no translate (ARCHITECTURE.md "Store").
+    if (!this.o.store.isReferenced(kind, key) && !this.configuredRefs.has(key)) return;
     if (!this.pendingSince.has(kind)) this.pendingSince.set(kind, performance.now());
     this.debouncer.trigger();
   }
@@ -154,7 +197,7 @@ export class Controller implements SourceSink {
   private pushEndpoints(c: Cluster): void {
     const eps = endpointsForCluster(this.o.store, c);
     const prev = this.endpoints.get(c.id);
-    if (prev && sameEndpoints(prev, eps)) return;
+    if (prev && isDeepStrictEqual(prev, eps)) return;
     this.endpoints.set(c.id, eps);
     for (const t of this.o.targets) {
       try {
@@ -186,14 +229,7 @@ export class Controller implements SourceSink {
       return;
     }
     const endpoints = translateEndpoints(this.o.store, result.snapshot.clusters);
-    for (const t of this.o.targets) {
-      try {
-        await t.apply(result.snapshot, endpoints);
-      } catch (err) {
-        this.o.metrics.configReloadErrors.inc();
-        this.o.logger.error({ err, target: t.name }, 'apply failed; that target keeps its previous snapshot');
-      }
-    }
+    for (const t of this.o.targets) await this.applyTo(t, result.snapshot, endpoints);
     this.version = version;
     this.snapshotValue = result.snapshot;
     this.endpoints = endpoints;
@@ -216,8 +252,22 @@ export class Controller implements SourceSink {
     if (!this.ready) {
       this.ready = true;
       this.o.logger.info('ready');
+      this.resolveReady();
     }
-    this.o.onApplied?.(result.snapshot, result.served);
+    for (const l of this.listeners) l.onApplied?.(result.snapshot, result.served);
+  }
+
+  /** One dataplane: its served version moves only when its apply succeeds. */
+  private async applyTo(t: Dataplane, snapshot: Snapshot, endpoints: EndpointSet): Promise<void> {
+    try {
+      const r = await t.apply(snapshot, endpoints);
+      this.targetDiags.set(t.name, r.diagnostics);
+      this.servedVersions.set(t.name, snapshot.version);
+      this.o.metrics.dataplaneSnapshotVersion.set({ dataplane: t.name }, snapshot.version);
+    } catch (err) {
+      this.o.metrics.configReloadErrors.inc();
+      this.o.logger.error({ err, target: t.name, serving: this.servedVersions.get(t.name) }, 'apply failed; that target keeps its previous snapshot');
+    }
   }
 
   private publishDiagnostics(): void {
@@ -238,12 +288,8 @@ export class Controller implements SourceSink {
     for (const d of all) if (d.severity === 'error') errors++;
     this.o.metrics.diagnostics.set({ severity: 'error' }, errors);
     this.o.metrics.diagnostics.set({ severity: 'warning' }, all.length - errors);
-    if (added.length > 0 || keys.size !== all.length) this.o.onDiagnostics?.(all, added);
+    if (added.length > 0 || keys.size !== all.length) for (const l of this.listeners) l.onDiagnostics?.(all, added);
   }
 }
 
-function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i].id !== b[i].id || a[i].ready !== b[i].ready) return false;
-  return true;
-}
+

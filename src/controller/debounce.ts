@@ -31,14 +31,6 @@ export class Debouncer {
     }, wait);
   }
 
-  /** Run now if a run is pending. */
-  flush(): void {
-    if (this.timer === null) return;
-    clearTimeout(this.timer);
-    this.timer = null;
-    this.fn();
-  }
-
   cancel(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;

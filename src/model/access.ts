@@ -88,12 +88,3 @@ export interface ExternalAuthPolicy {
   readonly proxySetHeaders: readonly { readonly name: string; readonly value: Template }[];
 }
 
-/**
- * Whether two routes carry the same policies (translate is deterministic, so equal JSON is equal
- * policy). A reload must recompile a route whose policy changed even when nothing else did.
- */
-export function sameAccess(a: RouteAccess | undefined, b: RouteAccess | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
-}

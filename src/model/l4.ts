@@ -1,4 +1,6 @@
-// L4 routes come from the tcp/udp services ConfigMaps (issue #5): listen port → Service port.
+// L4 routes come from the tcp/udp services ConfigMaps (README "TCP and UDP services"): listen
+// port → Service port.
+import type { ObjectRef } from './diagnostic.ts';
 
 export type ProxyProtocolMode = 'none' | 'v1' | 'v2';
 
@@ -13,4 +15,6 @@ export interface L4Route {
   readonly proxyProtocol: ProxyProtocolMode;
   /** The ConfigMap entry as written, for explain/debug. */
   readonly source: string;
+  /** The ConfigMap it came from: where a problem serving it (a port that cannot bind) is reported. */
+  readonly origin: ObjectRef;
 }

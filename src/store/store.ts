@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { objectKey, nsName, SERVICE_NAME_LABEL } from '../k8s/keys.ts';
-import type { Ingress, Kind, KubeObject, ObjectOfKind, EndpointSlice } from '../k8s/types.ts';
+import type { ConfigMap, Ingress, Kind, KubeObject, ObjectOfKind, EndpointSlice } from '../k8s/types.ts';
 import { KINDS } from '../k8s/types.ts';
 
 /** Read-only view translate works on (ARCHITECTURE.md "Store"). */
@@ -27,7 +27,12 @@ export class Store implements StoreView {
   private readonly sortedCache = new Map<Kind, readonly KubeObject[]>();
   private readonly svcToIngress = new Map<string, Set<string>>();
   private readonly secretToIngress = new Map<string, Set<string>>();
-  private readonly ingressRefs = new Map<string, { services: string[]; secrets: string[] }>();
+  private readonly ingressRefs = new Map<string, { services: string[]; secrets: string[]; mentions: string[] }>();
+  /** `ns/name` written in an Ingress annotation value → those Ingresses (any kind it may name). */
+  private readonly mentionToIngress = new Map<string, Set<string>>();
+  /** Service `ns/name` named by a ConfigMap value (`ns/svc:port…`, the L4 convention) → ConfigMap keys. */
+  private readonly svcToConfigMap = new Map<string, Set<string>>();
+  private readonly configMapRefs = new Map<string, string[]>();
   private readonly svcToSlices = new Map<string, Set<string>>();
   private readonly sliceOwner = new Map<string, string>();
 
@@ -52,6 +57,7 @@ export class Store implements StoreView {
     this.sortedCache.delete(kind);
     if (kind === 'Ingress') this.indexIngress(key, obj as Ingress);
     if (kind === 'EndpointSlice') this.indexSlice(key, obj as EndpointSlice);
+    if (kind === 'ConfigMap') this.indexConfigMap(key, obj as ConfigMap);
     return true;
   }
 
@@ -63,7 +69,23 @@ export class Store implements StoreView {
     this.sortedCache.delete(kind);
     if (kind === 'Ingress') this.indexIngress(key, undefined);
     if (kind === 'EndpointSlice') this.indexSlice(key, undefined);
+    if (kind === 'ConfigMap') this.indexConfigMap(key, undefined);
     return true;
+  }
+
+  /**
+   * Whether a Service, Secret or ConfigMap can matter to translation through an object in the
+   * store: an Ingress backend or spec.tls names it, an Ingress annotation value names it (the
+   * annotation parsers read Secrets and ConfigMaps by name, so every such value counts), or — for a
+   * Service — a ConfigMap value names it the L4 way. Other kinds always can. Over-approximate on
+   * purpose: a false "yes" costs one translate, a false "no" would serve stale configuration.
+   */
+  isReferenced(kind: Kind, key: string): boolean {
+    if (kind !== 'Service' && kind !== 'Secret' && kind !== 'ConfigMap') return true;
+    if (this.mentionToIngress.has(key)) return true;
+    if (kind === 'Service') return this.svcToIngress.has(key) || this.svcToConfigMap.has(key);
+    if (kind === 'Secret') return this.secretToIngress.has(key);
+    return false;
   }
 
   /** Keys currently stored for a kind (used by sources to diff a relist). */
@@ -109,6 +131,7 @@ export class Store implements StoreView {
     if (old) {
       for (const s of old.services) dropFrom(this.svcToIngress, s, key);
       for (const s of old.secrets) dropFrom(this.secretToIngress, s, key);
+      for (const s of old.mentions) dropFrom(this.mentionToIngress, s, key);
       this.ingressRefs.delete(key);
     }
     if (!ing) return;
@@ -131,10 +154,31 @@ export class Store implements StoreView {
       const n = name(t?.secretName);
       if (n) secrets.add(nsName(ns, n));
     }
-    const refs = { services: [...services], secrets: [...secrets] };
+    const annotations = ing.metadata?.annotations;
+    const mentions = new Set<string>();
+    if (annotations && typeof annotations === 'object') {
+      for (const v of Object.values(annotations)) if (typeof v === 'string') for (const m of objectNames(v, ns)) mentions.add(m);
+    }
+    const refs = { services: [...services], secrets: [...secrets], mentions: [...mentions] };
     this.ingressRefs.set(key, refs);
     for (const s of refs.services) addTo(this.svcToIngress, s, key);
     for (const s of refs.secrets) addTo(this.secretToIngress, s, key);
+    for (const s of refs.mentions) addTo(this.mentionToIngress, s, key);
+  }
+
+  private indexConfigMap(key: string, cm: ConfigMap | undefined): void {
+    for (const s of this.configMapRefs.get(key) ?? []) dropFrom(this.svcToConfigMap, s, key);
+    this.configMapRefs.delete(key);
+    const data = cm?.data;
+    if (!data || typeof data !== 'object') return;
+    const services = new Set<string>();
+    for (const v of Object.values(data)) {
+      const m = typeof v === 'string' ? L4_VALUE.exec(v.trim()) : null;
+      if (m) services.add(nsName(m[1], m[2]));
+    }
+    if (services.size === 0) return;
+    this.configMapRefs.set(key, [...services]);
+    for (const s of services) addTo(this.svcToConfigMap, s, key);
   }
 
   private indexSlice(key: string, slice: EndpointSlice | undefined): void {
@@ -155,6 +199,23 @@ export class Store implements StoreView {
 export function sliceService(slice: EndpointSlice): string | undefined {
   const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
   return svc ? nsName(slice.metadata?.namespace ?? '', svc) : undefined;
+}
+
+const SERVICE_URL = /^\s*https?:\/\/([a-z0-9][-a-z0-9]*)\.([a-z0-9][-a-z0-9]*)\.svc(?:\.cluster\.local)?(?:[:/?#]|$)/i;
+const L4_VALUE = /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9]*):/;
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
+
+/** The `ns/name` keys an annotation value may name: each comma/space-separated DNS-like token. */
+function objectNames(value: string, ns: string): string[] {
+  const out: string[] = [];
+  // An auth-url naming a Service by its cluster DNS name (translate/access.ts resolves it).
+  const svc = SERVICE_URL.exec(value);
+  if (svc !== null) out.push(nsName(svc[2], svc[1]));
+  for (const t of value.split(/[\s,]+/)) {
+    if (t === '' || t.length > 253 || !NAME.test(t)) continue;
+    out.push(t.includes('/') ? t : nsName(ns, t));
+  }
+  return out;
 }
 
 function addTo(m: Map<string, Set<string>>, k: string, v: string): void {

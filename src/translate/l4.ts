@@ -96,6 +96,7 @@ export function translateL4(view: StoreView, opts: L4TranslateOptions): L4Transl
         clusterId,
         proxyProtocol: t.proxyProtocol,
         source: value as string,
+        origin: ref,
       });
     }
   }

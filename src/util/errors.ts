@@ -44,7 +44,3 @@ export class PorticoError extends Error {
     this.retryable = opts.retryable ?? false;
   }
 }
-
-export function statusFor(code: PorticoErrorCode): number {
-  return STATUS[code];
-}

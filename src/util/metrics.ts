@@ -40,6 +40,12 @@ export class Metrics {
     help: 'Version of the Snapshot being served.',
     registers: [this.registry],
   });
+  readonly dataplaneSnapshotVersion = new Gauge({
+    name: 'portico_dataplane_snapshot_version',
+    help: 'Version of the Snapshot each dataplane serves; behind portico_snapshot_version when its last apply failed.',
+    labelNames: ['dataplane'] as const,
+    registers: [this.registry],
+  });
   readonly configReloads = new Counter({
     name: 'portico_config_reloads_total',
     help: 'Snapshots applied.',
@@ -73,9 +79,4 @@ export class Metrics {
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'portico_' });
   }
-}
-
-/** `2xx`… as the status-class label. */
-export function statusClass(status: number): string {
-  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
 }

@@ -6,7 +6,7 @@
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, Kind, ObjectOfKind } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
-import { compareDiagnostics, refString, type Diagnostic } from '../translate/diagnostic.ts';
+import { compareDiagnostics, refString, type Diagnostic } from '../model/diagnostic.ts';
 import { translate, type TranslateOptions } from '../translate/index.ts';
 import type { AdmissionRequest, AdmissionVerdict } from './admission-review.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Controller } from '../../src/controller/controller.ts';
-import type { DataplaneTarget } from '../../src/controller/target.ts';
+import { APPLIED, type Dataplane } from '../../src/model/dataplane.ts';
 import type { Endpoint, EndpointSet } from '../../src/model/endpoint.ts';
 import type { Snapshot } from '../../src/model/snapshot.ts';
 import { Store } from '../../src/store/store.ts';
@@ -14,13 +14,15 @@ function recordingTarget() {
   const applies: { snapshot: Snapshot; endpoints: EndpointSet }[] = [];
   const updates: { clusterId: string; endpoints: readonly Endpoint[] }[] = [];
   let fail = false;
-  const target: DataplaneTarget = {
+  const target: Dataplane = {
     name: 'recording',
     apply: (snapshot, endpoints) => {
       if (fail) throw new Error('apply refused');
       applies.push({ snapshot, endpoints });
+      return APPLIED;
     },
     updateEndpoints: (clusterId, endpoints) => void updates.push({ clusterId, endpoints }),
+    close: async () => {},
   };
   return { target, applies, updates, setFail: (f: boolean) => void (fail = f) };
 }

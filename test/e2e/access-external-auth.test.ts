@@ -16,6 +16,7 @@ let gw: TestGateway;
 let auth: http.Server;
 let authPort: number;
 let closedPort: number;
+let objs: KubeObject[];
 const seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: number }[] = [];
 
 function startAuth(): Promise<void> {
@@ -51,7 +52,7 @@ before(async () => {
   closedPort = (probe.address() as AddressInfo).port;
   await new Promise((r) => probe.close(r));
   const base = `http://127.0.0.1:${authPort}`;
-  gw = await startGateway([
+  objs = [
     ingressClass(),
     ...backendFor('default', 'web', [echo.port]),
     service('auth', 'oauth', [{ name: 'http', port: 4180, targetPort: authPort }]),
@@ -72,7 +73,9 @@ before(async () => {
     protectedBy('order-deny', { [`${A}denylist-source-range`]: '127.0.0.0/8', [`${A}auth-type`]: 'basic', [`${A}auth-secret`]: 'htpasswd', [`${A}auth-url`]: `${base}/allow` }),
     protectedBy('forbidden-var', { [`${A}auth-url`]: `${base}/allow?ip=$remote_addr` }),
     protectedBy('snippet', { [`${A}auth-url`]: `${base}/allow`, [`${A}auth-snippet`]: 'proxy_set_header X-Evil 1;' }),
-  ], { authTimeoutMs: 400 });
+    protectedBy('late', { [`${A}auth-url`]: 'http://late.auth.svc.cluster.local:4180/allow' }),
+  ];
+  gw = await startGateway(objs, { authTimeoutMs: 400 });
 });
 
 after(async () => {
@@ -191,4 +194,13 @@ test('order: source range, then basic auth, then external auth, then the backend
   assert.equal(seen.length, n + 1);
   assert.equal(ok.json().headers['x-real-ip'], '127.0.0.1');
   assert.deepEqual(gw.app.http.explain('order.example', '/').policies.map((p) => p.step), ['source-range', 'basic-auth', 'external-auth']);
+});
+
+test('an auth Service that appears later is picked up (its name in auth-url counts as a reference)', async () => {
+  // Unknown Service: the URL goes to DNS, which does not know it: 500, never open.
+  assert.equal((await request(`${gw.url}/`, { host: 'late.example' })).status, 500);
+  await gw.write([...objs, service('auth', 'late', [{ name: 'http', port: 4180, targetPort: authPort }]), endpointSlice('auth', 'late', 'late-1', ['127.0.0.1'], authPort)]);
+  const r = await request(`${gw.url}/`, { host: 'late.example' });
+  assert.equal(r.status, 200);
+  assert.equal(last().headers.host, 'late.auth.svc.cluster.local:4180');
 });

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Snapshot } from '../../model/snapshot.ts';
 import type { Route } from '../../model/route.ts';
 import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
+import { APPLIED, type ApplyResult, type Dataplane } from '../../model/dataplane.ts';
 import { emptySnapshot } from '../../model/snapshot.ts';
 import { PorticoError } from '../../util/errors.ts';
 import type { Logger } from '../../util/logger.ts';
@@ -65,7 +66,8 @@ type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 const kCtx = Symbol('portico.requestContext');
 
-export class HttpDataplane {
+export class HttpDataplane implements Dataplane {
+  readonly name = 'http';
   private readonly opts: HttpDataplaneOptions;
   /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
   private redirectPort: number | null;
@@ -116,7 +118,7 @@ export class HttpDataplane {
   }
 
   /** Compile, then one reference swap. Cluster runtimes with the same id survive (balancer kept). */
-  apply(snapshot: Snapshot, endpoints: EndpointSet): void {
+  apply(snapshot: Snapshot, endpoints: EndpointSet): ApplyResult {
     this.runtimes.reconcile(snapshot.clusters, endpoints);
     const compiled = new Map<string, CompiledRoute>();
     const compile = (r: Route): CompiledRoute => {
@@ -129,6 +131,7 @@ export class HttpDataplane {
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    return APPLIED;
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
@@ -301,10 +304,15 @@ export class HttpDataplane {
     });
   }
 
-  close(): void {
+  /**
+   * Release upstream pools. The listeners in front (HTTP, HTTPS) bound the in-flight requests and
+   * are closed first with the drain (app.ts shutdown order), so there is nothing left to wait for.
+   */
+  close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
     void this.authAgent.close().catch(() => {});
     this.runtimes.registry.destroyPools();
+    return Promise.resolve();
   }
 
   /** The HTTPS port redirects point at (443 is left out of the URL). */

@@ -2,12 +2,12 @@
 // global default route. Host match is Map lookups only (ARCHITECTURE.md hot-path rule 3); each
 // bucket owns one PathRouter (one find-my-way tree).
 
+import { isDeepStrictEqual } from 'node:util';
 import type { Snapshot } from '../../model/snapshot.ts';
 import type { Route, VirtualHost } from '../../model/route.ts';
 import { PathRouter } from './path-router.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
-import { sameAccess } from '../../model/access.ts';
 
 export type BucketKind = 'exact' | 'wildcard' | 'hostless';
 
@@ -31,28 +31,15 @@ export class HostRouter {
   /**
    * True when `vh` compiles to exactly this router: same routes in the same order, same fallback,
    * and every compiled route still points at the live runtime of its cluster. Translate builds new
-   * objects every time, so this compares values, not identities.
+   * objects every time, so this compares values, not identities, and structurally: a field added
+   * to the model cannot be forgotten here.
    */
   servesUnchanged(vh: VirtualHost, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
     const old = this.vh;
-    if (old.kind !== vh.kind || old.routes.length !== vh.routes.length) return false;
-    for (let i = 0; i < vh.routes.length; i++) if (!sameRoute(old.routes[i], vh.routes[i])) return false;
-    if ((old.fallback === null) !== (vh.fallback === null)) return false;
-    if (old.fallback !== null && !sameRoute(old.fallback, vh.fallback!)) return false;
+    if (!isDeepStrictEqual(old, vh)) return false;
     for (const e of this.router.entries) if (!liveRuntime(e.value, runtimeOf)) return false;
     return this.fallback === null || liveRuntime(this.fallback, runtimeOf);
   }
-}
-
-function sameRoute(a: Route, b: Route): boolean {
-  if (a.id !== b.id || a.service !== b.service || a.sslRedirect !== b.sslRedirect) return false;
-  if (a.match.type !== b.match.type || a.match.path !== b.match.path) return false;
-  if (a.origin.ingress !== b.origin.ingress || a.origin.rule !== b.origin.rule || a.origin.path !== b.origin.path) return false;
-  if (!sameAccess(a.access, b.access)) return false;
-  const x = a.backend;
-  const y = b.backend;
-  if (x.kind === 'cluster') return y.kind === 'cluster' && x.clusterId === y.clusterId;
-  return y.kind === 'unavailable' && x.reason === y.reason;
 }
 
 function liveRuntime(c: CompiledRoute, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {

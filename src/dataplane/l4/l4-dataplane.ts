@@ -5,8 +5,11 @@
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { Cluster } from '../../model/cluster.ts';
+import type { ApplyResult, Dataplane } from '../../model/dataplane.ts';
+import { diagnostic } from '../../model/diagnostic.ts';
 import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
 import type { L4Route } from '../../model/l4.ts';
+import type { Snapshot } from '../../model/snapshot.ts';
 import { ClusterState } from './cluster-state.ts';
 import { l4Metrics, type L4Metrics, type L4Stats } from './l4-metrics.ts';
 import { TcpListener } from './tcp-listener.ts';
@@ -32,7 +35,8 @@ interface Draining {
   readonly timer: NodeJS.Timeout;
 }
 
-export class L4Dataplane {
+export class L4Dataplane implements Dataplane {
+  readonly name = 'l4';
   private readonly opts: L4DataplaneOptions;
   private readonly metrics: L4Metrics;
   private readonly clusters = new Map<string, ClusterState>();
@@ -51,7 +55,17 @@ export class L4Dataplane {
     return this.listeners.get(routeId)?.port ?? 0;
   }
 
-  async apply(routes: readonly L4Route[], clusters: readonly Cluster[], endpoints: EndpointSet): Promise<{ routeId: string; error: string }[]> {
+  /** The snapshot's L4 routes; a port that cannot be bound is a ListenFailed on its ConfigMap. */
+  async apply(snapshot: Snapshot, endpoints: EndpointSet): Promise<ApplyResult> {
+    const failures = await this.applyRoutes(snapshot.l4, snapshot.clusters, endpoints);
+    const byId = new Map(snapshot.l4.map((r) => [r.id, r] as const));
+    return {
+      diagnostics: failures.map((f) => diagnostic(byId.get(f.routeId)!.origin, 'ListenFailed', `${f.routeId}: cannot listen: ${f.error}`)),
+    };
+  }
+
+  /** Diff listeners and clusters against these routes; the routes whose port failed to bind. */
+  async applyRoutes(routes: readonly L4Route[], clusters: readonly Cluster[], endpoints: EndpointSet): Promise<{ routeId: string; error: string }[]> {
     if (this.closed) return [];
     // Clusters: keep the state of the ones still used (balancer, affinity, flow counts).
     const byId = new Map<string, Cluster>();

@@ -56,7 +56,7 @@ export class FileSource implements Source {
     await this.reloading;
   }
 
-  /** Reload now (also used by SIGHUP). */
+  /** Read every file again now and send the difference (also SIGHUP, via RunningApp.reload). */
   reload(): Promise<void> {
     if (this.reloading) {
       this.again = true;

@@ -8,7 +8,7 @@ const CID = 'default/echo:9000';
 test('PROXY v1 upstream: the backend reads the text header, then the data', async () => {
   const be = await tcpBackend('a');
   const { dp } = dataplane();
-  await dp.apply([route('TCP', 0, CID, 'v1', 'tcp/p1')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'v1', 'tcp/p1')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
   const port = dp.boundPort('tcp/p1');
   const s = await connect(port);
   s.write('data');
@@ -23,7 +23,7 @@ test('PROXY v1 upstream: the backend reads the text header, then the data', asyn
 test('PROXY v2 upstream: signature, version/command, family, addresses and ports', async () => {
   const be = await tcpBackend('a');
   const { dp } = dataplane();
-  await dp.apply([route('TCP', 0, CID, 'v2', 'tcp/p2')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'v2', 'tcp/p2')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
   const port = dp.boundPort('tcp/p2');
   const s = await connect(port);
   s.write('data');
@@ -45,7 +45,7 @@ test('PROXY v2 upstream: signature, version/command, family, addresses and ports
 test('accept-proxy-protocol: inbound v1 and v2 give the real client to the upstream header', async () => {
   const be = await tcpBackend('a');
   const { dp } = dataplane({ acceptProxyProtocol: true });
-  await dp.apply([route('TCP', 0, CID, 'v1', 'tcp/in')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'v1', 'tcp/in')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
   const port = dp.boundPort('tcp/in');
   const s1 = await connect(port);
   // Header split over two writes: the parser waits for the whole line.
@@ -78,7 +78,7 @@ test('ClientIP affinity (client IPs from inbound PROXY headers) and its expiry w
   let now = 1_000_000;
   const { dp } = dataplane({ acceptProxyProtocol: true, now: () => now });
   const c = cluster(CID, 'TCP', 'round-robin', { type: 'ClientIP', timeoutSeconds: 60 });
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/aff')], [c], new Map([[CID, eps]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/aff')], [c], new Map([[CID, eps]]));
   const port = dp.boundPort('tcp/aff');
   const from = async (ip: string): Promise<string> => {
     const s = await connect(port);

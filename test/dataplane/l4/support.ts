@@ -120,7 +120,7 @@ export function cluster(id: string, protocol: 'TCP' | 'UDP' = 'TCP', balancer: B
 }
 
 export function route(protocol: 'TCP' | 'UDP', listenPort: number, clusterId: string | null, proxyProtocol: ProxyProtocolMode = 'none', name?: string): L4Route {
-  return { id: name ?? `${protocol.toLowerCase()}/${listenPort}`, protocol, listenPort, clusterId, proxyProtocol, source: `${clusterId}` };
+  return { id: name ?? `${protocol.toLowerCase()}/${listenPort}`, protocol, listenPort, clusterId, proxyProtocol, source: `${clusterId}`, origin: { kind: 'ConfigMap', namespace: 'default', name: 'tcp-services' } };
 }
 
 export function dataplane(opts: Partial<L4DataplaneOptions> = {}): { dp: L4Dataplane; metrics: Metrics } {

@@ -11,7 +11,7 @@ const CID = 'default/echo:9000';
 test('TCP echo through the proxy, with metrics', async () => {
   const be = await tcpBackend('a');
   const { dp, metrics } = dataplane();
-  const fails = await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
+  const fails = await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
   assert.deepEqual(fails, []);
   const s = await connect(dp.boundPort('tcp/a'));
   s.write('hello');
@@ -30,7 +30,7 @@ test('TCP echo through the proxy, with metrics', async () => {
 test('100 MiB both ways: sha256 matches', async () => {
   const be = await tcpBackend('a');
   const { dp } = dataplane();
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
   const s = await connect(dp.boundPort('tcp/a'));
   const total = 100 * 1024 * 1024;
   const chunk = randomBytes(1024 * 1024);
@@ -55,7 +55,7 @@ test('100 MiB both ways: sha256 matches', async () => {
 test('half-close: the client FIN reaches the backend and its reply still arrives', async () => {
   const be = await tcpBackend('a', { byeOnEnd: true });
   const { dp } = dataplane();
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [be.endpoint]]]));
   const s = await connect(dp.boundPort('tcp/a'));
   s.end('ping');
   const all = await readBytes(s, 1 << 20);
@@ -69,7 +69,7 @@ test('a refusing endpoint is skipped; when every attempt fails the client is clo
   const be = await tcpBackend('a');
   const dead = makeEndpoint('127.0.0.1', await refusedPort());
   const { dp, metrics } = dataplane();
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [dead, be.endpoint].sort((x, y) => (x.id < y.id ? -1 : 1))]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [dead, be.endpoint].sort((x, y) => (x.id < y.id ? -1 : 1))]]));
   const port = dp.boundPort('tcp/a');
   for (let i = 0; i < 4; i++) {
     const s = await connect(port);
@@ -91,7 +91,7 @@ test('round-robin and least-connections distribute new connections', async () =>
   const bes = await Promise.all(['a', 'b', 'c'].map((n) => tcpBackend(n)));
   const eps = bes.map((b) => b.endpoint).sort((x, y) => (x.id < y.id ? -1 : 1));
   const { dp } = dataplane();
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, eps]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, eps]]));
   const port = dp.boundPort('tcp/a');
   for (let i = 0; i < 9; i++) {
     const s = await connect(port);
@@ -103,7 +103,7 @@ test('round-robin and least-connections distribute new connections', async () =>
 
   // least-connections: hold two connections open on whichever endpoints get them, then the next
   // ones must go to the endpoint without any.
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID, 'TCP', 'least-connections')], new Map([[CID, eps]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID, 'TCP', 'least-connections')], new Map([[CID, eps]]));
   for (const b of bes) b.accepted = 0;
   const held = [];
   for (let i = 0; i < 2; i++) {
@@ -125,7 +125,7 @@ test('source-hash keeps one client IP on one endpoint', async () => {
   const bes = await Promise.all(['a', 'b', 'c'].map((n) => tcpBackend(n)));
   const eps = bes.map((b) => b.endpoint).sort((x, y) => (x.id < y.id ? -1 : 1));
   const { dp } = dataplane();
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID, 'TCP', 'source-hash')], new Map([[CID, eps]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID, 'TCP', 'source-hash')], new Map([[CID, eps]]));
   for (let i = 0; i < 6; i++) {
     const s = await connect(dp.boundPort('tcp/a'));
     s.write('x');
@@ -142,7 +142,7 @@ test('endpoint removal: connections to remaining endpoints untouched, removed on
   const b = await tcpBackend('b', { greet: true });
   const eps = [a.endpoint, b.endpoint].sort((x, y) => (x.id < y.id ? -1 : 1));
   const { dp } = dataplane({ drainTimeoutMs: 300 });
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, eps]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, eps]]));
   const port = dp.boundPort('tcp/a');
   const s1 = await connect(port);
   const s2 = await connect(port);
@@ -168,12 +168,12 @@ test('apply keeps unchanged ports and their connections; a removed mapping stops
   const a = await tcpBackend('a');
   const { dp } = dataplane({ drainTimeoutMs: 300 });
   const eps = new Map([[CID, [a.endpoint]]]);
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a'), route('TCP', 0, CID, 'none', 'tcp/b')], [cluster(CID)], eps);
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a'), route('TCP', 0, CID, 'none', 'tcp/b')], [cluster(CID)], eps);
   const pa = dp.boundPort('tcp/a');
   const pb = dp.boundPort('tcp/b');
   const sa = await connect(pa);
   const sb = await connect(pb);
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], eps);
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], eps);
   assert.equal(dp.boundPort('tcp/a'), pa);
   await assert.rejects(connect(pb), /ECONNREFUSED/);
   sb.write('drain');
@@ -192,7 +192,7 @@ test('a port that fails to bind is reported while another port works', async () 
   await once(blocker, 'listening');
   const busy = (blocker.address() as net.AddressInfo).port;
   const { dp } = dataplane();
-  const fails = await dp.apply([route('TCP', busy, CID), route('TCP', 0, CID, 'none', 'tcp/ok')], [cluster(CID)], new Map([[CID, [a.endpoint]]]));
+  const fails = await dp.applyRoutes([route('TCP', busy, CID), route('TCP', 0, CID, 'none', 'tcp/ok')], [cluster(CID)], new Map([[CID, [a.endpoint]]]));
   assert.equal(fails.length, 1);
   assert.equal(fails[0].routeId, `tcp/${busy}`);
   assert.match(fails[0].error, /EADDRINUSE/);
@@ -208,7 +208,7 @@ test('a port that fails to bind is reported while another port works', async () 
 test('idle timeout closes a silent connection', async () => {
   const a = await tcpBackend('a');
   const { dp } = dataplane({ tcpIdleTimeoutMs: 200 });
-  await dp.apply([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [a.endpoint]]]));
+  await dp.applyRoutes([route('TCP', 0, CID, 'none', 'tcp/a')], [cluster(CID)], new Map([[CID, [a.endpoint]]]));
   const s = await connect(dp.boundPort('tcp/a'));
   s.write('x');
   await readBytes(s, 1);
@@ -219,7 +219,7 @@ test('idle timeout closes a silent connection', async () => {
 
 test('a route without a resolvable cluster closes connections at once', async () => {
   const { dp } = dataplane();
-  await dp.apply([route('TCP', 0, null, 'none', 'tcp/none')], [], new Map());
+  await dp.applyRoutes([route('TCP', 0, null, 'none', 'tcp/none')], [], new Map());
   const s = await connect(dp.boundPort('tcp/none'));
   assert.ok(await closesWithin(s, 2000));
   await dp.close(0);

@@ -7,7 +7,7 @@ const CID = 'default/dns:53/udp';
 test('UDP echo: replies come back from the listen port, one session per client', async () => {
   const be = await udpBackend('a');
   const { dp, metrics } = dataplane();
-  const fails = await dp.apply([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, [be.endpoint]]]));
+  const fails = await dp.applyRoutes([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, [be.endpoint]]]));
   assert.deepEqual(fails, []);
   const port = dp.boundPort('udp/a');
   const c = await udpClient();
@@ -24,7 +24,7 @@ test('UDP echo: replies come back from the listen port, one session per client',
 test('UDP session timeout: an idle session is dropped and the next datagram opens a new one', async () => {
   const be = await udpBackend('a');
   const { dp, metrics } = dataplane({ udpSessionTimeoutMs: 200 });
-  await dp.apply([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, [be.endpoint]]]));
+  await dp.applyRoutes([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, [be.endpoint]]]));
   const port = dp.boundPort('udp/a');
   const c = await udpClient();
   assert.equal(await c.ask(port, 'x'), 'a:x');
@@ -40,7 +40,7 @@ test('UDP session timeout: an idle session is dropped and the next datagram open
 test('UDP table bound: the least recently active session is evicted', async () => {
   const be = await udpBackend('a');
   const { dp, metrics } = dataplane({ udpMaxSessions: 2 });
-  await dp.apply([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, [be.endpoint]]]));
+  await dp.applyRoutes([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, [be.endpoint]]]));
   const port = dp.boundPort('udp/a');
   const clients = await Promise.all([udpClient(), udpClient(), udpClient()]);
   for (const c of clients) assert.equal(await c.ask(port, 'hi'), 'a:hi');
@@ -59,7 +59,7 @@ test('UDP endpoint removal: its sessions are dropped and the next datagram picks
   const b = await udpBackend('b');
   const eps = [a.endpoint, b.endpoint].sort((x, y) => (x.id < y.id ? -1 : 1));
   const { dp } = dataplane({ drainTimeoutMs: 100 });
-  await dp.apply([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, eps]]));
+  await dp.applyRoutes([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, eps]]));
   const port = dp.boundPort('udp/a');
   const c1 = await udpClient();
   const c2 = await udpClient();
@@ -82,17 +82,17 @@ test('UDP mapping removed then re-added keeps working; no endpoints drops datagr
   const a = await udpBackend('a');
   const { dp } = dataplane({ drainTimeoutMs: 1500 });
   const eps = new Map([[CID, [a.endpoint]]]);
-  await dp.apply([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], eps);
+  await dp.applyRoutes([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], eps);
   const port = dp.boundPort('udp/a');
   const c = await udpClient();
   assert.equal(await c.ask(port, 'x'), 'a:x');
-  await dp.apply([], [], new Map());
+  await dp.applyRoutes([], [], new Map());
   // Draining: the existing session still answers, a new client gets nothing.
   assert.equal(await c.ask(port, 'y'), 'a:y');
   const d = await udpClient();
   assert.equal(await d.ask(port, 'z', 300), null);
   d.close();
-  await dp.apply([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, []]]));
+  await dp.applyRoutes([route('UDP', 0, CID, 'none', 'udp/a')], [cluster(CID, 'UDP')], new Map([[CID, []]]));
   assert.equal(dp.boundPort('udp/a'), port, 're-added mapping took its socket back');
   c.close();
   const e = await udpClient();

@@ -1,0 +1,62 @@
+// The TLS dataplane: the HTTPS listener plus its SNI table, rebuilt per Snapshot and swapped by
+// reference (README "TLS", SPEC §7). Requests it terminates go to the HTTP dataplane.
+import type { ApplyResult, Dataplane } from '../../model/dataplane.ts';
+import { APPLIED } from '../../model/dataplane.ts';
+import { emptySnapshot, type Snapshot } from '../../model/snapshot.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { Metrics } from '../../util/metrics.ts';
+import { generateDefaultCertificate, type PemPair } from './default-certificate.ts';
+import { HttpsListener, type HttpsListenerOptions, type HttpsRequestHandler } from './https-listener.ts';
+import { SniTableBuilder, type SniTable } from './sni-table.ts';
+
+export interface TlsDataplaneOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly sessionResumption: boolean;
+  /** Served when SNI finds nothing and no --default-tls-secret; generated in memory by default. */
+  readonly generatedDefault?: PemPair;
+  /** HTTP/2 limits of the listener. */
+  readonly http2?: HttpsListenerOptions['http2'];
+}
+
+export class TlsDataplane implements Dataplane {
+  readonly name = 'tls';
+  private readonly builder: SniTableBuilder;
+  private readonly listener: HttpsListener;
+  private table: SniTable;
+
+  constructor(http: HttpsRequestHandler, opts: TlsDataplaneOptions) {
+    this.builder = new SniTableBuilder({ generatedDefault: opts.generatedDefault ?? generateDefaultCertificate(), sessionResumption: opts.sessionResumption });
+    this.table = this.builder.build(emptySnapshot());
+    this.listener = new HttpsListener(http, {
+      host: opts.host, port: opts.port, logger: opts.logger, metrics: opts.metrics, sni: this.table, secureOptions: this.builder.secureOptions,
+      ...(opts.http2 ? { http2: opts.http2 } : {}),
+    });
+  }
+
+  /** The table new handshakes use (certificates view). */
+  get sniTable(): SniTable {
+    return this.table;
+  }
+
+  /** Bound port. */
+  listen(): Promise<number> {
+    return this.listener.listen();
+  }
+
+  apply(snapshot: Snapshot): ApplyResult {
+    this.table = this.builder.build(snapshot);
+    this.listener.setSniTable(this.table);
+    return APPLIED;
+  }
+
+  updateEndpoints(): void {
+    // Certificates do not depend on endpoints.
+  }
+
+  close(drainMs: number): Promise<void> {
+    return this.listener.close(drainMs);
+  }
+}
