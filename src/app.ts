@@ -100,6 +100,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     trustProxy: [...config.trustProxy],
     connectTimeoutMs: config.connectTimeoutMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxBodyBytes: config.proxyBodySize,
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
     authTimeoutMs: config.authTimeoutMs,
@@ -153,6 +154,7 @@ async function buildStatus(config: PorticoConfig, opts: AppOptions, logger: Logg
     publishAddresses: config.publishAddress,
     served: () => controller.served,
     ingresses: () => store.list('Ingress'),
+    diagnostics: () => controller.diagnostics(),
     ...(opts.leaderElection ?? {}),
   });
   controller.subscribe({ onApplied: () => status.onApplied(), onDiagnostics: (_all, added) => status.onDiagnostics(added) });

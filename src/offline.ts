@@ -48,6 +48,7 @@ export async function explainUrl(config: PorticoConfig, url: string): Promise<{ 
     trustProxy: [],
     connectTimeoutMs: config.connectTimeoutMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxBodyBytes: config.proxyBodySize,
     httpsPort: config.httpsPort,
     hsts: null,
     escapedSlashes: config.escapedSlashes,

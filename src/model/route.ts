@@ -1,5 +1,6 @@
 import type { PathMatch } from './match.ts';
 import type { RouteAccess } from './access.ts';
+import type { UpstreamPolicy } from './upstream.ts';
 
 /** Where a matched request goes. */
 export type RouteBackend =
@@ -29,6 +30,8 @@ export interface Route {
   readonly sslRedirect: boolean;
   /** Access-control policies (src/model/access.ts); absent when the route has none. */
   readonly access?: RouteAccess;
+  /** Protocol, TLS, timeouts, retries and body limit towards the upstream; absent ⇒ process defaults. */
+  readonly upstream?: UpstreamPolicy;
 }
 
 export type HostKind = 'exact' | 'wildcard' | 'any';

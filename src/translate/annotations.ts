@@ -44,6 +44,8 @@ export function annotationDiagnostics(ref: ObjectRef, values: AnnotationValues, 
     if (f.outcome === 'invalid') diags.push(diagnostic(ref, 'InvalidAnnotation', f.message, 'warning'));
     else if (f.outcome === 'ignored') diags.push(diagnostic(ref, 'UnsupportedAnnotation', f.message + hint, 'warning'));
     else if (f.outcome === 'overridden') diags.push(diagnostic(ref, 'AnnotationOverridden', f.message, 'warning'));
+    // Accepted without effect: said once, as info, so nobody believes nginx's knob still works.
+    else if (f.outcome === 'no-op') diags.push(diagnostic(ref, 'IgnoredAnnotation', f.message, 'info'));
   }
   const refused = values.refused;
   if (refused.length === 0) return false;

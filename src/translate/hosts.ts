@@ -9,6 +9,9 @@ import type { HostKind, Route, RouteBackend, VirtualHost } from '../model/route.
 import { resolveServiceBackend } from './backends.ts';
 import { diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { ParsedIngress, ServiceRef } from './ingress.ts';
+import type { UpstreamPolicy } from '../model/upstream.ts';
+import { resolveUpstream } from './upstream.ts';
+import { upstreamAnnotations, type UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
 
 export interface HostOptions {
   readonly allowExternalName: boolean;
@@ -38,6 +41,7 @@ interface Resolved {
   backend: RouteBackend;
   service: string;
   cluster: Cluster | null;
+  upstream: UpstreamPolicy | null;
 }
 
 /** `ingresses` must be in SPEC §1.8 order (oldest first): the first writer wins. */
@@ -47,6 +51,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
   let defaultRoute: Route | null = null;
 
   const resolveCache = new Map<string, Resolved>();
+  const upstreamOf = new Map<string, UpstreamAnnotations>();
   const resolve = (ing: ParsedIngress, ref: ServiceRef): Resolved => {
     const cacheKey = `${ing.key} ${ref.name} ${ref.port.name ?? ''} ${ref.port.number ?? ''}`;
     const hit = resolveCache.get(cacheKey);
@@ -54,11 +59,18 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
     const r = resolveServiceBackend(view, ing.namespace, ref.name, ref.port, { allowExternalName: opts.allowExternalName });
     let out: Resolved;
     if (r.ok) {
-      out = { backend: { kind: 'cluster', clusterId: r.cluster.id }, service: nsName(ing.namespace, ref.name), cluster: r.cluster };
+      out = { backend: { kind: 'cluster', clusterId: r.cluster.id }, service: nsName(ing.namespace, ref.name), cluster: r.cluster, upstream: null };
+      // Upstream protocol/TLS/timeouts (src/translate/upstream.ts); a proxy-ssl Secret that cannot
+      // be used makes this backend answer 503 rather than talk to the pod unverified.
+      let ua = upstreamOf.get(ing.key);
+      if (ua === undefined) upstreamOf.set(ing.key, (ua = upstreamAnnotations(ing.annotations)));
+      const u = resolveUpstream(view, ua, ing.namespace, ing.ref, r.cluster, diags);
+      out.upstream = u.policy;
+      if (u.unavailable !== null) out.backend = { kind: 'unavailable', reason: u.unavailable.reason };
     } else {
       // SPEC §1.7 [choice]: the route stays and answers 503 with the reason; the Ingress is told why.
       diags.push(diagnostic(ing.ref, r.reason, `${r.message}; requests routed to it get 503`, 'warning'));
-      out = { backend: { kind: 'unavailable', reason: r.reason }, service: nsName(ing.namespace, ref.name), cluster: null };
+      out = { backend: { kind: 'unavailable', reason: r.reason }, service: nsName(ing.namespace, ref.name), cluster: null, upstream: null };
     }
     resolveCache.set(cacheKey, out);
     return out;
@@ -100,6 +112,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
           service: r.service,
           sslRedirect: redirect(ing, rule.hostname),
           ...(ing.access ? { access: ing.access } : {}),
+          ...(r.upstream !== null ? { upstream: r.upstream } : {}),
         });
       }
     }
@@ -113,6 +126,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       service: r.service,
       sslRedirect: redirect(ing, hostname),
       ...(ing.access ? { access: ing.access } : {}),
+      ...(r.upstream !== null ? { upstream: r.upstream } : {}),
     });
     // SPEC §1.8 [choice] (1): the oldest Ingress declaring a host with a defaultBackend owns the
     // host's fallback. The hostless bucket is not a host: its unmatched requests take the global

@@ -8,6 +8,10 @@ export type PorticoErrorCode =
   | 'PORTICO_ERR_UPSTREAM_CONNECT'
   | 'PORTICO_ERR_UPSTREAM_RESET'
   | 'PORTICO_ERR_UPSTREAM_TIMEOUT'
+  /** TLS to the pod failed (handshake or verification, see src/dataplane/upstream/upstream-profile.ts). */
+  | 'PORTICO_ERR_UPSTREAM_TLS'
+  /** Request body over proxy-body-size / --proxy-body-size (RFC 9110 §15.5.14). */
+  | 'PORTICO_ERR_BODY_TOO_LARGE'
   | 'PORTICO_ERR_BAD_REQUEST'
   | 'PORTICO_ERR_METHOD_NOT_ALLOWED'
   | 'PORTICO_ERR_CLIENT_TIMEOUT'
@@ -22,6 +26,8 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_UPSTREAM_CONNECT: 502,
   PORTICO_ERR_UPSTREAM_RESET: 502,
   PORTICO_ERR_UPSTREAM_TIMEOUT: 504,
+  PORTICO_ERR_UPSTREAM_TLS: 502,
+  PORTICO_ERR_BODY_TOO_LARGE: 413,
   PORTICO_ERR_BAD_REQUEST: 400,
   PORTICO_ERR_METHOD_NOT_ALLOWED: 405,
   PORTICO_ERR_CLIENT_TIMEOUT: 408,

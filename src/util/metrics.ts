@@ -27,6 +27,13 @@ export class Metrics {
     labelNames: ['service', 'code'] as const,
     registers: [this.registry],
   });
+  /** Set at apply time, nothing per request: join with the request metrics on ingress/service. */
+  readonly upstreamInfo = new Gauge({
+    name: 'portico_route_upstream_info',
+    help: 'Upstream protocol and TLS verification of each route (value 1), by Ingress, Service, protocol and tls_verify.',
+    labelNames: ['ingress', 'service', 'route', 'protocol', 'tls_verify'] as const,
+    registers: [this.registry],
+  });
   readonly activeConnections = new Gauge({
     name: 'portico_active_connections',
     help: 'Open client connections, by listener.',

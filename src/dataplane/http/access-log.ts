@@ -17,6 +17,7 @@ export function logRequest(logger: Logger, ctx: RequestContext, seconds: number)
     durationMs: Math.round(seconds * 1e6) / 1e3,
     bytes: ctx.bytesSent,
     route: ctx.route === null ? null : ctx.route.id,
+    protocol: ctx.route === null ? null : ctx.route.upstream === null ? 'HTTP' : ctx.route.upstream.protocol,
     attempts: ctx.attempts,
     client: ctx.clientIp,
     error: ctx.error,

@@ -6,6 +6,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { PolicyChain } from './policies/chain.ts';
+import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
 type CounterChild = ReturnType<Counter<'ingress' | 'service' | 'code'>['labels']>;
 type HistogramChild = ReturnType<Histogram<'ingress' | 'service'>['labels']>;
@@ -55,6 +56,8 @@ export class CompiledRoute {
   readonly unavailableMessage: string | null;
   /** Access policies in ACCESS_ORDER, or null: routes without policies pay nothing. */
   readonly policies: PolicyChain | null;
+  /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
+  readonly upstream: CompiledUpstream | null;
   private readonly metrics: Metrics;
   private readonly codeCounters: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   private durationChild: HistogramChild | null = null;
@@ -72,7 +75,8 @@ export class CompiledRoute {
   private durationMap: object | null = null;
   private readonly codeMaps: (object | null)[] = [null, null, null, null, null, null];
 
-  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, policies: PolicyChain | null = null) {
+  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, upstream: CompiledUpstream | null = null, policies: PolicyChain | null = null) {
+    this.upstream = upstream;
     this.id = route.id;
     this.route = route;
     this.ingress = route.origin.ingress;

@@ -16,7 +16,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
-import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
+import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
@@ -34,6 +34,10 @@ import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
+import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
+import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
+import { declaredLength } from './request-body.ts';
+import { isGrpcRequest, sendGrpcError } from './grpc-error.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -47,6 +51,8 @@ export interface HttpDataplaneOptions {
   hsts: string | null;
   /** External auth subrequest timeout (connect + response); default 5 s. */
   authTimeoutMs?: number;
+  /** --proxy-body-size in bytes; 0 (the default) = unlimited. */
+  maxBodyBytes?: number;
   /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
   escapedSlashes?: EscapedSlashes;
   /** request-screen.ts: forward TRACE instead of answering 405. */
@@ -74,6 +80,9 @@ export class HttpDataplane implements Dataplane {
   private readonly trusted: TrustedProxies;
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
+  /** Upstream connection profiles (TLS, HTTP/2, own connect timeout), shared across snapshots. */
+  private readonly profiles: UpstreamProfiles;
+  private readonly maxBodyBytes: number;
   private table: RouteTable;
   private readonly screen: ScreenOptions;
   private readonly escapedSlashes: EscapedSlashes;
@@ -96,7 +105,9 @@ export class HttpDataplane implements Dataplane {
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
-      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0 });
+      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0, logger: opts.logger });
+    this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs, opts.upstreamMaxConnections ?? 0);
+    this.maxBodyBytes = opts.maxBodyBytes ?? 0;
     const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
     this.authAgent = new Agent({ connect: { timeout: authTimeoutMs }, keepAliveTimeout: 30_000, connections: 128 });
     this.policyDeps = {
@@ -125,13 +136,38 @@ export class HttpDataplane implements Dataplane {
       let c = compiled.get(r.id);
       if (c === undefined || c.route !== r) {
         const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
-        c = new CompiledRoute(r, rt, this.opts.metrics, compilePolicies(r.access, this.policyDeps));
+        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt), compilePolicies(r.access, this.policyDeps));
         compiled.set(r.id, c);
       }
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    this.publishUpstreamInfo(snapshot);
     return APPLIED;
+  }
+
+  /** portico_route_upstream_info: one series per route, rebuilt per snapshot (not per request). */
+  private publishUpstreamInfo(snapshot: Snapshot): void {
+    const g = this.opts.metrics.upstreamInfo;
+    g.reset();
+    const one = (r: Route | null): void => {
+      if (r === null || r.backend.kind !== 'cluster') return;
+      const u = r.upstream;
+      const t = u?.tls ?? null;
+      g.labels(r.origin.ingress, r.service, r.id, u?.protocol ?? 'HTTP', t === null ? 'none' : t.verify ? 'on' : 'off').set(1);
+    };
+    for (const vh of snapshot.virtualHosts) {
+      for (const r of vh.routes) one(r);
+      one(vh.fallback);
+    }
+    one(snapshot.defaultRoute);
+  }
+
+  /** Null for a route with neither a policy nor a global body limit: the default path, no checks. */
+  private compileUpstream(r: Route, rt: ClusterRuntime | null): CompiledUpstream | null {
+    if (r.upstream === undefined && this.maxBodyBytes === 0) return null;
+    const svcDns = rt === null ? '' : rt.cluster.kind === 'external-name' ? (rt.cluster.externalName ?? '') : `${rt.cluster.service}.${rt.cluster.namespace}.svc`;
+    return new CompiledUpstream(r.upstream ?? null, svcDns, this.profiles, { connectTimeoutMs: this.opts.connectTimeoutMs, maxBodyBytes: this.maxBodyBytes });
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
@@ -220,6 +256,19 @@ export class HttpDataplane implements Dataplane {
     const headers = set === null ? list : applySet(list, set);
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    const up = route.upstream;
+    let bodyLimit = 0;
+    if (up !== null && up.maxBodyBytes > 0 && hasBody) {
+      // proxy-body-size: a declared length over the limit is refused before anything is forwarded.
+      const len = declaredLength(req.rawHeaders);
+      if (len > up.maxBodyBytes) {
+        if (!h2) (res as ServerResponse).setHeader('connection', 'close');
+        this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BODY_TOO_LARGE',
+          `request body of ${len} bytes exceeds the ${up.maxBodyBytes}-byte limit of route ${route.id}`));
+        return;
+      }
+      if (len < 0) bodyLimit = up.maxBodyBytes;
+    }
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
@@ -229,6 +278,9 @@ export class HttpDataplane implements Dataplane {
       hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
+      upstream: up,
+      profile: up === null ? null : up.profileFor(scheme),
+      bodyLimit,
     });
   }
 
@@ -290,7 +342,8 @@ export class HttpDataplane implements Dataplane {
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path, this.escapedSlashes);
+    return explainRequest(this.table, host, path, this.escapedSlashes,
+      { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
   }
 
   /** Dashboard: a served cluster's endpoints with in-flight count and passive health; null if unused. */
@@ -311,6 +364,7 @@ export class HttpDataplane implements Dataplane {
   close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
     void this.authAgent.close().catch(() => {});
+    this.profiles.close();
     this.runtimes.registry.destroyPools();
     return Promise.resolve();
   }
@@ -331,6 +385,12 @@ export class HttpDataplane implements Dataplane {
     ctx.error = err.code;
     // Drain an unread body so the keep-alive connection stays usable.
     if (!req.readableEnded) req.resume();
+    // A gRPC call gets a gRPC answer (grpc-error.ts), not a text body its client cannot read.
+    if (ctx.route?.upstream?.grpc === true || (req.httpVersionMajor === 2 && isGrpcRequest(req))) {
+      // ctx.status keeps the HTTP-equivalent (503, 502…) for the access log and metrics.
+      sendGrpcError(res, err);
+      return;
+    }
     sendError(res, err);
   }
 

@@ -4,6 +4,7 @@
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
 import type { RouteTable } from './route-table.ts';
 import type { CompiledRoute } from './compiled-route.ts';
+import { describeUpstream } from '../../model/upstream.ts';
 
 export interface Explanation {
   host: string | null;
@@ -25,9 +26,18 @@ export interface Explanation {
   sslRedirect: boolean;
   /** Access policies the request meets, in the order they run (src/model/access.ts ACCESS_ORDER). */
   policies: { step: string; detail: string }[];
+  /** Protocol, TLS verification mode, timeouts, retries and body limit towards the upstream. */
+  upstream: Record<string, unknown> | null;
 }
 
-export function explainRequest(table: RouteTable, rawHost: string | undefined, rawPath: string, escapedSlashes: EscapedSlashes = 'keep'): Explanation {
+export interface ExplainDefaults {
+  readonly connectTimeoutMs: number;
+  readonly upstreamTimeoutMs: number;
+  readonly maxBodyBytes: number;
+}
+
+export function explainRequest(table: RouteTable, rawHost: string | undefined, rawPath: string, escapedSlashes: EscapedSlashes = 'keep',
+  defaults: ExplainDefaults = { connectTimeoutMs: 5000, upstreamTimeoutMs: 60_000, maxBodyBytes: 0 }): Explanation {
   const target = parseTarget(rawPath === '' ? '/' : rawPath, escapedSlashes);
   const host = normalizeHost(target.authority ?? rawHost);
   const bucket = target.error === null ? table.selectHost(host) : null;
@@ -73,5 +83,20 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
     status: target.error !== null ? 400 : route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
     sslRedirect: route?.sslRedirect ?? false,
     policies: route?.policies?.described.map((d) => ({ ...d })) ?? [],
+    upstream: route === null ? null : effectiveUpstream(route, defaults),
+  };
+}
+
+/** The policy with the process defaults filled in: what a request on this route would get. */
+function effectiveUpstream(route: CompiledRoute, d: ExplainDefaults): Record<string, unknown> {
+  const p = route.route.upstream;
+  const shown = describeUpstream(p);
+  return {
+    ...shown,
+    connectTimeoutMs: p?.connectTimeoutMs ?? d.connectTimeoutMs,
+    readTimeoutMs: p?.readTimeoutMs ?? d.upstreamTimeoutMs,
+    sendTimeoutMs: p?.sendTimeoutMs ?? null,
+    retry: p?.retry ?? 'connection failures before any byte was sent, 3 tries',
+    maxBodyBytes: p?.maxBodyBytes ?? d.maxBodyBytes,
   };
 }

@@ -37,6 +37,11 @@ import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
 import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
+import { MAX_RESPONSE_HEADER_BYTES, type UpstreamProfile } from '../upstream/upstream-profile.ts';
+import { meteredBody } from './request-body.ts';
+import { sendGrpcError } from './grpc-error.ts';
 
 export interface ForwarderOptions {
   connectTimeoutMs: number;
@@ -44,6 +49,8 @@ export interface ForwarderOptions {
   metrics: Metrics;
   /** SPEC §1.7: tries per request including the first. */
   maxAttempts?: number;
+  /** Upstream TLS failures are logged (cluster, endpoint, reason). */
+  logger?: Logger | null;
   /** client-timeouts.ts: how long a client may leave the upstream paused by not reading (0 = off). */
   clientSendTimeoutMs?: number;
   /** Connections per endpoint pool; requests beyond wait in the pool's queue (0 = unbounded). */
@@ -63,6 +70,12 @@ export interface ForwardTarget {
   countBytes: boolean;
   /** Set-Cookie values an external auth answer adds to the client response (policies/external-auth.ts). */
   responseCookies?: readonly string[];
+  /** The route's compiled upstream policy, or null (process defaults). */
+  upstream: CompiledUpstream | null;
+  /** Pools to dispatch to (TLS, HTTP/2, own connect timeout), or null ⇒ the default plain pool. */
+  profile: UpstreamProfile | null;
+  /** Body bytes the route accepts when the length is not declared; 0 ⇒ unlimited. */
+  bodyLimit: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -70,6 +83,8 @@ type Controller = Dispatcher.DispatchController;
 
 const kJob = Symbol('portico.forwardJob');
 const CLIENT_GONE = new Error('client closed the connection');
+/** Abort reason of an attempt whose response status proxy-next-upstream retries. */
+const RETRY_STATUS = new Error('response status retried on another endpoint');
 
 /** Shared 'drain' listener (this = the response): no closure per request. */
 function onResponseDrain(this: AnyResponse): void {
@@ -104,6 +119,10 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Some body already written to the client. */
   wrote = false;
   lastError: PorticoError | null = null;
+  /** performance of retries bounded by proxy-next-upstream-timeout. */
+  readonly startedAt: number;
+  /** Endpoint chosen for the next attempt when a response status was retried. */
+  nextEndpoint: Endpoint | null = null;
 
   constructor(fw: Forwarder, req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget) {
     this.fw = fw;
@@ -116,8 +135,20 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       path: target.path,
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: target.headers,
-      body: target.hasBody ? req as IncomingMessage : null,
+      body: !target.hasBody ? null
+        : target.upstream !== null && (target.bodyLimit > 0 || target.upstream.sendTimeoutMs > 0)
+          // undici reads async iterables (lib/core/request.js); its types list streams only.
+          ? meteredBody(req as IncomingMessage, target.bodyLimit, target.upstream.sendTimeoutMs, ctx.route?.id ?? '', (e) => this.abortWith(e)) as unknown as IncomingMessage
+          : req as IncomingMessage,
+      headersTimeout: target.upstream?.readTimeoutMs,
+      bodyTimeout: target.upstream?.readTimeoutMs,
     };
+    this.startedAt = target.upstream !== null && target.upstream.retryWindowMs !== 0 ? Date.now() : 0;
+  }
+
+  /** Fail the live attempt with `err` (send timeout). */
+  abortWith(err: PorticoError): void {
+    if (!this.done && this.controller !== null) this.controller.abort(err);
   }
 
   onRequestStart(controller: Controller): void {
@@ -127,6 +158,11 @@ class ForwardJob implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx: informational, the final response follows
+    const u = this.target.upstream;
+    if (u !== null && u.retryStatuses.size !== 0 && u.retryStatuses.has(statusCode) && this.fw.retryOnStatus(this, statusCode)) {
+      controller.abort(RETRY_STATUS);
+      return;
+    }
     this.started = true;
     if (this.state !== null) this.state.recordSuccess(Date.now());
     if (this.closed) {
@@ -169,8 +205,14 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: Controller, trailers?: Record<string, string | string[] | undefined>): void {
     this.release();
+    // gRPC status travels in HTTP/2 trailers (RFC 9113 §8.1); HTTP/1.1 clients get none.
+    if (trailers !== undefined && this.req.httpVersionMajor === 2) {
+      let any = false;
+      for (const k in trailers) { any = true; break; }
+      if (any) (this.res as unknown as { addTrailers(t: object): void }).addTrailers(trailers);
+    }
     const p = this.pending;
     if (p !== null) {
       this.pending = null;
@@ -212,7 +254,7 @@ export class Forwarder {
   readonly clientSendTimeoutMs: number;
 
   constructor(opts: ForwarderOptions) {
-    this.opts = { maxAttempts: 3, clientSendTimeoutMs: 0, maxConnectionsPerEndpoint: 0, ...opts };
+    this.opts = { maxAttempts: 3, clientSendTimeoutMs: 0, maxConnectionsPerEndpoint: 0, logger: null, ...opts };
     this.upstreamTimeoutMs = opts.upstreamTimeoutMs;
     this.clientSendTimeoutMs = this.opts.clientSendTimeoutMs;
     // Keep-alive always (ARCHITECTURE.md hot-path rule 5). Idle connections expire before the
@@ -230,6 +272,7 @@ export class Forwarder {
       bodyTimeout: opts.upstreamTimeoutMs,
       // interim-filter.ts: unsolicited 100 Continue is ignored (RFC 9110 §15.2), not a dropped socket.
       connect: connectorDroppingContinue({ timeout: opts.connectTimeoutMs, noDelay: true }),
+      maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
     };
     this.fallback = new Agent(this.poolOpts);
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false });
@@ -249,7 +292,8 @@ export class Forwarder {
   private attempt(job: ForwardJob): void {
     const { ctx, target } = job;
     const cluster = target.cluster;
-    const ep = cluster.pick(ctx.clientIp, job.exclude, Date.now());
+    const ep = job.nextEndpoint ?? cluster.pick(ctx.clientIp, job.exclude, Date.now());
+    job.nextEndpoint = null;
     if (ep === null) {
       this.fail(job, job.lastError ?? new PorticoError('PORTICO_ERR_NO_HEALTHY_ENDPOINT',
         `no endpoint available for ${cluster.id}`));
@@ -263,7 +307,13 @@ export class Forwarder {
     const state = cluster.states.get(ep.id) ?? null;
     job.state = state;
     const o = job.dispatchOpts;
-    if (state !== null) {
+    const profile = target.profile;
+    if (profile !== null) {
+      if (state !== null) state.inflight++;
+      const { d, origin: at } = profile.dispatcher(state, ep);
+      o.origin = at;
+      d.dispatch(o, job);
+    } else if (state !== null) {
       state.inflight++;
       o.origin = undefined;
       (state.pool ??= new Pool(origin(ep), this.poolOpts)).dispatch(o, job);
@@ -276,10 +326,30 @@ export class Forwarder {
   /** undici reported an error before any response byte: classify, retry or answer. */
   onAttemptError(job: ForwardJob, err: Error): void {
     const ep = job.endpoint as Endpoint;
+    if (err === RETRY_STATUS) {
+      // The status was already counted as a response; the next endpoint is chosen.
+      if (!job.closed) this.attempt(job);
+      return;
+    }
     const e = classify(err, job, ep.id);
     this.opts.metrics.upstreamErrors.labels(job.target.cluster.cluster.service, e.code).inc();
-    if (e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' && job.state !== null) job.state.recordFailure(Date.now());
+    if ((e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS') && job.state !== null) job.state.recordFailure(Date.now());
+    if (e.code === 'PORTICO_ERR_UPSTREAM_TLS' && this.opts.logger !== null) {
+      this.opts.logger.warn({ cluster: job.target.cluster.id, endpoint: ep.id, route: job.ctx.route?.id ?? null, reason: e.message }, 'upstream TLS failed');
+    }
     if (job.closed) return;
+    const u = job.target.upstream;
+    if (u !== null && u.custom) {
+      // proxy-next-upstream decides (compiled-upstream.ts mayRetry).
+      if (this.customRetry(job, e, u)) {
+        (job.exclude ??= new Set()).add(ep.id);
+        job.lastError = e;
+        this.attempt(job);
+        return;
+      }
+      this.fail(job, e);
+      return;
+    }
     if (e.retryable && job.ctx.attempts < this.opts.maxAttempts) {
       (job.exclude ??= new Set()).add(ep.id);
       job.lastError = e;
@@ -289,11 +359,47 @@ export class Forwarder {
     this.fail(job, e);
   }
 
+  private customRetry(job: ForwardJob, e: PorticoError, u: CompiledUpstream): boolean {
+    const connectFailed = job.controller === null;
+    const kind = e.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT' ? (connectFailed ? 'connect-timeout' : 'timeout')
+      : e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS' ? (connectFailed ? 'connect' : 'error')
+        : e.code === 'PORTICO_ERR_UPSTREAM_RESET' ? 'error' : null;
+    if (kind === null) return false;
+    const unread = !job.target.hasBody || !job.req.readableDidRead;
+    return u.mayRetry(kind, job.ctx.method, !connectFailed, unread, job.ctx.attempts, job.startedAt, Date.now());
+  }
+
+  /**
+   * proxy-next-upstream http_5xx/4xx: retry when allowed and another endpoint exists; otherwise the
+   * response goes to the client as it is (nginx passes the last response on).
+   */
+  retryOnStatus(job: ForwardJob, _status: number): boolean {
+    const u = job.target.upstream as CompiledUpstream;
+    const unread = !job.target.hasBody || !job.req.readableDidRead;
+    if (job.closed || !u.mayRetry('status', job.ctx.method, true, unread, job.ctx.attempts, job.startedAt, Date.now())) return false;
+    const ep = job.endpoint as Endpoint;
+    const exclude = (job.exclude ??= new Set());
+    exclude.add(ep.id);
+    const next = job.target.cluster.pick(job.ctx.clientIp, exclude, Date.now());
+    if (next === null) return false;
+    job.nextEndpoint = next;
+    job.release();
+    return true;
+  }
+
   private fail(job: ForwardJob, err: PorticoError): void {
     job.ctx.error = err.code;
     job.ctx.status = job.res.headersSent ? job.ctx.status : err.status;
+    if (err.code === 'PORTICO_ERR_BODY_TOO_LARGE' || err.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT') {
+      // Part of the body may be unread: close the HTTP/1.1 connection after the answer.
+      if (job.req.httpVersionMajor === 1 && !job.res.headersSent) (job.res as ServerResponse).setHeader('connection', 'close');
+    }
     // Unread request body: drain it so the client connection stays usable.
     if (!job.req.readableEnded && !job.req.destroyed) job.req.resume();
+    if (job.target.upstream !== null && job.target.upstream.grpc) {
+      sendGrpcError(job.res, err);
+      return;
+    }
     sendError(job.res, err);
   }
 
