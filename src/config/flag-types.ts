@@ -156,6 +156,19 @@ export const cidrList: ValueType<readonly string[]> = {
   show: (v) => (v.length === 0 ? null : v.join(', ')),
 };
 
+/** An HTTP status code a limit answers with (4xx or 5xx, RFC 9110 §15). */
+export const errorStatus: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'STATUS',
+  read: (raw, flag) => {
+    const s = last(raw);
+    const x = Number(s);
+    if (!Number.isInteger(x) || x < 400 || x > 599) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a 4xx or 5xx status`);
+    return x;
+  },
+  show: (v) => String(v),
+};
+
 /** Source ranges (README "Access control"): comma-separated or repeated, normalised like the annotations. */
 export const sourceRanges: ValueType<readonly string[]> = {
   parseArgs: { type: 'string', multiple: true },

@@ -9,6 +9,7 @@ export type AccessStep = (typeof ACCESS_ORDER)[number];
 
 export interface RouteAccess {
   readonly sourceRange: SourceRangePolicy | null;
+  readonly rateLimit: RateLimitPolicy | null;
   readonly basicAuth: BasicAuthPolicy | null;
   readonly externalAuth: ExternalAuthPolicy | null;
 }
@@ -23,6 +24,20 @@ export interface SourceRangePolicy {
   /** Where each list came from: the annotation or the global `--allowlist/denylist-source-range`. */
   readonly allowFrom: 'annotation' | 'default' | null;
   readonly denyFrom: 'annotation' | 'default' | null;
+}
+
+/**
+ * ingress-nginx ratelimit (nginx limit_req ... burst=<limit × multiplier> nodelay, limit_conn), per
+ * client address and per replica. null fields are limits not set.
+ */
+export interface RateLimitPolicy {
+  readonly rps: number | null;
+  readonly rpm: number | null;
+  readonly burstMultiplier: number;
+  /** Requests in progress at once per client (nginx limit_conn counts requests being processed). */
+  readonly connections: number | null;
+  /** Normalised CIDRs never limited (limit-allowlist / limit-whitelist). */
+  readonly exempt: readonly string[];
 }
 
 /** One htpasswd line, already split; `hash` keeps its scheme prefix (`$2y$`, `$apr1$`, `{SHA}`…). */

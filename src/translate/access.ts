@@ -69,8 +69,9 @@ export function translateAccess(view: StoreView, ing: { ingress: import('../k8s/
     }
   }
   if (errors.length > 0) return { ok: false, errors };
-  if (sourceRange === null && basicAuth === null && externalAuth === null) return { ok: true, access: null, clusters };
-  return { ok: true, access: { sourceRange, basicAuth, externalAuth }, clusters };
+  const rateLimit = a.rateLimit;
+  if (sourceRange === null && rateLimit === null && basicAuth === null && externalAuth === null) return { ok: true, access: null, clusters };
+  return { ok: true, access: { sourceRange, rateLimit, basicAuth, externalAuth }, clusters };
 }
 
 /** `svc.ns.svc.cluster.local`, `svc.ns.svc` → [ns, svc] (Kubernetes DNS for Services). */

@@ -28,7 +28,7 @@ function objects() {
     ingress('app', 'variable', [{ host: 'variable.example', paths: [{ path: '/', service: 'app', port: 8080 }] }],
       { annotations: { [N + 'rewrite-target']: '/$remote_addr' } }),
     ingress('app', 'open', [{ host: 'open.example', paths: [{ path: '/', service: 'app', port: 8080 }] }],
-      { annotations: { [N + 'limit-rps']: '5', [N + 'proxy-buffering']: 'off' } }),
+      { annotations: { [N + 'limit-rate']: '100', [N + 'proxy-buffering']: 'off' } }),
   ];
 }
 
@@ -53,7 +53,7 @@ test('an Ingress with auth-tls-secret (or a snippet, or an unknown $variable) is
     // Unsupported keys warn; no-op keys are accepted silently (they show in the migration report).
     const unsupported = of('open').filter((d) => d.reason === 'UnsupportedAnnotation');
     assert.deepEqual(unsupported.map((d) => d.severity), ['warning']);
-    assert.match(unsupported[0].message, /limit-rps/);
+    assert.match(unsupported[0].message, /limit-rate/);
     assert.ok(gw.logs.some((l) => l.includes('RefusedAnnotation') && l.includes('auth-tls-secret')), 'refusal logged');
   } finally {
     await gw.close();

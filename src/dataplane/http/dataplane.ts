@@ -51,6 +51,10 @@ export interface HttpDataplaneOptions {
   hsts: string | null;
   /** External auth subrequest timeout (connect + response); default 5 s. */
   authTimeoutMs?: number;
+  /** Rate limits (policies/rate-limit.ts): answer statuses and the per-route client table bound. */
+  limitReqStatusCode?: number;
+  limitConnStatusCode?: number;
+  limitClients?: number;
   /** --proxy-body-size in bytes; 0 (the default) = unlimited. */
   maxBodyBytes?: number;
   /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
@@ -113,6 +117,7 @@ export class HttpDataplane implements Dataplane {
     this.policyDeps = {
       verified: new Lru<true>(VERIFIED_CACHE_SIZE),
       externalAuth: { dispatcher: this.authAgent, cache: new Lru(AUTH_CACHE_SIZE), timeoutMs: authTimeoutMs, cluster: (id) => this.runtimes.get(id) },
+      rateLimit: { reqStatus: opts.limitReqStatusCode ?? 503, connStatus: opts.limitConnStatusCode ?? 503, maxClients: Math.max(1, opts.limitClients ?? 16_384) },
     };
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
@@ -213,7 +218,7 @@ export class HttpDataplane implements Dataplane {
     }
     // Access policies (src/dataplane/http/policies/chain.ts), only on routes that have them.
     if (route.policies !== null) {
-      route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp), {
+      route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp, res), {
         deny: (d) => {
           ctx.status = d.status;
           ctx.error = d.code;
@@ -229,8 +234,12 @@ export class HttpDataplane implements Dataplane {
     this.forwardRequest(req, res, ctx, route, scheme, rawHost, target.forward, null, null);
   }
 
-  private policyRequest(req: AnyRequest, scheme: 'http' | 'https', rawHost: string | undefined, clientIp: string): PolicyRequest {
-    return { method: req.method ?? 'GET', scheme, host: rawHost ?? null, uri: req.url ?? '/', raw: req.rawHeaders, clientIp };
+  private policyRequest(req: AnyRequest, scheme: 'http' | 'https', rawHost: string | undefined, clientIp: string,
+    closes: { once(event: 'close', fn: () => void): unknown }): PolicyRequest {
+    return {
+      method: req.method ?? 'GET', scheme, host: rawHost ?? null, uri: req.url ?? '/', raw: req.rawHeaders, clientIp,
+      onClose: (fn) => void closes.once('close', fn),
+    };
   }
 
   private forwardRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, ctx: RequestContext, route: CompiledRoute, scheme: 'http' | 'https',
@@ -325,7 +334,7 @@ export class HttpDataplane implements Dataplane {
     };
     // Access policies apply to upgrades too: a WebSocket is never a way around them.
     if (route.policies !== null) {
-      route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp), {
+      route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp, socket), {
         deny: (d) => {
           ctx.status = d.status;
           ctx.error = d.code;

@@ -82,7 +82,7 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
     }),
     status: target.error !== null ? 400 : route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
     sslRedirect: route?.sslRedirect ?? false,
-    policies: route?.policies?.described.map((d) => ({ ...d })) ?? [],
+    policies: route?.policies?.describe() ?? [],
     upstream: route === null ? null : effectiveUpstream(route, defaults),
   };
 }

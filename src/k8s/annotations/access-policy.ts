@@ -4,7 +4,7 @@
 // that is present and malformed is an error here and the caller refuses the Ingress rather than
 // serving it open (PROTOCOL "never fail open").
 
-import type { AuthCacheRule, Template } from '../../model/access.ts';
+import type { AuthCacheRule, RateLimitPolicy, Template } from '../../model/access.ts';
 import type { KubeObject } from '../types.ts';
 import { parseCidrList } from './cidr.ts';
 import { hasVariables, parseTemplate } from './template.ts';
@@ -34,6 +34,7 @@ export interface ExternalAuthAnnotations {
 }
 
 export interface AccessAnnotations {
+  readonly rateLimit: RateLimitPolicy | null;
   readonly allow: string[] | null;
   readonly deny: string[] | null;
   readonly basic: BasicAuthAnnotations | null;
@@ -118,8 +119,9 @@ export function readAccessAnnotations(obj: KubeObject, namespace: string): { val
   }
 
   const external = readExternal(str, fail, namespace);
+  const rateLimit = readRateLimit(str, fail);
   if (errors.length > 0) return { errors };
-  return { value: { allow, deny, basic, external } };
+  return { value: { rateLimit, allow, deny, basic, external } };
 }
 
 function readExternal(str: (k: string) => string | undefined, fail: (k: string, m: string) => void, namespace: string): ExternalAuthAnnotations | null {
@@ -193,6 +195,36 @@ function readExternal(str: (k: string) => string | undefined, fail: (k: string, 
     requestRedirect, cacheKey, cacheRules: 'error' in cacheRules ? [] : cacheRules.value,
     alwaysSetCookie: cookie === 'true', proxySetHeaders,
   };
+}
+
+/**
+ * ingress-nginx ratelimit: limit-rps, limit-rpm, limit-connections (integers; 0 or absent = no
+ * limit), limit-burst-multiplier (default 5), limit-allowlist / limit-whitelist (CIDRs).
+ */
+function readRateLimit(str: (k: string) => string | undefined, fail: (k: string, m: string) => void): RateLimitPolicy | null {
+  const int = (k: string, dflt: number | null): number | null => {
+    const v = str(k);
+    if (v === undefined) return dflt;
+    if (!/^\d{1,9}$/.test(v.trim())) {
+      fail(k, `expected a non-negative integer, got ${JSON.stringify(v)}`);
+      return dflt;
+    }
+    const n = Number(v.trim());
+    return n === 0 ? dflt : n;
+  };
+  const rps = int('limit-rps', null);
+  const rpm = int('limit-rpm', null);
+  const connections = int('limit-connections', null);
+  const burstMultiplier = int('limit-burst-multiplier', 5) ?? 5;
+  const exemptRaw = str('limit-allowlist') ?? str('limit-whitelist');
+  let exempt: string[] = [];
+  if (exemptRaw !== undefined && exemptRaw.trim() !== '') {
+    const r = parseCidrList(exemptRaw);
+    if ('error' in r) fail(str('limit-allowlist') !== undefined ? 'limit-allowlist' : 'limit-whitelist', r.error);
+    else exempt = r.value;
+  }
+  if (rps === null && rpm === null && connections === null) return null;
+  return { rps, rpm, burstMultiplier, connections, exempt };
 }
 
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, M: 2592000, y: 31536000 };

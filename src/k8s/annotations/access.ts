@@ -3,7 +3,7 @@
 // auth-secret…), and translate/access.ts refuses the Ingress when any of them is malformed — never
 // the warn-and-default of other groups. Keys not enforced yet refuse the Ingress: serving an app
 // without the protection its author asked for is never the default (PROTOCOL "never fail open").
-// Rate limits and CORS only warn.
+// CORS and response bandwidth limits only warn.
 
 import { catalogue, type AnnotationEntry } from './registry.ts';
 
@@ -48,12 +48,12 @@ export const ACCESS: readonly AnnotationEntry<string>[] = [
   honoured('whitelist-source-range', 'client CIDRs allowed (old name of allowlist-source-range)', { scope: 'path', grammar: 'list of CIDRs' }),
   honoured('allowlist-source-range', 'client CIDRs allowed', { scope: 'path', grammar: 'list of CIDRs' }),
   honoured('denylist-source-range', 'client CIDRs denied', { scope: 'path', grammar: 'list of CIDRs' }),
-  unsupported('limit-connections', 'concurrent connections per client IP', { scope: 'path', grammar: 'int' }),
-  unsupported('limit-rps', 'requests per second per client IP', { scope: 'path', grammar: 'int' }),
-  unsupported('limit-rpm', 'requests per minute per client IP', { scope: 'path', grammar: 'int' }),
-  unsupported('limit-burst-multiplier', 'burst size as a multiple of the limit', { scope: 'path', grammar: 'int' }),
-  unsupported('limit-whitelist', 'client CIDRs exempt from limits (old name)', { scope: 'path', grammar: 'list of CIDRs' }),
-  unsupported('limit-allowlist', 'client CIDRs exempt from limits', { scope: 'path', grammar: 'list of CIDRs' }),
+  honoured('limit-connections', 'concurrent connections per client IP', { scope: 'path', grammar: 'int' }),
+  honoured('limit-rps', 'requests per second per client IP', { scope: 'path', grammar: 'int' }),
+  honoured('limit-rpm', 'requests per minute per client IP', { scope: 'path', grammar: 'int' }),
+  honoured('limit-burst-multiplier', 'burst size as a multiple of the limit', { scope: 'path', grammar: 'int' }),
+  honoured('limit-whitelist', 'client CIDRs exempt from limits (old name)', { scope: 'path', grammar: 'list of CIDRs' }),
+  honoured('limit-allowlist', 'client CIDRs exempt from limits', { scope: 'path', grammar: 'list of CIDRs' }),
   unsupported('limit-rate', 'response rate limit in KiB/s per connection', { scope: 'path', grammar: 'int' }),
   unsupported('limit-rate-after', 'KiB sent before limit-rate applies', { scope: 'path', grammar: 'int' }),
   unsupported('enable-cors', 'answer CORS preflights and add CORS headers', { scope: 'path', grammar: 'bool' }),

@@ -9,10 +9,12 @@ import { BasicAuthCheck, type VerifiedCache } from './basic-auth.ts';
 import { ExternalAuthCheck, type ExternalAuthDeps } from './external-auth.ts';
 import { denial, type AsyncVerdict, type Denial, type PolicyRequest } from './policy.ts';
 import { SourceRangeCheck } from './source-range.ts';
+import { RateLimitCheck, type RateLimitDeps } from './rate-limit.ts';
 
 export interface PolicyDeps {
   readonly verified: VerifiedCache;
   readonly externalAuth: ExternalAuthDeps;
+  readonly rateLimit: RateLimitDeps;
 }
 
 export interface PolicySink {
@@ -27,18 +29,24 @@ export interface PolicySink {
 interface Step {
   readonly step: string;
   check(r: PolicyRequest): Denial | null | Promise<AsyncVerdict>;
+  /** Live summary for explain (state that changes, e.g. clients tracked). */
+  describe?(): string;
 }
 
 const FAILED = denial(500, 'AUTH_FAILED', 'internal error while checking access\n');
 
 export class PolicyChain {
   private readonly steps: readonly Step[];
-  /** What `explain` shows, in order: step name and a one-line summary (never a credential). */
-  readonly described: readonly { readonly step: string; readonly detail: string }[];
+  private readonly described: readonly { readonly step: string; readonly detail: string }[];
 
   constructor(steps: readonly Step[], described: { step: string; detail: string }[]) {
     this.steps = steps;
     this.described = described;
+  }
+
+  /** What `explain` shows, in order: step name and a one-line summary (never a credential). */
+  describe(): { step: string; detail: string }[] {
+    return this.described.map((d, i) => ({ step: d.step, detail: this.steps[i].describe?.() ?? d.detail }));
   }
 
   run(r: PolicyRequest, sink: PolicySink): void {
@@ -77,6 +85,10 @@ export function compilePolicies(access: RouteAccess | undefined, deps: PolicyDep
     if (s.allow.length > 0) parts.push(`allow ${s.allow.join(', ')} (${s.allowFrom})`);
     if (s.deny.length > 0) parts.push(`deny ${s.deny.join(', ')} (${s.denyFrom})`);
     described.push({ step: 'source-range', detail: `${parts.join('; ')}; otherwise 403` });
+  }
+  if (access.rateLimit !== null) {
+    steps.push(new RateLimitCheck(access.rateLimit, deps.rateLimit));
+    described.push({ step: 'rate-limit', detail: '' });
   }
   if (access.basicAuth !== null) {
     steps.push(new BasicAuthCheck(access.basicAuth, deps.verified));

@@ -15,6 +15,8 @@ export interface PolicyRequest {
   readonly raw: readonly string[];
   /** The client address (src/dataplane/http/client-address.ts). */
   readonly clientIp: string;
+  /** Run `fn` once when the exchange is over (response closed or upgraded socket closed). */
+  onClose(fn: () => void): void;
 }
 
 export interface Denial {
