@@ -109,6 +109,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     limitClients: config.limitClients,
     escapedSlashes: config.escapedSlashes,
     allowTrace: config.allowTrace,
+    verboseErrors: config.verboseErrors,
     clientBodyTimeoutMs: config.clientBodyTimeoutMs,
     clientSendTimeoutMs: config.clientSendTimeoutMs,
     upstreamMaxConnections: config.upstreamMaxConnections,

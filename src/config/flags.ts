@@ -4,6 +4,7 @@
 // Keys are the config field names; `flag` is the command-line name.
 import { flag, type FlagTable } from './flag-table.ts';
 import * as t from './flag-types.ts';
+import { DEFAULT_TLS_CIPHERS, DEFAULT_TLS_CURVES } from '../dataplane/tls/tls-policy.ts';
 
 export const FLAG_TABLE = {
   resources: flag(t.list, { flag: 'resources', default: [], help: 'manifest file or directory, searched recursively for *.yaml, *.yml, *.json (repeatable; file mode)' }),
@@ -56,6 +57,8 @@ export const FLAG_TABLE = {
   limitClients: flag(t.count, { flag: 'limit-clients', default: 16_384, help: 'client addresses tracked per rate-limited route; the least recently seen is forgotten beyond it' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
   serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
+  /** Output of `portico validate` / `portico explain`. */
+  format: flag(t.oneOf(['text', 'json'] as const), { flag: 'format', default: 'text', help: 'validate/explain output: text or json (diagnostics and the annotation migration report)' }),
   // Admission webhook (README "Admission webhook").
   /** null: no webhook listener. */
   webhookPort: flag(t.optionalPort, { flag: 'webhook-port', default: null, defaultText: 'off', help: 'validating admission webhook HTTPS port' }),
@@ -78,5 +81,8 @@ export const FLAG_TABLE = {
   http2MaxConcurrentStreams: flag(t.positive, { flag: 'http2-max-concurrent-streams', default: 128, help: 'SETTINGS_MAX_CONCURRENT_STREAMS advertised and enforced per HTTP/2 connection' }),
   http2IdleTimeoutMs: flag(t.duration, { flag: 'http2-idle-timeout', default: 60_000, help: 'an HTTP/2 connection with no open stream (or a header block that stopped) closes after' }),
   http2MaxResets: flag(t.positive, { flag: 'http2-max-resets', default: 200, help: 'streams a client may reset, or have refused, per HTTP/2 connection per 10 s; GOAWAY and close beyond' }),
+  tlsMinVersion: flag(t.oneOf(['TLSv1.2', 'TLSv1.3'] as const), { flag: 'tls-min-version', default: 'TLSv1.2', help: 'lowest TLS version offered' }),
+  tlsCiphers: flag(t.text, { flag: 'tls-ciphers', default: DEFAULT_TLS_CIPHERS, defaultText: 'ECDHE with AES-GCM or ChaCha20-Poly1305 only', help: 'OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are all AEAD)' }),
+  tlsCurves: flag(t.text, { flag: 'tls-curves', default: DEFAULT_TLS_CURVES, help: 'ECDH groups, most preferred first' }),
   upstreamMaxConnections: flag(t.count, { flag: 'upstream-max-connections', default: 512, help: 'connections per upstream endpoint; further requests wait for a free one (0: unbounded)' }),
 } satisfies FlagTable;

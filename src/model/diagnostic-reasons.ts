@@ -47,6 +47,7 @@ export const REASONS = {
   AnnotationOverridden: { severity: 'warning', topic: 'ingress', meaning: 'the same key is set under both prefixes; the portico.io value wins' },
   RefusedAnnotation: { severity: 'error', topic: 'ingress', meaning: 'the Ingress carries an annotation Portico cannot enforce (auth, source ranges, snippets, WAF…); it is not served' },
   UnenforcedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'served without enforcing an annotation because --serve-unenforced-annotations is set' },
+  CanaryWithoutMain: { severity: 'warning', topic: 'ingress', meaning: 'a canary Ingress path has no main Ingress with the same host, pathType and path; that canary path is ignored' },
   // Backends (Ingress paths and L4 ports).
   ServiceNotFound: { severity: 'warning', topic: 'backend', meaning: 'the backend Service does not exist; HTTP routes answer 503' },
   ServicePortNotFound: { severity: 'warning', topic: 'backend', meaning: 'the Service has no such port (name or number, for the protocol); HTTP routes answer 503' },

@@ -1,5 +1,6 @@
 import type { PathMatch } from './match.ts';
 import type { RouteAccess } from './access.ts';
+import type { RouteActions } from './route-actions.ts';
 import type { UpstreamPolicy } from './upstream.ts';
 
 /** Where a matched request goes. */
@@ -30,6 +31,8 @@ export interface Route {
   readonly sslRedirect: boolean;
   /** Access-control policies (src/model/access.ts); absent when the route has none. */
   readonly access?: RouteAccess;
+  /** Annotation actions (rewrite, redirects, canary…); absent when there are none. */
+  readonly actions?: RouteActions;
   /** Protocol, TLS, timeouts, retries and body limit towards the upstream; absent ⇒ process defaults. */
   readonly upstream?: UpstreamPolicy;
 }

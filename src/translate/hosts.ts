@@ -9,6 +9,9 @@ import type { HostKind, Route, RouteBackend, VirtualHost } from '../model/route.
 import { resolveServiceBackend } from './backends.ts';
 import { diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { ParsedIngress, ServiceRef } from './ingress.ts';
+import { routing, canary as canaryKeys } from '../k8s/annotations/index.ts';
+import { addHostNames, attachCanary, rememberDeclared, type HostBucket } from './host-extras.ts';
+import { ingressActions } from './route-actions.ts';
 import type { UpstreamPolicy } from '../model/upstream.ts';
 import { resolveUpstream } from './upstream.ts';
 import { upstreamAnnotations, type UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
@@ -26,15 +29,6 @@ export interface HostsResult {
   virtualHosts: VirtualHost[];
   defaultRoute: Route | null;
   clusters: Map<string, Cluster>;
-}
-
-interface HostBucket {
-  hostname: string;
-  kind: HostKind;
-  routes: Route[];
-  /** `${type} ${path}` → id of the Route that claimed it first. */
-  claimed: Map<string, string>;
-  fallback: Route | null;
 }
 
 interface Resolved {
@@ -78,10 +72,22 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
   const use = (r: Resolved) => {
     if (r.cluster && !clusters.has(r.cluster.id)) clusters.set(r.cluster.id, r.cluster);
   };
+  // force-ssl-redirect (ingress-nginx rewrite/main.go, docs "Server-side HTTPS enforcement"):
+  // redirect even without spec.tls and whatever --ssl-redirect says.
   const redirect = (ing: ParsedIngress, hostname: string) =>
-    opts.sslRedirect && ing.sslRedirect && hostname !== '' && opts.tlsHosts.has(hostname);
+    ing.annotations.valueOr(routing.forceSslRedirect, false) ||
+    (opts.sslRedirect && ing.sslRedirect && hostname !== '' && opts.tlsHosts.has(hostname));
+  // Canary Ingresses join the main routes once those exist, whatever their age (SPEC §1.8 order
+  // is kept within each group).
+  const isCanary = (ing: ParsedIngress) => ing.annotations.get(canaryKeys.canary) === true;
+  const mains = ingresses.filter((i) => !isCanary(i));
 
-  for (const ing of ingresses) {
+  for (const ing of mains) {
+    const actionsFor = ingressActions(view, ing, (i, ref) => {
+      const x = resolve(i, ref);
+      use(x);
+      return x;
+    }, diags);
     const declared: HostBucket[] = [];
     for (const rule of ing.rules) {
       let b = buckets.get(rule.hostname);
@@ -104,7 +110,8 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
         b.claimed.set(claim, id);
         const r = resolve(ing, p.service);
         use(r);
-        b.routes.push({
+        const actions = actionsFor(p);
+        b.routes.push(rememberDeclared({
           id,
           origin: { ingress: ing.key, rule: p.rule, path: p.path },
           match: p.match,
@@ -112,12 +119,14 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
           service: r.service,
           sslRedirect: redirect(ing, rule.hostname),
           ...(ing.access ? { access: ing.access } : {}),
+          ...(actions !== undefined ? { actions } : {}),
           ...(r.upstream !== null ? { upstream: r.upstream } : {}),
-        });
+        }, p.declared.type, p.declared.path));
       }
     }
     if (!ing.defaultBackend) continue;
     const r = resolve(ing, ing.defaultBackend);
+    const defaultActions = actionsFor(null);
     const route = (hostname: string): Route => ({
       id: `${ing.key}#default`,
       origin: { ingress: ing.key, rule: -1, path: -1 },
@@ -126,6 +135,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       service: r.service,
       sslRedirect: redirect(ing, hostname),
       ...(ing.access ? { access: ing.access } : {}),
+      ...(defaultActions !== undefined ? { actions: defaultActions } : {}),
       ...(r.upstream !== null ? { upstream: r.upstream } : {}),
     });
     // SPEC §1.8 [choice] (1): the oldest Ingress declaring a host with a defaultBackend owns the
@@ -143,6 +153,9 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       use(r);
     }
   }
+
+  for (const ing of ingresses) if (isCanary(ing)) attachCanary(buckets, ing, resolve, use, diags);
+  addHostNames(buckets, mains, diags);
 
   const virtualHosts = [...buckets.values()]
     .sort(compareBuckets)

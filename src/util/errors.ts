@@ -17,7 +17,9 @@ export type PorticoErrorCode =
   | 'PORTICO_ERR_CLIENT_TIMEOUT'
   | 'PORTICO_ERR_VERSION_NOT_SUPPORTED'
   | 'PORTICO_ERR_INTERNAL'
-  | 'PORTICO_ERR_CONFIG';
+  | 'PORTICO_ERR_CONFIG'
+  /** A regex rewrite whose captures would cost more than the per-request bound (path-regex.ts). */
+  | 'PORTICO_ERR_URI_TOO_LONG';
 
 const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_ROUTE_NOT_FOUND: 404,
@@ -34,6 +36,7 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_VERSION_NOT_SUPPORTED: 505,
   PORTICO_ERR_INTERNAL: 500,
   PORTICO_ERR_CONFIG: 500,
+  PORTICO_ERR_URI_TOO_LONG: 414,
 };
 
 export class PorticoError extends Error {

@@ -85,7 +85,8 @@ before(async () => {
   pods.signed = await startPod(podCert);
   pods.self = await startPod(selfSigned);
   pods.mtls = await startPod(podCert, { requireClientCert: true });
-  gw = await startGateway(objects());
+  // verboseErrors: these checks read the failure detail, which error bodies carry only then.
+  gw = await startGateway(objects(), { verboseErrors: true });
 });
 
 after(async () => {

@@ -6,6 +6,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { PolicyChain } from './policies/chain.ts';
+import { CompiledActions } from './route-actions.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
 type CounterChild = ReturnType<Counter<'ingress' | 'service' | 'code'>['labels']>;
@@ -56,6 +57,8 @@ export class CompiledRoute {
   readonly unavailableMessage: string | null;
   /** Access policies in ACCESS_ORDER, or null: routes without policies pay nothing. */
   readonly policies: PolicyChain | null;
+  /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
+  readonly actions: CompiledActions | null;
   /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
   readonly upstream: CompiledUpstream | null;
   private readonly metrics: Metrics;
@@ -75,7 +78,8 @@ export class CompiledRoute {
   private durationMap: object | null = null;
   private readonly codeMaps: (object | null)[] = [null, null, null, null, null, null];
 
-  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, upstream: CompiledUpstream | null = null, policies: PolicyChain | null = null) {
+  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, upstream: CompiledUpstream | null = null,
+    runtimeOf: (clusterId: string) => ClusterRuntime | null = () => null, policies: PolicyChain | null = null) {
     this.upstream = upstream;
     this.id = route.id;
     this.route = route;
@@ -88,6 +92,7 @@ export class CompiledRoute {
       : cluster === null ? 'ClusterNotFound' : null;
     this.unavailableMessage = this.unavailableReason === null ? null
       : `${route.service ? `service ${route.service}` : 'backend'} unavailable (${this.unavailableReason}) for route ${route.id}`;
+    this.actions = route.actions === undefined ? null : new CompiledActions(route.actions, route.match, runtimeOf);
     this.metrics = metrics;
     this.policies = policies;
     // prom-client's key for {ingress, service}: `name:value,` in sorted label-name order.

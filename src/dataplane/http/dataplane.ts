@@ -24,20 +24,21 @@ import { screenRequest, type ScreenOptions } from './request-screen.ts';
 import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
-import { sendError, sendText, type AnyResponse } from './error-response.ts';
+import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
+import { rawHeader, type ExpandContext } from './route-actions.ts';
+import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
+import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
+import { declaredLength } from './request-body.ts';
+import { isGrpcRequest, sendGrpcError } from './grpc-error.ts';
 import { Agent } from 'undici';
 import { resolveClientAddress } from './client-address.ts';
 import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
-import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
-import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
-import { declaredLength } from './request-body.ts';
-import { isGrpcRequest, sendGrpcError } from './grpc-error.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -49,30 +50,32 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
-  /** External auth subrequest timeout (connect + response); default 5 s. */
-  authTimeoutMs?: number;
-  /** Rate limits (policies/rate-limit.ts): answer statuses and the per-route client table bound. */
-  limitReqStatusCode?: number;
-  limitConnStatusCode?: number;
-  limitClients?: number;
   /** --proxy-body-size in bytes; 0 (the default) = unlimited. */
   maxBodyBytes?: number;
   /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
   escapedSlashes?: EscapedSlashes;
   /** request-screen.ts: forward TRACE instead of answering 405. */
   allowTrace?: boolean;
+  /** error-response.ts: error bodies carry the internal detail (endpoints, object names). */
+  verboseErrors?: boolean;
   /** client-timeouts.ts (0 = off). */
   clientBodyTimeoutMs?: number;
   clientSendTimeoutMs?: number;
   /** Upstream connections per endpoint (0 = unbounded). */
   upstreamMaxConnections?: number;
+  /** External auth subrequest timeout (connect + response); default 5 s. */
+  authTimeoutMs?: number;
+  /** Rate limits (policies/rate-limit.ts): answer statuses and the per-route client table bound. */
+  limitReqStatusCode?: number;
+  limitConnStatusCode?: number;
+  limitClients?: number;
 }
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 /** Bounds of the shared verification caches (src/dataplane/http/policies/). */
 const VERIFIED_CACHE_SIZE = 10_000;
 const AUTH_CACHE_SIZE = 10_000;
-
-type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 const kCtx = Symbol('portico.requestContext');
 
@@ -106,6 +109,7 @@ export class HttpDataplane implements Dataplane {
     };
     this.redirectPort = opts.httpsPort;
     this.screen = { allowTrace: opts.allowTrace ?? false };
+    if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
@@ -141,7 +145,8 @@ export class HttpDataplane implements Dataplane {
       let c = compiled.get(r.id);
       if (c === undefined || c.route !== r) {
         const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
-        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt), compilePolicies(r.access, this.policyDeps));
+        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt), (id) => this.runtimes.get(id) ?? null,
+          compilePolicies(r.access, this.policyDeps));
         compiled.set(r.id, c);
       }
       return c;
@@ -209,15 +214,43 @@ export class HttpDataplane implements Dataplane {
         `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
     }
-    if (scheme === 'http' && route.sslRedirect && host !== null) {
+    // Routing annotations (route-actions.ts): redirects answered here, rewrite, backend choice.
+    const act = route.actions;
+    let forward = target.forward;
+    let cluster = route.cluster;
+    let prefix: string | null = null;
+    if (act !== null) {
+      const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
+      const groups = act.groups(target.path);
+      if (groups === null) {
+        this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_URI_TOO_LONG', 'path too long for the regex rewrite of this route'));
+        return;
+      }
+      const answer = act.answer(ec, groups);
+      if (answer !== null) {
+        ctx.status = answer.status;
+        if (!req.readableEnded) req.resume();
+        sendText(res, answer.status, 'redirecting\n', { location: answer.location });
+        return;
+      }
+      forward = act.upstreamPath(ec, groups);
+      cluster = act.pickCluster(req.rawHeaders, cluster);
+      prefix = act.forwardedPrefix(ec);
+    }
+    // force-ssl-redirect behind a TLS-terminating proxy: its X-Forwarded-Proto counts when the
+    // peer is trusted (--trust-proxy), as ingress-nginx's use-forwarded-headers.
+    if (scheme === 'http' && route.sslRedirect && host !== null &&
+      !(this.trusted.has(ctx.peerIp) && rawHeader(req.rawHeaders, 'x-forwarded-proto')?.trim().toLowerCase() === 'https')) {
       // Issue #3 item 6 / SPEC §1.9: 308 keeps the method and body.
       ctx.status = 308;
       if (!req.readableEnded) req.resume();
       sendText(res, 308, 'redirecting to https\n', { location: this.httpsUrl(host, target.forward) });
       return;
     }
-    // Access policies (src/dataplane/http/policies/chain.ts), only on routes that have them.
+    // Access policies (src/dataplane/http/policies/chain.ts), only on routes that have them; after
+    // the redirects, as nginx's access phase follows its rewrite phase.
     if (route.policies !== null) {
+      const upstreamHost = act?.upstreamHost ?? null;
       route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp, res), {
         deny: (d) => {
           ctx.status = d.status;
@@ -226,12 +259,12 @@ export class HttpDataplane implements Dataplane {
           sendDenial(res, d);
         },
         proceed: (set, cookies) => {
-          if (!res.destroyed && !res.writableEnded) this.forwardRequest(req, res, ctx, route, scheme, rawHost, target.forward, set, cookies);
+          if (!res.destroyed && !res.writableEnded) this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost }, set, cookies);
         },
       });
       return;
     }
-    this.forwardRequest(req, res, ctx, route, scheme, rawHost, target.forward, null, null);
+    this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost: act?.upstreamHost ?? null }, null, null);
   }
 
   private policyRequest(req: AnyRequest, scheme: 'http' | 'https', rawHost: string | undefined, clientIp: string,
@@ -242,10 +275,12 @@ export class HttpDataplane implements Dataplane {
     };
   }
 
+  /** The proxying half of handleRequest, after every policy let the request through. */
   private forwardRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, ctx: RequestContext, route: CompiledRoute, scheme: 'http' | 'https',
-    rawHost: string | undefined, path: string, set: readonly (readonly [string, string])[] | null, cookies: readonly string[] | null): void {
+    rawHost: string | undefined, to: { forward: string; cluster: ClusterRuntime | null; prefix: string | null; upstreamHost: string | null },
+    set: readonly (readonly [string, string])[] | null, cookies: readonly string[] | null): void {
     const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
-    const cluster = route.cluster;
+    const { forward, cluster, prefix } = to;
     if (cluster === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
         route.unavailableMessage ?? 'backend unavailable'));
@@ -260,9 +295,11 @@ export class HttpDataplane implements Dataplane {
       trusted: this.trusted.has(ctx.peerIp),
       upgrade: false,
       hasBody: false,
+      upstreamHost: to.upstreamHost,
     };
     const list = upstreamHeaderList(req.rawHeaders, info);
     const headers = set === null ? list : applySet(list, set);
+    if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -281,7 +318,7 @@ export class HttpDataplane implements Dataplane {
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
-      path,
+      path: forward,
       headers,
       ...(cookies === null ? {} : { responseCookies: cookies }),
       hasBody,
@@ -307,7 +344,7 @@ export class HttpDataplane implements Dataplane {
       if (err !== null) {
         ctx.error = err.code;
         ctx.status = err.status;
-        writeRawError(socket, err);
+        writeRawError(socket, err, ctx);
       } else if (ctx.status === 0) {
         ctx.status = 101;
       }
@@ -322,15 +359,26 @@ export class HttpDataplane implements Dataplane {
       return;
     }
     const proceed = (set: readonly (readonly [string, string])[] | null): void => {
-      if (route.cluster === null) {
+      const act = route.actions;
+      const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster);
+      if (cluster === null) {
         done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
         return;
       }
-      const h = upstreamRequestHeaders(req.headers, {
+      let headers = upstreamRequestHeaders(req.headers, {
         clientIp: ctx.peerIp, realIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
         trusted: this.trusted.has(ctx.peerIp), upgrade: true,
       });
-      this.forwarder.upgrade(req, socket, head, ctx, route.cluster, set === null ? h : applySetObject(h, set), done);
+      if (set !== null) headers = applySetObject(headers, set);
+      if (act !== null) {
+        // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
+        const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
+        req.url = act.upstreamPath(ec, act.groups(target.path) ?? []);
+        const prefix = act.forwardedPrefix(ec);
+        if (prefix !== null) headers['x-forwarded-prefix'] = prefix;
+        if (act.upstreamHost !== null) headers.host = act.upstreamHost;
+      }
+      this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done);
     };
     // Access policies apply to upgrades too: a WebSocket is never a way around them.
     if (route.policies !== null) {
@@ -372,8 +420,8 @@ export class HttpDataplane implements Dataplane {
    */
   close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
-    void this.authAgent.close().catch(() => {});
     this.profiles.close();
+    void this.authAgent.close().catch(() => {});
     this.runtimes.registry.destroyPools();
     return Promise.resolve();
   }
@@ -400,7 +448,7 @@ export class HttpDataplane implements Dataplane {
       sendGrpcError(res, err);
       return;
     }
-    sendError(res, err);
+    sendError(res, err, undefined, ctx);
   }
 
   private finish(ctx: RequestContext, res: AnyResponse): void {
@@ -425,4 +473,12 @@ export class HttpDataplane implements Dataplane {
     }
     logRequest(this.opts.logger, ctx, seconds);
   }
+}
+
+/** Replace every `name` (lower-case) in a flat header list with one value. */
+function setHeader(list: string[], name: string, value: string): void {
+  for (let i = list.length - 2; i >= 0; i -= 2) {
+    if (list[i].length === name.length && list[i].toLowerCase() === name) list.splice(i, 2);
+  }
+  list.push(name, value);
 }

@@ -26,6 +26,10 @@ export interface Explanation {
   sslRedirect: boolean;
   /** Access policies the request meets, in the order they run (src/model/access.ts ACCESS_ORDER). */
   policies: { step: string; detail: string }[];
+  /** Routing annotations of the route (README "Annotations"), or null. */
+  actions: import('../../model/route-actions.ts').RouteActions | null;
+  /** What the route does with this request under its annotations: a redirect, or the upstream path. */
+  annotationResult: { redirect: { status: number; location: string } } | { upstreamPath: string } | { status: 414 } | null;
   /** Protocol, TLS verification mode, timeouts, retries and body limit towards the upstream. */
   upstream: Record<string, unknown> | null;
 }
@@ -83,6 +87,8 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
     status: target.error !== null ? 400 : route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
     sslRedirect: route?.sslRedirect ?? false,
     policies: route?.policies?.describe() ?? [],
+    actions: route?.route.actions ?? null,
+    annotationResult: route?.actions ? annotationResult(route, host, rawHost, target) : null,
     upstream: route === null ? null : effectiveUpstream(route, defaults),
   };
 }
@@ -99,4 +105,14 @@ function effectiveUpstream(route: CompiledRoute, d: ExplainDefaults): Record<str
     retry: p?.retry ?? 'connection failures before any byte was sent, 3 tries',
     maxBodyBytes: p?.maxBodyBytes ?? d.maxBodyBytes,
   };
+}
+
+function annotationResult(route: CompiledRoute, host: string | null, rawHost: string | undefined, target: ReturnType<typeof parseTarget>): Explanation['annotationResult'] {
+  const act = route.actions!;
+  const ec = { scheme: 'http' as const, host: host ?? '', httpHost: rawHost ?? host ?? '', path: target.path, requestUri: target.forward };
+  const groups = act.groups(target.path);
+  if (groups === null) return { status: 414 };
+  const answer = act.answer(ec, groups);
+  if (answer !== null) return { redirect: { status: answer.status, location: answer.location } };
+  return { upstreamPath: act.upstreamPath(ec, groups) };
 }

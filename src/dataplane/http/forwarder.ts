@@ -41,7 +41,10 @@ import type { Logger } from '../../util/logger.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 import { MAX_RESPONSE_HEADER_BYTES, type UpstreamProfile } from '../upstream/upstream-profile.ts';
 import { meteredBody } from './request-body.ts';
-import { sendGrpcError } from './grpc-error.ts';
+import { headerObject, respondTrailersOnly, sendGrpcError } from './grpc-error.ts';
+import type { Http2ServerResponse } from 'node:http2';
+import { grpcTimeoutMs } from './grpc-deadline.ts';
+import { GRPC_STATUS, encodeGrpcMessage } from './grpc-error.ts';
 
 export interface ForwarderOptions {
   connectTimeoutMs: number;
@@ -119,7 +122,11 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Some body already written to the client. */
   wrote = false;
   lastError: PorticoError | null = null;
-  /** performance of retries bounded by proxy-next-upstream-timeout. */
+  /** grpc-timeout enforced by the gateway (grpc-deadline.ts); null when none. */
+  deadline: NodeJS.Timeout | null = null;
+  /** A gRPC Trailers-Only answer was sent whole in onResponseStart. */
+  trailersOnly = false;
+  /** Start of retries bounded by proxy-next-upstream-timeout. */
   readonly startedAt: number;
   /** Endpoint chosen for the next attempt when a response status was retried. */
   nextEndpoint: Endpoint | null = null;
@@ -170,6 +177,12 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       return;
     }
     this.ctx.status = statusCode;
+    if (u !== null && u.grpc && headers['grpc-status'] !== undefined && this.req.httpVersionMajor === 2) {
+      // gRPC Trailers-Only (status in the head): forwarded as one END_STREAM HEADERS frame.
+      this.trailersOnly = true;
+      respondTrailersOnly(this.res as Http2ServerResponse, headerObject(clientResponseHeaderList(headers, this.target.hsts)));
+      return;
+    }
     // RFC 9110 §8.6: a 204 carries no Content-Length; a backend's is not relayed.
     if (statusCode === 204) headers['content-length'] = undefined;
     const cl = headers['content-length'];
@@ -181,6 +194,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.trailersOnly) return;
     if (this.target.countBytes) this.ctx.bytesSent += chunk.length;
     // A body that arrives whole (its Content-Length in one chunk) is held for onResponseEnd, which
     // follows in the same parser pass: res.end(chunk) sends head + body in one write with no
@@ -207,6 +221,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
 
   onResponseEnd(_controller: Controller, trailers?: Record<string, string | string[] | undefined>): void {
     this.release();
+    this.clearDeadline();
+    if (this.trailersOnly) return;
     // gRPC status travels in HTTP/2 trailers (RFC 9113 §8.1); HTTP/1.1 clients get none.
     if (trailers !== undefined && this.req.httpVersionMajor === 2) {
       let any = false;
@@ -225,10 +241,41 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Controller, err: Error): void {
     this.release();
     if (this.started) {
+      this.clearDeadline();
+      if (err === this.deadlineError && this.req.httpVersionMajor === 2 && !this.res.writableEnded) {
+        // The response is under way: end it with DEADLINE_EXCEEDED in its trailers.
+        (this.res as unknown as { addTrailers(t: object): void }).addTrailers({ 'grpc-status': String(GRPC_STATUS.DEADLINE_EXCEEDED), 'grpc-message': encodeGrpcMessage(err.message) });
+        this.res.end();
+        return;
+      }
       this.res.destroy();
       return;
     }
     this.fw.onAttemptError(this, err);
+  }
+
+  deadlineError: PorticoError | null = null;
+
+  clearDeadline(): void {
+    if (this.deadline !== null) {
+      clearTimeout(this.deadline);
+      this.deadline = null;
+    }
+  }
+
+  /** The call's grpc-timeout elapsed: cut the upstream exchange (or answer, if none is live). */
+  onDeadline(ms: number): void {
+    this.deadline = null;
+    if (this.closed || this.res.writableEnded) return;
+    const err = new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT', `deadline exceeded after ${ms} ms (grpc-timeout)`);
+    this.deadlineError = err;
+    if (!this.done && this.controller !== null) {
+      this.controller.abort(err);
+      return;
+    }
+    // Still connecting: answer now; a connection that comes up later is aborted (closed).
+    this.closed = true;
+    this.fw.failNow(this, err);
   }
 
   release(): void {
@@ -240,7 +287,12 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Client response closed: a live upstream exchange is cut (its connection is not reused). */
   clientClosed(): void {
     this.closed = true;
-    if (!this.done && this.controller !== null && !this.res.writableFinished) this.controller.abort(CLIENT_GONE);
+    this.clearDeadline();
+    // Not `res.writableFinished`: a client that closes in the middle of its request body leaves a
+    // response Node reports as finished, and the upstream kept waiting for the rest of the body
+    // (slowhttptest -B: every aborted upload held its upstream connection). `done` is the truth:
+    // the upstream exchange ended (response end or error) or it did not.
+    if (!this.done && this.controller !== null) this.controller.abort(CLIENT_GONE);
   }
 }
 
@@ -285,6 +337,20 @@ export class Forwarder {
   /** Start forwarding; returns the job, whose clientClosed() the caller invokes on res 'close'. */
   forward(req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget): ForwardJob {
     const job = new ForwardJob(this, req, res, ctx, target);
+    if (target.upstream !== null && target.upstream.grpc) {
+      const ms = grpcTimeoutMs(req.headers['grpc-timeout']);
+      if (ms !== null) {
+        if (Number.isNaN(ms)) {
+          job.closed = true;
+          if (!req.readableEnded) req.resume();
+          ctx.error = 'PORTICO_ERR_BAD_REQUEST';
+          ctx.status = 400;
+          sendGrpcError(res, new PorticoError('PORTICO_ERR_BAD_REQUEST', `malformed grpc-timeout ${JSON.stringify(req.headers['grpc-timeout'])}`), GRPC_STATUS.INTERNAL);
+          return job;
+        }
+        job.deadline = setTimeout(() => job.onDeadline(ms), ms);
+      }
+    }
     this.attempt(job);
     return job;
   }
@@ -387,7 +453,13 @@ export class Forwarder {
     return true;
   }
 
+  /** Answer `err` for a job that has no live upstream exchange. */
+  failNow(job: ForwardJob, err: PorticoError): void {
+    this.fail(job, err);
+  }
+
   private fail(job: ForwardJob, err: PorticoError): void {
+    job.clearDeadline();
     job.ctx.error = err.code;
     job.ctx.status = job.res.headersSent ? job.ctx.status : err.status;
     if (err.code === 'PORTICO_ERR_BODY_TOO_LARGE' || err.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT') {
@@ -400,7 +472,7 @@ export class Forwarder {
       sendGrpcError(job.res, err);
       return;
     }
-    sendError(job.res, err);
+    sendError(job.res, err, undefined, job.ctx);
   }
 
   /**

@@ -4,7 +4,7 @@
 // unparseable text body. Status choice follows doc/http-grpc-status-mapping.md (404 → UNIMPLEMENTED,
 // 502/503 → UNAVAILABLE, 413 → RESOURCE_EXHAUSTED), with a gateway timeout as DEADLINE_EXCEEDED.
 
-import type { Http2ServerRequest } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, OutgoingHttpHeaders } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
 import type { PorticoError } from '../../util/errors.ts';
 import { writeHead, type AnyResponse } from './error-response.ts';
@@ -45,12 +45,47 @@ export function sendGrpcError(res: AnyResponse, err: PorticoError, status = grpc
     res.destroy();
     return;
   }
-  writeHead(res, 200, {
+  const headers = {
     'content-type': 'application/grpc',
     'grpc-status': String(status),
     'grpc-message': encodeGrpcMessage(err.message.trim()),
     'x-portico-error': err.code,
     server: 'portico',
-  });
+  };
+  if (isHttp2(res)) {
+    respondTrailersOnly(res, headers);
+    return;
+  }
+  writeHead(res, 200, headers);
   res.end();
+}
+
+function isHttp2(res: AnyResponse): res is Http2ServerResponse {
+  return (res as Http2ServerResponse).stream !== undefined;
+}
+
+/**
+ * A "Trailers-Only" response: one HEADERS frame with END_STREAM (PROTOCOL-HTTP2.md). The compat
+ * API would send the head, then an empty trailer block, which gRPC clients read as a call that
+ * "ended without gRPC status" (INTERNAL).
+ */
+export function respondTrailersOnly(res: Http2ServerResponse, headers: OutgoingHttpHeaders): void {
+  const stream = res.stream;
+  if (stream.destroyed || stream.headersSent) {
+    res.destroy();
+    return;
+  }
+  stream.respond({ ':status': 200, ...headers }, { endStream: true });
+  res.end();
+}
+
+/** Flat [name, value, …] list → headers object (repeated names become arrays). */
+export function headerObject(list: readonly string[]): OutgoingHttpHeaders {
+  const o: Record<string, string | string[]> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const k = list[i].toLowerCase();
+    const prev = o[k];
+    o[k] = prev === undefined ? list[i + 1] : Array.isArray(prev) ? [...prev, list[i + 1]] : [prev, list[i + 1]];
+  }
+  return o;
 }
