@@ -12,6 +12,18 @@ export interface RouteAccess {
   readonly rateLimit: RateLimitPolicy | null;
   readonly basicAuth: BasicAuthPolicy | null;
   readonly externalAuth: ExternalAuthPolicy | null;
+  readonly cors: CorsPolicy | null;
+}
+
+/** ingress-nginx cors (enable-cors and cors-*), defaults filled in. */
+export interface CorsPolicy {
+  /** `*`, or origins `scheme://host[:port]` where host may start with `*.` (one label). */
+  readonly origins: readonly string[];
+  readonly methods: string;
+  readonly headers: string;
+  readonly expose: string;
+  readonly credentials: boolean;
+  readonly maxAge: number;
 }
 
 /**

@@ -69,9 +69,9 @@ export function translateAccess(view: StoreView, ing: { ingress: import('../k8s/
     }
   }
   if (errors.length > 0) return { ok: false, errors };
-  const rateLimit = a.rateLimit;
-  if (sourceRange === null && rateLimit === null && basicAuth === null && externalAuth === null) return { ok: true, access: null, clusters };
-  return { ok: true, access: { sourceRange, rateLimit, basicAuth, externalAuth }, clusters };
+  const { rateLimit, cors } = a;
+  if (sourceRange === null && rateLimit === null && basicAuth === null && externalAuth === null && cors === null) return { ok: true, access: null, clusters };
+  return { ok: true, access: { sourceRange, rateLimit, basicAuth, externalAuth, cors }, clusters };
 }
 
 /** `svc.ns.svc.cluster.local`, `svc.ns.svc` → [ns, svc] (Kubernetes DNS for Services). */

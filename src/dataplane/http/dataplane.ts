@@ -271,8 +271,8 @@ export class HttpDataplane implements Dataplane {
           if (!req.readableEnded) req.resume();
           sendDenial(res, d);
         },
-        proceed: (set, cookies) => {
-          if (!res.destroyed && !res.writableEnded) this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost }, set, cookies);
+        proceed: (set, respond) => {
+          if (!res.destroyed && !res.writableEnded) this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost }, set, respond);
         },
       });
       return;
@@ -291,7 +291,7 @@ export class HttpDataplane implements Dataplane {
   /** The proxying half of handleRequest, after every policy let the request through. */
   private forwardRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, ctx: RequestContext, route: CompiledRoute, scheme: 'http' | 'https',
     rawHost: string | undefined, to: { forward: string; cluster: ClusterRuntime | null; prefix: string | null; upstreamHost: string | null },
-    set: readonly (readonly [string, string])[] | null, cookies: readonly string[] | null): void {
+    set: readonly (readonly [string, string])[] | null, respond: readonly string[] | null): void {
     const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const { forward, cluster, prefix } = to;
     if (cluster === null) {
@@ -334,7 +334,7 @@ export class HttpDataplane implements Dataplane {
       cluster,
       path: forward,
       headers,
-      ...(cookies === null ? {} : { responseCookies: cookies }),
+      ...(respond === null ? {} : { responseHeaders: respond }),
       hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,

@@ -71,8 +71,8 @@ export interface ForwardTarget {
   hsts: string | null;
   /** Count body bytes to the client (access log enabled). */
   countBytes: boolean;
-  /** Set-Cookie values an external auth answer adds to the client response (policies/external-auth.ts). */
-  responseCookies?: readonly string[];
+  /** Flat [name, value, …] the access policies add to the client response (auth Set-Cookie, CORS). */
+  responseHeaders?: readonly string[];
   /** The route's compiled upstream policy, or null (process defaults). */
   upstream: CompiledUpstream | null;
   /** Pools to dispatch to (TLS, HTTP/2, own connect timeout), or null ⇒ the default plain pool. */
@@ -188,8 +188,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
     const list = clientResponseHeaderList(headers, this.target.hsts);
-    const cookies = this.target.responseCookies;
-    if (cookies !== undefined) for (const c of cookies) list.push('set-cookie', c);
+    const extra = this.target.responseHeaders;
+    if (extra !== undefined) for (let i = 0; i < extra.length; i++) list.push(extra[i]);
     (this.res as ServerResponse).writeHead(statusCode, list);
   }
 

@@ -4,7 +4,7 @@
 // that is present and malformed is an error here and the caller refuses the Ingress rather than
 // serving it open (PROTOCOL "never fail open").
 
-import type { AuthCacheRule, RateLimitPolicy, Template } from '../../model/access.ts';
+import type { AuthCacheRule, CorsPolicy, RateLimitPolicy, Template } from '../../model/access.ts';
 import type { KubeObject } from '../types.ts';
 import { parseCidrList } from './cidr.ts';
 import { hasVariables, parseTemplate } from './template.ts';
@@ -34,6 +34,7 @@ export interface ExternalAuthAnnotations {
 }
 
 export interface AccessAnnotations {
+  readonly cors: CorsPolicy | null;
   readonly rateLimit: RateLimitPolicy | null;
   readonly allow: string[] | null;
   readonly deny: string[] | null;
@@ -120,8 +121,9 @@ export function readAccessAnnotations(obj: KubeObject, namespace: string): { val
 
   const external = readExternal(str, fail, namespace);
   const rateLimit = readRateLimit(str, fail);
+  const cors = readCors(str, fail);
   if (errors.length > 0) return { errors };
-  return { value: { rateLimit, allow, deny, basic, external } };
+  return { value: { cors, rateLimit, allow, deny, basic, external } };
 }
 
 function readExternal(str: (k: string) => string | undefined, fail: (k: string, m: string) => void, namespace: string): ExternalAuthAnnotations | null {
@@ -225,6 +227,45 @@ function readRateLimit(str: (k: string) => string | undefined, fail: (k: string,
   }
   if (rps === null && rpm === null && connections === null) return null;
   return { rps, rpm, burstMultiplier, connections, exempt };
+}
+
+const ORIGIN = /^https?:\/\/(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$/;
+
+/**
+ * ingress-nginx cors (internal/ingress/annotations/cors/main.go): enable-cors turns it on; defaults
+ * allow-origin `*`, methods `GET, PUT, POST, DELETE, PATCH, OPTIONS`, the nginx default header list,
+ * credentials true, max-age 1728000.
+ */
+function readCors(str: (k: string) => string | undefined, fail: (k: string, m: string) => void): CorsPolicy | null {
+  const enable = str('enable-cors');
+  if (enable === undefined || enable.trim() === 'false') return null;
+  if (enable.trim() !== 'true') {
+    fail('enable-cors', 'expected "true" or "false"');
+    return null;
+  }
+  const list = (k: string, dflt: string, ok: RegExp): string => {
+    const v = str(k);
+    if (v === undefined || v.trim() === '') return dflt;
+    const items = v.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = items.filter((x) => !ok.test(x));
+    if (bad.length > 0) fail(k, `invalid entries ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+    return items.join(', ');
+  };
+  const originsRaw = (str('cors-allow-origin') ?? '*').split(',').map((x) => x.trim()).filter(Boolean);
+  const badOrigins = originsRaw.filter((o) => o !== '*' && !ORIGIN.test(o));
+  if (badOrigins.length > 0) fail('cors-allow-origin', `invalid origins ${badOrigins.map((b) => JSON.stringify(b)).join(', ')}`);
+  const cred = (str('cors-allow-credentials') ?? 'true').trim();
+  if (cred !== 'true' && cred !== 'false') fail('cors-allow-credentials', 'expected "true" or "false"');
+  const ageRaw = (str('cors-max-age') ?? '1728000').trim();
+  if (!/^\d{1,10}$/.test(ageRaw)) fail('cors-max-age', 'expected a number of seconds');
+  return {
+    origins: originsRaw.length === 0 ? ['*'] : originsRaw.map((o) => o.toLowerCase()),
+    methods: list('cors-allow-methods', 'GET, PUT, POST, DELETE, PATCH, OPTIONS', /^[A-Za-z]+$/),
+    headers: list('cors-allow-headers', 'DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization', /^(\*|[A-Za-z0-9_-]+)$/),
+    expose: list('cors-expose-headers', '', /^(\*|[A-Za-z0-9_-]+)$/),
+    credentials: cred !== 'false',
+    maxAge: Number(ageRaw) || 0,
+  };
 }
 
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, M: 2592000, y: 31536000 };

@@ -3,7 +3,7 @@
 // auth-secret…), and translate/access.ts refuses the Ingress when any of them is malformed — never
 // the warn-and-default of other groups. Keys not enforced yet refuse the Ingress: serving an app
 // without the protection its author asked for is never the default (PROTOCOL "never fail open").
-// CORS and response bandwidth limits only warn.
+// Response bandwidth limits only warn.
 
 import { catalogue, type AnnotationEntry } from './registry.ts';
 
@@ -56,11 +56,11 @@ export const ACCESS: readonly AnnotationEntry<string>[] = [
   honoured('limit-allowlist', 'client CIDRs exempt from limits', { scope: 'path', grammar: 'list of CIDRs' }),
   unsupported('limit-rate', 'response rate limit in KiB/s per connection', { scope: 'path', grammar: 'int' }),
   unsupported('limit-rate-after', 'KiB sent before limit-rate applies', { scope: 'path', grammar: 'int' }),
-  unsupported('enable-cors', 'answer CORS preflights and add CORS headers', { scope: 'path', grammar: 'bool' }),
-  unsupported('cors-allow-origin', 'allowed origins', { scope: 'path', grammar: 'list' }),
-  unsupported('cors-allow-methods', 'allowed methods', { scope: 'path', grammar: 'list' }),
-  unsupported('cors-allow-headers', 'allowed request headers', { scope: 'path', grammar: 'list' }),
-  unsupported('cors-expose-headers', 'exposed response headers', { scope: 'path', grammar: 'list' }),
-  unsupported('cors-allow-credentials', 'allow credentials', { scope: 'path', grammar: 'bool' }),
-  unsupported('cors-max-age', 'preflight cache seconds', { scope: 'path', grammar: 'int' }),
+  honoured('enable-cors', 'answer CORS preflights and add CORS headers', { scope: 'path', grammar: 'bool' }),
+  honoured('cors-allow-origin', 'allowed origins', { scope: 'path', grammar: 'list' }),
+  honoured('cors-allow-methods', 'allowed methods', { scope: 'path', grammar: 'list' }),
+  honoured('cors-allow-headers', 'allowed request headers', { scope: 'path', grammar: 'list' }),
+  honoured('cors-expose-headers', 'exposed response headers', { scope: 'path', grammar: 'list' }),
+  honoured('cors-allow-credentials', 'allow credentials', { scope: 'path', grammar: 'bool' }),
+  honoured('cors-max-age', 'preflight cache seconds', { scope: 'path', grammar: 'int' }),
 ];

@@ -10,6 +10,7 @@ import { ExternalAuthCheck, type ExternalAuthDeps } from './external-auth.ts';
 import { denial, type AsyncVerdict, type Denial, type PolicyRequest } from './policy.ts';
 import { SourceRangeCheck } from './source-range.ts';
 import { RateLimitCheck, type RateLimitDeps } from './rate-limit.ts';
+import { CorsCheck } from './cors.ts';
 
 export interface PolicyDeps {
   readonly verified: VerifiedCache;
@@ -21,9 +22,9 @@ export interface PolicySink {
   deny(d: Denial): void;
   /**
    * `set`: headers to set on the upstream request, replacing the client's of the same name ('' only
-   * removes); `cookies`: Set-Cookie values added to the client response.
+   * removes); `respond`: flat [name, value, …] added to the client response (auth Set-Cookie, CORS).
    */
-  proceed(set: readonly (readonly [string, string])[] | null, cookies: readonly string[] | null): void;
+  proceed(set: readonly (readonly [string, string])[] | null, respond: readonly string[] | null): void;
 }
 
 interface Step {
@@ -31,6 +32,8 @@ interface Step {
   check(r: PolicyRequest): Denial | null | Promise<AsyncVerdict>;
   /** Live summary for explain (state that changes, e.g. clients tracked). */
   describe?(): string;
+  /** Headers this step adds to the client response of a request it let through (CORS). */
+  responseHeaders?(r: PolicyRequest): readonly string[] | null;
 }
 
 const FAILED = denial(500, 'AUTH_FAILED', 'internal error while checking access\n');
@@ -70,7 +73,13 @@ export class PolicyChain {
       sink.deny(v);
       return;
     }
-    sink.proceed(set, cookies);
+    let respond: string[] | null = null;
+    if (cookies !== null) for (const c of cookies) (respond ??= []).push('set-cookie', c);
+    for (const s of steps) {
+      const h = s.responseHeaders?.(r) ?? null;
+      if (h !== null) (respond ??= []).push(...h);
+    }
+    sink.proceed(set, respond);
   }
 }
 
@@ -97,6 +106,11 @@ export function compilePolicies(access: RouteAccess | undefined, deps: PolicyDep
   if (access.externalAuth !== null) {
     steps.push(new ExternalAuthCheck(access.externalAuth, deps.externalAuth));
     described.push({ step: 'external-auth', detail: `subrequest to ${access.externalAuth.url}${access.externalAuth.signin ? ' (sign-in redirect on 401)' : ''}; 5xx/timeout → 500` });
+  }
+  if (access.cors !== null) {
+    const c = access.cors;
+    steps.push(new CorsCheck(c));
+    described.push({ step: 'cors-preflight', detail: `origins ${c.origins.join(', ')}; matching OPTIONS → 204 here, other matching requests get the CORS headers` });
   }
   return steps.length === 0 ? null : new PolicyChain(steps, described);
 }

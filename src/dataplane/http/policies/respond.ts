@@ -12,12 +12,13 @@ export function sendDenial(res: AnyResponse, d: Denial): void {
     res.destroy();
     return;
   }
-  writeHead(res, d.status, {
+  // 204 carries no content and no Content-Length (RFC 9110 §8.6, §15.3.5).
+  writeHead(res, d.status, (d.status === 204 ? { server: 'portico', ...d.headers } : {
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(d.body),
     server: 'portico',
     ...d.headers,
-  } as OutgoingHttpHeaders);
+  }) as OutgoingHttpHeaders);
   res.end(d.body);
 }
 
