@@ -1,5 +1,6 @@
 import type { PathMatch } from './match.ts';
 import type { RouteAccess } from './access.ts';
+import type { RouteBalancing } from './balancing.ts';
 import type { RouteActions } from './route-actions.ts';
 import type { UpstreamPolicy } from './upstream.ts';
 
@@ -31,6 +32,8 @@ export interface Route {
   readonly sslRedirect: boolean;
   /** Access-control policies (src/model/access.ts); absent when the route has none. */
   readonly access?: RouteAccess;
+  /** Balancing asked by the Ingress (hash key, cookie affinity, policy); absent = the Cluster's. */
+  readonly balancing?: RouteBalancing;
   /** Annotation actions (rewrite, redirects, canary…); absent when there are none. */
   readonly actions?: RouteActions;
   /** Protocol, TLS, timeouts, retries and body limit towards the upstream; absent ⇒ process defaults. */

@@ -7,6 +7,8 @@ import { checkRegex } from '../k8s/annotations/grammar.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, IngressBackend } from '../k8s/types.ts';
 import type { PathMatch } from '../model/match.ts';
+import type { HealthCheck, RouteBalancing } from '../model/balancing.ts';
+import { clampHealthTimeout, healthCheckFrom, healthTimeoutProblem, routeBalancingFrom } from '../k8s/annotations/balancing.ts';
 import type { HostKind } from '../model/route.ts';
 import type { RouteAccess } from '../model/access.ts';
 import type { Cluster } from '../model/cluster.ts';
@@ -51,6 +53,10 @@ export interface ParsedIngress {
   readonly access?: RouteAccess | null;
   /** Clusters the policies use (an auth-url naming a Service). */
   readonly accessClusters?: readonly Cluster[];
+  /** Balancing annotations (k8s/annotations/balancing.ts); null when none. */
+  readonly balancing: RouteBalancing | null;
+  /** `portico.io/health-check-*` on the Ingress, for its Services' clusters; null when none. */
+  readonly healthCheck: HealthCheck | null;
   /** Typed annotation values (k8s/annotations registry). */
   readonly annotations: AnnotationValues;
 }
@@ -101,6 +107,11 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptio
   // `location ~* "^<path>"` (case-insensitive, anchored at the start, any pathType). Portico
   // applies it to this Ingress's own paths only (README "Annotations": use-regex).
   const regex = annotations.valueOr(routing.useRegex, false) || annotations.has(routing.rewriteTarget);
+  // Balancing keys that only make sense together (k8s/annotations/balancing.ts).
+  const bal = routeBalancingFrom(annotations, regex);
+  const hc = healthCheckFrom(annotations);
+  for (const p of bal.problems) warn('InvalidAnnotation', p);
+  if (hc !== null && hc.timeoutMs >= hc.intervalMs) warn('InvalidAnnotation', healthTimeoutProblem(hc));
 
   let defaultBackend: ServiceRef | null = null;
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
@@ -152,7 +163,8 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptio
     error('InvalidIngress', 'spec must have rules or a defaultBackend (SPEC §1.2); Ingress ignored');
     return null;
   }
-  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect, annotations };
+  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect,
+    balancing: bal.value, healthCheck: hc === null ? null : clampHealthTimeout(hc), annotations };
 }
 
 type BackendCheck =

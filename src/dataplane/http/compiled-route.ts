@@ -6,6 +6,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { PolicyChain } from './policies/chain.ts';
+import { RouteBalancing } from './route-balancing.ts';
 import { CompiledActions } from './route-actions.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
@@ -57,6 +58,8 @@ export class CompiledRoute {
   readonly unavailableMessage: string | null;
   /** Access policies in ACCESS_ORDER, or null: routes without policies pay nothing. */
   readonly policies: PolicyChain | null;
+  /** Hash key, affinity cookie or policy the Ingress asked for; null = the cluster's balancer. */
+  readonly balancing: RouteBalancing | null;
   /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
   readonly actions: CompiledActions | null;
   /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
@@ -92,6 +95,7 @@ export class CompiledRoute {
       : cluster === null ? 'ClusterNotFound' : null;
     this.unavailableMessage = this.unavailableReason === null ? null
       : `${route.service ? `service ${route.service}` : 'backend'} unavailable (${this.unavailableReason}) for route ${route.id}`;
+    this.balancing = route.balancing !== undefined && cluster !== null ? new RouteBalancing(route, cluster) : null;
     this.actions = route.actions === undefined ? null : new CompiledActions(route.actions, route.match, runtimeOf);
     this.metrics = metrics;
     this.policies = policies;

@@ -17,6 +17,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import { HealthCheckers } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
@@ -93,7 +94,9 @@ export class HttpDataplane implements Dataplane {
   /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
   private redirectPort: number | null;
   private readonly trusted: TrustedProxies;
-  private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
+  private readonly runtimes: ClusterRuntimes;
+  /** Active health checks of the clusters that ask for them (dataplane/health). */
+  private readonly health: HealthCheckers;
   private readonly forwarder: Forwarder;
   /** Upstream connection profiles (TLS, HTTP/2, own connect timeout), shared across snapshots. */
   private readonly profiles: UpstreamProfiles;
@@ -112,6 +115,20 @@ export class HttpDataplane implements Dataplane {
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
+    this.runtimes = new ClusterRuntimes(new EndpointRegistry(), {
+      onEject: (cluster, endpoint, reason, ms) => {
+        opts.metrics.upstreamEjections.labels(cluster, reason).inc();
+        opts.logger.warn({ cluster, endpoint, reason, ejectedMs: ms }, 'endpoint ejected by passive health');
+      },
+      onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
+    });
+    this.health = new HealthCheckers('http', {
+      onResult: (cluster, healthy) => opts.metrics.healthCheckResults.labels(cluster, healthy ? 'healthy' : 'unhealthy').inc(),
+      onPanic: (cluster, panic) => {
+        if (panic) opts.logger.warn({ cluster }, 'every endpoint fails its health checks: panic mode, all are used');
+        else opts.logger.info({ cluster }, 'an endpoint passes its health checks again: panic mode over');
+      },
+    });
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
       const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
@@ -165,6 +182,9 @@ export class HttpDataplane implements Dataplane {
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    const table = this.table;
+    this.runtimes.endApply(() => table.routes());
+    this.health.sync(this.runtimes.values());
     this.publishUpstreamInfo(snapshot);
     return APPLIED;
   }
@@ -272,12 +292,12 @@ export class HttpDataplane implements Dataplane {
           sendDenial(res, d);
         },
         proceed: (set, respond) => {
-          if (!res.destroyed && !res.writableEnded) this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost }, set, respond);
+          if (!res.destroyed && !res.writableEnded) this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost, path: target.path, host }, set, respond);
         },
       });
       return;
     }
-    this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost: act?.upstreamHost ?? null }, null, null);
+    this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost: act?.upstreamHost ?? null, path: target.path, host }, null, null);
   }
 
   private policyRequest(req: AnyRequest, scheme: 'http' | 'https', rawHost: string | undefined, clientIp: string,
@@ -290,7 +310,7 @@ export class HttpDataplane implements Dataplane {
 
   /** The proxying half of handleRequest, after every policy let the request through. */
   private forwardRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, ctx: RequestContext, route: CompiledRoute, scheme: 'http' | 'https',
-    rawHost: string | undefined, to: { forward: string; cluster: ClusterRuntime | null; prefix: string | null; upstreamHost: string | null },
+    rawHost: string | undefined, to: { forward: string; cluster: ClusterRuntime | null; prefix: string | null; upstreamHost: string | null; path: string; host: string | null },
     set: readonly (readonly [string, string])[] | null, respond: readonly string[] | null): void {
     const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const { forward, cluster, prefix } = to;
@@ -313,6 +333,8 @@ export class HttpDataplane implements Dataplane {
     const list = upstreamHeaderList(req.rawHeaders, info);
     const headers = set === null ? list : applySet(list, set);
     if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
+    // The route's balancing is compiled for its own cluster: a canary backend picks with its own.
+    const rb = cluster === route.cluster ? route.balancing : null;
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -332,6 +354,8 @@ export class HttpDataplane implements Dataplane {
     if (this.decorator !== null) this.decorator.onRequest(ctx, req, headers);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
+      // Hash key / affinity cookie (route-balancing.ts); null when the route has none.
+      pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: to.path, host: to.host, rawHeaders: req.rawHeaders }, scheme === 'https'),
       path: forward,
       headers,
       ...(respond === null ? {} : { responseHeaders: respond }),
@@ -384,6 +408,9 @@ export class HttpDataplane implements Dataplane {
         trusted: this.trusted.has(ctx.peerIp), upgrade: true,
       });
       if (set !== null) headers = applySetObject(headers, set);
+      // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
+      const rb = cluster === route.cluster ? route.balancing : null;
+      const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
       if (act !== null) {
         // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
         const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
@@ -393,7 +420,7 @@ export class HttpDataplane implements Dataplane {
         if (act.upstreamHost !== null) headers.host = act.upstreamHost;
       }
       if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, headers);
-      this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done);
+      this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done, pick);
     };
     // Access policies apply to upgrades too: a WebSocket is never a way around them.
     if (route.policies !== null) {
