@@ -66,6 +66,8 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     allowlistSourceRange: c.allowlistSourceRange,
     denylistSourceRange: c.denylistSourceRange,
     serveUnenforcedAnnotations: c.serveUnenforcedAnnotations,
+    gatewayControllerName: c.gatewayControllerName,
+    gatewayPorts: { http: c.httpPort, https: c.httpsPort, offset: c.gatewayPortOffset },
   };
 }
 

@@ -56,6 +56,9 @@ export const FLAG_TABLE = {
   limitClients: flag(t.count, { flag: 'limit-clients', default: 16_384, help: 'client addresses tracked per rate-limited route; the least recently seen is forgotten beyond it' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
   serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
+  // Gateway API (README "Gateway API").
+  gatewayControllerName: flag(t.text, { flag: 'gateway-controller-name', default: 'portico.io/gateway-controller', help: 'GatewayClass spec.controllerName Portico answers to' }),
+  gatewayPortOffset: flag(t.count, { flag: 'gateway-port-offset', default: 0, help: 'added to every Gateway listener port (containers that cannot bind below 1024: 8000 serves port 80 on 8080)' }),
   /** Output of `portico validate` / `portico explain`. */
   format: flag(t.oneOf(['text', 'json'] as const), { flag: 'format', default: 'text', help: 'validate/explain output: text or json (diagnostics and the annotation migration report)' }),
   // Admission webhook (README "Admission webhook").

@@ -2,6 +2,7 @@
 // arrives from a YAML file or a watch event: every field optional, because user input is not
 // trusted to follow the schema. Translate checks what it uses.
 // This is the only place Kubernetes object shapes are interpreted (ARCHITECTURE.md layout).
+import type { Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from './gateway-types.ts';
 
 export interface ObjectMeta {
   name?: string;
@@ -106,8 +107,9 @@ export interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
 }
 
-/** The kinds Portico stores. */
-export const KINDS = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Endpoints', 'Secret', 'ConfigMap'] as const;
+/** The kinds Portico stores (the Gateway API ones: gateway-types.ts). */
+export const KINDS = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Endpoints', 'Secret', 'ConfigMap',
+  'GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Namespace'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export type ObjectOfKind<K extends Kind> =
@@ -117,7 +119,12 @@ export type ObjectOfKind<K extends Kind> =
   K extends 'EndpointSlice' ? EndpointSlice :
   K extends 'Endpoints' ? Endpoints :
   K extends 'Secret' ? Secret :
-  K extends 'ConfigMap' ? ConfigMap : never;
+  K extends 'ConfigMap' ? ConfigMap :
+  K extends 'GatewayClass' ? GatewayClass :
+  K extends 'Gateway' ? Gateway :
+  K extends 'HTTPRoute' ? HTTPRoute :
+  K extends 'ReferenceGrant' ? ReferenceGrant :
+  K extends 'Namespace' ? Namespace : never;
 
 /** apiVersion each kind must carry in a manifest file. */
 export const API_VERSIONS: Readonly<Record<Kind, string>> = {
@@ -128,9 +135,19 @@ export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   Endpoints: 'v1',
   Secret: 'v1',
   ConfigMap: 'v1',
+  GatewayClass: 'gateway.networking.k8s.io/v1',
+  Gateway: 'gateway.networking.k8s.io/v1',
+  HTTPRoute: 'gateway.networking.k8s.io/v1',
+  ReferenceGrant: 'gateway.networking.k8s.io/v1',
+  Namespace: 'v1',
 };
 
-export const CLUSTER_SCOPED: ReadonlySet<Kind> = new Set<Kind>(['IngressClass']);
+/** Older apiVersions still read for a kind (ReferenceGrant moved to v1 in gateway-api v1.5). */
+export const OLDER_API_VERSIONS: Readonly<Partial<Record<Kind, readonly string[]>>> = {
+  ReferenceGrant: ['gateway.networking.k8s.io/v1beta1'],
+};
+
+export const CLUSTER_SCOPED: ReadonlySet<Kind> = new Set<Kind>(['IngressClass', 'GatewayClass', 'Namespace']);
 
 export function isKind(k: unknown): k is Kind {
   return typeof k === 'string' && (KINDS as readonly string[]).includes(k);

@@ -12,7 +12,7 @@
 export type Severity = 'error' | 'warning' | 'info';
 
 /** Where a reason comes from; groups the README reference. */
-export type ReasonTopic = 'manifest' | 'source' | 'ingress' | 'backend' | 'tls' | 'l4';
+export type ReasonTopic = 'manifest' | 'source' | 'ingress' | 'backend' | 'tls' | 'l4' | 'gateway';
 
 export interface ReasonSpec {
   readonly severity: Severity;
@@ -73,6 +73,21 @@ export const REASONS = {
   SecretNotFound: { severity: 'warning', topic: 'backend', meaning: 'the proxy-ssl-secret Secret does not exist; routes using it answer 503' },
   SecretInvalid: { severity: 'warning', topic: 'backend', meaning: 'the proxy-ssl-secret Secret has no usable ca.crt or tls.crt/tls.key; routes using it answer 503' },
   ListenFailed: { severity: 'error', topic: 'l4', meaning: 'an L4 port cannot be bound (in use, no permission); the other ports keep working' },
+  // Gateway API (the spec's status reasons: gateway-api apis/v1/gateway_types.go, shared_types.go).
+  InvalidGateway: { severity: 'error', topic: 'gateway', meaning: 'a Gateway of a Portico GatewayClass has no usable listeners list; not served' },
+  InvalidListener: { severity: 'error', topic: 'gateway', meaning: 'a listener name, port or hostname is invalid, or duplicates another listener; that listener is not served' },
+  UnsupportedProtocol: { severity: 'error', topic: 'gateway', meaning: 'a listener protocol or TLS mode Portico does not serve yet (TLS passthrough, TCP, UDP); that listener is not served' },
+  PortUnavailable: { severity: 'error', topic: 'gateway', meaning: 'a listener port (plus --gateway-port-offset) is not the --http-port/--https-port of its protocol; that listener is not served' },
+  InvalidCertificateRef: { severity: 'error', topic: 'gateway', meaning: 'an HTTPS listener has no certificateRef to a valid kubernetes.io/tls Secret; that listener is not served' },
+  InvalidRouteKinds: { severity: 'error', topic: 'gateway', meaning: 'a listener allowedRoutes.kinds lists no kind Portico serves on it; no routes attach to it' },
+  RefNotPermitted: { severity: 'warning', topic: 'gateway', meaning: 'a cross-namespace reference has no ReferenceGrant; a listener certificate is not used, a backend share answers 500' },
+  NoMatchingParent: { severity: 'error', topic: 'gateway', meaning: 'an HTTPRoute parentRef names no Portico Gateway, or no listener of it by sectionName/port; not attached there' },
+  NotAllowedByListeners: { severity: 'error', topic: 'gateway', meaning: "the parent's listeners do not allow this route (allowedRoutes namespaces or kinds); not attached there" },
+  NoMatchingListenerHostname: { severity: 'error', topic: 'gateway', meaning: "no route hostname intersects the listener's hostname; not attached there" },
+  UnsupportedValue: { severity: 'error', topic: 'gateway', meaning: 'a route rule uses a value Portico does not implement or the CRD forbids (filter type, match type, invalid regex); that rule is not served' },
+  IncompatibleFilters: { severity: 'error', topic: 'gateway', meaning: 'a rule combines RequestRedirect with URLRewrite or with backendRefs; that rule is not served' },
+  BackendNotFound: { severity: 'warning', topic: 'gateway', meaning: "a backendRef's Service or port cannot be resolved; its share of the rule's requests answers 500" },
+  InvalidKind: { severity: 'warning', topic: 'gateway', meaning: 'a backendRef is not a core Service; its share of the rule\'s requests answers 500' },
 } as const satisfies Readonly<Record<string, ReasonSpec>>;
 
 export type DiagnosticReason = keyof typeof REASONS;

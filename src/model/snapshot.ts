@@ -2,6 +2,7 @@ import type { Cluster } from './cluster.ts';
 import type { Certificate } from './certificate.ts';
 import type { L4Route } from './l4.ts';
 import type { Route, VirtualHost } from './route.ts';
+import type { GatewaySnapshot } from './gateway.ts';
 
 /**
  * The whole routing configuration at one instant: immutable, plain serialisable data, no
@@ -22,6 +23,8 @@ export interface Snapshot {
   readonly defaultCertificateId: string | null;
   /** Sorted by id. */
   readonly l4: readonly L4Route[];
+  /** Gateway API listeners and routes (model/gateway.ts); absent when no Gateway is served. */
+  readonly gateway?: GatewaySnapshot;
 }
 
 export function emptySnapshot(version = 0): Snapshot {

@@ -43,7 +43,7 @@ export interface TlsOptions {
 // replaces an object on every change, so memoising per Secret object is exact and frees itself.
 const parsed = new WeakMap<Secret, TlsParseResult>();
 
-function parseCached(secret: Secret): TlsParseResult {
+export function parseCached(secret: Secret): TlsParseResult {
   let r = parsed.get(secret);
   if (!r) {
     r = parseTlsSecret(secret);

@@ -16,6 +16,7 @@ import { buildHosts } from './hosts.ts';
 import { compareIngressAge, ingressRef, parseIngress, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
 import { translateAccess } from './access.ts';
+import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
 
 export interface TranslateOptions {
   version: number;
@@ -31,6 +32,10 @@ export interface TranslateOptions {
   udpServicesConfigMap: string | null;
   /** --serve-unenforced-annotations: serve Ingresses with refused annotations, with a warning. */
   serveUnenforcedAnnotations?: boolean;
+  /** Gateway API (README "Gateway API"): GatewayClass spec.controllerName Portico answers to. */
+  gatewayControllerName?: string;
+  /** Ports Gateway listeners are served on (the HTTP/HTTPS servers) and --gateway-port-offset. */
+  gatewayPorts?: GatewayPorts;
   /**
    * ISO-8601 time for certificate expiry warnings (issue #3 item 4). Translate reads no clock, so
    * the caller passes it; absent ⇒ no expiry check.
@@ -119,6 +124,16 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   const clusters = new Map<string, Cluster>(hosts.clusters);
   for (const p of parsed) for (const c of p.accessClusters ?? []) if (!clusters.has(c.id)) clusters.set(c.id, c);
   for (const c of l4.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
+
+  // 5. Gateway API: the same clusters and certificates, its own listener/host/rule tables.
+  const gw = translateGateway(view, {
+    controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER,
+    ports: options.gatewayPorts ?? { http: null, https: null, offset: 0 },
+    allowExternalName: options.allowExternalName,
+  }, diags);
+  for (const c of gw.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
+  const certificates = new Map(tls.certificates.map((c) => [c.id, c]));
+  for (const c of gw.certificates) if (!certificates.has(c.id)) certificates.set(c.id, c);
   const clusterList = [...clusters.values()].sort((a, b) => cmp(a.id, b.id));
   checkServices(view, clusterList, diags);
 
@@ -127,9 +142,10 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     virtualHosts: hosts.virtualHosts,
     defaultRoute: hosts.defaultRoute,
     clusters: clusterList,
-    certificates: [...tls.certificates].sort((a, b) => cmp(a.id, b.id)),
-    defaultCertificateId: tls.defaultCertificateId,
+    certificates: [...certificates.values()].sort((a, b) => cmp(a.id, b.id)),
+    defaultCertificateId: tls.defaultCertificateId ?? gw.anyHostCertificateId,
     l4: [...l4.routes].sort((a, b) => cmp(a.id, b.id)),
+    ...(gw.gateway === null ? {} : { gateway: gw.gateway }),
   };
   return {
     snapshot,

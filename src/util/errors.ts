@@ -18,6 +18,10 @@ export type PorticoErrorCode =
   | 'PORTICO_ERR_VERSION_NOT_SUPPORTED'
   | 'PORTICO_ERR_INTERNAL'
   | 'PORTICO_ERR_CONFIG'
+  /** Gateway API: the rule's backendRef cannot be resolved (httproute_types.go BackendRefs: 500). */
+  | 'PORTICO_ERR_BACKEND_INVALID'
+  /** RFC 9110 §15.5.20: Host is not served by the listener the TLS connection's SNI chose. */
+  | 'PORTICO_ERR_MISDIRECTED'
   /** A regex rewrite whose captures would cost more than the per-request bound (path-regex.ts). */
   | 'PORTICO_ERR_URI_TOO_LONG';
 
@@ -36,6 +40,8 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_VERSION_NOT_SUPPORTED: 505,
   PORTICO_ERR_INTERNAL: 500,
   PORTICO_ERR_CONFIG: 500,
+  PORTICO_ERR_BACKEND_INVALID: 500,
+  PORTICO_ERR_MISDIRECTED: 421,
   PORTICO_ERR_URI_TOO_LONG: 414,
 };
 

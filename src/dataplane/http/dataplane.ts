@@ -31,6 +31,9 @@ import { AccessLog, writeRawError } from './access-log.ts';
 import { RequestDecorator } from './request-decorator.ts';
 import type { Tracer } from './tracing.ts';
 import { explainRequest, type Explanation } from './explain.ts';
+import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
+import { serveGatewayRule, upgradeTarget, type GatewayServeHost } from './gateway-serve.ts';
+import type { CompiledHeaderModifier } from './header-modifier.ts';
 import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
@@ -102,6 +105,9 @@ export class HttpDataplane implements Dataplane {
   private readonly profiles: UpstreamProfiles;
   private readonly maxBodyBytes: number;
   private table: RouteTable;
+  /** Gateway API routes (gateway-table.ts), null when the snapshot has none: Ingress-only costs one check. */
+  private gateway: GatewayTable | null = null;
+  private readonly gatewayHost: GatewayServeHost;
   private readonly screen: ScreenOptions;
   private readonly escapedSlashes: EscapedSlashes;
   private readonly accessLog: AccessLog;
@@ -153,6 +159,10 @@ export class HttpDataplane implements Dataplane {
       externalAuth: { dispatcher: this.authAgent, cache: new Lru(AUTH_CACHE_SIZE), timeoutMs: authTimeoutMs, cluster: (id) => this.runtimes.get(id) },
       rateLimit: { reqStatus: opts.limitReqStatusCode ?? 503, connStatus: opts.limitConnStatusCode ?? 503, maxClients: Math.max(1, opts.limitClients ?? 16_384) },
     };
+    this.gatewayHost = {
+      reject: (req, res, ctx, err) => this.reject(req, res, ctx, err),
+      forward: (req, res, ctx, rule, scheme, hostHeader, path, responseHeaders) => this.forwardGateway(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders),
+    };
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
@@ -181,9 +191,11 @@ export class HttpDataplane implements Dataplane {
       }
       return c;
     };
-    this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
-    const table = this.table;
-    this.runtimes.endApply(() => table.routes());
+    const table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
+    this.table = table;
+    this.gateway = gateway;
+    this.runtimes.endApply(() => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()]);
     this.health.sync(this.runtimes.values());
     this.publishUpstreamInfo(snapshot);
     return APPLIED;
@@ -239,6 +251,15 @@ export class HttpDataplane implements Dataplane {
     if (target.error !== null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
       return;
+    }
+    // Gateway API rules first; a request none of them matches goes to the Ingress rules.
+    const gw = this.gateway;
+    if (gw !== null) {
+      const rule = gw.resolve(scheme, host, target.path, ctx.method, () => req.headers, target.forward);
+      if (rule !== null) {
+        serveGatewayRule(this.gatewayHost, gw, rule, req, res, ctx, scheme, rawHost, host, target);
+        return;
+      }
     }
     const route = this.table.resolve(host, target.path);
     ctx.route = route;
@@ -358,13 +379,41 @@ export class HttpDataplane implements Dataplane {
       pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: to.path, host: to.host, rawHeaders: req.rawHeaders }, scheme === 'https'),
       path: forward,
       headers,
-      ...(respond === null ? {} : { responseHeaders: respond }),
+      ...(respond === null ? {} : { policyHeaders: respond }),
       hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
       upstream: up,
       profile: up === null ? null : up.profileFor(scheme),
       bodyLimit,
+      responseHeaders: null,
+    });
+  }
+
+  /** The forwarding step of a Gateway API rule (gateway-serve.ts): rewritten path/Host, header filters. */
+  private forwardGateway(req: AnyRequest, res: AnyResponse, ctx: RequestContext, rule: CompiledGatewayRule, scheme: 'http' | 'https',
+    hostHeader: string | null, path: string, responseHeaders: CompiledHeaderModifier | null): void {
+    const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
+    const info: ForwardInfo = {
+      clientIp: ctx.clientIp, scheme, host: hostHeader, localPort: req.socket?.localPort,
+      trusted: this.trusted.has(ctx.clientIp), upgrade: false, hasBody: false,
+    };
+    const list = upstreamHeaderList(req.rawHeaders, info);
+    const headers = rule.requestHeaders === null ? list : rule.requestHeaders.apply(list);
+    const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
+    const route = ctx.route!;
+    const up = route.upstream;
+    ctx.upstream = this.forwarder.forward(req, res, ctx, {
+      cluster: route.cluster!, path, headers, hasBody,
+      hsts: scheme === 'https' ? this.opts.hsts : null,
+      countBytes: this.logInfo,
+      upstream: up,
+      profile: up === null ? null : up.profileFor(scheme),
+      bodyLimit: 0,
+      // Gateway backends use their cluster's own balancer (no route hash keys or cookies).
+      pick: null,
+      responseHeaders,
     });
   }
 
@@ -390,6 +439,27 @@ export class HttpDataplane implements Dataplane {
     };
     if (target.error !== null) {
       done(new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
+      return;
+    }
+    // Gateway API rules first, as in handleRequest (gateway-serve.ts upgradeTarget).
+    const gw = this.gateway;
+    const rule = gw === null ? null : gw.resolve(scheme, host, target.path, ctx.method, () => req.headers, target.forward);
+    if (rule !== null) {
+      const t = upgradeTarget(gw!, rule, req, ctx, scheme, rawHost, host, target);
+      if (t.kind === 'error') done(t.error);
+      else if (t.kind === 'redirect') {
+        ctx.status = t.status;
+        socket.end(`HTTP/1.1 ${t.status} Redirect\r\nLocation: ${t.location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+        done(null);
+      } else {
+        const gh = upstreamRequestHeaders(req.headers, {
+          clientIp: ctx.clientIp, scheme, host: t.host, localPort: req.socket?.localPort, trusted: this.trusted.has(ctx.clientIp), upgrade: true,
+        });
+        if (rule.requestHeaders !== null) rule.requestHeaders.applyToRecord(gh as Record<string, string>);
+        req.url = t.path;
+        if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, gh);
+        this.forwarder.upgrade(req, socket, head, ctx, t.cluster, gh, done);
+      }
       return;
     }
     if (route === null) {

@@ -38,6 +38,7 @@ import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
 import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
+import type { CompiledHeaderModifier } from './header-modifier.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 import { MAX_RESPONSE_HEADER_BYTES, type UpstreamProfile } from '../upstream/upstream-profile.ts';
@@ -75,13 +76,15 @@ export interface ForwardTarget {
   /** Count body bytes to the client (access log enabled). */
   countBytes: boolean;
   /** Flat [name, value, …] the access policies add to the client response (auth Set-Cookie, CORS). */
-  responseHeaders?: readonly string[];
+  policyHeaders?: readonly string[];
   /** The route's compiled upstream policy, or null (process defaults). */
   upstream: CompiledUpstream | null;
   /** Pools to dispatch to (TLS, HTTP/2, own connect timeout), or null ⇒ the default plain pool. */
   profile: UpstreamProfile | null;
   /** Body bytes the route accepts when the length is not declared; 0 ⇒ unlimited. */
   bodyLimit: number;
+  /** Gateway API ResponseHeaderModifier, null for every other route. */
+  responseHeaders: CompiledHeaderModifier | null;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -195,14 +198,15 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
     const list = clientResponseHeaderList(headers, this.target.hsts);
-    const extra = this.target.responseHeaders;
+    const extra = this.target.policyHeaders;
     if (extra !== undefined) for (let i = 0; i < extra.length; i++) list.push(extra[i]);
     const pick = this.target.pick;
     if (pick !== null && this.endpoint !== null) {
       const cookie = pick.setCookie(this.endpoint, this.exclude, now);
       if (cookie !== null) list.push('set-cookie', cookie);
     }
-    (this.res as ServerResponse).writeHead(statusCode, list);
+    const mod = this.target.responseHeaders;
+    (this.res as ServerResponse).writeHead(statusCode, mod === null ? list : mod.apply(list));
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {

@@ -204,6 +204,12 @@ export class SniTableBuilder {
       if (!c) continue; // translate only references certificates it emits; be defensive anyway
       (vh.kind === 'wildcard' ? wildcard : exact).set(vh.hostname, entryFor(c));
     }
+    // Gateway API HTTPS listener hostnames (model/gateway.ts); an Ingress host keeps its own.
+    for (const g of snapshot.gateway?.sni ?? []) {
+      const c = byId.get(g.certificateId);
+      const m = g.kind === 'wildcard' ? wildcard : exact;
+      if (c !== undefined && !m.has(g.hostname)) m.set(g.hostname, entryFor(c));
+    }
 
     // The default is built eagerly: the server's own context (no SNI) is made from its PEM.
     const d = snapshot.defaultCertificateId === null ? undefined : byId.get(snapshot.defaultCertificateId);

@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { API_VERSIONS, CLUSTER_SCOPED, isKind, type Kind, type KubeObject } from '../../k8s/types.ts';
+import { KINDS, API_VERSIONS, CLUSTER_SCOPED, OLDER_API_VERSIONS, isKind, type Kind, type KubeObject } from '../../k8s/types.ts';
 import { diagnostic, type Diagnostic } from '../../model/diagnostic.ts';
 
 export interface ManifestObject {
@@ -64,11 +64,11 @@ function collect(value: unknown, origin: string, out: ManifestObject[], diags: D
   const name = typeof meta?.name === 'string' ? meta.name : '';
   const ref = { kind: typeof kind === 'string' ? kind : 'Unknown', namespace: typeof meta?.namespace === 'string' ? meta.namespace : '', name: name || origin };
   if (!isKind(kind)) {
-    diags.push(diagnostic(ref, 'UnsupportedKind', `kind ${JSON.stringify(kind)} is not one Portico reads (Ingress, IngressClass, Service, EndpointSlice, Endpoints, Secret, ConfigMap)`, 'warning', origin));
+    diags.push(diagnostic(ref, 'UnsupportedKind', `kind ${JSON.stringify(kind)} is not one Portico reads (${KINDS.join(', ')})`, 'warning', origin));
     return;
   }
   const want = API_VERSIONS[kind];
-  if (value.apiVersion !== want) {
+  if (value.apiVersion !== want && !(OLDER_API_VERSIONS[kind] ?? []).includes(value.apiVersion)) {
     const hint = kind === 'Ingress' && typeof value.apiVersion === 'string' && value.apiVersion.includes('v1beta1')
       ? ' (v1beta1 Ingress was removed in Kubernetes 1.22)'
       : '';

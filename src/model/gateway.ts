@@ -1,0 +1,67 @@
+// Gateway API routing as the Snapshot carries it (README "Gateway API"). Served by the same
+// dataplane as Ingress routes, on the same clusters and certificates; only the matching is richer.
+// Shape: listeners of one scheme (the HTTP or the HTTPS server) → hosts → rules in precedence
+// order. Listener isolation (gateway-api conformance gateway-http-listener-isolation): a request
+// is routed only by the most specific listener whose hostname matches its Host.
+import type { HostKind } from './route.ts';
+import type { RequestMatch } from './request-match.ts';
+import type { RouteFilters } from './filters.ts';
+
+/** One backendRef: a cluster, or unresolvable (its share of requests answers 500). */
+export interface WeightedBackend {
+  /** Cluster id, or null when the backendRef cannot be resolved (`reason` says why). */
+  readonly clusterId: string | null;
+  readonly reason: string | null;
+  /** `namespace/name` of the Service, for metrics; '' when not a Service. */
+  readonly service: string;
+  /** > 0 (translate drops weight-0 backends). */
+  readonly weight: number;
+}
+
+/** One HTTPRouteMatch of one rule of one HTTPRoute, attached to one listener. */
+export interface GatewayRule {
+  /** `ns/route#rule.match`. */
+  readonly id: string;
+  /** `ns/route`, for metrics and explain. */
+  readonly route: string;
+  readonly match: RequestMatch;
+  readonly filters: RouteFilters;
+  /**
+   * Empty when the rule only redirects, or when it has no usable backend: then, without a
+   * redirect, every request answers 500 (HTTPRouteRule.BackendRefs).
+   */
+  readonly backends: readonly WeightedBackend[];
+}
+
+export interface GatewayHost {
+  /** Lower-case; '*.example.com' (suffix match over one or more labels); '' for any host. */
+  readonly hostname: string;
+  readonly kind: HostKind;
+  /** In the precedence order of HTTPRouteRule.Matches; the first rule that matches wins. */
+  readonly rules: readonly GatewayRule[];
+}
+
+export interface GatewayListenerModel {
+  /** `ns/gateway/listener`. */
+  readonly id: string;
+  readonly scheme: 'http' | 'https';
+  /** The declared port, what clients connect to (Portico binds it plus --gateway-port-offset). */
+  readonly port: number;
+  /** Lower-case listener hostname, '*.x' wildcard, '' for none. */
+  readonly hostname: string;
+  readonly hosts: readonly GatewayHost[];
+}
+
+export interface GatewaySnapshot {
+  /** Sorted: scheme, then listener specificity (exact, longest wildcard, none), then id. */
+  readonly listeners: readonly GatewayListenerModel[];
+  /** HTTPS listener hostname → certificate id, for the SNI table. Sorted by hostname. */
+  readonly sni: readonly { readonly hostname: string; readonly kind: HostKind; readonly certificateId: string }[];
+}
+
+/** Gateway API suffix wildcard: '*.example.com' matches 'a.example.com' and 'a.b.example.com'. */
+export function hostnameMatches(pattern: string, host: string): boolean {
+  if (pattern === '') return true;
+  if (pattern.startsWith('*.')) return host.length > pattern.length - 1 && host.endsWith(pattern.slice(1));
+  return host === pattern;
+}

@@ -1,0 +1,66 @@
+// HTTPBackendRef → WeightedBackend (gateway-api apis/v1/httproute_types.go HTTPBackendRef,
+// shared_types.go BackendRef). Defaults: group '' and kind Service; weight 1; namespace the
+// route's. An unresolvable ref keeps its weight and answers 500 for its share of requests
+// (HTTPRouteRule.BackendRefs: "500 status codes MUST be returned for requests that would have
+// otherwise been routed to an invalid backend"); weight 0 gets no traffic and is left out.
+import type { HTTPBackendRef, HTTPRoute } from '../../k8s/gateway-types.ts';
+import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
+import { nsName } from '../../k8s/keys.ts';
+import type { StoreView } from '../../store/store.ts';
+import type { Cluster } from '../../model/cluster.ts';
+import type { WeightedBackend } from '../../model/gateway.ts';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
+import { resolveServiceBackend } from '../backends.ts';
+import { referenceAllowed } from './references.ts';
+
+export type BackendCheck = { ok: true } | { ok: false; message: string };
+
+/** CRD validation the API server would have done: a Service ref needs a port; weight 0..1,000,000. */
+export function checkBackendRef(b: HTTPBackendRef | undefined): BackendCheck {
+  if (!b || typeof b.name !== 'string' || b.name === '') return { ok: false, message: 'backendRef without name' };
+  const isService = (b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service';
+  if (isService && (!Number.isInteger(b.port) || (b.port as number) < 1 || (b.port as number) > 65535)) {
+    return { ok: false, message: `backendRef ${b.name}: port is required for a Service and must be 1..65535` };
+  }
+  if (b.weight !== undefined && (!Number.isInteger(b.weight) || b.weight < 0 || b.weight > 1_000_000)) {
+    return { ok: false, message: `backendRef ${b.name}: weight must be an integer 0..1000000` };
+  }
+  if (Array.isArray(b.filters) && b.filters.length > 0) return { ok: false, message: `backendRef ${b.name}: backend-level filters are not supported` };
+  return { ok: true };
+}
+
+export function resolveBackends(view: StoreView, route: HTTPRoute, refs: readonly HTTPBackendRef[], opts: { allowExternalName: boolean },
+  clusters: Map<string, Cluster>, diags: Diagnostic[], where: string): WeightedBackend[] {
+  const ns = route.metadata?.namespace ?? '';
+  const ref: ObjectRef = { kind: 'HTTPRoute', namespace: ns, name: route.metadata?.name ?? '' };
+  const out: WeightedBackend[] = [];
+  for (const b of refs) {
+    const weight = b.weight ?? 1;
+    if (weight === 0) continue;
+    const group = b.group ?? '';
+    const kind = b.kind ?? 'Service';
+    const targetNs = b.namespace ?? ns;
+    const name = b.name as string;
+    const key = nsName(targetNs, name);
+    const fail = (reason: 'InvalidKind' | 'RefNotPermitted' | 'BackendNotFound', message: string): void => {
+      diags.push(diagnostic(ref, reason, `${where}: ${message}; its share of requests answers 500`));
+      out.push({ clusterId: null, reason, service: '', weight });
+    };
+    if (group !== '' || kind !== 'Service') {
+      fail('InvalidKind', `backendRef ${group ? group + '/' : ''}${kind} ${key} is not a core Service`);
+      continue;
+    }
+    if (!referenceAllowed(view, { group: GATEWAY_GROUP, kind: 'HTTPRoute', namespace: ns }, { group: '', kind: 'Service', namespace: targetNs, name })) {
+      fail('RefNotPermitted', `backendRef Service ${key} is in another namespace and no ReferenceGrant there allows HTTPRoutes from ${ns}`);
+      continue;
+    }
+    const r = resolveServiceBackend(view, targetNs, name, { number: b.port as number }, { allowExternalName: opts.allowExternalName });
+    if (!r.ok) {
+      fail('BackendNotFound', `${r.message} (${r.reason})`);
+      continue;
+    }
+    if (!clusters.has(r.cluster.id)) clusters.set(r.cluster.id, r.cluster);
+    out.push({ clusterId: r.cluster.id, reason: null, service: key, weight });
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+// Gateway API → the Gateway part of the Snapshot (README "Gateway API"). Pure and deterministic
+// like the Ingress translator: same store, same bytes. Steps:
+//   1. GatewayClasses whose spec.controllerName is Portico's (--gateway-controller-name);
+//   2. their Gateways' listeners (listeners.ts);
+//   3. HTTPRoutes, oldest first: rules (route-rules.ts), backends (backends.ts), then each
+//      parentRef → listeners (sectionName, port) → allowedRoutes → hostname intersection;
+//   4. per served listener hostname, hosts with their rules in the spec's precedence order.
+import type { Gateway, HTTPRoute, ParentReference } from '../../k8s/gateway-types.ts';
+import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
+import { nsName } from '../../k8s/keys.ts';
+import type { StoreView } from '../../store/store.ts';
+import type { Cluster } from '../../model/cluster.ts';
+import type { Certificate } from '../../model/certificate.ts';
+import type { GatewayHost, GatewayListenerModel, GatewayRule, GatewaySnapshot, WeightedBackend } from '../../model/gateway.ts';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
+import { collectListeners, type GatewayPorts, type ServedListener } from './listeners.ts';
+import { checkHostname, hostKind, intersectHostnames } from './hostnames.ts';
+import { namespaceLabels, selectorMatches } from './references.ts';
+import { parseRule } from './route-rules.ts';
+import { checkBackendRef, resolveBackends } from './backends.ts';
+import { compareRules, type Ranked } from './precedence.ts';
+
+export type { GatewayPorts } from './listeners.ts';
+
+export interface GatewayTranslateOptions {
+  readonly controllerName: string;
+  readonly ports: GatewayPorts;
+  readonly allowExternalName: boolean;
+}
+
+export interface GatewayTranslation {
+  /** Null when no Gateway of ours has a served listener. */
+  readonly gateway: GatewaySnapshot | null;
+  readonly clusters: readonly Cluster[];
+  readonly certificates: readonly Certificate[];
+  /** Certificate of an HTTPS listener without hostname (serves SNI names nothing else claims). */
+  readonly anyHostCertificateId: string | null;
+  /** `ns/name` of every HTTPRoute attached to at least one listener, sorted. */
+  readonly attachedRoutes: readonly string[];
+}
+
+export const DEFAULT_GATEWAY_CONTROLLER = 'portico.io/gateway-controller';
+
+type Attached = Ranked & { rule: number; readonly gatewayRule: Omit<GatewayRule, 'match'> & { match: GatewayRule['match'] } };
+
+export function translateGateway(view: StoreView, opts: GatewayTranslateOptions, diags: Diagnostic[]): GatewayTranslation {
+  const classes = new Set(view.list('GatewayClass').filter((c) => c.spec?.controllerName === opts.controllerName).map((c) => c.metadata?.name ?? ''));
+  const gateways = view.list('Gateway').filter((g) => typeof g.spec?.gatewayClassName === 'string' && classes.has(g.spec.gatewayClassName));
+  const { byGateway } = collectListeners(view, gateways, opts.ports, diags);
+
+  // listener id → (hostname → attached rules)
+  const attached = new Map<string, Map<string, Attached[]>>();
+  const clusters = new Map<string, Cluster>();
+  const attachedRoutes = new Set<string>();
+  for (const route of [...view.list('HTTPRoute')].sort(compareAge)) {
+    const ns = route.metadata?.namespace ?? '';
+    const key = nsName(ns, route.metadata?.name ?? '');
+    const ref: ObjectRef = { kind: 'HTTPRoute', namespace: ns, name: route.metadata?.name ?? '' };
+    const parents = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
+    // Only routes naming a Gateway of ours are Portico's business (no diagnostics for others').
+    const ours = parents.filter((p) => isGatewayRef(p) && byGateway.has(nsName(p.namespace ?? ns, p.name ?? '')));
+    const missing = parents.filter((p) => isGatewayRef(p) && !view.get('Gateway', nsName(p.namespace ?? ns, p.name ?? '')));
+    // A parentRef to a Gateway that does not exist is reported only when the route is otherwise
+    // ours or names nothing else: another controller's route is none of Portico's business.
+    if (ours.length > 0 || missing.length === parents.length) {
+      for (const p of missing) diags.push(diagnostic(ref, 'NoMatchingParent', `parentRef Gateway ${nsName(p.namespace ?? ns, p.name ?? '')} does not exist`, 'warning'));
+    }
+    if (ours.length === 0) continue;
+    const hostnames: string[] = [];
+    let valid = true;
+    for (const h of Array.isArray(route.spec?.hostnames) ? route.spec.hostnames : []) {
+      const c = checkHostname(h);
+      if (!c.ok) {
+        diags.push(diagnostic(ref, 'UnsupportedValue', `spec.hostnames: ${c.message}; route not served`));
+        valid = false;
+      } else hostnames.push(c.hostname);
+    }
+    if (!valid) continue;
+    const rules = buildRules(view, route, key, opts, clusters, diags);
+    if (rules === null) continue;
+    for (const p of ours) {
+      const entry = byGateway.get(nsName(p.namespace ?? ns, p.name ?? ''))!;
+      const where = `parentRef Gateway ${nsName(p.namespace ?? ns, p.name ?? '')}${p.sectionName ? ` sectionName ${p.sectionName}` : ''}${p.port ? ` port ${p.port}` : ''}`;
+      const candidates = entry.listeners.filter((l) => (p.sectionName === undefined || l.name === p.sectionName) && (p.port === undefined || l.port === p.port));
+      if (candidates.length === 0) {
+        const declared = p.sectionName === undefined || entry.names.has(p.sectionName);
+        diags.push(diagnostic(ref, 'NoMatchingParent', `${where}: ${declared ? 'no served listener matches' : 'no listener of that name'}`));
+        continue;
+      }
+      const allowed = candidates.filter((l) => l.acceptsHTTPRoute && namespaceAllowed(view, l, ns));
+      if (allowed.length === 0) {
+        diags.push(diagnostic(ref, 'NotAllowedByListeners', `${where}: the listeners' allowedRoutes do not admit HTTPRoutes from namespace ${ns}`));
+        continue;
+      }
+      let any = false;
+      for (const l of allowed) {
+        const hosts = intersectHostnames(l.hostname, hostnames);
+        if (hosts.length === 0) continue;
+        any = true;
+        let byHost = attached.get(l.id);
+        if (!byHost) attached.set(l.id, (byHost = new Map()));
+        for (const h of hosts) {
+          let list = byHost.get(h);
+          if (!list) byHost.set(h, (list = []));
+          list.push(...rules);
+        }
+      }
+      if (!any) diags.push(diagnostic(ref, 'NoMatchingListenerHostname', `${where}: no hostname of the route (${hostnames.join(', ')}) intersects the listeners' hostnames`));
+      else attachedRoutes.add(key);
+    }
+  }
+
+  const listeners: GatewayListenerModel[] = [];
+  const certificates = new Map<string, Certificate>();
+  const sni = new Map<string, { hostname: string; kind: ReturnType<typeof hostKind>; certificateId: string }>();
+  let anyHostCertificateId: string | null = null;
+  for (const { listeners: ls } of [...byGateway.values()]) {
+    for (const l of ls) {
+      const byHost = attached.get(l.id) ?? new Map<string, Attached[]>();
+      const hosts: GatewayHost[] = [...byHost.entries()].sort(([a], [b]) => cmp(a, b)).map(([hostname, rs]) => ({
+        hostname, kind: hostKind(hostname),
+        rules: dedupeRules([...rs].sort(compareRules)).map((r) => r.gatewayRule),
+      }));
+      listeners.push({ id: l.id, scheme: l.scheme, port: l.port, hostname: l.hostname, hosts });
+      if (l.certificate !== null) {
+        certificates.set(l.certificate.id, l.certificate);
+        if (l.hostname === '') anyHostCertificateId ??= l.certificate.id;
+        else if (!sni.has(l.hostname)) sni.set(l.hostname, { hostname: l.hostname, kind: hostKind(l.hostname), certificateId: l.certificate.id });
+      }
+    }
+  }
+  listeners.sort((a, b) => cmp(a.scheme, b.scheme) || listenerRank(a.hostname) - listenerRank(b.hostname) || b.hostname.length - a.hostname.length || cmp(a.hostname, b.hostname) || cmp(a.id, b.id));
+  return {
+    gateway: listeners.length === 0 ? null : { listeners, sni: [...sni.values()].sort((a, b) => cmp(a.hostname, b.hostname)) },
+    clusters: [...clusters.values()],
+    certificates: [...certificates.values()],
+    anyHostCertificateId,
+    attachedRoutes: [...attachedRoutes].sort(),
+  };
+}
+
+function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[]): Attached[] | null {
+  const ref: ObjectRef = { kind: 'HTTPRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
+  const raw = Array.isArray(route.spec?.rules) && route.spec.rules.length > 0 ? route.spec.rules : [{}];
+  const out: Attached[] = [];
+  const created = typeof route.metadata?.creationTimestamp === 'string' ? route.metadata.creationTimestamp : '';
+  let served = 0;
+  raw.forEach((rule, ri) => {
+    const where = `rules[${ri}]`;
+    const refs = Array.isArray(rule?.backendRefs) ? rule.backendRefs : [];
+    for (const b of refs) {
+      const c = checkBackendRef(b);
+      if (!c.ok) {
+        diags.push(diagnostic(ref, 'UnsupportedValue', `${where}: ${c.message}; rule not served`));
+        return;
+      }
+    }
+    const parsed = parseRule(rule ?? {}, refs.length > 0);
+    if (!parsed.ok) {
+      diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
+      return;
+    }
+    const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where);
+    served++;
+    parsed.value.matches.forEach((match, mi) => {
+      out.push({
+        match, created, routeKey: key, rule: ri, index: mi,
+        gatewayRule: { id: `${key}#${ri}.${mi}`, route: key, match, filters: parsed.value.filters, backends },
+      });
+    });
+  });
+  return served === 0 ? null : out;
+}
+
+/** The same route attached twice to one listener host (two parentRefs): keep one copy. */
+function dedupeRules(sorted: Attached[]): Attached[] {
+  const seen = new Set<string>();
+  return sorted.filter((r) => !seen.has(r.gatewayRule.id) && (seen.add(r.gatewayRule.id), true));
+}
+
+function isGatewayRef(p: ParentReference | undefined): p is ParentReference {
+  return !!p && (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? 'Gateway') === 'Gateway' && typeof p.name === 'string';
+}
+
+/** allowedRoutes.namespaces.from: Same (default), All, Selector (Namespace labels). */
+function namespaceAllowed(view: StoreView, l: ServedListener, routeNs: string): boolean {
+  const ns = l.spec.allowedRoutes?.namespaces;
+  const from = ns?.from ?? 'Same';
+  if (from === 'All') return true;
+  if (from === 'Same') return routeNs === (l.gateway.metadata?.namespace ?? '');
+  if (from === 'Selector') return ns?.selector !== undefined && selectorMatches(ns.selector, namespaceLabels(view, routeNs));
+  return false;
+}
+
+function listenerRank(h: string): number {
+  return h === '' ? 2 : h.startsWith('*.') ? 1 : 0;
+}
+
+function compareAge(a: HTTPRoute | Gateway, b: HTTPRoute | Gateway): number {
+  const ta = a.metadata?.creationTimestamp ?? '';
+  const tb = b.metadata?.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return cmp(nsName(a.metadata?.namespace ?? '', a.metadata?.name ?? ''), nsName(b.metadata?.namespace ?? '', b.metadata?.name ?? ''));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,208 @@
+// HTTPRoute rules → typed matches and filters, with the CRD's defaults and validations applied
+// here because file mode has no API server (gateway-api apis/v1/httproute_types.go): an empty
+// `matches` is one PathPrefix '/' match; a path without type is PathPrefix; header and query
+// matches default to Exact; RequestRedirect statusCode defaults to 302. A rule Portico cannot
+// serve exactly is dropped with a diagnostic (UnsupportedValue / IncompatibleFilters) — never
+// served with a filter silently missing.
+import { RE2JS } from 're2js';
+import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '../../k8s/gateway-types.ts';
+import type { HeaderMatch, QueryParamMatch, RequestMatch, RequestPathMatch } from '../../model/request-match.ts';
+import type { HeaderModifier, PathModifier, RedirectStatus, RouteFilters } from '../../model/filters.ts';
+import { checkHostname } from './hostnames.ts';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: 'UnsupportedValue' | 'IncompatibleFilters'; message: string };
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.6.2 field-name
+const FIELD_VALUE = /^[^\0\r\n]*$/; // RFC 9110 §5.5: no CR, LF or NUL
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
+const bad = (message: string): Parsed<never> => ({ ok: false, reason: 'UnsupportedValue', message });
+
+export interface ParsedRule {
+  readonly matches: readonly RequestMatch[];
+  readonly filters: RouteFilters;
+}
+
+export function parseRule(rule: HTTPRouteRule, hasBackends: boolean): Parsed<ParsedRule> {
+  const rawMatches = Array.isArray(rule.matches) && rule.matches.length > 0 ? rule.matches : [{}];
+  const matches: RequestMatch[] = [];
+  for (const [i, m] of rawMatches.entries()) {
+    const r = parseMatch(m ?? {});
+    if (!r.ok) return { ...r, message: `matches[${i}]: ${r.message}` };
+    matches.push(r.value);
+  }
+  const filters = parseFilters(Array.isArray(rule.filters) ? rule.filters : [], matches, hasBackends);
+  if (!filters.ok) return filters;
+  return { ok: true, value: { matches, filters: filters.value } };
+}
+
+function parseMatch(m: HTTPRouteMatch): Parsed<RequestMatch> {
+  const path = parsePath(m.path);
+  if (!path.ok) return path;
+  let method: string | null = null;
+  if (m.method !== undefined) {
+    if (typeof m.method !== 'string' || !METHODS.has(m.method)) return bad(`method ${JSON.stringify(m.method)} is not one of ${[...METHODS].join(', ')}`);
+    method = m.method;
+  }
+  const headers = parseNamed(m.headers, 'header', true);
+  if (!headers.ok) return headers;
+  const queryParams = parseNamed(m.queryParams, 'query parameter', false);
+  if (!queryParams.ok) return queryParams;
+  return { ok: true, value: { path: path.value, method, headers: headers.value, queryParams: queryParams.value } };
+}
+
+function parsePath(p: HTTPRouteMatch['path']): Parsed<RequestPathMatch> {
+  const type = p?.type ?? 'PathPrefix';
+  const value = p?.value ?? '/';
+  if (typeof value !== 'string') return bad('path.value must be a string');
+  if (type === 'RegularExpression') {
+    const re = compileRegex(value);
+    return re === null ? { ok: true, value: { type, value } } : bad(`path ${re}`);
+  }
+  if (type !== 'Exact' && type !== 'PathPrefix') return bad(`path.type ${JSON.stringify(type)} is not Exact, PathPrefix or RegularExpression`);
+  // HTTPPathMatch CEL validations: absolute, no '//', no dot segments, no '%2f', no '#'.
+  if (!value.startsWith('/')) return bad(`path ${JSON.stringify(value)} must start with '/'`);
+  if (value.includes('//') || /\/\.\.?(\/|$)/.test(value) || /%2f/i.test(value) || value.includes('#')) {
+    return bad(`path ${JSON.stringify(value)} must not contain '//', '/./', '/../', '%2f' or '#'`);
+  }
+  return { ok: true, value: { type, value } };
+}
+
+/** Null when the RE2 pattern compiles, else the reason. */
+export function compileRegex(pattern: string): string | null {
+  try {
+    RE2JS.compile(pattern);
+    return null;
+  } catch (e) {
+    return `${JSON.stringify(pattern)} is not an RE2 regex: ${(e as Error).message}`;
+  }
+}
+
+function parseNamed(list: unknown, what: string, lowerName: boolean): Parsed<HeaderMatch[] & QueryParamMatch[]> {
+  if (list === undefined) return { ok: true, value: [] };
+  if (!Array.isArray(list)) return bad(`${what} matches must be a list`);
+  const out: HeaderMatch[] = [];
+  const seen = new Set<string>();
+  for (const h of list) {
+    const type = h?.type ?? 'Exact';
+    if (typeof h?.name !== 'string' || (lowerName && !TOKEN.test(h.name)) || h.name === '') return bad(`${what} name ${JSON.stringify(h?.name)} is not valid`);
+    if (typeof h.value !== 'string') return bad(`${what} ${h.name}: value must be a string`);
+    if (type === 'RegularExpression') {
+      const re = compileRegex(h.value);
+      if (re !== null) return bad(`${what} ${h.name}: ${re}`);
+    } else if (type !== 'Exact') {
+      return bad(`${what} ${h.name}: type ${JSON.stringify(type)} is not Exact or RegularExpression`);
+    }
+    const name = lowerName ? h.name.toLowerCase() : h.name;
+    // HTTPHeaderMatch / HTTPQueryParamMatch: with several entries of one name, the first counts.
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push({ type, name, value: h.value });
+  }
+  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ok: true, value: out };
+}
+
+function parseFilters(list: readonly HTTPRouteFilter[], matches: readonly RequestMatch[], hasBackends: boolean): Parsed<RouteFilters> {
+  let requestHeaders: HeaderModifier | null = null;
+  let responseHeaders: HeaderModifier | null = null;
+  let redirect: RouteFilters['redirect'] = null;
+  let rewrite: RouteFilters['rewrite'] = null;
+  const once = new Set<string>();
+  for (const f of list) {
+    const type = f?.type;
+    if (typeof type !== 'string') return bad('filter without type');
+    if (once.has(type)) return bad(`filter ${type} cannot be repeated`);
+    once.add(type);
+    switch (type) {
+      case 'RequestHeaderModifier':
+      case 'ResponseHeaderModifier': {
+        const m = parseHeaderFilter(type === 'RequestHeaderModifier' ? f.requestHeaderModifier : f.responseHeaderModifier, type);
+        if (!m.ok) return m;
+        if (type === 'RequestHeaderModifier') requestHeaders = m.value;
+        else responseHeaders = m.value;
+        break;
+      }
+      case 'RequestRedirect': {
+        const r = f.requestRedirect ?? {};
+        const scheme = r.scheme ?? null;
+        if (scheme !== null && scheme !== 'http' && scheme !== 'https') return bad(`RequestRedirect scheme ${JSON.stringify(scheme)} is not http or https`);
+        const statusCode = r.statusCode ?? 302;
+        if (!REDIRECT_CODES.has(statusCode)) return bad(`RequestRedirect statusCode ${JSON.stringify(statusCode)} is not 301, 302, 303, 307 or 308`);
+        const port = r.port ?? null;
+        if (port !== null && (!Number.isInteger(port) || port < 1 || port > 65535)) return bad(`RequestRedirect port ${JSON.stringify(port)} is not 1..65535`);
+        const host = parseRewriteHost(r.hostname, 'RequestRedirect');
+        if (!host.ok) return host;
+        const path = parsePathModifier(r.path, matches, 'RequestRedirect');
+        if (!path.ok) return path;
+        redirect = { scheme, hostname: host.value, port, path: path.value, statusCode: statusCode as RedirectStatus };
+        break;
+      }
+      case 'URLRewrite': {
+        const host = parseRewriteHost(f.urlRewrite?.hostname, 'URLRewrite');
+        if (!host.ok) return host;
+        const path = parsePathModifier(f.urlRewrite?.path, matches, 'URLRewrite');
+        if (!path.ok) return path;
+        rewrite = { hostname: host.value, path: path.value };
+        break;
+      }
+      default:
+        // RequestMirror, CORS, ExternalAuth, ExtensionRef… are not implemented: the rule is not
+        // served rather than served without them.
+        return bad(`filter type ${JSON.stringify(type)} is not supported`);
+    }
+  }
+  if (redirect !== null && rewrite !== null) return { ok: false, reason: 'IncompatibleFilters', message: 'RequestRedirect and URLRewrite cannot be combined' };
+  if (redirect !== null && hasBackends) return { ok: false, reason: 'IncompatibleFilters', message: 'RequestRedirect cannot be used together with backendRefs' };
+  return { ok: true, value: { requestHeaders, responseHeaders, redirect, rewrite } };
+}
+
+function parseRewriteHost(raw: unknown, what: string): Parsed<string | null> {
+  if (raw === undefined || raw === null) return { ok: true, value: null };
+  const h = checkHostname(raw);
+  if (!h.ok || h.hostname.startsWith('*.')) return bad(`${what} hostname ${JSON.stringify(raw)} is not a DNS name`);
+  return { ok: true, value: h.hostname };
+}
+
+function parsePathModifier(p: HTTPPathModifier | undefined, matches: readonly RequestMatch[], what: string): Parsed<PathModifier | null> {
+  if (p === undefined || p === null) return { ok: true, value: null };
+  if (p.type === 'ReplaceFullPath') {
+    if (typeof p.replaceFullPath !== 'string' || !p.replaceFullPath.startsWith('/')) return bad(`${what} replaceFullPath must be an absolute path`);
+    return { ok: true, value: { type: 'ReplaceFullPath', value: p.replaceFullPath } };
+  }
+  if (p.type === 'ReplacePrefixMatch') {
+    if (typeof p.replacePrefixMatch !== 'string' || !p.replacePrefixMatch.startsWith('/')) return bad(`${what} replacePrefixMatch must be an absolute path`);
+    // httproute_types.go HTTPRouteRule CEL: exactly one match, of type PathPrefix.
+    if (matches.length !== 1 || matches[0].path.type !== 'PathPrefix') return bad(`${what} ReplacePrefixMatch needs exactly one PathPrefix match`);
+    return { ok: true, value: { type: 'ReplacePrefixMatch', value: p.replacePrefixMatch, prefix: matches[0].path.value } };
+  }
+  return bad(`${what} path.type ${JSON.stringify(p.type)} is not ReplaceFullPath or ReplacePrefixMatch`);
+}
+
+function parseHeaderFilter(h: HTTPHeaderFilter | undefined, what: string): Parsed<HeaderModifier> {
+  const set: [string, string][] = [];
+  const add: [string, string][] = [];
+  const remove: string[] = [];
+  const names = new Set<string>();
+  const take = (name: unknown): string | null => {
+    if (typeof name !== 'string' || !TOKEN.test(name)) return null;
+    const n = name.toLowerCase();
+    if (names.has(n)) return null;
+    names.add(n);
+    return n;
+  };
+  for (const [list, out] of [[h?.set, set], [h?.add, add]] as const) {
+    for (const e of Array.isArray(list) ? list : []) {
+      const n = take(e?.name);
+      if (n === null || typeof e.value !== 'string' || !FIELD_VALUE.test(e.value)) return bad(`${what}: header ${JSON.stringify(e?.name)} is invalid or listed twice`);
+      out.push([n, e.value]);
+    }
+  }
+  for (const r of Array.isArray(h?.remove) ? h.remove : []) {
+    const n = take(r);
+    if (n === null) return bad(`${what}: remove ${JSON.stringify(r)} is invalid or listed twice`);
+    remove.push(n);
+  }
+  return { ok: true, value: { set, add, remove } };
+}
