@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Snapshot } from '../model/snapshot.ts';
+import { redactDefault, redactHosts } from './redact-access.ts';
 import { redactCertificate } from '../model/certificate.ts';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Logger } from '../util/logger.ts';
@@ -87,6 +88,8 @@ export function debugSnapshot(s: Snapshot, endpoints: ReadonlyMap<string, readon
   return {
     ...s,
     servedBy,
+    virtualHosts: redactHosts(s.virtualHosts),
+    defaultRoute: redactDefault(s.defaultRoute),
     certificates: s.certificates.map(redactCertificate),
     endpoints: Object.fromEntries([...endpoints].map(([k, v]) => [k, v.map((e) => ({ id: e.id, ready: e.ready }))])),
   };

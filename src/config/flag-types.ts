@@ -1,6 +1,7 @@
 // The value types a flag can have: how its text is read and validated, and how its default is shown
 // in `--help` and the README. The flag table (flags.ts) picks one per flag.
 import { parseDuration } from './duration.ts';
+import { parseCidrList } from '../k8s/annotations/cidr.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -151,6 +152,32 @@ export const cidrList: ValueType<readonly string[]> = {
   read: (raw, flag) => {
     for (const c of raw) if (!isCidr(c)) throw new ConfigError(`--${flag} ${JSON.stringify(c)} is not a CIDR (e.g. 10.0.0.0/8)`);
     return [...raw];
+  },
+  show: (v) => (v.length === 0 ? null : v.join(', ')),
+};
+
+/** An HTTP status code a limit answers with (4xx or 5xx, RFC 9110 §15). */
+export const errorStatus: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'STATUS',
+  read: (raw, flag) => {
+    const s = last(raw);
+    const x = Number(s);
+    if (!Number.isInteger(x) || x < 400 || x > 599) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a 4xx or 5xx status`);
+    return x;
+  },
+  show: (v) => String(v),
+};
+
+/** Source ranges (README "Access control"): comma-separated or repeated, normalised like the annotations. */
+export const sourceRanges: ValueType<readonly string[]> = {
+  parseArgs: { type: 'string', multiple: true },
+  metavar: 'CIDR[,CIDR]',
+  read: (raw, flag) => {
+    if (raw.length === 0) return [];
+    const r = parseCidrList(raw.join(','));
+    if ('error' in r) throw new ConfigError(`--${flag}: ${r.error}`);
+    return r.value;
   },
   show: (v) => (v.length === 0 ? null : v.join(', ')),
 };

@@ -47,6 +47,13 @@ export const FLAG_TABLE = {
   proxyBodySize: flag(t.size, { flag: 'proxy-body-size', default: 0, defaultText: '0 (unlimited; ingress-nginx defaults to 1m)', help: 'request body limit for routes without a proxy-body-size annotation, e.g. 8m; 413 above it' }),
   logLevel: flag(t.text, { flag: 'log-level', default: 'info', help: 'pino level: trace, debug, info, warn, error or silent; access log lines are info' }),
   watch: flag(t.boolean, { flag: 'watch', default: true, help: 'reload manifest files on change (file mode)' }),
+  // Access control (README "Access control").
+  allowlistSourceRange: flag(t.sourceRanges, { flag: 'allowlist-source-range', default: [], defaultText: 'everyone', help: 'client CIDRs allowed where an Ingress sets no allowlist-source-range (repeatable); others get 403' }),
+  denylistSourceRange: flag(t.sourceRanges, { flag: 'denylist-source-range', default: [], help: 'client CIDRs denied (403) where an Ingress sets no denylist-source-range (repeatable)' }),
+  authTimeoutMs: flag(t.duration, { flag: 'auth-timeout', default: 5_000, help: 'external auth (auth-url) subrequest timeout; a slower auth service means 500' }),
+  limitReqStatusCode: flag(t.errorStatus, { flag: 'limit-req-status-code', default: 503, help: 'status of requests over limit-rps / limit-rpm (ingress-nginx limit-req-status-code)' }),
+  limitConnStatusCode: flag(t.errorStatus, { flag: 'limit-conn-status-code', default: 503, help: 'status of requests over limit-connections (ingress-nginx limit-conn-status-code)' }),
+  limitClients: flag(t.count, { flag: 'limit-clients', default: 16_384, help: 'client addresses tracked per rate-limited route; the least recently seen is forgotten beyond it' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
   serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
   // Gateway API (README "Gateway API").

@@ -43,6 +43,7 @@ export const REASONS = {
   RouteConflict: { severity: 'warning', topic: 'ingress', meaning: 'host + path + pathType is already served by an older Ingress, which keeps it (SPEC §1.8)' },
   UnsupportedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'an nginx.ingress.kubernetes.io or portico.io annotation Portico does not implement (or not on this kind); ignored' },
   InvalidAnnotation: { severity: 'warning', topic: 'ingress', meaning: "an annotation's value cannot be read; the documented default is used" },
+  AccessPolicyInvalid: { severity: 'error', topic: 'ingress', meaning: 'an access-control annotation (source range, basic or external auth) is malformed or names a missing Secret/ConfigMap; the whole Ingress is not served rather than served unprotected' },
   AnnotationOverridden: { severity: 'warning', topic: 'ingress', meaning: 'the same key is set under both prefixes; the portico.io value wins' },
   RefusedAnnotation: { severity: 'error', topic: 'ingress', meaning: 'the Ingress carries an annotation Portico cannot enforce (auth, source ranges, snippets, WAF…); it is not served' },
   UnenforcedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'served without enforcing an annotation because --serve-unenforced-annotations is set' },

@@ -1,4 +1,5 @@
 import type { PathMatch } from './match.ts';
+import type { RouteAccess } from './access.ts';
 import type { RouteBalancing } from './balancing.ts';
 import type { RouteActions } from './route-actions.ts';
 import type { UpstreamPolicy } from './upstream.ts';
@@ -29,6 +30,8 @@ export interface Route {
   readonly service: string;
   /** HTTP listener answers 308 to https (issue #3, SPEC §1.9). */
   readonly sslRedirect: boolean;
+  /** Access-control policies (src/model/access.ts); absent when the route has none. */
+  readonly access?: RouteAccess;
   /** Balancing asked by the Ingress (hash key, cookie affinity, policy); absent = the Cluster's. */
   readonly balancing?: RouteBalancing;
   /** Annotation actions (rewrite, redirects, canary…); absent when there are none. */

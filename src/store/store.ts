@@ -201,12 +201,16 @@ export function sliceService(slice: EndpointSlice): string | undefined {
   return svc ? nsName(slice.metadata?.namespace ?? '', svc) : undefined;
 }
 
+const SERVICE_URL = /^\s*https?:\/\/([a-z0-9][-a-z0-9]*)\.([a-z0-9][-a-z0-9]*)\.svc(?:\.cluster\.local)?(?:[:/?#]|$)/i;
 const L4_VALUE = /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9]*):/;
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 
 /** The `ns/name` keys an annotation value may name: each comma/space-separated DNS-like token. */
 function objectNames(value: string, ns: string): string[] {
   const out: string[] = [];
+  // An auth-url naming a Service by its cluster DNS name (translate/access.ts resolves it).
+  const svc = SERVICE_URL.exec(value);
+  if (svc !== null) out.push(nsName(svc[2], svc[1]));
   for (const t of value.split(/[\s,]+/)) {
     if (t === '' || t.length > 253 || !NAME.test(t)) continue;
     out.push(t.includes('/') ? t : nsName(ns, t));

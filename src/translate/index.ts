@@ -15,6 +15,7 @@ import { compareDiagnostics, diagnostic, type Diagnostic } from '../model/diagno
 import { buildHosts } from './hosts.ts';
 import { compareIngressAge, ingressRef, parseIngress, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
+import { translateAccess } from './access.ts';
 import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
 
 export interface TranslateOptions {
@@ -40,6 +41,9 @@ export interface TranslateOptions {
    * the caller passes it; absent ⇒ no expiry check.
    */
   now?: string;
+  /** Global source ranges (`--allowlist-source-range`, `--denylist-source-range`), normalised CIDRs. */
+  allowlistSourceRange?: readonly string[];
+  denylistSourceRange?: readonly string[];
 }
 
 export interface TranslateResult {
@@ -87,7 +91,15 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
       continue;
     }
     const p = parseIngress(ing, diags, parseOpts);
-    if (p) parsed.push(p);
+    if (!p) continue;
+    // Access control (src/translate/access.ts): an Ingress whose protection cannot be enforced
+    // exactly is not served at all.
+    const acc = translateAccess(view, p, { allowlistSourceRange: options.allowlistSourceRange ?? [], denylistSourceRange: options.denylistSourceRange ?? [] });
+    if (!acc.ok) {
+      for (const e of acc.errors) diags.push(diagnostic(p.ref, 'AccessPolicyInvalid', `${e}; Ingress not served`, 'error'));
+      continue;
+    }
+    parsed.push(acc.access === null && acc.clusters.length === 0 ? p : { ...p, access: acc.access, accessClusters: acc.clusters });
   }
 
   // 2. TLS (issue #3): certificates and which host redirects to https.
@@ -110,6 +122,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   });
   diags.push(...l4.diagnostics);
   const clusters = new Map<string, Cluster>(hosts.clusters);
+  for (const p of parsed) for (const c of p.accessClusters ?? []) if (!clusters.has(c.id)) clusters.set(c.id, c);
   for (const c of l4.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
 
   // 5. Gateway API: the same clusters and certificates, its own listener/host/rule tables.

@@ -10,6 +10,8 @@ import type { PathMatch } from '../model/match.ts';
 import type { HealthCheck, RouteBalancing } from '../model/balancing.ts';
 import { clampHealthTimeout, healthCheckFrom, healthTimeoutProblem, routeBalancingFrom } from '../k8s/annotations/balancing.ts';
 import type { HostKind } from '../model/route.ts';
+import type { RouteAccess } from '../model/access.ts';
+import type { Cluster } from '../model/cluster.ts';
 import { diagnostic, type Diagnostic, type DiagnosticReason, type ObjectRef } from '../model/diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
 import { annotationDiagnostics, reportRows, type AnnotationReport } from './annotations.ts';
@@ -47,6 +49,10 @@ export interface ParsedIngress {
   readonly defaultBackend: ServiceRef | null;
   /** ssl-redirect (default true). */
   readonly sslRedirect: boolean;
+  /** Access policies of every route of this Ingress (src/translate/access.ts), when any. */
+  readonly access?: RouteAccess | null;
+  /** Clusters the policies use (an auth-url naming a Service). */
+  readonly accessClusters?: readonly Cluster[];
   /** Balancing annotations (k8s/annotations/balancing.ts); null when none. */
   readonly balancing: RouteBalancing | null;
   /** `portico.io/health-check-*` on the Ingress, for its Services' clusters; null when none. */

@@ -35,7 +35,7 @@ async function withManifests(fn: (dir: string) => Promise<void>): Promise<void> 
       ...backendFor('app', 'web', [8080], 80),
       ingress('app', 'api', [{ host: 'shop.example', paths: [{ path: '/api(/|$)(.*)', pathType: 'ImplementationSpecific', service: 'web', port: 80 }] }], {
         annotations: {
-          [N + 'use-regex']: 'true', [N + 'rewrite-target']: '/$2', [N + 'proxy-buffering']: 'off', [N + 'limit-rps']: '10',
+          [N + 'use-regex']: 'true', [N + 'rewrite-target']: '/$2', [N + 'proxy-buffering']: 'off', [N + 'limit-rate']: '10',
           [N + 'server-snippet']: 'return 301 https://new.example$request_uri;\nadd_header X-A b;',
         },
       }),
@@ -56,7 +56,7 @@ test('validate prints the annotation report per Ingress, with suggestions for re
     assert.match(r.stdout, /refused +nginx\.ingress\.kubernetes\.io\/server-snippet/);
     assert.match(r.stdout, /suggestion: return 301: use permanent-redirect with permanent-redirect-code/);
     assert.match(r.stdout, /suggestion: add_header: response headers have no typed key/);
-    assert.match(r.stdout, /unsupported +nginx\.ingress\.kubernetes\.io\/limit-rps/);
+    assert.match(r.stdout, /unsupported +nginx\.ingress\.kubernetes\.io\/limit-rate/);
     assert.match(r.stdout, /no-op +nginx\.ingress\.kubernetes\.io\/proxy-buffering/);
     assert.match(r.stdout, /honoured +nginx\.ingress\.kubernetes\.io\/rewrite-target/);
     assert.match(r.stdout, /obsolete +nginx\.ingress\.kubernetes\.io\/enable-influxdb/);
@@ -72,7 +72,7 @@ test('validate --format json gives the same report machine-readably', async () =
     const api = out.annotations.ingresses.find((i: { ingress: string }) => i.ingress === 'app/api');
     assert.equal(api.served, false);
     const status = Object.fromEntries(api.rows.map((x: { annotation: string; status: string }) => [x.annotation.slice(N.length), x.status]));
-    assert.deepEqual(status, { 'limit-rps': 'unsupported', 'proxy-buffering': 'no-op', 'rewrite-target': 'honoured', 'server-snippet': 'refused', 'use-regex': 'honoured' });
+    assert.deepEqual(status, { 'limit-rate': 'unsupported', 'proxy-buffering': 'no-op', 'rewrite-target': 'honoured', 'server-snippet': 'refused', 'use-regex': 'honoured' });
     assert.equal(out.annotations.summary.refused, 1);
     assert.ok(out.diagnostics.some((d: { reason: string }) => d.reason === 'RefusedAnnotation'));
   });

@@ -67,9 +67,11 @@ test('kinds: l4-balance is a portico.io Service key; Ingress keys on a Service a
 
 test('security keys refuse; boolean WAF and passthrough refuse only when true; FCGI refuses', () => {
   const refusedOf = (a: Record<string, string>) => readAnnotations(withAnn(a), 'Ingress').refused.map((f) => f.key);
-  assert.deepEqual(refusedOf({ [N + 'auth-url']: 'http://auth' }), ['auth-url']);
-  assert.deepEqual(refusedOf({ [P + 'auth-url']: 'http://auth' }), ['auth-url']);
-  assert.deepEqual(refusedOf({ [N + 'whitelist-source-range']: '10.0.0.0/8' }), ['whitelist-source-range']);
+  assert.deepEqual(refusedOf({ [N + 'auth-tls-secret']: 'ns/ca' }), ['auth-tls-secret']);
+  assert.deepEqual(refusedOf({ [P + 'auth-tls-verify-client']: 'on' }), ['auth-tls-verify-client']);
+  assert.deepEqual(refusedOf({ [N + 'auth-snippet']: 'return 200;' }), ['auth-snippet']);
+  // Enforced access keys are read by access-policy.ts (malformed ⇒ AccessPolicyInvalid), not refused here.
+  assert.deepEqual(refusedOf({ [N + 'auth-url']: 'http://auth', [N + 'whitelist-source-range']: '10.0.0.0/8' }), []);
   assert.deepEqual(refusedOf({ [N + 'configuration-snippet']: 'more_set_headers "A: b";' }), ['configuration-snippet']);
   assert.deepEqual(refusedOf({ [N + 'enable-modsecurity']: 'false', [N + 'ssl-passthrough']: 'false' }), []);
   assert.deepEqual(refusedOf({ [N + 'enable-modsecurity']: 'true' }), ['enable-modsecurity']);

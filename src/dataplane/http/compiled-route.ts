@@ -5,6 +5,7 @@ import type { Route } from '../../model/route.ts';
 import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import type { PolicyChain } from './policies/chain.ts';
 import { RouteBalancing } from './route-balancing.ts';
 import { CompiledActions } from './route-actions.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
@@ -55,6 +56,8 @@ export class CompiledRoute {
   readonly unavailableReason: string | null;
   /** The 503 body text, built here once: which Service and why (issue #2 item 3). */
   readonly unavailableMessage: string | null;
+  /** Access policies in ACCESS_ORDER, or null: routes without policies pay nothing. */
+  readonly policies: PolicyChain | null;
   /** Hash key, affinity cookie or policy the Ingress asked for; null = the cluster's balancer. */
   readonly balancing: RouteBalancing | null;
   /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
@@ -79,7 +82,7 @@ export class CompiledRoute {
   private readonly codeMaps: (object | null)[] = [null, null, null, null, null, null];
 
   constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, upstream: CompiledUpstream | null = null,
-    runtimeOf: (clusterId: string) => ClusterRuntime | null = () => null) {
+    runtimeOf: (clusterId: string) => ClusterRuntime | null = () => null, policies: PolicyChain | null = null) {
     this.upstream = upstream;
     this.id = route.id;
     this.route = route;
@@ -95,6 +98,7 @@ export class CompiledRoute {
     this.balancing = route.balancing !== undefined && cluster !== null ? new RouteBalancing(route, cluster) : null;
     this.actions = route.actions === undefined ? null : new CompiledActions(route.actions, route.match, runtimeOf);
     this.metrics = metrics;
+    this.policies = policies;
     // prom-client's key for {ingress, service}: `name:value,` in sorted label-name order.
     this.durationKey = `ingress:${this.ingress},service:${this.service},`;
     this.codeKeys = CLASS_NAMES.map((c) => `code:${c},ingress:${this.ingress},service:${this.service},`);

@@ -40,6 +40,12 @@ import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
 import { declaredLength } from './request-body.ts';
 import { isGrpcRequest, sendGrpcError } from './grpc-error.ts';
+import { Agent } from 'undici';
+import { resolveClientAddress } from './client-address.ts';
+import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
+import { Lru } from './policies/lru.ts';
+import type { PolicyRequest } from './policies/policy.ts';
+import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -66,6 +72,12 @@ export interface HttpDataplaneOptions {
   upstreamMaxConnections?: number;
   /** request-buffer.ts: bodies up to this many bytes are read whole before dispatch (0 = stream all). */
   requestBufferBytes?: number;
+  /** External auth subrequest timeout (connect + response); default 5 s. */
+  authTimeoutMs?: number;
+  /** Rate limits (policies/rate-limit.ts): answer statuses and the per-route client table bound. */
+  limitReqStatusCode?: number;
+  limitConnStatusCode?: number;
+  limitClients?: number;
   /** Access log format and extra fields (README "Access log"); default JSON, today's fields. */
   accessLog?: { format: 'json' | 'combined'; fields: readonly import('./access-log.ts').AccessLogField[] };
   /** X-Request-Id generated when absent and passed upstream. */
@@ -75,6 +87,10 @@ export interface HttpDataplaneOptions {
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
+
+/** Bounds of the shared verification caches (src/dataplane/http/policies/). */
+const VERIFIED_CACHE_SIZE = 10_000;
+const AUTH_CACHE_SIZE = 10_000;
 
 const kCtx = Symbol('portico.requestContext');
 
@@ -102,6 +118,9 @@ export class HttpDataplane implements Dataplane {
   private readonly decorator: RequestDecorator | null;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
+  /** Shared by the routes' policy chains; survives reloads. */
+  private readonly policyDeps: PolicyDeps;
+  private readonly authAgent: Agent;
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
@@ -136,6 +155,13 @@ export class HttpDataplane implements Dataplane {
       clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0, logger: opts.logger });
     this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs, opts.upstreamMaxConnections ?? 0);
     this.maxBodyBytes = opts.maxBodyBytes ?? 0;
+    const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
+    this.authAgent = new Agent({ connect: { timeout: authTimeoutMs }, keepAliveTimeout: 30_000, connections: 128 });
+    this.policyDeps = {
+      verified: new Lru<true>(VERIFIED_CACHE_SIZE),
+      externalAuth: { dispatcher: this.authAgent, cache: new Lru(AUTH_CACHE_SIZE), timeoutMs: authTimeoutMs, cluster: (id) => this.runtimes.get(id) },
+      rateLimit: { reqStatus: opts.limitReqStatusCode ?? 503, connStatus: opts.limitConnStatusCode ?? 503, maxClients: Math.max(1, opts.limitClients ?? 16_384) },
+    };
     this.gatewayHost = {
       reject: (req, res, ctx, err) => this.reject(req, res, ctx, err),
       forward: (req, res, ctx, rule, scheme, hostHeader, path, responseHeaders) => this.forwardGateway(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders),
@@ -162,7 +188,8 @@ export class HttpDataplane implements Dataplane {
       let c = compiled.get(r.id);
       if (c === undefined || c.route !== r) {
         const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
-        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt), (id) => this.runtimes.get(id) ?? null);
+        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt), (id) => this.runtimes.get(id) ?? null,
+          compilePolicies(r.access, this.policyDeps));
         compiled.set(r.id, c);
       }
       return c;
@@ -217,7 +244,8 @@ export class HttpDataplane implements Dataplane {
       ? (req.headers[':authority'] as string | undefined) ?? req.headers.host
       : findHost(req.rawHeaders));
     const host = normalizeHost(rawHost);
-    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
+    const peer = clientAddress(req.socket?.remoteAddress);
+    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, resolveClientAddress(peer, req.rawHeaders, this.trusted), peer);
     // One shared 'close' listener (no closure per request): access log, metrics, upstream abort.
     (res as unknown as Record<symbol, RequestContext>)[kCtx] = ctx;
     res.on('close', this.onResponseClose);
@@ -269,29 +297,65 @@ export class HttpDataplane implements Dataplane {
     // force-ssl-redirect behind a TLS-terminating proxy: its X-Forwarded-Proto counts when the
     // peer is trusted (--trust-proxy), as ingress-nginx's use-forwarded-headers.
     if (scheme === 'http' && route.sslRedirect && host !== null &&
-      !(this.trusted.has(ctx.clientIp) && rawHeader(req.rawHeaders, 'x-forwarded-proto')?.trim().toLowerCase() === 'https')) {
+      !(this.trusted.has(ctx.peerIp) && rawHeader(req.rawHeaders, 'x-forwarded-proto')?.trim().toLowerCase() === 'https')) {
       // Issue #3 item 6 / SPEC §1.9: 308 keeps the method and body.
       ctx.status = 308;
       if (!req.readableEnded) req.resume();
       sendText(res, 308, 'redirecting to https\n', { location: this.httpsUrl(host, target.forward) });
       return;
     }
+    // Access policies (src/dataplane/http/policies/chain.ts), only on routes that have them; after
+    // the redirects, as nginx's access phase follows its rewrite phase.
+    if (route.policies !== null) {
+      const upstreamHost = act?.upstreamHost ?? null;
+      route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp, res), {
+        deny: (d) => {
+          ctx.status = d.status;
+          ctx.error = d.code;
+          if (!req.readableEnded) req.resume();
+          sendDenial(res, d);
+        },
+        proceed: (set, respond) => {
+          if (!res.destroyed && !res.writableEnded) this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost, path: target.path, host }, set, respond);
+        },
+      });
+      return;
+    }
+    this.forwardRequest(req, res, ctx, route, scheme, rawHost, { forward, cluster, prefix, upstreamHost: act?.upstreamHost ?? null, path: target.path, host }, null, null);
+  }
+
+  private policyRequest(req: AnyRequest, scheme: 'http' | 'https', rawHost: string | undefined, clientIp: string,
+    closes: { once(event: 'close', fn: () => void): unknown }): PolicyRequest {
+    return {
+      method: req.method ?? 'GET', scheme, host: rawHost ?? null, uri: req.url ?? '/', raw: req.rawHeaders, clientIp,
+      onClose: (fn) => void closes.once('close', fn),
+    };
+  }
+
+  /** The proxying half of handleRequest, after every policy let the request through. */
+  private forwardRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, ctx: RequestContext, route: CompiledRoute, scheme: 'http' | 'https',
+    rawHost: string | undefined, to: { forward: string; cluster: ClusterRuntime | null; prefix: string | null; upstreamHost: string | null; path: string; host: string | null },
+    set: readonly (readonly [string, string])[] | null, respond: readonly string[] | null): void {
+    const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
+    const { forward, cluster, prefix } = to;
     if (cluster === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
         route.unavailableMessage ?? 'backend unavailable'));
       return;
     }
     const info: ForwardInfo = {
-      clientIp: ctx.clientIp,
+      clientIp: ctx.peerIp,
+      realIp: ctx.clientIp,
       scheme,
       host: rawHost ?? null,
       localPort: req.socket?.localPort,
-      trusted: this.trusted.has(ctx.clientIp),
+      trusted: this.trusted.has(ctx.peerIp),
       upgrade: false,
       hasBody: false,
-      upstreamHost: act?.upstreamHost ?? null,
+      upstreamHost: to.upstreamHost,
     };
-    const headers = upstreamHeaderList(req.rawHeaders, info);
+    const list = upstreamHeaderList(req.rawHeaders, info);
+    const headers = set === null ? list : applySet(list, set);
     if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
     // The route's balancing is compiled for its own cluster: a canary backend picks with its own.
     const rb = cluster === route.cluster ? route.balancing : null;
@@ -315,9 +379,10 @@ export class HttpDataplane implements Dataplane {
     const fwd: ForwardTarget = {
       cluster,
       // Hash key / affinity cookie (route-balancing.ts); null when the route has none.
-      pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https'),
+      pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: to.path, host: to.host, rawHeaders: req.rawHeaders }, scheme === 'https'),
       path: forward,
       headers,
+      ...(respond === null ? {} : { policyHeaders: respond }),
       hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
@@ -374,7 +439,8 @@ export class HttpDataplane implements Dataplane {
     const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     const rawHost = target.authority ?? req.headers.host;
     const host = normalizeHost(rawHost);
-    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, clientAddress(req.socket?.remoteAddress));
+    const peer = clientAddress(req.socket?.remoteAddress);
+    const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, resolveClientAddress(peer, req.rawHeaders, this.trusted), peer);
     const route = target.error === null ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     const done = (err: PorticoError | null): void => {
@@ -416,29 +482,48 @@ export class HttpDataplane implements Dataplane {
       done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
     }
-    const act = route.actions;
-    const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster);
-    if (cluster === null) {
-      done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
+    const proceed = (set: readonly (readonly [string, string])[] | null): void => {
+      const act = route.actions;
+      const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster);
+      if (cluster === null) {
+        done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
+        return;
+      }
+      let headers = upstreamRequestHeaders(req.headers, {
+        clientIp: ctx.peerIp, realIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
+        trusted: this.trusted.has(ctx.peerIp), upgrade: true,
+      });
+      if (set !== null) headers = applySetObject(headers, set);
+      // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
+      const rb = cluster === route.cluster ? route.balancing : null;
+      const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
+      if (act !== null) {
+        // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
+        const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
+        req.url = act.upstreamPath(ec, act.groups(target.path) ?? []);
+        const prefix = act.forwardedPrefix(ec);
+        if (prefix !== null) headers['x-forwarded-prefix'] = prefix;
+        if (act.upstreamHost !== null) headers.host = act.upstreamHost;
+      }
+      if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, headers);
+      this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done, pick);
+    };
+    // Access policies apply to upgrades too: a WebSocket is never a way around them.
+    if (route.policies !== null) {
+      route.policies.run(this.policyRequest(req, scheme, rawHost, ctx.clientIp, socket), {
+        deny: (d) => {
+          ctx.status = d.status;
+          ctx.error = d.code;
+          writeRawDenial(socket, d);
+          this.record(ctx);
+        },
+        proceed: (set) => {
+          if (!socket.destroyed) proceed(set);
+        },
+      });
       return;
     }
-    const headers = upstreamRequestHeaders(req.headers, {
-      clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
-      trusted: this.trusted.has(ctx.clientIp), upgrade: true,
-    });
-    // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
-    const rb = cluster === route.cluster ? route.balancing : null;
-    const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
-    if (act !== null) {
-      // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
-      const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
-      req.url = act.upstreamPath(ec, act.groups(target.path) ?? []);
-      const prefix = act.forwardedPrefix(ec);
-      if (prefix !== null) headers['x-forwarded-prefix'] = prefix;
-      if (act.upstreamHost !== null) headers.host = act.upstreamHost;
-    }
-    if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, headers);
-    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done, pick);
+    proceed(null);
   }
 
   explain(host: string | undefined, path: string): Explanation {
@@ -464,6 +549,7 @@ export class HttpDataplane implements Dataplane {
   close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
     this.profiles.close();
+    void this.authAgent.close().catch(() => {});
     this.runtimes.registry.destroyPools();
     return Promise.resolve();
   }

@@ -30,6 +30,8 @@ export interface Explanation {
   /** Status Portico itself would answer with, or null when the request is forwarded. */
   status: number | null;
   sslRedirect: boolean;
+  /** Access policies the request meets, in the order they run (src/model/access.ts ACCESS_ORDER). */
+  policies: { step: string; detail: string }[];
   /** Routing annotations of the route (README "Annotations"), or null. */
   actions: import('../../model/route-actions.ts').RouteActions | null;
   /** What the route does with this request under its annotations: a redirect, or the upstream path. */
@@ -100,6 +102,7 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
     },
     status: target.error !== null ? 400 : route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
     sslRedirect: route?.sslRedirect ?? false,
+    policies: route?.policies?.describe() ?? [],
     actions: route?.route.actions ?? null,
     annotationResult: route?.actions ? annotationResult(route, host, rawHost, target) : null,
     upstream: route === null ? null : effectiveUpstream(route, defaults),

@@ -56,8 +56,10 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | n
 }
 
 export interface ForwardInfo {
-  /** Client peer address (normalised). */
+  /** Client peer address (normalised): appended to X-Forwarded-For. */
   clientIp: string;
+  /** The resolved client address (src/dataplane/http/client-address.ts) sent as X-Real-IP; default clientIp. */
+  realIp?: string;
   scheme: 'http' | 'https';
   /** Host as received (with port), or null. */
   host: string | null;
@@ -90,7 +92,8 @@ export function upstreamRequestHeaders(src: IncomingHttpHeaders, info: ForwardIn
   if (out['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = info.scheme;
   if (out['x-forwarded-host'] === undefined && info.host !== null) out['x-forwarded-host'] = info.host;
   if (out['x-forwarded-port'] === undefined && info.localPort !== undefined) out['x-forwarded-port'] = String(info.localPort);
-  if (out['x-real-ip'] === undefined) out['x-real-ip'] = info.clientIp;
+  if (info.realIp !== undefined) out['x-real-ip'] = info.realIp;
+  else if (out['x-real-ip'] === undefined) out['x-real-ip'] = info.clientIp;
   if (info.upgrade) {
     out.connection = 'upgrade';
     if (src.upgrade !== undefined) out.upgrade = src.upgrade;
@@ -191,7 +194,8 @@ export function upstreamHeaderList(raw: readonly string[], info: ForwardInfo): s
   else if (info.host !== null) result.push('x-forwarded-host', info.host);
   if (fport !== null) result.push('x-forwarded-port', fport);
   else if (info.localPort !== undefined) result.push('x-forwarded-port', String(info.localPort));
-  result.push('x-real-ip', realIp ?? info.clientIp);
+  // nginx realip: X-Real-IP is $remote_addr after real_ip_recursive, the one client address.
+  result.push('x-real-ip', info.realIp ?? realIp ?? info.clientIp);
   return result;
 }
 

@@ -75,6 +75,8 @@ export interface ForwardTarget {
   hsts: string | null;
   /** Count body bytes to the client (access log enabled). */
   countBytes: boolean;
+  /** Flat [name, value, …] the access policies add to the client response (auth Set-Cookie, CORS). */
+  policyHeaders?: readonly string[];
   /** The route's compiled upstream policy, or null (process defaults). */
   upstream: CompiledUpstream | null;
   /** Pools to dispatch to (TLS, HTTP/2, own connect timeout), or null ⇒ the default plain pool. */
@@ -199,6 +201,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
     const list = clientResponseHeaderList(headers, this.target.hsts);
+    const extra = this.target.policyHeaders;
+    if (extra !== undefined) for (let i = 0; i < extra.length; i++) list.push(extra[i]);
     const pick = this.target.pick;
     if (pick !== null && this.endpoint !== null) {
       const cookie = pick.setCookie(this.endpoint, this.exclude, now);

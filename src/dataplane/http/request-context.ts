@@ -11,7 +11,10 @@ export class RequestContext {
   readonly method: string;
   readonly host: string | null;
   readonly path: string;
+  /** The client address (src/dataplane/http/client-address.ts): logs, balancing, policies, X-Real-IP. */
   readonly clientIp: string;
+  /** The TCP peer: who X-Forwarded-For is extended with and who --trust-proxy is asked about. */
+  readonly peerIp: string;
   route: CompiledRoute | null = null;
   endpointId: string | null = null;
   /** Status sent to the client (0 until headers are written). */
@@ -32,11 +35,12 @@ export class RequestContext {
   /** Kept only when the access log reads it (combined format, TLS fields). */
   req: IncomingMessage | Http2ServerRequest | null = null;
 
-  constructor(start: number, method: string, host: string | null, path: string, clientIp: string) {
+  constructor(start: number, method: string, host: string | null, path: string, clientIp: string, peerIp: string = clientIp) {
     this.start = start;
     this.method = method;
     this.host = host;
     this.path = path;
     this.clientIp = clientIp;
+    this.peerIp = peerIp;
   }
 }

@@ -8,6 +8,8 @@ import type { Source, SourceSink } from '../source.ts';
 import type { BackoffOptions } from './kind-watcher.ts';
 import { DEFAULT_BACKOFF, KindWatcher, errorCode, errorMessage } from './kind-watcher.ts';
 import { DEFAULT_WATCHED_KINDS, WATCHED_RESOURCES } from './resources.ts';
+import { ReferencedSecrets } from './referenced-secrets.ts';
+import { objectKey } from '../../k8s/keys.ts';
 
 export interface KubeSourceOptions {
   kubeConfig: KubeConfig;
@@ -59,6 +61,8 @@ export class KubeSource implements Source {
   private initialSyncDone = false;
   private graceTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Secrets named by access annotations, watched one name each (referenced-secrets.ts). */
+  private refs: ReferencedSecrets | null = null;
 
   constructor(opts: KubeSourceOptions) {
     this.opts = opts;
@@ -86,9 +90,21 @@ export class KubeSource implements Source {
     const backoff = { ...DEFAULT_BACKOFF, ...this.opts.backoff };
     logger.info({ source: 'kube', server: kubeConfig.getCurrentCluster()?.server, namespace: namespace ?? '(all)', kinds: this.kinds }, 'watching the Kubernetes API');
     for (const kind of this.kinds) metrics.sourceSynced.set({ source: 'kube', kind }, 0);
+    const refs = new ReferencedSecrets(kubeConfig, logger, {
+      upsert: (obj) => sink.upsert('Secret', obj),
+      remove: (key) => sink.remove('Secret', key),
+      listed: () => this.checkInitialSync(),
+    }, { pageSize: this.opts.listPageSize ?? 500, backoff, namespace });
+    this.refs = refs;
     this.watchers = this.kinds.map((kind) => new KindWatcher(kubeConfig, WATCHED_RESOURCES[kind], namespace, {
-      upsert: (obj) => sink.upsert(kind, obj),
-      remove: (key) => sink.remove(kind, key),
+      upsert: (obj) => {
+        sink.upsert(kind, obj);
+        if (kind === 'Ingress') refs.ingress(objectKey(obj), obj);
+      },
+      remove: (key) => {
+        sink.remove(kind, key);
+        if (kind === 'Ingress') refs.ingress(key, undefined);
+      },
       listed: () => this.onHealthy(kind, true),
       watching: () => this.onHealthy(kind, false),
       failed: (err, retryInMs) => this.onFailed(kind, err, retryInMs),
@@ -103,6 +119,7 @@ export class KubeSource implements Source {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     await Promise.all(this.watchers.map((w) => w.stop()));
+    await this.refs?.stop();
   }
 
   private onHealthy(kind: Kind, listed: boolean): void {
@@ -155,6 +172,8 @@ export class KubeSource implements Source {
   private checkInitialSync(): void {
     if (this.initialSyncDone || this.stopped || !this.sink) return;
     const graceOver = Date.now() - this.startedAt >= (this.opts.deniedGraceMs ?? 10000);
+    // Referenced Secrets listed too: an Ingress would otherwise be refused until its Secret came.
+    if (this.refs?.pending) return;
     const skipped: Kind[] = [];
     for (const [kind, s] of this.status) {
       if (s.listed) continue;
