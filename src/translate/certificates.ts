@@ -10,6 +10,7 @@
 // reported (SPEC §1.8 "per-server settings … TLS cert are likewise first-come").
 
 import type { Certificate } from '../model/certificate.ts';
+import { normalizeHostName } from '../model/host.ts';
 import type { Ingress, Secret } from '../k8s/types.ts';
 import { nsName, splitKey } from '../k8s/keys.ts';
 import type { StoreView } from '../store/store.ts';
@@ -183,8 +184,7 @@ export function translateCertificates(view: StoreView, ingresses: readonly Ingre
 
 /** Host names as the router keys them: lower-case, no trailing dot. */
 export function normHost(h: string): string {
-  const l = h.trim().toLowerCase();
-  return l.endsWith('.') ? l.slice(0, -1) : l;
+  return normalizeHostName(h.trim());
 }
 
 /** Distinct non-empty rule hosts of an Ingress, in rule order (TLS never covers the hostless rule, SPEC §1.9). */
