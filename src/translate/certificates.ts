@@ -1,4 +1,4 @@
-// Which certificate serves which host (issue #3, SPEC §1.9 and §7). Pure: no I/O, no clock —
+// Which certificate serves which host (SPEC §1.9 and §7). Pure: no I/O, no clock —
 // the caller passes `now` when it wants expiry reported.
 //
 // For every rule host H of a served Ingress (oldest first, SPEC §1.8 order):
@@ -35,7 +35,7 @@ export interface TlsOptions {
   /**
    * ISO-8601 instant to judge notBefore/notAfter against. Translate has no clock (ARCHITECTURE.md
    * "Translate"), so the controller passes it; without it no validity warnings are produced.
-   * An expired certificate is still served (issue #3 item 4), only reported.
+   * An expired certificate is still served (README "TLS"), only reported.
    */
   now?: string;
 }

@@ -67,7 +67,6 @@ export function ingressRef(ing: Ingress): ObjectRef {
  */
 export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptions = { serveUnenforcedAnnotations: false }): ParsedIngress | null {
   const ref = ingressRef(ing);
-  const warn = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
   const error = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
   if (!isRecord(ing?.metadata) || typeof ing.metadata.name !== 'string' || ing.metadata.name === '') {
     error('InvalidMetadata', 'metadata.name is required');
@@ -174,7 +173,7 @@ export function checkBackend(b: unknown): BackendCheck {
   if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 65535) {
     return bad(`backend.service.port.number ${JSON.stringify(n)} must be an integer 1-65535`);
   }
-  return { ok: true, service: { name: s.name, port: { number: n as number } } };
+  return { ok: true, service: { name: s.name, port: { number: n } } };
 }
 
 /**

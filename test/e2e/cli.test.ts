@@ -1,5 +1,5 @@
 // The CLI as a user runs it: `portico validate`, `portico explain`, and `portico serve` with a
-// SIGTERM drain (issue #2 items 6 and 7).
+// SIGTERM drain (README "Admin server").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';

@@ -19,9 +19,9 @@ const clash = ingress('default', 'clash', [{ host: 'a.example.com', paths: [{ pa
 
 async function withServer(mode: WebhookFailureMode, slowMs: number, fn: (port: number) => Promise<void>): Promise<void> {
   const store = new Store();
-  store.upsert('IngressClass', ingressClass() as never);
-  store.upsert('Service', service('default', 'web') as never);
-  store.upsert('Ingress', { ...good, metadata: { ...good.metadata, creationTimestamp: '2024-01-01T00:00:00Z' } } as never);
+  store.upsert('IngressClass', ingressClass());
+  store.upsert('Service', service('default', 'web'));
+  store.upsert('Ingress', { ...good, metadata: { ...good.metadata, creationTimestamp: '2024-01-01T00:00:00Z' } });
   // Each request appears to have waited `slowMs` before its review starts.
   let calls = 0;
   const clock = () => (calls++ % 2 === 0 ? 0 : slowMs);

@@ -9,7 +9,7 @@ export type { Balancer, BalancerOptions, PickContext } from './balancer.ts';
 const NO_INFLIGHT = (): number => 0;
 
 /**
- * The one place a policy name becomes a Balancer (issue #5: `portico.io/l4-balance`), wrapped in
+ * The one place a policy name becomes a Balancer (README "TCP and UDP services (L4)": `portico.io/l4-balance`), wrapped in
  * ClientIP affinity when the Service asks for it (SPEC §5.2).
  */
 export function createBalancer(opts: BalancerOptions): Balancer {

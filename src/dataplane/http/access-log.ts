@@ -1,4 +1,4 @@
-// One structured line per request after the response (issue #2 item 8, hot-path rule 8): nothing is
+// One structured line per request after the response (README "Admin server", hot-path rule 8): nothing is
 // built when info is disabled.
 
 import type { Duplex } from 'node:stream';

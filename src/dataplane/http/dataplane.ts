@@ -1,4 +1,4 @@
-// The HTTP dataplane (issue #2 items 2, 4, 5, 8): Snapshot → compiled RouteTable (one reference
+// The HTTP dataplane (README "Routing rules"): Snapshot → compiled RouteTable (one reference
 // swap per apply), request → host bucket → route → cluster → endpoint → forward.
 // ARCHITECTURE.md hot path: synchronous from 'request' to the forward call (no await); routes are
 // compiled at apply time; in-flight requests keep the route object they resolved.
@@ -121,7 +121,7 @@ export class HttpDataplane implements Dataplane {
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
     const start = performance.now();
     const target = parseTarget(req.url ?? '/', this.escapedSlashes);
-    // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (issue #6).
+    // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (docs/benchmarks/http.md).
     // HTTP/2 is the stream object, not the version claimed: Node's HTTP/1 parser reports 2 for
     // 'GET / HTTP/2.0' (request-screen.ts answers that one with 505).
     const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
@@ -147,7 +147,7 @@ export class HttpDataplane implements Dataplane {
       return;
     }
     if (scheme === 'http' && route.sslRedirect && host !== null) {
-      // Issue #3 item 6 / SPEC §1.9: 308 keeps the method and body.
+      // README "TLS" / SPEC §1.9: 308 keeps the method and body.
       ctx.status = 308;
       if (!req.readableEnded) req.resume();
       sendText(res, 308, 'redirecting to https\n', { location: this.httpsUrl(host, target.forward) });

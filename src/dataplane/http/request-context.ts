@@ -17,7 +17,7 @@ export class RequestContext {
   attempts = 0;
   /** Stable error code when Portico answered instead of the upstream. */
   error: string | null = null;
-  /** The forwarding in progress, told when the client response closes (issue #6: one listener). */
+  /** The forwarding in progress, told when the client response closes (docs/benchmarks/http.md: one listener). */
   upstream: { clientClosed(): void } | null = null;
 
   constructor(start: number, method: string, host: string | null, path: string, clientIp: string) {

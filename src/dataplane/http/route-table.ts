@@ -58,8 +58,8 @@ export class RouteTable {
 
   /**
    * `previous`: the table being replaced. Hosts whose VirtualHost did not change keep their
-   * compiled router, so one Ingress change compiles only its own hosts (issue #4 item 4: with
-   * 10,000 hosts, rebuilding every tree made an Ingress change take ~0.6 s).
+   * compiled router, so one Ingress change compiles only its own hosts: rebuilding every tree made
+   * Ingress changes slow with many hosts (docs/benchmarks/cluster.md).
    */
   constructor(snapshot: Snapshot, compile: (r: Route) => CompiledRoute, previous: RouteTable | null = null,
     runtimeOf: (clusterId: string) => ClusterRuntime | undefined = () => undefined) {

@@ -1,4 +1,4 @@
-// The SNI table: built once per Snapshot, one Map get per handshake (issue #3 items 2, 5, 10;
+// The SNI table: built once per Snapshot, one Map get per handshake (README "TLS";
 // SPEC §7). A secure context is created once per certificate, on the first handshake that needs
 // it, and reused across snapshots while the PEM texts do not change: building a table with 10,000
 // certificates is Map inserts (no OpenSSL work on the control path), and names nobody asks for

@@ -1,5 +1,5 @@
 // Runtime side of a Cluster: its balancer and current endpoints. Keyed by cluster id and kept
-// across snapshots (issue #2 item 4): the same id keeps its balancer (round-robin position,
+// across snapshots (README "Routing rules"): the same id keeps its balancer (round-robin position,
 // affinity table) and only receives updateEndpoints; the EndpointSlice fast path lands here.
 
 import type { Cluster } from '../../model/cluster.ts';
