@@ -98,10 +98,12 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     trustProxy: [...config.trustProxy],
     connectTimeoutMs: config.connectTimeoutMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxBodyBytes: config.proxyBodySize,
     httpsPort: config.httpsPort,
     hsts: config.hstsMaxAge > 0 ? `max-age=${config.hstsMaxAge}${config.hstsIncludeSubdomains ? '; includeSubDomains' : ''}` : null,
     escapedSlashes: config.escapedSlashes,
     allowTrace: config.allowTrace,
+    verboseErrors: config.verboseErrors,
     clientBodyTimeoutMs: config.clientBodyTimeoutMs,
     clientSendTimeoutMs: config.clientSendTimeoutMs,
     upstreamMaxConnections: config.upstreamMaxConnections,
@@ -150,6 +152,7 @@ async function buildStatus(config: PorticoConfig, opts: AppOptions, logger: Logg
     publishAddresses: config.publishAddress,
     served: () => controller.served,
     ingresses: () => store.list('Ingress'),
+    diagnostics: () => controller.diagnostics(),
     ...(opts.leaderElection ?? {}),
   });
   controller.subscribe({ onApplied: () => status.onApplied(), onDiagnostics: (_all, added) => status.onDiagnostics(added) });

@@ -4,6 +4,7 @@ import { uncaughtCounter } from './util/process-metrics.ts';
 import { flushLogger } from './util/logger.ts';
 import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.ts';
 import { formatCertificateRows } from './admin/certificates-view.ts';
+import { formatAnnotationReports, reportSummary } from './admin/annotation-report.ts';
 import { certificatesReport, explainUrl, loadOffline } from './offline.ts';
 import { refString, type Diagnostic } from './model/diagnostic.ts';
 
@@ -74,16 +75,30 @@ async function main(argv: string[]): Promise<number> {
       const cfg = { ...config, resources: [...config.resources, ...positionals] };
       if (cfg.resources.length === 0) throw new ConfigError('validate needs at least one file or directory');
       const off = await loadOffline(cfg);
-      for (const d of off.diagnostics) process.stdout.write(formatDiagnostic(d) + '\n');
       const errors = off.diagnostics.filter((d) => d.severity === 'error').length;
+      if (config.format === 'json') {
+        process.stdout.write(JSON.stringify({
+          files: off.files.length, served: off.served, virtualHosts: off.snapshot.virtualHosts.length,
+          errors, warnings: off.diagnostics.length - errors, diagnostics: off.diagnostics,
+          annotations: { summary: reportSummary(off.annotationReports), ingresses: off.annotationReports },
+        }, null, 2) + '\n');
+        return errors > 0 ? 1 : 0;
+      }
+      for (const d of off.diagnostics) process.stdout.write(formatDiagnostic(d) + '\n');
+      process.stdout.write(formatAnnotationReports(off.annotationReports));
       process.stdout.write(`${off.files.length} file(s), ${off.served.length} Ingress(es) served, ${off.snapshot.virtualHosts.length} virtual host(s), ${errors} error(s), ${off.diagnostics.length - errors} warning(s)\n`);
       return errors > 0 ? 1 : 0;
     }
     case 'explain': {
       const url = positionals[0];
       if (!url || config.resources.length === 0) throw new ConfigError('usage: portico explain --resources PATH URL');
-      const { explanation, diagnostics } = await explainUrl(config, url);
+      const { explanation, diagnostics, annotations } = await explainUrl(config, url);
+      if (config.format === 'json') {
+        process.stdout.write(JSON.stringify({ ...(explanation as object), annotations }, null, 2) + '\n');
+        return 0;
+      }
       process.stdout.write(JSON.stringify(explanation, null, 2) + '\n');
+      if (annotations !== null) process.stdout.write(formatAnnotationReports([annotations]));
       if (diagnostics.length > 0) {
         process.stdout.write(`\n${diagnostics.length} diagnostic(s) in these resources (portico validate shows them)\n`);
       }

@@ -86,6 +86,19 @@ export const duration: ValueType<number> = {
   show: formatDuration,
 };
 
+/** Bytes, written like ingress-nginx's parser.SizeRegex `^(?i)\d+[bkmg]?$` (1024-based). */
+export const size: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'SIZE',
+  read: (raw, flag) => {
+    const s = last(raw);
+    const m = /^(\d{1,15})([bkmg]?)$/i.exec(s.trim());
+    if (m === null) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a size (e.g. 8m, 512k; 0 = unlimited)`);
+    return Number(m[1]) * ({ '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[m[2].toLowerCase()];
+  },
+  show: (v) => String(v),
+};
+
 export const count: ValueType<number> = {
   parseArgs: { type: 'string' },
   metavar: 'N',

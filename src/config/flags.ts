@@ -4,6 +4,7 @@
 // Keys are the config field names; `flag` is the command-line name.
 import { flag, type FlagTable } from './flag-table.ts';
 import * as t from './flag-types.ts';
+import { DEFAULT_TLS_CIPHERS, DEFAULT_TLS_CURVES } from '../dataplane/tls/tls-policy.ts';
 
 export const FLAG_TABLE = {
   resources: flag(t.list, { flag: 'resources', default: [], help: 'manifest file or directory, searched recursively for *.yaml, *.yml, *.json (repeatable; file mode)' }),
@@ -42,10 +43,15 @@ export const FLAG_TABLE = {
   electionId: flag(t.text, { flag: 'election-id', default: 'portico-leader', help: 'Lease name for leader election (cluster mode)' }),
   connectTimeoutMs: flag(t.duration, { flag: 'upstream-connect-timeout', default: 5_000, help: 'upstream connect timeout; 502 after failed connects' }),
   upstreamTimeoutMs: flag(t.duration, { flag: 'upstream-timeout', default: 60_000, help: 'upstream response timeout; 504 after a slow upstream' }),
+  // Upstream protocols and limits (README "Upstream protocols, timeouts and limits").
+  proxyBodySize: flag(t.size, { flag: 'proxy-body-size', default: 0, defaultText: '0 (unlimited; ingress-nginx defaults to 1m)', help: 'request body limit for routes without a proxy-body-size annotation, e.g. 8m; 413 above it' }),
+  enableSslPassthrough: flag(t.boolean, { flag: 'enable-ssl-passthrough', default: false, help: 'honour the ssl-passthrough annotation: TLS for those hosts is routed by SNI to the pods without termination' }),
   logLevel: flag(t.text, { flag: 'log-level', default: 'info', help: 'pino level: trace, debug, info, warn, error or silent; access log lines are info' }),
   watch: flag(t.boolean, { flag: 'watch', default: true, help: 'reload manifest files on change (file mode)' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
   serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
+  /** Output of `portico validate` / `portico explain`. */
+  format: flag(t.oneOf(['text', 'json'] as const), { flag: 'format', default: 'text', help: 'validate/explain output: text or json (diagnostics and the annotation migration report)' }),
   // Admission webhook (README "Admission webhook").
   /** null: no webhook listener. */
   webhookPort: flag(t.optionalPort, { flag: 'webhook-port', default: null, defaultText: 'off', help: 'validating admission webhook HTTPS port' }),
@@ -68,5 +74,8 @@ export const FLAG_TABLE = {
   http2MaxConcurrentStreams: flag(t.positive, { flag: 'http2-max-concurrent-streams', default: 128, help: 'SETTINGS_MAX_CONCURRENT_STREAMS advertised and enforced per HTTP/2 connection' }),
   http2IdleTimeoutMs: flag(t.duration, { flag: 'http2-idle-timeout', default: 60_000, help: 'an HTTP/2 connection with no open stream (or a header block that stopped) closes after' }),
   http2MaxResets: flag(t.positive, { flag: 'http2-max-resets', default: 200, help: 'streams a client may reset, or have refused, per HTTP/2 connection per 10 s; GOAWAY and close beyond' }),
+  tlsMinVersion: flag(t.oneOf(['TLSv1.2', 'TLSv1.3'] as const), { flag: 'tls-min-version', default: 'TLSv1.2', help: 'lowest TLS version offered' }),
+  tlsCiphers: flag(t.text, { flag: 'tls-ciphers', default: DEFAULT_TLS_CIPHERS, defaultText: 'ECDHE with AES-GCM or ChaCha20-Poly1305 only', help: 'OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are all AEAD)' }),
+  tlsCurves: flag(t.text, { flag: 'tls-curves', default: DEFAULT_TLS_CURVES, help: 'ECDH groups, most preferred first' }),
   upstreamMaxConnections: flag(t.count, { flag: 'upstream-max-connections', default: 512, help: 'connections per upstream endpoint; further requests wait for a free one (0: unbounded)' }),
 } satisfies FlagTable;

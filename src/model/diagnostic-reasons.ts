@@ -8,7 +8,8 @@
 // Backend reasons are warnings on HTTP routes (the route stays and answers 503, SPEC §1.7) and
 // errors on L4 ports (translate/l4.ts says so where it reports them).
 
-export type Severity = 'error' | 'warning';
+/** `info`: accepted as written, worth knowing (an annotation without effect in Portico). */
+export type Severity = 'error' | 'warning' | 'info';
 
 /** Where a reason comes from; groups the README reference. */
 export type ReasonTopic = 'manifest' | 'source' | 'ingress' | 'backend' | 'tls' | 'l4';
@@ -45,6 +46,7 @@ export const REASONS = {
   AnnotationOverridden: { severity: 'warning', topic: 'ingress', meaning: 'the same key is set under both prefixes; the portico.io value wins' },
   RefusedAnnotation: { severity: 'error', topic: 'ingress', meaning: 'the Ingress carries an annotation Portico cannot enforce (auth, source ranges, snippets, WAF…); it is not served' },
   UnenforcedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'served without enforcing an annotation because --serve-unenforced-annotations is set' },
+  CanaryWithoutMain: { severity: 'warning', topic: 'ingress', meaning: 'a canary Ingress path has no main Ingress with the same host, pathType and path; that canary path is ignored' },
   // Backends (Ingress paths and L4 ports).
   ServiceNotFound: { severity: 'warning', topic: 'backend', meaning: 'the backend Service does not exist; HTTP routes answer 503' },
   ServicePortNotFound: { severity: 'warning', topic: 'backend', meaning: 'the Service has no such port (name or number, for the protocol); HTTP routes answer 503' },
@@ -64,6 +66,11 @@ export const REASONS = {
   InvalidListenPort: { severity: 'error', topic: 'l4', meaning: 'a ConfigMap key is not a port number 1..65535; that entry is not served' },
   InvalidL4Target: { severity: 'error', topic: 'l4', meaning: 'a ConfigMap value is not namespace/service:port[:PROXY…]; that entry is not served' },
   UnsupportedOption: { severity: 'warning', topic: 'l4', meaning: 'an entry option Portico cannot apply here (PROXY protocol to a UDP backend); ignored' },
+  // Upstream protocols, TLS to pods, limits (src/translate/upstream.ts).
+  IgnoredAnnotation: { severity: 'info', topic: 'ingress', meaning: 'an ingress-nginx annotation accepted without effect in Portico (buffering family, proxy-http-version, …), or one that does not apply to the route' },
+  UnknownAppProtocol: { severity: 'info', topic: 'backend', meaning: 'a Service port appProtocol Portico does not know; HTTP is used' },
+  SecretNotFound: { severity: 'warning', topic: 'backend', meaning: 'the proxy-ssl-secret Secret does not exist; routes using it answer 503' },
+  SecretInvalid: { severity: 'warning', topic: 'backend', meaning: 'the proxy-ssl-secret Secret has no usable ca.crt or tls.crt/tls.key; routes using it answer 503' },
   ListenFailed: { severity: 'error', topic: 'l4', meaning: 'an L4 port cannot be bound (in use, no permission); the other ports keep working' },
 } as const satisfies Readonly<Record<string, ReasonSpec>>;
 

@@ -1,4 +1,6 @@
 import type { PathMatch } from './match.ts';
+import type { RouteActions } from './route-actions.ts';
+import type { UpstreamPolicy } from './upstream.ts';
 
 /** Where a matched request goes. */
 export type RouteBackend =
@@ -26,6 +28,10 @@ export interface Route {
   readonly service: string;
   /** HTTP listener answers 308 to https (SPEC §1.9). */
   readonly sslRedirect: boolean;
+  /** Annotation actions (rewrite, redirects, canary…); absent when there are none. */
+  readonly actions?: RouteActions;
+  /** Protocol, TLS, timeouts, retries and body limit towards the upstream; absent ⇒ process defaults. */
+  readonly upstream?: UpstreamPolicy;
 }
 
 export type HostKind = 'exact' | 'wildcard' | 'any';

@@ -18,6 +18,8 @@ export interface StatusControllerOptions {
   /** Ingress keys Portico serves now, and every Ingress it knows (with the status last seen). */
   readonly served: () => readonly string[];
   readonly ingresses: () => readonly Ingress[];
+  /** The diagnostics outstanding now: a new leader reports them (Events are leader-only). */
+  readonly diagnostics?: () => readonly Diagnostic[];
   /** How often status is re-checked even without a new snapshot (publish Service addresses move). */
   readonly resyncMs?: number;
   readonly identity?: string;
@@ -57,6 +59,9 @@ export class StatusController {
       o.logger.info({ identity }, 'leading: writing Ingress status');
       this.writer.reset();
       this.schedule(0);
+      // Diagnostics published before this replica led were dropped by the recorder; report what is
+      // outstanding now (the recorder's per-object interval keeps a re-elected leader from repeating).
+      if (o.diagnostics) this.events.recordAll(o.diagnostics());
     });
     this.elector.on('stopped leading', () => o.logger.info({ identity }, 'no longer leading'));
   }

@@ -3,7 +3,7 @@
 // a key Portico cannot enforce is not served unless the operator passes
 // --serve-unenforced-annotations, and then each such Ingress gets a warning.
 
-import type { AnnotationFinding, AnnotationValues } from '../k8s/annotations/index.ts';
+import { canary, REGISTRY, type AnnotationFinding, type AnnotationValues } from '../k8s/annotations/index.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../model/diagnostic.ts';
 
 export interface AnnotationReportRow {
@@ -39,11 +39,19 @@ export function reportRows(values: AnnotationValues): AnnotationReportRow[] {
  * (a refused key and no opt-out).
  */
 export function annotationDiagnostics(ref: ObjectRef, values: AnnotationValues, serveUnenforced: boolean, diags: Diagnostic[]): boolean {
+  // docs "Canary": on a canary Ingress every non-canary annotation is ignored (the main
+  // Ingress's apply), balancing and affinity keys aside, which Portico does not read yet.
+  const isCanary = values.get(canary.canary) === true;
   for (const f of values.findings) {
+    if (isCanary && f.outcome === 'applied' && REGISTRY.get(f.key)?.group !== 'canary') {
+      diags.push(diagnostic(ref, 'UnsupportedAnnotation', `${f.message.replace(/ = .*$/, '')} is ignored on a canary Ingress: the main Ingress's routing annotations apply`, 'warning'));
+    }
     const hint = f.suggestions.length > 0 ? ` (${f.suggestions.join('; ')})` : '';
     if (f.outcome === 'invalid') diags.push(diagnostic(ref, 'InvalidAnnotation', f.message, 'warning'));
     else if (f.outcome === 'ignored') diags.push(diagnostic(ref, 'UnsupportedAnnotation', f.message + hint, 'warning'));
     else if (f.outcome === 'overridden') diags.push(diagnostic(ref, 'AnnotationOverridden', f.message, 'warning'));
+    // Accepted without effect: said once, as info, so nobody believes nginx's knob still works.
+    else if (f.outcome === 'no-op') diags.push(diagnostic(ref, 'IgnoredAnnotation', f.message, 'info'));
   }
   const refused = values.refused;
   if (refused.length === 0) return false;

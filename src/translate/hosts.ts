@@ -9,6 +9,12 @@ import type { HostKind, Route, RouteBackend, VirtualHost } from '../model/route.
 import { resolveServiceBackend } from './backends.ts';
 import { diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { ParsedIngress, ServiceRef } from './ingress.ts';
+import { routing, canary as canaryKeys } from '../k8s/annotations/index.ts';
+import { addHostNames, attachCanary, rememberDeclared, type HostBucket } from './host-extras.ts';
+import { ingressActions } from './route-actions.ts';
+import type { UpstreamPolicy } from '../model/upstream.ts';
+import { resolveUpstream } from './upstream.ts';
+import { upstreamAnnotations, type UpstreamAnnotations } from '../k8s/annotations/upstream.ts';
 
 export interface HostOptions {
   readonly allowExternalName: boolean;
@@ -25,19 +31,11 @@ export interface HostsResult {
   clusters: Map<string, Cluster>;
 }
 
-interface HostBucket {
-  hostname: string;
-  kind: HostKind;
-  routes: Route[];
-  /** `${type} ${path}` → id of the Route that claimed it first. */
-  claimed: Map<string, string>;
-  fallback: Route | null;
-}
-
 interface Resolved {
   backend: RouteBackend;
   service: string;
   cluster: Cluster | null;
+  upstream: UpstreamPolicy | null;
 }
 
 /** `ingresses` must be in SPEC §1.8 order (oldest first): the first writer wins. */
@@ -47,6 +45,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
   let defaultRoute: Route | null = null;
 
   const resolveCache = new Map<string, Resolved>();
+  const upstreamOf = new Map<string, UpstreamAnnotations>();
   const resolve = (ing: ParsedIngress, ref: ServiceRef): Resolved => {
     const cacheKey = `${ing.key} ${ref.name} ${ref.port.name ?? ''} ${ref.port.number ?? ''}`;
     const hit = resolveCache.get(cacheKey);
@@ -54,11 +53,18 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
     const r = resolveServiceBackend(view, ing.namespace, ref.name, ref.port, { allowExternalName: opts.allowExternalName });
     let out: Resolved;
     if (r.ok) {
-      out = { backend: { kind: 'cluster', clusterId: r.cluster.id }, service: nsName(ing.namespace, ref.name), cluster: r.cluster };
+      out = { backend: { kind: 'cluster', clusterId: r.cluster.id }, service: nsName(ing.namespace, ref.name), cluster: r.cluster, upstream: null };
+      // Upstream protocol/TLS/timeouts (src/translate/upstream.ts); a proxy-ssl Secret that cannot
+      // be used makes this backend answer 503 rather than talk to the pod unverified.
+      let ua = upstreamOf.get(ing.key);
+      if (ua === undefined) upstreamOf.set(ing.key, (ua = upstreamAnnotations(ing.annotations)));
+      const u = resolveUpstream(view, ua, ing.namespace, ing.ref, r.cluster, diags);
+      out.upstream = u.policy;
+      if (u.unavailable !== null) out.backend = { kind: 'unavailable', reason: u.unavailable.reason };
     } else {
       // SPEC §1.7 [choice]: the route stays and answers 503 with the reason; the Ingress is told why.
       diags.push(diagnostic(ing.ref, r.reason, `${r.message}; requests routed to it get 503`, 'warning'));
-      out = { backend: { kind: 'unavailable', reason: r.reason }, service: nsName(ing.namespace, ref.name), cluster: null };
+      out = { backend: { kind: 'unavailable', reason: r.reason }, service: nsName(ing.namespace, ref.name), cluster: null, upstream: null };
     }
     resolveCache.set(cacheKey, out);
     return out;
@@ -66,10 +72,22 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
   const use = (r: Resolved) => {
     if (r.cluster && !clusters.has(r.cluster.id)) clusters.set(r.cluster.id, r.cluster);
   };
+  // force-ssl-redirect (ingress-nginx rewrite/main.go, docs "Server-side HTTPS enforcement"):
+  // redirect even without spec.tls and whatever --ssl-redirect says.
   const redirect = (ing: ParsedIngress, hostname: string) =>
-    opts.sslRedirect && ing.sslRedirect && hostname !== '' && opts.tlsHosts.has(hostname);
+    ing.annotations.valueOr(routing.forceSslRedirect, false) ||
+    (opts.sslRedirect && ing.sslRedirect && hostname !== '' && opts.tlsHosts.has(hostname));
+  // Canary Ingresses join the main routes once those exist, whatever their age (SPEC §1.8 order
+  // is kept within each group).
+  const isCanary = (ing: ParsedIngress) => ing.annotations.get(canaryKeys.canary) === true;
+  const mains = ingresses.filter((i) => !isCanary(i));
 
-  for (const ing of ingresses) {
+  for (const ing of mains) {
+    const actionsFor = ingressActions(view, ing, (i, ref) => {
+      const x = resolve(i, ref);
+      use(x);
+      return x;
+    }, diags);
     const declared: HostBucket[] = [];
     for (const rule of ing.rules) {
       let b = buckets.get(rule.hostname);
@@ -92,18 +110,22 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
         b.claimed.set(claim, id);
         const r = resolve(ing, p.service);
         use(r);
-        b.routes.push({
+        const actions = actionsFor(p);
+        b.routes.push(rememberDeclared({
           id,
           origin: { ingress: ing.key, rule: p.rule, path: p.path },
           match: p.match,
           backend: r.backend,
           service: r.service,
           sslRedirect: redirect(ing, rule.hostname),
-        });
+          ...(actions !== undefined ? { actions } : {}),
+          ...(r.upstream !== null ? { upstream: r.upstream } : {}),
+        }, p.declared.type, p.declared.path));
       }
     }
     if (!ing.defaultBackend) continue;
     const r = resolve(ing, ing.defaultBackend);
+    const defaultActions = actionsFor(null);
     const route = (hostname: string): Route => ({
       id: `${ing.key}#default`,
       origin: { ingress: ing.key, rule: -1, path: -1 },
@@ -111,6 +133,8 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       backend: r.backend,
       service: r.service,
       sslRedirect: redirect(ing, hostname),
+      ...(defaultActions !== undefined ? { actions: defaultActions } : {}),
+      ...(r.upstream !== null ? { upstream: r.upstream } : {}),
     });
     // SPEC §1.8 [choice] (1): the oldest Ingress declaring a host with a defaultBackend owns the
     // host's fallback. The hostless bucket is not a host: its unmatched requests take the global
@@ -127,6 +151,9 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       use(r);
     }
   }
+
+  for (const ing of ingresses) if (isCanary(ing)) attachCanary(buckets, ing, resolve, use, diags);
+  addHostNames(buckets, mains, diags);
 
   const virtualHosts = [...buckets.values()]
     .sort(compareBuckets)

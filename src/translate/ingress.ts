@@ -3,6 +3,7 @@
 // here throws, whatever shape the object has.
 
 import { readAnnotations, routing, type AnnotationValues } from '../k8s/annotations/index.ts';
+import { checkRegex } from '../k8s/annotations/grammar.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, IngressBackend } from '../k8s/types.ts';
 import type { PathMatch } from '../model/match.ts';
@@ -19,7 +20,10 @@ export interface ServiceRef {
 export interface ParsedPath {
   readonly rule: number;
   readonly path: number;
+  /** What the router matches: `declared`, or a Regex on a use-regex / rewrite-target Ingress. */
   readonly match: PathMatch;
+  /** pathType and path as written (ImplementationSpecific normalised): canaries pair on this. */
+  readonly declared: PathMatch;
   readonly service: ServiceRef;
 }
 
@@ -86,6 +90,10 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptio
   opts.reports?.push({ ingress: nsName(namespace, name), served: !refused, rows: reportRows(annotations) });
   if (refused) return null;
   const sslRedirect = annotations.valueOr(routing.sslRedirect, true);
+  // ingress-nginx enforceRegexModifier: use-regex or rewrite-target turns paths into
+  // `location ~* "^<path>"` (case-insensitive, anchored at the start, any pathType). Portico
+  // applies it to this Ingress's own paths only (README "Annotations": use-regex).
+  const regex = annotations.valueOr(routing.useRegex, false) || annotations.has(routing.rewriteTarget);
 
   let defaultBackend: ServiceRef | null = null;
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
@@ -119,7 +127,13 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptio
         if (!m.ok) return error('InvalidPath', `${pat}: ${m.message}; path ignored`);
         const b = checkBackend(p.backend);
         if (!b.ok) return diags.push(diagnostic(ref, b.reason, `${pat}: ${b.message}`, b.severity));
-        paths.push({ rule: ri, path: pi, match: m.value, service: b.service });
+        let match: PathMatch = m.value;
+        if (regex) {
+          const bad = checkRegex(m.value.path);
+          if (bad !== null) return error('InvalidPath', `${pat}: ${bad} (use-regex); path ignored`);
+          match = { type: 'Regex', path: m.value.path };
+        }
+        paths.push({ rule: ri, path: pi, match, declared: m.value, service: b.service });
       });
       // K-VAL requires at least one path; all paths invalid also leaves the host declared but
       // empty, which sends its traffic to the Ingress's defaultBackend like a rule without http.

@@ -8,12 +8,18 @@ export type PorticoErrorCode =
   | 'PORTICO_ERR_UPSTREAM_CONNECT'
   | 'PORTICO_ERR_UPSTREAM_RESET'
   | 'PORTICO_ERR_UPSTREAM_TIMEOUT'
+  /** TLS to the pod failed (handshake or verification, see src/dataplane/upstream/upstream-profile.ts). */
+  | 'PORTICO_ERR_UPSTREAM_TLS'
+  /** Request body over proxy-body-size / --proxy-body-size (RFC 9110 §15.5.14). */
+  | 'PORTICO_ERR_BODY_TOO_LARGE'
   | 'PORTICO_ERR_BAD_REQUEST'
   | 'PORTICO_ERR_METHOD_NOT_ALLOWED'
   | 'PORTICO_ERR_CLIENT_TIMEOUT'
   | 'PORTICO_ERR_VERSION_NOT_SUPPORTED'
   | 'PORTICO_ERR_INTERNAL'
-  | 'PORTICO_ERR_CONFIG';
+  | 'PORTICO_ERR_CONFIG'
+  /** A regex rewrite whose captures would cost more than the per-request bound (path-regex.ts). */
+  | 'PORTICO_ERR_URI_TOO_LONG';
 
 const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_ROUTE_NOT_FOUND: 404,
@@ -22,12 +28,15 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_UPSTREAM_CONNECT: 502,
   PORTICO_ERR_UPSTREAM_RESET: 502,
   PORTICO_ERR_UPSTREAM_TIMEOUT: 504,
+  PORTICO_ERR_UPSTREAM_TLS: 502,
+  PORTICO_ERR_BODY_TOO_LARGE: 413,
   PORTICO_ERR_BAD_REQUEST: 400,
   PORTICO_ERR_METHOD_NOT_ALLOWED: 405,
   PORTICO_ERR_CLIENT_TIMEOUT: 408,
   PORTICO_ERR_VERSION_NOT_SUPPORTED: 505,
   PORTICO_ERR_INTERNAL: 500,
   PORTICO_ERR_CONFIG: 500,
+  PORTICO_ERR_URI_TOO_LONG: 414,
 };
 
 export class PorticoError extends Error {

@@ -27,6 +27,20 @@ export class Metrics {
     labelNames: ['service', 'code'] as const,
     registers: [this.registry],
   });
+  /** Set at apply time, nothing per request: join with the request metrics on ingress/service. */
+  readonly upstreamInfo = new Gauge({
+    name: 'portico_route_upstream_info',
+    help: 'Upstream protocol and TLS verification of each route (value 1), by Ingress, Service, protocol and tls_verify.',
+    labelNames: ['ingress', 'service', 'route', 'protocol', 'tls_verify'] as const,
+    registers: [this.registry],
+  });
+  // Faults contained per request (handler-fault.ts); the last resort's count is
+  // portico_uncaught_exceptions_total (process-metrics.ts). Each is a bug: alert on any increase.
+  readonly requestHandlerErrors = new Counter({
+    name: 'portico_request_handler_errors_total',
+    help: 'Exceptions thrown while handling a request (answered 500 or the stream/connection closed).',
+    registers: [this.registry],
+  });
   readonly activeConnections = new Gauge({
     name: 'portico_active_connections',
     help: 'Open client connections, by listener.',

@@ -124,3 +124,18 @@ test('--max-header-size: a head over the bound → 431', async (t) => {
   show(t, sent, r);
   assert.equal(statusOf(r.text), 431);
 });
+
+test('a client that goes away in the middle of its request body releases the upstream connection', async (t) => {
+  const socks: Socket[] = [];
+  const sent = 'POST /upload HTTP/1.1\r\nHost: s\r\nContent-Length: 8192\r\n\r\nabc';
+  for (let i = 0; i < 10; i++) {
+    const s = net.connect(px.port, '127.0.0.1', () => s.write(sent));
+    s.on('error', () => {});
+    socks.push(s);
+  }
+  assert.ok(await until(() => hold.open >= 10, 2000), 'the uploads reached the upstream');
+  for (const s of socks) s.destroy();
+  const released = await until(() => hold.open === 0, 400); // well before the 500 ms body timeout
+  show(t, `10 × ${JSON.stringify(sent)}, then the client closes`, `upstream connections open 400 ms later: ${hold.open}`);
+  assert.ok(released, `upstream connections still open: ${hold.open}`);
+});

@@ -29,6 +29,8 @@ export interface CertOptions {
   issuer?: TestCert;
   key?: TestKey;
   isCa?: boolean;
+  /** Extended key usage clientAuth as well (a client certificate for mutual TLS). */
+  clientAuth?: boolean;
 }
 
 let shared: TestKey | undefined;
@@ -61,7 +63,7 @@ export function makeCert(opts: CertOptions = {}): TestCert {
   cert.setIssuer(opts.issuer ? opts.issuer.cert.subject.attributes : subject);
   const ext: object[] = [{ name: 'basicConstraints', cA: opts.isCa ?? false }];
   if (opts.isCa) ext.push({ name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true });
-  else ext.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true }, { name: 'extKeyUsage', serverAuth: true });
+  else ext.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: true }, { name: 'extKeyUsage', serverAuth: true, ...(opts.clientAuth ? { clientAuth: true } : {}) });
   if (opts.sans && opts.sans.length > 0) ext.push({ name: 'subjectAltName', altNames: opts.sans.map((value) => ({ type: 2, value })) });
   cert.setExtensions(ext);
   cert.sign(opts.issuer ? opts.issuer.key.privateKey : key.privateKey, forge.md.sha256.create());

@@ -5,6 +5,8 @@ import type { Route } from '../../model/route.ts';
 import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import { CompiledActions } from './route-actions.ts';
+import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
 type CounterChild = ReturnType<Counter<'ingress' | 'service' | 'code'>['labels']>;
 type HistogramChild = ReturnType<Histogram<'ingress' | 'service'>['labels']>;
@@ -52,6 +54,10 @@ export class CompiledRoute {
   readonly unavailableReason: string | null;
   /** The 503 body text, built here once: which Service and why (README "Routing rules"). */
   readonly unavailableMessage: string | null;
+  /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
+  readonly actions: CompiledActions | null;
+  /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
+  readonly upstream: CompiledUpstream | null;
   private readonly metrics: Metrics;
   private readonly codeCounters: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   private durationChild: HistogramChild | null = null;
@@ -69,7 +75,9 @@ export class CompiledRoute {
   private durationMap: object | null = null;
   private readonly codeMaps: (object | null)[] = [null, null, null, null, null, null];
 
-  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics) {
+  constructor(route: Route, cluster: ClusterRuntime | null, metrics: Metrics, upstream: CompiledUpstream | null = null,
+    runtimeOf: (clusterId: string) => ClusterRuntime | null = () => null) {
+    this.upstream = upstream;
     this.id = route.id;
     this.route = route;
     this.ingress = route.origin.ingress;
@@ -81,6 +89,7 @@ export class CompiledRoute {
       : cluster === null ? 'ClusterNotFound' : null;
     this.unavailableMessage = this.unavailableReason === null ? null
       : `${route.service ? `service ${route.service}` : 'backend'} unavailable (${this.unavailableReason}) for route ${route.id}`;
+    this.actions = route.actions === undefined ? null : new CompiledActions(route.actions, route.match, runtimeOf);
     this.metrics = metrics;
     // prom-client's key for {ingress, service}: `name:value,` in sorted label-name order.
     this.durationKey = `ingress:${this.ingress},service:${this.service},`;

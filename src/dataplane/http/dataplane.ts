@@ -16,7 +16,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
-import { ClusterRuntimes } from '../upstream/cluster-runtime.ts';
+import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
@@ -24,10 +24,15 @@ import { screenRequest, type ScreenOptions } from './request-screen.ts';
 import { armBodyTimeout } from './client-timeouts.ts';
 import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRequestHeaders, type ForwardInfo } from './forwarded-headers.ts';
 import { Forwarder } from './forwarder.ts';
-import { sendError, sendText, type AnyResponse } from './error-response.ts';
+import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
 import { logRequest, writeRawError } from './access-log.ts';
 import { explainRequest, type Explanation } from './explain.ts';
+import { rawHeader, type ExpandContext } from './route-actions.ts';
+import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
+import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
+import { declaredLength } from './request-body.ts';
+import { isGrpcRequest, sendGrpcError } from './grpc-error.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -39,10 +44,14 @@ export interface HttpDataplaneOptions {
   upstreamTimeoutMs: number;
   httpsPort: number | null;
   hsts: string | null;
+  /** --proxy-body-size in bytes; 0 (the default) = unlimited. */
+  maxBodyBytes?: number;
   /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
   escapedSlashes?: EscapedSlashes;
   /** request-screen.ts: forward TRACE instead of answering 405. */
   allowTrace?: boolean;
+  /** error-response.ts: error bodies carry the internal detail (endpoints, object names). */
+  verboseErrors?: boolean;
   /** client-timeouts.ts (0 = off). */
   clientBodyTimeoutMs?: number;
   clientSendTimeoutMs?: number;
@@ -62,6 +71,9 @@ export class HttpDataplane implements Dataplane {
   private readonly trusted: TrustedProxies;
   private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
   private readonly forwarder: Forwarder;
+  /** Upstream connection profiles (TLS, HTTP/2, own connect timeout), shared across snapshots. */
+  private readonly profiles: UpstreamProfiles;
+  private readonly maxBodyBytes: number;
   private table: RouteTable;
   private readonly screen: ScreenOptions;
   private readonly escapedSlashes: EscapedSlashes;
@@ -78,10 +90,13 @@ export class HttpDataplane implements Dataplane {
     };
     this.redirectPort = opts.httpsPort;
     this.screen = { allowTrace: opts.allowTrace ?? false };
+    if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
     this.forwarder = new Forwarder({ connectTimeoutMs: opts.connectTimeoutMs, upstreamTimeoutMs: opts.upstreamTimeoutMs, metrics: opts.metrics,
-      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0 });
+      clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0, logger: opts.logger });
+    this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs, opts.upstreamMaxConnections ?? 0);
+    this.maxBodyBytes = opts.maxBodyBytes ?? 0;
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
@@ -104,13 +119,38 @@ export class HttpDataplane implements Dataplane {
       let c = compiled.get(r.id);
       if (c === undefined || c.route !== r) {
         const rt = r.backend.kind === 'cluster' ? this.runtimes.get(r.backend.clusterId) ?? null : null;
-        c = new CompiledRoute(r, rt, this.opts.metrics);
+        c = new CompiledRoute(r, rt, this.opts.metrics, this.compileUpstream(r, rt), (id) => this.runtimes.get(id) ?? null);
         compiled.set(r.id, c);
       }
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    this.publishUpstreamInfo(snapshot);
     return APPLIED;
+  }
+
+  /** portico_route_upstream_info: one series per route, rebuilt per snapshot (not per request). */
+  private publishUpstreamInfo(snapshot: Snapshot): void {
+    const g = this.opts.metrics.upstreamInfo;
+    g.reset();
+    const one = (r: Route | null): void => {
+      if (r === null || r.backend.kind !== 'cluster') return;
+      const u = r.upstream;
+      const t = u?.tls ?? null;
+      g.labels(r.origin.ingress, r.service, r.id, u?.protocol ?? 'HTTP', t === null ? 'none' : t.verify ? 'on' : 'off').set(1);
+    };
+    for (const vh of snapshot.virtualHosts) {
+      for (const r of vh.routes) one(r);
+      one(vh.fallback);
+    }
+    one(snapshot.defaultRoute);
+  }
+
+  /** Null for a route with neither a policy nor a global body limit: the default path, no checks. */
+  private compileUpstream(r: Route, rt: ClusterRuntime | null): CompiledUpstream | null {
+    if (r.upstream === undefined && this.maxBodyBytes === 0) return null;
+    const svcDns = rt === null ? '' : rt.cluster.kind === 'external-name' ? (rt.cluster.externalName ?? '') : `${rt.cluster.service}.${rt.cluster.namespace}.svc`;
+    return new CompiledUpstream(r.upstream ?? null, svcDns, this.profiles, { connectTimeoutMs: this.opts.connectTimeoutMs, maxBodyBytes: this.maxBodyBytes });
   }
 
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
@@ -146,14 +186,39 @@ export class HttpDataplane implements Dataplane {
         `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
     }
-    if (scheme === 'http' && route.sslRedirect && host !== null) {
+    // Routing annotations (route-actions.ts): redirects answered here, rewrite, backend choice.
+    const act = route.actions;
+    let forward = target.forward;
+    let cluster = route.cluster;
+    let prefix: string | null = null;
+    if (act !== null) {
+      const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
+      const groups = act.groups(target.path);
+      if (groups === null) {
+        this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_URI_TOO_LONG', 'path too long for the regex rewrite of this route'));
+        return;
+      }
+      const answer = act.answer(ec, groups);
+      if (answer !== null) {
+        ctx.status = answer.status;
+        if (!req.readableEnded) req.resume();
+        sendText(res, answer.status, 'redirecting\n', { location: answer.location });
+        return;
+      }
+      forward = act.upstreamPath(ec, groups);
+      cluster = act.pickCluster(req.rawHeaders, cluster);
+      prefix = act.forwardedPrefix(ec);
+    }
+    // force-ssl-redirect behind a TLS-terminating proxy: its X-Forwarded-Proto counts when the
+    // peer is trusted (--trust-proxy), as ingress-nginx's use-forwarded-headers.
+    if (scheme === 'http' && route.sslRedirect && host !== null &&
+      !(this.trusted.has(ctx.clientIp) && rawHeader(req.rawHeaders, 'x-forwarded-proto')?.trim().toLowerCase() === 'https')) {
       // README "TLS" / SPEC §1.9: 308 keeps the method and body.
       ctx.status = 308;
       if (!req.readableEnded) req.resume();
       sendText(res, 308, 'redirecting to https\n', { location: this.httpsUrl(host, target.forward) });
       return;
     }
-    const cluster = route.cluster;
     if (cluster === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE',
         route.unavailableMessage ?? 'backend unavailable'));
@@ -167,18 +232,36 @@ export class HttpDataplane implements Dataplane {
       trusted: this.trusted.has(ctx.clientIp),
       upgrade: false,
       hasBody: false,
+      upstreamHost: act?.upstreamHost ?? null,
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
+    if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
+    const up = route.upstream;
+    let bodyLimit = 0;
+    if (up !== null && up.maxBodyBytes > 0 && hasBody) {
+      // proxy-body-size: a declared length over the limit is refused before anything is forwarded.
+      const len = declaredLength(req.rawHeaders);
+      if (len > up.maxBodyBytes) {
+        if (!h2) (res as ServerResponse).setHeader('connection', 'close');
+        this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BODY_TOO_LARGE',
+          `request body of ${len} bytes exceeds the ${up.maxBodyBytes}-byte limit of route ${route.id}`));
+        return;
+      }
+      if (len < 0) bodyLimit = up.maxBodyBytes;
+    }
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
-      path: target.forward,
+      path: forward,
       headers,
       hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
+      upstream: up,
+      profile: up === null ? null : up.profileFor(scheme),
+      bodyLimit,
     });
   }
 
@@ -195,7 +278,7 @@ export class HttpDataplane implements Dataplane {
       if (err !== null) {
         ctx.error = err.code;
         ctx.status = err.status;
-        writeRawError(socket, err);
+        writeRawError(socket, err, ctx);
       } else if (ctx.status === 0) {
         ctx.status = 101;
       }
@@ -209,7 +292,9 @@ export class HttpDataplane implements Dataplane {
       done(new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND', `no rule matched host ${JSON.stringify(host ?? '')} path ${JSON.stringify(target.path)}`));
       return;
     }
-    if (route.cluster === null) {
+    const act = route.actions;
+    const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster);
+    if (cluster === null) {
       done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
       return;
     }
@@ -217,11 +302,20 @@ export class HttpDataplane implements Dataplane {
       clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: true,
     });
-    this.forwarder.upgrade(req, socket, head, ctx, route.cluster, headers, done);
+    if (act !== null) {
+      // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
+      const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
+      req.url = act.upstreamPath(ec, act.groups(target.path) ?? []);
+      const prefix = act.forwardedPrefix(ec);
+      if (prefix !== null) headers['x-forwarded-prefix'] = prefix;
+      if (act.upstreamHost !== null) headers.host = act.upstreamHost;
+    }
+    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done);
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path, this.escapedSlashes);
+    return explainRequest(this.table, host, path, this.escapedSlashes,
+      { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
   }
 
   /** Dashboard: a served cluster's endpoints with in-flight count and passive health; null if unused. */
@@ -241,6 +335,7 @@ export class HttpDataplane implements Dataplane {
    */
   close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
+    this.profiles.close();
     this.runtimes.registry.destroyPools();
     return Promise.resolve();
   }
@@ -261,7 +356,13 @@ export class HttpDataplane implements Dataplane {
     ctx.error = err.code;
     // Drain an unread body so the keep-alive connection stays usable.
     if (!req.readableEnded) req.resume();
-    sendError(res, err);
+    // A gRPC call gets a gRPC answer (grpc-error.ts), not a text body its client cannot read.
+    if (ctx.route?.upstream?.grpc === true || (req.httpVersionMajor === 2 && isGrpcRequest(req))) {
+      // ctx.status keeps the HTTP-equivalent (503, 502…) for the access log and metrics.
+      sendGrpcError(res, err);
+      return;
+    }
+    sendError(res, err, undefined, ctx);
   }
 
   private finish(ctx: RequestContext, res: AnyResponse): void {
@@ -286,4 +387,12 @@ export class HttpDataplane implements Dataplane {
     }
     logRequest(this.opts.logger, ctx, seconds);
   }
+}
+
+/** Replace every `name` (lower-case) in a flat header list with one value. */
+function setHeader(list: string[], name: string, value: string): void {
+  for (let i = list.length - 2; i >= 0; i -= 2) {
+    if (list[i].length === name.length && list[i].toLowerCase() === name) list.splice(i, 2);
+  }
+  list.push(name, value);
 }

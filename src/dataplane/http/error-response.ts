@@ -30,6 +30,44 @@ export function sendText(res: AnyResponse, status: number, body: string, extra?:
   res.end(body);
 }
 
-export function sendError(res: AnyResponse, err: PorticoError, extra?: Record<string, string>): void {
-  sendText(res, err.status, `${err.message}\n`, { 'x-portico-error': err.code, ...extra });
+/** Status texts of the errors Portico answers with. */
+const REASON: Record<number, string> = {
+  400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Content Too Large', 500: 'Internal Server Error',
+  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
+};
+
+/**
+ * Error bodies say what happened (status, stable code) and carry a request id the access log line
+ * repeats, but no endpoint address, Service or Ingress name: those are for operators, in the log
+ * (`--verbose-errors` puts the detail into the body too, for debugging). nginx's error pages say
+ * as little.
+ */
+let verbose = false;
+let seq = 0;
+const BOOT = Math.floor(Math.random() * 0x7fffffff).toString(36);
+
+export function setVerboseErrors(on: boolean): void {
+  verbose = on;
+}
+
+/** A short id unique within this process run: boot id + sequence. */
+export function nextRequestId(): string {
+  return `${BOOT}-${(++seq).toString(36)}`;
+}
+
+/** The body of an error answer: status, code, request id, and the detail only when verbose. */
+export function errorBody(err: PorticoError, id: string): string {
+  const head = `${err.status} ${reasonPhrase(err.status)}\ncode: ${err.code}\nrequest-id: ${id}\n`;
+  return verbose ? `${head}detail: ${err.message}\n` : head;
+}
+
+export function reasonPhrase(status: number): string {
+  return REASON[status] ?? 'Error';
+}
+
+/** Answer with `err`; `ctx` (when given) records the request id for the access log. */
+export function sendError(res: AnyResponse, err: PorticoError, extra?: Record<string, string>, ctx?: { requestId: string | null }): void {
+  const id = nextRequestId();
+  if (ctx !== undefined) ctx.requestId = id;
+  sendText(res, err.status, errorBody(err, id), { 'x-portico-error': err.code, 'x-request-id': id, ...extra });
 }

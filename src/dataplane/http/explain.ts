@@ -5,6 +5,7 @@
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
 import type { RouteTable } from './route-table.ts';
 import type { CompiledRoute } from './compiled-route.ts';
+import { describeUpstream } from '../../model/upstream.ts';
 
 export interface Explanation {
   host: string | null;
@@ -24,9 +25,22 @@ export interface Explanation {
   /** Status Portico itself would answer with, or null when the request is forwarded. */
   status: number | null;
   sslRedirect: boolean;
+  /** Routing annotations of the route (README "Annotations"), or null. */
+  actions: import('../../model/route-actions.ts').RouteActions | null;
+  /** What the route does with this request under its annotations: a redirect, or the upstream path. */
+  annotationResult: { redirect: { status: number; location: string } } | { upstreamPath: string } | { status: 414 } | null;
+  /** Protocol, TLS verification mode, timeouts, retries and body limit towards the upstream. */
+  upstream: Record<string, unknown> | null;
 }
 
-export function explainRequest(table: RouteTable, rawHost: string | undefined, rawPath: string, escapedSlashes: EscapedSlashes = 'keep'): Explanation {
+export interface ExplainDefaults {
+  readonly connectTimeoutMs: number;
+  readonly upstreamTimeoutMs: number;
+  readonly maxBodyBytes: number;
+}
+
+export function explainRequest(table: RouteTable, rawHost: string | undefined, rawPath: string, escapedSlashes: EscapedSlashes = 'keep',
+  defaults: ExplainDefaults = { connectTimeoutMs: 5000, upstreamTimeoutMs: 60_000, maxBodyBytes: 0 }): Explanation {
   const target = parseTarget(rawPath === '' ? '/' : rawPath, escapedSlashes);
   const host = normalizeHost(target.authority ?? rawHost);
   const bucket = target.error === null ? table.selectHost(host) : null;
@@ -59,5 +73,32 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
     }),
     status: target.error !== null ? 400 : route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
     sslRedirect: route?.sslRedirect ?? false,
+    actions: route?.route.actions ?? null,
+    annotationResult: route?.actions ? annotationResult(route, host, rawHost, target) : null,
+    upstream: route === null ? null : effectiveUpstream(route, defaults),
   };
+}
+
+/** The policy with the process defaults filled in: what a request on this route would get. */
+function effectiveUpstream(route: CompiledRoute, d: ExplainDefaults): Record<string, unknown> {
+  const p = route.route.upstream;
+  const shown = describeUpstream(p);
+  return {
+    ...shown,
+    connectTimeoutMs: p?.connectTimeoutMs ?? d.connectTimeoutMs,
+    readTimeoutMs: p?.readTimeoutMs ?? d.upstreamTimeoutMs,
+    sendTimeoutMs: p?.sendTimeoutMs ?? null,
+    retry: p?.retry ?? 'connection failures before any byte was sent, 3 tries',
+    maxBodyBytes: p?.maxBodyBytes ?? d.maxBodyBytes,
+  };
+}
+
+function annotationResult(route: CompiledRoute, host: string | null, rawHost: string | undefined, target: ReturnType<typeof parseTarget>): Explanation['annotationResult'] {
+  const act = route.actions!;
+  const ec = { scheme: 'http' as const, host: host ?? '', httpHost: rawHost ?? host ?? '', path: target.path, requestUri: target.forward };
+  const groups = act.groups(target.path);
+  if (groups === null) return { status: 414 };
+  const answer = act.answer(ec, groups);
+  if (answer !== null) return { redirect: { status: answer.status, location: answer.location } };
+  return { upstreamPath: act.upstreamPath(ec, groups) };
 }

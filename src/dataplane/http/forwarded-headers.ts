@@ -11,7 +11,9 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer']);
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip']);
+// `Forwarded` (RFC 7239) says the same as X-Forwarded-*: an untrusted client's is dropped with them
+// (a backend reading `Forwarded: for=…` must not see a client-chosen address).
+const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', 'forwarded']);
 
 /** CIDR list → matcher; built once per dataplane. */
 export class TrustedProxies {
@@ -66,6 +68,8 @@ export interface ForwardInfo {
   upgrade: boolean;
   /** Set by upstreamHeaderList: the request announced a body (Content-Length > 0 or Transfer-Encoding). */
   hasBody?: boolean;
+  /** upstream-vhost annotation: Host sent upstream instead of `host` (X-Forwarded-Host keeps `host`). */
+  upstreamHost?: string | null;
 }
 
 /** Request headers to send upstream. */
@@ -112,6 +116,7 @@ const H_HOST = 8;
 const H_EXPECT = 9;
 const H_CONTENT_LENGTH = 10;
 const H_TRANSFER_ENCODING = 11;
+const H_FORWARDED = 12;
 
 /** ASCII case-insensitive equality against a lower-case literal. */
 function eqi(name: string, lower: string): boolean {
@@ -128,7 +133,7 @@ function headerKind(name: string): number {
     case 4: return eqi(name, 'host') ? H_HOST : H_OTHER;
     case 6: return eqi(name, 'expect') ? H_EXPECT : H_OTHER;
     case 7: return eqi(name, 'upgrade') || eqi(name, 'trailer') ? H_HOP : H_OTHER;
-    case 9: return eqi(name, 'x-real-ip') ? H_XREALIP : H_OTHER;
+    case 9: return eqi(name, 'x-real-ip') ? H_XREALIP : eqi(name, 'forwarded') ? H_FORWARDED : H_OTHER;
     case 10: return eqi(name, 'connection') ? H_CONNECTION : eqi(name, 'keep-alive') ? H_HOP : H_OTHER;
     case 14: return eqi(name, 'content-length') ? H_CONTENT_LENGTH : H_OTHER;
     case 15: return eqi(name, 'x-forwarded-for') ? H_XFF : H_OTHER;
@@ -167,7 +172,8 @@ export function upstreamHeaderList(raw: readonly string[], info: ForwardInfo): s
       case H_XFHOST: if (trusted && fhost === null) fhost = value; break;
       case H_XFPORT: if (trusted && fport === null) fport = value; break;
       case H_XREALIP: if (trusted && realIp === null) realIp = value; break;
-      case H_HOST: if (info.host === null) out.push('host', value); break;
+      case H_FORWARDED: if (trusted) out.push(name, value); break;
+      case H_HOST: if (info.host === null && info.upstreamHost == null) out.push('host', value); break;
       case H_CONTENT_LENGTH:
         out.push(name, value);
         if (value !== '0') info.hasBody = true;
@@ -177,7 +183,8 @@ export function upstreamHeaderList(raw: readonly string[], info: ForwardInfo): s
     }
   }
   const result = listed === null ? out : dropListed(out, listed);
-  if (info.host !== null) result.push('host', info.host);
+  if (info.upstreamHost != null) result.push('host', info.upstreamHost);
+  else if (info.host !== null) result.push('host', info.host);
   result.push('x-forwarded-for', xff === null || xff === '' ? info.clientIp : `${xff}, ${info.clientIp}`);
   result.push('x-forwarded-proto', proto ?? info.scheme);
   if (fhost !== null) result.push('x-forwarded-host', fhost);

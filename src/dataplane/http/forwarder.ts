@@ -36,6 +36,14 @@ import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
 import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
+import { MAX_RESPONSE_HEADER_BYTES, type UpstreamProfile } from '../upstream/upstream-profile.ts';
+import { meteredBody } from './request-body.ts';
+import { headerObject, respondTrailersOnly, sendGrpcError } from './grpc-error.ts';
+import type { Http2ServerResponse } from 'node:http2';
+import { grpcTimeoutMs } from './grpc-deadline.ts';
+import { GRPC_STATUS, encodeGrpcMessage } from './grpc-error.ts';
 
 export interface ForwarderOptions {
   connectTimeoutMs: number;
@@ -43,6 +51,8 @@ export interface ForwarderOptions {
   metrics: Metrics;
   /** SPEC §1.7: tries per request including the first. */
   maxAttempts?: number;
+  /** Upstream TLS failures are logged (cluster, endpoint, reason). */
+  logger?: Logger | null;
   /** client-timeouts.ts: how long a client may leave the upstream paused by not reading (0 = off). */
   clientSendTimeoutMs?: number;
   /** Connections per endpoint pool; requests beyond wait in the pool's queue (0 = unbounded). */
@@ -60,6 +70,12 @@ export interface ForwardTarget {
   hsts: string | null;
   /** Count body bytes to the client (access log enabled). */
   countBytes: boolean;
+  /** The route's compiled upstream policy, or null (process defaults). */
+  upstream: CompiledUpstream | null;
+  /** Pools to dispatch to (TLS, HTTP/2, own connect timeout), or null ⇒ the default plain pool. */
+  profile: UpstreamProfile | null;
+  /** Body bytes the route accepts when the length is not declared; 0 ⇒ unlimited. */
+  bodyLimit: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -67,6 +83,8 @@ type Controller = Dispatcher.DispatchController;
 
 const kJob = Symbol('portico.forwardJob');
 const CLIENT_GONE = new Error('client closed the connection');
+/** Abort reason of an attempt whose response status proxy-next-upstream retries. */
+const RETRY_STATUS = new Error('response status retried on another endpoint');
 
 /** Shared 'drain' listener (this = the response): no closure per request. */
 function onResponseDrain(this: AnyResponse): void {
@@ -101,6 +119,14 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Some body already written to the client. */
   wrote = false;
   lastError: PorticoError | null = null;
+  /** grpc-timeout enforced by the gateway (grpc-deadline.ts); null when none. */
+  deadline: NodeJS.Timeout | null = null;
+  /** A gRPC Trailers-Only answer was sent whole in onResponseStart. */
+  trailersOnly = false;
+  /** Start of retries bounded by proxy-next-upstream-timeout. */
+  readonly startedAt: number;
+  /** Endpoint chosen for the next attempt when a response status was retried. */
+  nextEndpoint: Endpoint | null = null;
 
   constructor(fw: Forwarder, req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget) {
     this.fw = fw;
@@ -113,8 +139,20 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       path: target.path,
       method: (req.method ?? 'GET'),
       headers: target.headers,
-      body: target.hasBody ? req : null,
+      body: !target.hasBody ? null
+        : target.upstream !== null && (target.bodyLimit > 0 || target.upstream.sendTimeoutMs > 0)
+          // undici reads async iterables (lib/core/request.js); its types list streams only.
+          ? meteredBody(req, target.bodyLimit, target.upstream.sendTimeoutMs, ctx.route?.id ?? '', (e) => this.abortWith(e)) as unknown as IncomingMessage
+          : req,
+      headersTimeout: target.upstream?.readTimeoutMs,
+      bodyTimeout: target.upstream?.readTimeoutMs,
     };
+    this.startedAt = target.upstream !== null && target.upstream.retryWindowMs !== 0 ? Date.now() : 0;
+  }
+
+  /** Fail the live attempt with `err` (send timeout). */
+  abortWith(err: PorticoError): void {
+    if (!this.done && this.controller !== null) this.controller.abort(err);
   }
 
   onRequestStart(controller: Controller): void {
@@ -124,6 +162,11 @@ class ForwardJob implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     if (statusCode < 200) return; // 1xx: informational, the final response follows
+    const u = this.target.upstream;
+    if (u !== null && u.retryStatuses.size !== 0 && u.retryStatuses.has(statusCode) && this.fw.retryOnStatus(this, statusCode)) {
+      controller.abort(RETRY_STATUS);
+      return;
+    }
     this.started = true;
     if (this.state !== null) this.state.recordSuccess(Date.now());
     if (this.closed) {
@@ -131,6 +174,12 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       return;
     }
     this.ctx.status = statusCode;
+    if (u !== null && u.grpc && headers['grpc-status'] !== undefined && this.req.httpVersionMajor === 2) {
+      // gRPC Trailers-Only (status in the head): forwarded as one END_STREAM HEADERS frame.
+      this.trailersOnly = true;
+      respondTrailersOnly(this.res as Http2ServerResponse, headerObject(clientResponseHeaderList(headers, this.target.hsts)));
+      return;
+    }
     // RFC 9110 §8.6: a 204 carries no Content-Length; a backend's is not relayed.
     if (statusCode === 204) headers['content-length'] = undefined;
     const cl = headers['content-length'];
@@ -139,6 +188,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.trailersOnly) return;
     if (this.target.countBytes) this.ctx.bytesSent += chunk.length;
     // A body that arrives whole (its Content-Length in one chunk) is held for onResponseEnd, which
     // follows in the same parser pass: res.end(chunk) sends head + body in one write with no
@@ -163,8 +213,16 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: Controller, trailers?: Record<string, string | string[] | undefined>): void {
     this.release();
+    this.clearDeadline();
+    if (this.trailersOnly) return;
+    // gRPC status travels in HTTP/2 trailers (RFC 9113 §8.1); HTTP/1.1 clients get none.
+    if (trailers !== undefined && this.req.httpVersionMajor === 2) {
+      let any = false;
+      for (const _k in trailers) { any = true; break; }
+      if (any) (this.res as unknown as { addTrailers(t: object): void }).addTrailers(trailers);
+    }
     const p = this.pending;
     if (p !== null) {
       this.pending = null;
@@ -177,10 +235,41 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Controller, err: Error): void {
     this.release();
     if (this.started) {
+      this.clearDeadline();
+      if (err === this.deadlineError && this.req.httpVersionMajor === 2 && !this.res.writableEnded) {
+        // The response is under way: end it with DEADLINE_EXCEEDED in its trailers.
+        (this.res as unknown as { addTrailers(t: object): void }).addTrailers({ 'grpc-status': String(GRPC_STATUS.DEADLINE_EXCEEDED), 'grpc-message': encodeGrpcMessage(err.message) });
+        this.res.end();
+        return;
+      }
       this.res.destroy();
       return;
     }
     this.fw.onAttemptError(this, err);
+  }
+
+  deadlineError: PorticoError | null = null;
+
+  clearDeadline(): void {
+    if (this.deadline !== null) {
+      clearTimeout(this.deadline);
+      this.deadline = null;
+    }
+  }
+
+  /** The call's grpc-timeout elapsed: cut the upstream exchange (or answer, if none is live). */
+  onDeadline(ms: number): void {
+    this.deadline = null;
+    if (this.closed || this.res.writableEnded) return;
+    const err = new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT', `deadline exceeded after ${ms} ms (grpc-timeout)`);
+    this.deadlineError = err;
+    if (!this.done && this.controller !== null) {
+      this.controller.abort(err);
+      return;
+    }
+    // Still connecting: answer now; a connection that comes up later is aborted (closed).
+    this.closed = true;
+    this.fw.failNow(this, err);
   }
 
   release(): void {
@@ -192,7 +281,12 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Client response closed: a live upstream exchange is cut (its connection is not reused). */
   clientClosed(): void {
     this.closed = true;
-    if (!this.done && this.controller !== null && !this.res.writableFinished) this.controller.abort(CLIENT_GONE);
+    this.clearDeadline();
+    // Not `res.writableFinished`: a client that closes in the middle of its request body leaves a
+    // response Node reports as finished, and the upstream kept waiting for the rest of the body
+    // (slowhttptest -B: every aborted upload held its upstream connection). `done` is the truth:
+    // the upstream exchange ended (response end or error) or it did not.
+    if (!this.done && this.controller !== null) this.controller.abort(CLIENT_GONE);
   }
 }
 
@@ -206,7 +300,7 @@ export class Forwarder {
   readonly clientSendTimeoutMs: number;
 
   constructor(opts: ForwarderOptions) {
-    this.opts = { maxAttempts: 3, clientSendTimeoutMs: 0, maxConnectionsPerEndpoint: 0, ...opts };
+    this.opts = { maxAttempts: 3, clientSendTimeoutMs: 0, maxConnectionsPerEndpoint: 0, logger: null, ...opts };
     this.upstreamTimeoutMs = opts.upstreamTimeoutMs;
     this.clientSendTimeoutMs = this.opts.clientSendTimeoutMs;
     // Keep-alive always (ARCHITECTURE.md hot-path rule 5). Idle connections expire before the
@@ -224,6 +318,7 @@ export class Forwarder {
       bodyTimeout: opts.upstreamTimeoutMs,
       // interim-filter.ts: unsolicited 100 Continue is ignored (RFC 9110 §15.2), not a dropped socket.
       connect: connectorDroppingContinue({ timeout: opts.connectTimeoutMs, noDelay: true }),
+      maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
     };
     this.fallback = new Agent(this.poolOpts);
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false });
@@ -236,6 +331,20 @@ export class Forwarder {
   /** Start forwarding; returns the job, whose clientClosed() the caller invokes on res 'close'. */
   forward(req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget): ForwardJob {
     const job = new ForwardJob(this, req, res, ctx, target);
+    if (target.upstream !== null && target.upstream.grpc) {
+      const ms = grpcTimeoutMs(req.headers['grpc-timeout']);
+      if (ms !== null) {
+        if (Number.isNaN(ms)) {
+          job.closed = true;
+          if (!req.readableEnded) req.resume();
+          ctx.error = 'PORTICO_ERR_BAD_REQUEST';
+          ctx.status = 400;
+          sendGrpcError(res, new PorticoError('PORTICO_ERR_BAD_REQUEST', `malformed grpc-timeout ${JSON.stringify(req.headers['grpc-timeout'])}`), GRPC_STATUS.INTERNAL);
+          return job;
+        }
+        job.deadline = setTimeout(() => job.onDeadline(ms), ms);
+      }
+    }
     this.attempt(job);
     return job;
   }
@@ -243,7 +352,8 @@ export class Forwarder {
   private attempt(job: ForwardJob): void {
     const { ctx, target } = job;
     const cluster = target.cluster;
-    const ep = cluster.pick(ctx.clientIp, job.exclude, Date.now());
+    const ep = job.nextEndpoint ?? cluster.pick(ctx.clientIp, job.exclude, Date.now());
+    job.nextEndpoint = null;
     if (ep === null) {
       this.fail(job, job.lastError ?? new PorticoError('PORTICO_ERR_NO_HEALTHY_ENDPOINT',
         `no endpoint available for ${cluster.id}`));
@@ -257,7 +367,13 @@ export class Forwarder {
     const state = cluster.states.get(ep.id) ?? null;
     job.state = state;
     const o = job.dispatchOpts;
-    if (state !== null) {
+    const profile = target.profile;
+    if (profile !== null) {
+      if (state !== null) state.inflight++;
+      const { d, origin: at } = profile.dispatcher(state, ep);
+      o.origin = at;
+      d.dispatch(o, job);
+    } else if (state !== null) {
       state.inflight++;
       o.origin = undefined;
       (state.pool ??= new Pool(origin(ep), this.poolOpts)).dispatch(o, job);
@@ -270,10 +386,30 @@ export class Forwarder {
   /** undici reported an error before any response byte: classify, retry or answer. */
   onAttemptError(job: ForwardJob, err: Error): void {
     const ep = job.endpoint as Endpoint;
+    if (err === RETRY_STATUS) {
+      // The status was already counted as a response; the next endpoint is chosen.
+      if (!job.closed) this.attempt(job);
+      return;
+    }
     const e = classify(err, job, ep.id);
     this.opts.metrics.upstreamErrors.labels(job.target.cluster.cluster.service, e.code).inc();
-    if (e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' && job.state !== null) job.state.recordFailure(Date.now());
+    if ((e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS') && job.state !== null) job.state.recordFailure(Date.now());
+    if (e.code === 'PORTICO_ERR_UPSTREAM_TLS' && this.opts.logger !== null) {
+      this.opts.logger.warn({ cluster: job.target.cluster.id, endpoint: ep.id, route: job.ctx.route?.id ?? null, reason: e.message }, 'upstream TLS failed');
+    }
     if (job.closed) return;
+    const u = job.target.upstream;
+    if (u !== null && u.custom) {
+      // proxy-next-upstream decides (compiled-upstream.ts mayRetry).
+      if (this.customRetry(job, e, u)) {
+        (job.exclude ??= new Set()).add(ep.id);
+        job.lastError = e;
+        this.attempt(job);
+        return;
+      }
+      this.fail(job, e);
+      return;
+    }
     if (e.retryable && job.ctx.attempts < this.opts.maxAttempts) {
       (job.exclude ??= new Set()).add(ep.id);
       job.lastError = e;
@@ -283,12 +419,54 @@ export class Forwarder {
     this.fail(job, e);
   }
 
+  private customRetry(job: ForwardJob, e: PorticoError, u: CompiledUpstream): boolean {
+    const connectFailed = job.controller === null;
+    const kind = e.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT' ? (connectFailed ? 'connect-timeout' : 'timeout')
+      : e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS' ? (connectFailed ? 'connect' : 'error')
+        : e.code === 'PORTICO_ERR_UPSTREAM_RESET' ? 'error' : null;
+    if (kind === null) return false;
+    const unread = !job.target.hasBody || !job.req.readableDidRead;
+    return u.mayRetry(kind, job.ctx.method, !connectFailed, unread, job.ctx.attempts, job.startedAt, Date.now());
+  }
+
+  /**
+   * proxy-next-upstream http_5xx/4xx: retry when allowed and another endpoint exists; otherwise the
+   * response goes to the client as it is (nginx passes the last response on).
+   */
+  retryOnStatus(job: ForwardJob, _status: number): boolean {
+    const u = job.target.upstream as CompiledUpstream;
+    const unread = !job.target.hasBody || !job.req.readableDidRead;
+    if (job.closed || !u.mayRetry('status', job.ctx.method, true, unread, job.ctx.attempts, job.startedAt, Date.now())) return false;
+    const ep = job.endpoint as Endpoint;
+    const exclude = (job.exclude ??= new Set());
+    exclude.add(ep.id);
+    const next = job.target.cluster.pick(job.ctx.clientIp, exclude, Date.now());
+    if (next === null) return false;
+    job.nextEndpoint = next;
+    job.release();
+    return true;
+  }
+
+  /** Answer `err` for a job that has no live upstream exchange. */
+  failNow(job: ForwardJob, err: PorticoError): void {
+    this.fail(job, err);
+  }
+
   private fail(job: ForwardJob, err: PorticoError): void {
+    job.clearDeadline();
     job.ctx.error = err.code;
     job.ctx.status = job.res.headersSent ? job.ctx.status : err.status;
+    if (err.code === 'PORTICO_ERR_BODY_TOO_LARGE' || err.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT') {
+      // Part of the body may be unread: close the HTTP/1.1 connection after the answer.
+      if (job.req.httpVersionMajor === 1 && !job.res.headersSent) (job.res as ServerResponse).setHeader('connection', 'close');
+    }
     // Unread request body: drain it so the client connection stays usable.
     if (!job.req.readableEnded && !job.req.destroyed) job.req.resume();
-    sendError(job.res, err);
+    if (job.target.upstream !== null && job.target.upstream.grpc) {
+      sendGrpcError(job.res, err);
+      return;
+    }
+    sendError(job.res, err, undefined, job.ctx);
   }
 
   /**

@@ -14,6 +14,7 @@ import type { Metrics } from '../../util/metrics.ts';
 import type { HttpDataplane } from './dataplane.ts';
 import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from './client-error.ts';
 import { http1ServerOptions, type Http1Limits } from './http1-limits.ts';
+import { requestHandlerFault, upgradeHandlerFault } from './handler-fault.ts';
 
 export interface HttpListenerOptions {
   host: string;
@@ -63,10 +64,18 @@ export class HttpListener {
       responseOpened(req, res);
       res.on('close', onResponseClose);
       if (this.draining) res.setHeader('connection', 'close');
-      this.dataplane.handleRequest(req, res, 'http');
+      try {
+        this.dataplane.handleRequest(req, res, 'http');
+      } catch (err) {
+        requestHandlerFault(err, req, res, opts.logger, opts.metrics);
+      }
     });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.dataplane.handleUpgrade(req, socket, head, 'http');
+      try {
+        this.dataplane.handleUpgrade(req, socket, head, 'http');
+      } catch (err) {
+        upgradeHandlerFault(err, req, socket, opts.logger, opts.metrics);
+      }
     });
     // Malformed request → 400 (or 431/408/505), never into the middle of a response (client-error.ts).
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket, opts.logger));

@@ -18,6 +18,7 @@
 
 import FindMyWay from 'find-my-way';
 import { comparePathPrecedence, pathMatches, type PathMatch } from '../../model/match.ts';
+import { PathRegex } from './path-regex.ts';
 
 export interface PathEntry<T> {
   readonly match: PathMatch;
@@ -45,8 +46,11 @@ class Matcher {
   readonly all: boolean;
   readonly base: string;
   readonly baseSlash: string;
+  /** Regex rules (model/match.ts 'Regex'): never in the tree, always scanned. */
+  readonly regex: PathRegex | null;
 
   constructor(m: PathMatch) {
+    this.regex = m.type === 'Regex' ? new PathRegex(m.path) : null;
     this.exact = m.type === 'Exact';
     this.all = !this.exact && m.path === '/';
     this.base = this.exact || !m.path.endsWith('/') ? m.path : m.path.slice(0, -1);
@@ -54,6 +58,7 @@ class Matcher {
   }
 
   test(path: string): boolean {
+    if (this.regex !== null) return this.regex.test(path);
     if (this.exact) return path === this.base;
     return this.all || path === this.base || path.startsWith(this.baseSlash);
   }
@@ -85,7 +90,7 @@ export class PathRouter<T> {
     const byKey = new Map<string, Candidate<T>[]>();
     const extras: PathEntry<T>[] = [];
     for (const e of sorted) {
-      if (!SAFE_RULE_PATH.test(e.match.path)) {
+      if (e.match.type === 'Regex' || !SAFE_RULE_PATH.test(e.match.path)) {
         extras.push(e);
         continue;
       }
@@ -134,8 +139,19 @@ export class PathRouter<T> {
 
   /** Reference search: first entry by precedence whose match accepts the path. */
   scan(path: string): PathEntry<T> | null {
-    for (const e of this.entries) if (pathMatches(e.match, path)) return e;
+    for (const e of this.entries) {
+      if (e.match.type === 'Regex' ? this.regexOf(e).test(path) : pathMatches(e.match, path)) return e;
+    }
     return null;
+  }
+
+  private regexCache: Map<PathEntry<T>, PathRegex> | null = null;
+
+  private regexOf(e: PathEntry<T>): PathRegex {
+    const cache = (this.regexCache ??= new Map<PathEntry<T>, PathRegex>());
+    let r = cache.get(e);
+    if (r === undefined) cache.set(e, (r = new PathRegex(e.match.path)));
+    return r;
   }
 }
 

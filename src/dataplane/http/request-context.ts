@@ -17,6 +17,8 @@ export class RequestContext {
   attempts = 0;
   /** Stable error code when Portico answered instead of the upstream. */
   error: string | null = null;
+  /** Id in the body of an error Portico answered (error-response.ts), for the access log. */
+  requestId: string | null = null;
   /** The forwarding in progress, told when the client response closes (docs/benchmarks/http.md: one listener). */
   upstream: { clientClosed(): void } | null = null;
 

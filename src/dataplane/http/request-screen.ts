@@ -55,7 +55,7 @@ export function screenRequest(req: AnyRequest, res: AnyResponse, ctx: RequestCon
   ctx.error = err.code;
   if (!h2) (res as ServerResponse).shouldKeepAlive = false;
   drain(req);
-  sendError(res, err, err.status === 405 ? { allow: ALLOWED_METHODS } : undefined);
+  sendError(res, err, err.status === 405 ? { allow: ALLOWED_METHODS } : undefined, ctx);
   return true;
 }
 

@@ -45,6 +45,7 @@ export class HostRouter {
 
 function liveRuntime(c: CompiledRoute, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
   const b = c.route.backend;
+  if (c.actions !== null && !c.actions.live(runtimeOf)) return false;
   return b.kind !== 'cluster' || (c.cluster !== null && runtimeOf(b.clusterId) === c.cluster);
 }
 

@@ -12,6 +12,10 @@ export interface PemPair {
 }
 
 export const DEFAULT_CERTIFICATE_CN = 'Portico Default Certificate';
+/** The generated certificate's only SAN: clients match names against SANs alone (RFC 6125 §6.4.4),
+ * so a CN-only certificate is malformed to them; '.invalid' (RFC 6761 §6.4) can never be a real
+ * host, so no client can take this certificate for some site's. */
+export const DEFAULT_CERTIFICATE_SAN = 'default.portico.invalid';
 
 export function generateDefaultCertificate(opts: { commonName?: string; days?: number } = {}): PemPair {
   // node-forge delegates RSA key generation to node:crypto when it is available, so this is fast.
@@ -29,6 +33,7 @@ export function generateDefaultCertificate(opts: { commonName?: string; days?: n
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
     { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [{ type: 2 /* dNSName */, value: DEFAULT_CERTIFICATE_SAN }] },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
   return {

@@ -9,12 +9,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { listenOn } from '../listen.ts';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket, SecureContext } from 'node:tls';
+import type { TLSSocket, SecureContext, SecureContextOptions } from 'node:tls';
+import { DEFAULT_TLS_POLICY, tlsContextOptions } from './tls-policy.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { SniTable } from './sni-table.ts';
 import { tlsMetrics, handshakeErrorReason, type TlsMetrics } from './tls-metrics.ts';
 import { guardSession, http2ServerOptions, type Http2Limits } from './http2-limits.ts';
+import { requestHandlerFault, upgradeHandlerFault } from '../http/handler-fault.ts';
 import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from '../http/client-error.ts';
 
 /** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
@@ -32,6 +34,10 @@ export interface HttpsListenerOptions {
   sni: SniTable;
   /** Must match the SniTableBuilder's (0, or SSL_OP_NO_TICKET when resumption is off). */
   secureOptions?: number;
+  /** Versions, ciphers, curves: the SniTableBuilder's policyOptions (tls-policy.ts). OpenSSL keeps
+   * the version bounds and cipher list of the context a handshake started on, so the server's own
+   * context must carry the same policy as the per-certificate ones. */
+  tlsPolicy?: SecureContextOptions;
   /** Abort handshakes that take longer (default 10 s; Node's own default is 120 s). */
   handshakeTimeoutMs?: number;
   /** Per-connection HTTP/2 bounds (http2-limits.ts); DEFAULT_HTTP2_LIMITS when absent. */
@@ -68,8 +74,10 @@ export class HttpsListener {
     this.defaultHash = opts.sni.fallback.hash;
     const secureOptions = opts.secureOptions ?? 0;
     const h2limits = opts.http2 ?? DEFAULT_HTTP2_LIMITS;
+    const policy = opts.tlsPolicy ?? tlsContextOptions(DEFAULT_TLS_POLICY);
     this.server = http2.createSecureServer({
       ...http2ServerOptions(h2limits),
+      ...policy,
       allowHTTP1: true,
       ALPNProtocols: ['h2', 'http/1.1'],
       // The server's own context answers clients that send no SNI (SPEC §7 "No SNI ⇒ default").
@@ -118,7 +126,8 @@ export class HttpsListener {
     this.table = table;
     if (table.fallback.hash !== this.defaultHash) {
       // Only clients without SNI use the server's own context; swap it when the default moved.
-      this.server.setSecureContext({ cert: table.fallback.pem.certPem, key: table.fallback.pem.keyPem, secureOptions: this.opts.secureOptions ?? 0 });
+      this.server.setSecureContext({ ...(this.opts.tlsPolicy ?? tlsContextOptions(DEFAULT_TLS_POLICY)),
+        cert: table.fallback.pem.certPem, key: table.fallback.pem.keyPem, secureOptions: this.opts.secureOptions ?? 0 });
       this.defaultHash = table.fallback.hash;
     }
     this.recordExpiry(table);
@@ -186,12 +195,20 @@ export class HttpsListener {
         if (this.draining) sock.destroy();
       });
     }
-    this.dataplane.handleRequest(req, res, 'https');
+    try {
+      this.dataplane.handleRequest(req, res, 'https');
+    } catch (err) {
+      requestHandlerFault(err, req, res, this.log, this.metrics);
+    }
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.busy.set(socket, Number.POSITIVE_INFINITY);
-    this.dataplane.handleUpgrade(req, socket, head, 'https');
+    try {
+      this.dataplane.handleUpgrade(req, socket, head, 'https');
+    } catch (err) {
+      upgradeHandlerFault(err, req, socket, this.log, this.metrics);
+    }
   }
 
   private recordExpiry(table: SniTable): void {

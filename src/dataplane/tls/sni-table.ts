@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { constants as cryptoConstants } from 'node:crypto';
 import tls from 'node:tls';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, SecureContextOptions } from 'node:tls';
 import type { Certificate } from '../../model/certificate.ts';
 import { lookupHost, normalizeHostName } from '../../model/host.ts';
+import { DEFAULT_TLS_POLICY, tlsContextOptions, type TlsPolicy } from './tls-policy.ts';
 import type { Snapshot } from '../../model/snapshot.ts';
 import type { PemPair } from './default-certificate.ts';
 
@@ -19,15 +20,18 @@ export type SniMatch = 'exact' | 'wildcard' | 'default';
 class ContextPool {
   readonly contexts = new Map<string, SecureContext>();
   readonly secureOptions: number;
+  /** Versions, ciphers, curves (tls-policy.ts), the same in every context. */
+  readonly policy: SecureContextOptions;
 
-  constructor(secureOptions: number) {
+  constructor(secureOptions: number, policy: SecureContextOptions) {
     this.secureOptions = secureOptions;
+    this.policy = policy;
   }
 
   create(hash: string, certPem: string, keyPem: string): SecureContext {
     let ctx = this.contexts.get(hash);
     if (ctx === undefined) {
-      ctx = tls.createSecureContext({ cert: certPem, key: keyPem, secureOptions: this.secureOptions });
+      ctx = tls.createSecureContext({ ...this.policy, cert: certPem, key: keyPem, secureOptions: this.secureOptions });
       this.contexts.set(hash, ctx);
     }
     return ctx;
@@ -138,6 +142,8 @@ export interface SniTableBuilderOptions {
   generatedDefault: PemPair;
   /** TLS session tickets on (default) or off (every handshake is a full one, e.g. benchmarks). */
   sessionResumption?: boolean;
+  /** TLS versions, ciphers and curves (tls-policy.ts); DEFAULT_TLS_POLICY when absent. */
+  policy?: TlsPolicy;
 }
 
 /**
@@ -148,17 +154,20 @@ export interface SniTableBuilderOptions {
 export class SniTableBuilder {
   private readonly generated: PemPair;
   readonly secureOptions: number;
+  /** The policy as context options; the HTTPS server applies the same to its own context. */
+  readonly policyOptions: SecureContextOptions;
   private pool: ContextPool;
 
   constructor(opts: SniTableBuilderOptions) {
     this.generated = opts.generatedDefault;
     this.secureOptions = opts.sessionResumption === false ? cryptoConstants.SSL_OP_NO_TICKET : 0;
-    this.pool = new ContextPool(this.secureOptions);
+    this.policyOptions = tlsContextOptions(opts.policy ?? DEFAULT_TLS_POLICY);
+    this.pool = new ContextPool(this.secureOptions, this.policyOptions);
   }
 
   build(snapshot: Snapshot): SniTable {
     const prev = this.pool;
-    const next = new ContextPool(this.secureOptions);
+    const next = new ContextPool(this.secureOptions, this.policyOptions);
     const byId = new Map<string, Certificate>();
     for (const c of snapshot.certificates) byId.set(c.id, c);
     const entries = new Map<string, SniEntry>();

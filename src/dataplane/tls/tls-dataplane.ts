@@ -8,6 +8,7 @@ import type { Metrics } from '../../util/metrics.ts';
 import { generateDefaultCertificate, type PemPair } from './default-certificate.ts';
 import { HttpsListener, type HttpsListenerOptions, type HttpsRequestHandler } from './https-listener.ts';
 import { SniTableBuilder, type SniTable } from './sni-table.ts';
+import type { TlsPolicy } from './tls-policy.ts';
 
 export interface TlsDataplaneOptions {
   readonly host: string;
@@ -19,6 +20,8 @@ export interface TlsDataplaneOptions {
   readonly generatedDefault?: PemPair;
   /** HTTP/2 limits of the listener. */
   readonly http2?: HttpsListenerOptions['http2'];
+  /** TLS versions, ciphers and curves of every context (tls-policy.ts); the defaults when absent. */
+  readonly policy?: TlsPolicy;
 }
 
 export class TlsDataplane implements Dataplane {
@@ -28,10 +31,10 @@ export class TlsDataplane implements Dataplane {
   private table: SniTable;
 
   constructor(http: HttpsRequestHandler, opts: TlsDataplaneOptions) {
-    this.builder = new SniTableBuilder({ generatedDefault: opts.generatedDefault ?? generateDefaultCertificate(), sessionResumption: opts.sessionResumption });
+    this.builder = new SniTableBuilder({ generatedDefault: opts.generatedDefault ?? generateDefaultCertificate(), sessionResumption: opts.sessionResumption, policy: opts.policy });
     this.table = this.builder.build(emptySnapshot());
     this.listener = new HttpsListener(http, {
-      host: opts.host, port: opts.port, logger: opts.logger, metrics: opts.metrics, sni: this.table, secureOptions: this.builder.secureOptions,
+      host: opts.host, port: opts.port, logger: opts.logger, metrics: opts.metrics, sni: this.table, secureOptions: this.builder.secureOptions, tlsPolicy: this.builder.policyOptions,
       ...(opts.http2 ? { http2: opts.http2 } : {}),
     });
   }

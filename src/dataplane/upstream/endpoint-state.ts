@@ -23,6 +23,8 @@ export class EndpointState {
   refs = 0;
   /** Keep-alive connection pool to this endpoint, created by the forwarder on first use. */
   pool: Dispatcher | null = null;
+  /** Pools of non-default upstream profiles (TLS, HTTP/2, own timeouts), by profile key (upstream-profile.ts). */
+  profilePools: Map<string, Dispatcher> | null = null;
   private readonly stamps = new Float64Array(WINDOW_BUCKETS);
   private readonly failures = new Uint32Array(WINDOW_BUCKETS);
   private readonly successes = new Uint32Array(WINDOW_BUCKETS);
@@ -69,6 +71,9 @@ export class EndpointState {
     const p = this.pool;
     this.pool = null;
     if (p !== null) p.close().catch(() => undefined);
+    const pp = this.profilePools;
+    this.profilePools = null;
+    if (pp !== null) for (const d of pp.values()) d.close().catch(() => undefined);
   }
 
   /** Passive health: too many recent connect failures, more than successes. */
@@ -104,6 +109,9 @@ export class EndpointRegistry {
       const p = s.pool;
       s.pool = null;
       if (p !== null) p.destroy().catch(() => undefined);
+      const pp = s.profilePools;
+      s.profilePools = null;
+      if (pp !== null) for (const d of pp.values()) d.destroy().catch(() => undefined);
     }
   }
 

@@ -4,6 +4,8 @@
 // strconv.ParseBool, GetIntAnnotation → strconv.Atoi) and parser/validators.go.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { RE2JS } from 're2js';
+import type { ExpandedVariable, TemplatePart } from '../../model/route-actions.ts';
 import type { Parsed, Prefix } from './registry.ts';
 
 const q = (raw: string) => JSON.stringify(raw);
@@ -130,14 +132,8 @@ export function parseHostname(raw: string, opts: { wildcard?: boolean; port?: bo
  * an nginx directive that expands `$name` (return, rewrite, proxy_set_header). Any other
  * `$name` would silently mean something else here, so it refuses the Ingress (naming the token).
  */
-export const EXPANDED_VARIABLES = ['scheme', 'host', 'http_host', 'request_uri', 'uri', 'args', 'is_args', 'query_string'] as const;
-export type ExpandedVariable = (typeof EXPANDED_VARIABLES)[number];
-
-export type TemplatePart =
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'var'; readonly name: ExpandedVariable }
-  /** Regex capture $1..$9 of the matched path. */
-  | { readonly kind: 'group'; readonly index: number };
+export const EXPANDED_VARIABLES: readonly ExpandedVariable[] = ['scheme', 'host', 'http_host', 'request_uri', 'uri', 'args', 'is_args', 'query_string'];
+export type { ExpandedVariable, TemplatePart };
 
 /**
  * Split a value into text, closed-set variables and (when `captures`) $1..$9. `${name}` is read
@@ -167,4 +163,22 @@ export function parseTemplate(raw: string, captures: boolean): Parsed<TemplatePa
   }
   text(raw.slice(last));
   return { value: parts };
+}
+
+/**
+ * An RE2 path pattern as the dataplane compiles it (`^(?:pattern)`, case-insensitive), or the
+ * reason it is rejected. RE2 has no backreferences or lookaround (PCRE in ingress-nginx).
+ */
+export const MAX_REGEX_PROGRAM = 1000;
+
+export function checkRegex(pattern: string): string | null {
+  if (pattern.length > 1024) return `regex ${JSON.stringify(pattern.slice(0, 40) + '...')} is longer than 1024 characters`;
+  try {
+    const re = RE2JS.compile(`^(?:${pattern})`, RE2JS.CASE_INSENSITIVE);
+    // Matching cost grows with program size × path length (docs/benchmarks/regex.md): bound it.
+    if (re.programSize() > MAX_REGEX_PROGRAM) return `regex ${JSON.stringify(pattern)} compiles to ${re.programSize()} RE2 instructions (at most ${MAX_REGEX_PROGRAM})`;
+    return null;
+  } catch (e) {
+    return `${JSON.stringify(pattern)} is not an RE2 regex: ${JSON.stringify((e as Error).message)}`;
+  }
 }
