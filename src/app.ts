@@ -8,6 +8,7 @@ import { sourceMode, type PorticoConfig } from './config/config.ts';
 import { Controller } from './controller/controller.ts';
 import { HttpDataplane } from './dataplane/http/dataplane.ts';
 import { HttpListener } from './dataplane/http/listener.ts';
+import { Tracer } from './dataplane/http/tracing.ts';
 import { L4Dataplane } from './dataplane/l4/l4-dataplane.ts';
 import { TlsDataplane } from './dataplane/tls/tls-dataplane.ts';
 import type { Dataplane } from './model/dataplane.ts';
@@ -86,12 +87,15 @@ function objectRefsIn(config: PorticoConfig): string[] {
 
 interface Dataplanes {
   readonly http: HttpDataplane;
+  /** null unless --otlp-endpoint (README "Tracing"). */
+  readonly tracer: Tracer | null;
   readonly tls: TlsDataplane | null;
   readonly l4: L4Dataplane;
   readonly all: readonly Dataplane[];
 }
 
 function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics): Dataplanes {
+  const tracer = config.otlpEndpoint === null ? null : new Tracer({ endpoint: config.otlpEndpoint, samplingRatio: config.traceSamplingRatio, metrics, logger });
   const http = new HttpDataplane({
     logger,
     metrics,
@@ -107,6 +111,9 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     clientBodyTimeoutMs: config.clientBodyTimeoutMs,
     clientSendTimeoutMs: config.clientSendTimeoutMs,
     upstreamMaxConnections: config.upstreamMaxConnections,
+    accessLog: { format: config.accessLogFormat, fields: config.accessLogFields },
+    requestIds: config.requestId,
+    tracer,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
     host: config.bindAddress, port: config.httpsPort, logger, metrics, sessionResumption: config.tlsSessionResumption,
@@ -122,7 +129,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     drainTimeoutMs: config.l4DrainTimeoutMs,
     acceptProxyProtocol: config.l4AcceptProxyProtocol,
   });
-  return { http, tls, l4, all: tls ? [http, tls, l4] : [http, l4] };
+  return { http, tracer, tls, l4, all: tls ? [http, tls, l4] : [http, l4] };
 }
 
 /** The one configuration source; in cluster mode also the KubeConfig the status writer uses. */
@@ -220,6 +227,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       // Front ends first (they bound the in-flight requests), then the HTTP dataplane's upstream pools.
       await Promise.all([httpListener.close(drainTimeoutMs), dp.tls?.close(drainTimeoutMs), dp.l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
       await dp.http.close(0);
+      await dp.tracer?.close();
       await webhook?.close();
       await admin.close();
       logger.info('stopped');

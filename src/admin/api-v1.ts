@@ -5,6 +5,7 @@
 
 import type { Snapshot } from '../model/snapshot.ts';
 import type { Route } from '../model/route.ts';
+import { pathMatches } from '../model/match.ts';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Metrics } from '../util/metrics.ts';
 import type { CertificateRow } from './certificates-view.ts';
@@ -46,6 +47,7 @@ export async function overview(src: ApiSources, metrics: Metrics, startedAt: num
   const s = src.snapshot();
   const diags = src.diagnostics();
   const errors = diags.filter((d) => d.severity === 'error').length;
+  const warnings = diags.filter((d) => d.severity === 'warning').length;
   const [reloads, reloadErrors, synced, requests] = await Promise.all([
     metrics.configReloads.get(), metrics.configReloadErrors.get(), metrics.sourceSynced.get(), metrics.httpRequests.get(),
   ]);
@@ -72,7 +74,7 @@ export async function overview(src: ApiSources, metrics: Metrics, startedAt: num
     ],
     reloads: reloads.values[0]?.value ?? 0,
     reloadErrors: reloadErrors.values[0]?.value ?? 0,
-    diagnostics: { errors, warnings: diags.length - errors },
+    diagnostics: { errors, warnings, info: diags.length - errors - warnings },
     counts: {
       virtualHosts: s.virtualHosts.length,
       routes: s.virtualHosts.reduce((n, v) => n + v.routes.length, 0),
@@ -163,7 +165,35 @@ export function explain(src: ApiSources, q: Record<string, string | undefined>):
     host = m?.[1] || undefined;
     path = m?.[2] || '/';
   }
-  return { apiVersion: API_VERSION, request: { host: host ?? null, path }, explanation: src.explain(host, path) };
+  const explanation = src.explain(host, path) as ExplainShape;
+  return { apiVersion: API_VERSION, request: { host: host ?? null, path }, explanation, candidates: candidates(src.snapshot(), explanation) };
+}
+
+interface ExplainShape {
+  path: string;
+  bucket: { kind: string; hostname: string | null };
+  route: { id: string } | null;
+}
+
+/**
+ * Every route of the chosen host in precedence order and why each one lost (SPEC §1.5): the path
+ * did not match, or it matched with lower precedence than the chosen one.
+ */
+function candidates(s: Snapshot, x: ExplainShape): { id: string; ingress: string; match: { type: string; path: string }; outcome: string }[] {
+  if (!x || x.bucket.hostname === null) return [];
+  const vh = s.virtualHosts.find((v) => v.hostname === x.bucket.hostname);
+  if (!vh) return [];
+  const chosen = x.route?.id ?? null;
+  const routes = vh.fallback ? [...vh.routes, vh.fallback] : vh.routes;
+  return routes.map((r) => ({
+    id: r.id,
+    ingress: r.origin.ingress,
+    match: { type: r.match.type, path: r.match.path },
+    outcome: r.id === chosen ? 'chosen'
+      : r === vh.fallback ? 'host default backend: used only when no path matches'
+      : pathMatches(r.match, x.path) ? 'matches, but lower precedence (longer path first, Exact before Prefix)'
+      : 'path does not match',
+  }));
 }
 
 function cmp(a: string, b: string): number {

@@ -183,3 +183,51 @@ export function oneOf<const T extends string>(values: readonly T[]): ValueType<T
     show: (v) => v,
   };
 }
+
+/** Repeatable words from a closed set; each occurrence may also be a comma-separated list. */
+export function wordList<const W extends string>(words: readonly W[]): ValueType<readonly W[]> {
+  return {
+    parseArgs: { type: 'string', multiple: true },
+    metavar: 'LIST',
+    read: (raw, flag) => {
+      const out: W[] = [];
+      for (const part of raw.flatMap((r) => r.split(',')).map((s) => s.trim()).filter(Boolean)) {
+        if (!(words as readonly string[]).includes(part)) throw new ConfigError(`--${flag} ${JSON.stringify(part)}: expected some of ${words.join(', ')}`);
+        if (!out.includes(part as W)) out.push(part as W);
+      }
+      return out;
+    },
+    show: (v) => (v.length === 0 ? null : v.join(',')),
+  };
+}
+
+/** A number from 0 to 1. */
+export const ratio: ValueType<number> = {
+  parseArgs: { type: 'string' },
+  metavar: 'RATIO',
+  read: (raw, flag) => {
+    const s = last(raw);
+    const x = Number(s);
+    if (s.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a number from 0 to 1`);
+    return x;
+  },
+  show: (v) => String(v),
+};
+
+/** An http(s) URL, or null when absent. */
+export const optionalUrl: ValueType<string | null> = {
+  parseArgs: { type: 'string' },
+  metavar: 'URL',
+  read: (raw, flag) => {
+    const s = last(raw);
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`--${flag} ${JSON.stringify(s)}: http or https only`);
+    return s;
+  },
+  show: (v) => v,
+};

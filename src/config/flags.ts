@@ -78,4 +78,10 @@ export const FLAG_TABLE = {
   tlsCiphers: flag(t.text, { flag: 'tls-ciphers', default: DEFAULT_TLS_CIPHERS, defaultText: 'ECDHE with AES-GCM or ChaCha20-Poly1305 only', help: 'OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are all AEAD)' }),
   tlsCurves: flag(t.text, { flag: 'tls-curves', default: DEFAULT_TLS_CURVES, help: 'ECDH groups, most preferred first' }),
   upstreamMaxConnections: flag(t.count, { flag: 'upstream-max-connections', default: 512, help: 'connections per upstream endpoint; further requests wait for a free one (0: unbounded)' }),
+  // Access log, request ids and tracing (README "Access log" and "Tracing").
+  accessLogFormat: flag(t.oneOf(['json', 'combined'] as const), { flag: 'access-log-format', default: 'json', help: 'access log lines: json (one object per line) or combined (Apache/nginx combined log format)' }),
+  accessLogFields: flag(t.wordList(['request-id', 'trace-id', 'upstream-address', 'upstream-status', 'retries', 'tls-version', 'tls-cipher', 'sni'] as const), { flag: 'access-log-fields', default: [], defaultText: 'none', help: 'extra access log fields, comma-separated or repeated: request-id, trace-id, upstream-address, upstream-status, retries, tls-version, tls-cipher, sni' }),
+  requestId: flag(t.boolean, { flag: 'request-id', default: true, help: 'keep or generate X-Request-Id and pass it upstream' }),
+  otlpEndpoint: flag(t.optionalUrl, { flag: 'otlp-endpoint', default: null, defaultText: 'tracing off', help: 'OTLP/HTTP traces URL (e.g. http://otel-collector:4318/v1/traces): one server span per request' }),
+  traceSamplingRatio: flag(t.ratio, { flag: 'trace-sampling-ratio', default: 1, help: 'share of requests without a sampled parent that are traced (a sampled parent is always followed)' }),
 } satisfies FlagTable;

@@ -6,7 +6,7 @@
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, Kind, ObjectOfKind } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
-import { compareDiagnostics, refString, type Diagnostic } from '../model/diagnostic.ts';
+import { compareDiagnostics, refString, type Diagnostic, type DiagnosticReason } from '../model/diagnostic.ts';
 import { translate, type TranslateOptions } from '../translate/index.ts';
 import type { AdmissionRequest, AdmissionVerdict } from './admission-review.ts';
 
@@ -15,7 +15,7 @@ import type { AdmissionRequest, AdmissionVerdict } from './admission-review.ts';
  * created yet). `kubectl apply -f dir/` and GitOps tools create objects in any order, so these
  * become warnings, never a denial; the gateway keeps reporting them until the object appears.
  */
-export const DEPENDENT_REASONS: ReadonlySet<string> = new Set([
+export const DEPENDENT_REASONS: ReadonlySet<string> = new Set<DiagnosticReason>([
   'ServiceNotFound', 'ServicePortNotFound', 'IngressClassNotFound',
   'TLSSecretNotFound', 'TLSSecretInvalid', 'TLSCertificateExpired', 'TLSCertificateMismatch', 'TLSKeyMismatch',
   'ExternalNameNotAllowed', 'InvalidService',
@@ -45,13 +45,14 @@ export function reviewIngress(req: AdmissionRequest, store: StoreView, opts: Rev
   const mine = (d: Diagnostic) => d.object.kind === 'Ingress' && nsName(d.object.namespace, d.object.name) === key;
   const own = after.diagnostics.filter(mine);
   const refused = own.filter((d) => d.severity === 'error' && !DEPENDENT_REASONS.has(d.reason));
-  const warnings = own.filter((d) => !refused.includes(d)).map((d) => `${d.reason}: ${d.message}`);
+  // Info diagnostics describe documented behaviour, not a problem: not worth a kubectl warning.
+  const warnings = own.filter((d) => !refused.includes(d) && d.severity !== 'info').map((d) => `${d.reason}: ${d.message}`);
   if (!opts.objectOnly) {
     // What this change does to the others (e.g. it takes a path another Ingress serves today).
     const before = translate(new ReviewView(base, null, key), { ...opts.translate, version: 0, now: opts.now });
     const had = new Set(before.diagnostics.map(diagKey));
     for (const d of after.diagnostics) {
-      if (!mine(d) && !had.has(diagKey(d))) warnings.push(`${refString(d.object)}: ${d.reason}: ${d.message}`);
+      if (!mine(d) && d.severity !== 'info' && !had.has(diagKey(d))) warnings.push(`${refString(d.object)}: ${d.reason}: ${d.message}`);
     }
   }
   if (refused.length > 0) {

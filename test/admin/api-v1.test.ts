@@ -57,6 +57,12 @@ test('api/v1 views: overview, routers, certificates, l4, diagnostics, explain', 
     assert.deepEqual(e.request, { host: 'shop.example.com', path: '/api' });
     assert.equal(e.explanation.route.id, shop.routes[0].id);
     assert.equal(e.explanation.status, null);
+    assert.deepEqual(e.candidates.map((c: { match: { path: string }; outcome: string }) => `${c.match.path} ${c.outcome}`), [
+      '/api chosen',
+      '/ matches, but lower precedence (longer path first, Exact before Prefix)',
+    ]);
+    const e3 = await api(`explain?url=${encodeURIComponent('shop.example.com/apix')}`);
+    assert.deepEqual(e3.candidates.map((c: { outcome: string }) => c.outcome), ['path does not match', 'chosen']);
     const e2 = await api(`explain?url=${encodeURIComponent('nothing.example.com/x')}`);
     assert.equal(e2.explanation.status, 404);
 

@@ -82,6 +82,7 @@ test('dashboard pages in headless Chromium, before and after a config change', {
     assert.match(explain, /Exact \/api/);
     assert.match(explain, /shop\/web:80/);
     assert.match(explain, /127\.0\.0\.1:\d+ healthy/);
+    assert.match(explain, /Prefix \/\s+shop\/front\s+matches, but lower precedence/);
     await page.fill('#explain-url', 'https://shop.example.com/api');
     await page.click('#explain-form button');
     await page.locator('#explain-result').getByText(/^forwarded$/).waitFor({ timeout: 10_000 });
@@ -93,12 +94,16 @@ test('dashboard pages in headless Chromium, before and after a config change', {
     // A config change: a new host appears and the broken Ingress is fixed. The open page follows
     // on its own (it refreshes every 2 s).
     const before = f.gw.app.controller.snapshot.version;
-    await f.gw.write(f.objects([ingress('shop', 'blog', [{ host: 'blog.example.com', paths: [{ path: '/', service: 'web', port: 80 }] }])]));
+    await f.gw.write(f.objects([
+      ingress('shop', 'blog', [{ host: 'blog.example.com', paths: [{ path: '/', service: 'web', port: 80 }] }]),
+      ingress('shop', 'catch-all', [], { defaultBackend: { service: 'web', port: 80 } }),
+    ]));
     await page.goto(`${f.gw.adminUrl}/dashboard#routers`);
     await page.locator('#page-routers').getByText('blog.example.com').waitFor({ timeout: 10_000 });
     const after = await page.locator('#page-routers').innerText();
     assert.match(after, new RegExp(`snapshot ${f.gw.app.controller.snapshot.version}`));
     assert.ok(f.gw.app.controller.snapshot.version > before);
+    assert.match(after, /Default backend\s+match\s+ingress\s+cluster\s+endpoints\s+default\s+Prefix \/\s+shop\/catch-all\s+shop\/web:80/);
     await shot('routers-after-change');
     await page.goto(`${f.gw.adminUrl}/dashboard#overview`);
     await page.locator('#page-overview').getByText(`${f.gw.app.controller.snapshot.version}`).first().waitFor({ timeout: 10_000 });

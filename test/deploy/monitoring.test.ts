@@ -38,7 +38,7 @@ test('the dashboard and the alerts query only metrics and labels a running gatew
   const metrics = new Metrics(); // with the default process metrics, as in production
   const app = await startApp({
     ...DEFAULTS, resources: [dir], bindAddress: '127.0.0.1', httpPort: 0, httpsPort: 0, adminPort: 0,
-    webhookPort: 0, webhookAddress: '127.0.0.1', webhookTlsSecret: 'default/tls',
+    webhookPort: 0, webhookAddress: '127.0.0.1', webhookTlsSecret: 'default/tls', otlpEndpoint: 'http://127.0.0.1:9/v1/traces',
   }, { logger: createLogger({ level: 'silent', destination: new PassThrough() }), metrics });
   try {
     await app.ready();

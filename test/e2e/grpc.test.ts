@@ -5,9 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
+import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { makeCert, tlsSecret } from '../support/certs.ts';
-import { startGateway, type TestGateway } from '../support/gateway.ts';
+import { startGateway, request, type TestGateway } from '../support/gateway.ts';
 import { backendFor, ingress, ingressClass, service } from '../support/manifests.ts';
 import { EchoClient, startGrpcServer, unary, type Client, type GrpcServer } from '../support/grpc.ts';
 
@@ -53,6 +54,8 @@ before(async () => {
     ...backendFor(NS, 'plain', [plain.port]),
     ...backendFor(NS, 'secure', [secure.port]),
     ...backendFor(NS, 'deaf', [deafPort]),
+    // No spec.tls: reached over plain HTTP with HTTP/2 prior knowledge (no 308 to https).
+    ingress(NS, 'cleartext', [{ host: 'cleartext.grpc.test', paths: [{ path: '/', service: 'plain', port: 80 }] }], { annotations: { [`${A}backend-protocol`]: 'GRPC' } }),
     ingress(NS, 'deaf', [{ host: 'deaf.grpc.test', paths: [{ path: '/', service: 'deaf', port: 80 }] }], { tls: tlsSpec, annotations: { [`${A}backend-protocol`]: 'GRPC' } }),
     service(NS, 'empty', [{ name: 'http', port: 80 }]),
     ingress(NS, 'h2c', [{ host: 'h2c.grpc.test', paths: [{ path: '/', service: 'plain', port: 80 }] }], { tls: tlsSpec, annotations: { [`${A}backend-protocol`]: 'GRPC' } }),
@@ -192,4 +195,32 @@ test('gateway errors are gRPC: a route without endpoints answers UNAVAILABLE (14
   const err = await unary(c, 'unary', {}).then(() => null, (e: grpc.ServiceError) => e);
   assert.equal(err?.code, grpc.status.UNAVAILABLE);
   assert.match(err?.details ?? '', /no endpoint|unavailable/i);
+});
+
+test('plaintext HTTP port: gRPC with HTTP/2 prior knowledge (h2c) end to end, HTTP/1.1 on the same port unchanged', async () => {
+  const c = new EchoClient(`127.0.0.1:${gw.app.ports.http}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': 'cleartext.grpc.test' }) as Client;
+  clients.push(c);
+  assert.deepEqual(await unary(c, 'unary', { x: 'h2c' }), { name: 'h2c', echo: { x: 'h2c' }, md: null });
+  const got: number[] = await new Promise((resolve, reject) => {
+    const out: number[] = [];
+    const call = c.serverStream({ n: 3 });
+    call.on('data', (m: { i: number }) => out.push(m.i));
+    call.on('error', reject);
+    call.on('end', () => resolve(out));
+  });
+  assert.deepEqual(got, [0, 1, 2]);
+  // HTTP/1.1 on the same port, also when its first bytes arrive one at a time ("P" could start
+  // the HTTP/2 preface).
+  assert.equal((await request(gw.url + '/nope', { host: 'unknown.grpc.test' })).status, 404);
+  const raw = await new Promise<string>((resolve, reject) => {
+    const s = net.connect(gw.app.ports.http, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => { out += d.toString('latin1'); });
+    s.on('end', () => resolve(out));
+    s.on('error', reject);
+    const msg = 'PUT /x HTTP/1.1\r\nhost: unknown.grpc.test\r\ncontent-length: 0\r\nconnection: close\r\n\r\n';
+    let i = 0;
+    const t = setInterval(() => { s.write(msg.slice(i, i + 1)); if (++i === 3) { clearInterval(t); s.write(msg.slice(3)); } }, 20);
+  });
+  assert.match(raw, /^HTTP\/1\.1 404 /);
 });

@@ -101,3 +101,9 @@ test('every entry has a status, a help line and names under its prefixes', () =>
     assert.ok(REGISTRY.get(k), k);
   }
 });
+
+test('annotation names and values never reach a message unescaped', () => {
+  const v = readAnnotations(withAnn({ [N + 'bad\nkey']: 'x', [N + 'permanent-redirect-code']: '1\n2' }), 'Ingress');
+  for (const f of v.findings) assert.ok(!f.message.includes('\n'), f.message);
+  assert.ok(v.findings.some((f) => f.message.includes('"nginx.ingress.kubernetes.io/bad\\nkey"')));
+});

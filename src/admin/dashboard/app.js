@@ -85,7 +85,7 @@ const render = {
     });
     root.replaceChildren(el('h2', {}, `Routers (snapshot ${r.snapshotVersion})`),
       ...(blocks.length ? blocks.flat() : [el('p', { class: 'muted' }, 'no hosts')]),
-      r.defaultRoute ? [el('h3', {}, 'Default backend'), table(['', 'match', 'ingress', 'cluster', 'endpoints'], [routeRow('default', r.defaultRoute)])] : []);
+      ...(r.defaultRoute ? [el('h3', {}, 'Default backend'), table(['', 'match', 'ingress', 'cluster', 'endpoints'], [routeRow('default', r.defaultRoute)])] : []));
   },
 
   async certificates(root) {
@@ -141,7 +141,10 @@ async function explainSubmit(ev) {
       el('dt', {}, 'endpoints'), el('dd', {}, x.route ? endpointChips(x.endpoints) : ''),
       el('dt', {}, 'redirect to https'), el('dd', {}, x.sslRedirect ? 'yes' : 'no'),
       el('dt', {}, 'result'), el('dd', { class: x.status === null ? 'ok' : 'bad' }, verdict),
-      el('dt', {}, 'api'), el('dd', {}, el('a', { href: `/api/v1/explain?url=${encodeURIComponent(url)}` }, 'JSON'))));
+      el('dt', {}, 'api'), el('dd', {}, el('a', { href: `/api/v1/explain?url=${encodeURIComponent(url)}` }, 'JSON'))),
+      ...(r.candidates.length ? [el('h3', {}, 'Routes of this host, in precedence order'),
+        table(['route', 'match', 'ingress', 'outcome'], r.candidates.map((c) => [c.id, el('code', {}, `${c.match.type} ${c.match.path}`), c.ingress,
+          el('span', { class: c.outcome === 'chosen' ? 'ok' : 'muted' }, c.outcome)]))] : []));
   } catch (err) {
     out.replaceChildren(el('p', { class: 'bad' }, String(err)));
   }

@@ -26,7 +26,9 @@ import { TrustedProxies, clientAddress, findHost, upstreamHeaderList, upstreamRe
 import { Forwarder } from './forwarder.ts';
 import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error-response.ts';
 import { RequestContext } from './request-context.ts';
-import { logRequest, writeRawError } from './access-log.ts';
+import { AccessLog, writeRawError } from './access-log.ts';
+import { RequestDecorator } from './request-decorator.ts';
+import type { Tracer } from './tracing.ts';
 import { explainRequest, type Explanation } from './explain.ts';
 import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
@@ -57,6 +59,12 @@ export interface HttpDataplaneOptions {
   clientSendTimeoutMs?: number;
   /** Upstream connections per endpoint (0 = unbounded). */
   upstreamMaxConnections?: number;
+  /** Access log format and extra fields (README "Access log"); default JSON, today's fields. */
+  accessLog?: { format: 'json' | 'combined'; fields: readonly import('./access-log.ts').AccessLogField[] };
+  /** X-Request-Id generated when absent and passed upstream. */
+  requestIds?: boolean;
+  /** null/absent: tracing off. */
+  tracer?: Tracer | null;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -77,6 +85,9 @@ export class HttpDataplane implements Dataplane {
   private table: RouteTable;
   private readonly screen: ScreenOptions;
   private readonly escapedSlashes: EscapedSlashes;
+  private readonly accessLog: AccessLog;
+  /** Request ids, tracing, request kept for the log; null when all are off (one check per request). */
+  private readonly decorator: RequestDecorator | null;
   /** Shared 'close' listener of every response (this = the response). */
   private readonly onResponseClose: (this: AnyResponse) => void;
 
@@ -88,6 +99,8 @@ export class HttpDataplane implements Dataplane {
       if (ctx.upstream !== null) ctx.upstream.clientClosed();
       dp.finish(ctx, this);
     };
+    this.accessLog = new AccessLog(opts.logger, opts.accessLog?.format, opts.accessLog?.fields);
+    this.decorator = RequestDecorator.create({ requestIds: opts.requestIds ?? false, keepRequest: this.accessLog.needsRequest, tracer: opts.tracer ?? null });
     this.redirectPort = opts.httpsPort;
     this.screen = { allowTrace: opts.allowTrace ?? false };
     if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
@@ -252,6 +265,7 @@ export class HttpDataplane implements Dataplane {
       if (len < 0) bodyLimit = up.maxBodyBytes;
     }
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
+    if (this.decorator !== null) this.decorator.onRequest(ctx, req, headers);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
       path: forward,
@@ -310,6 +324,7 @@ export class HttpDataplane implements Dataplane {
       if (prefix !== null) headers['x-forwarded-prefix'] = prefix;
       if (act.upstreamHost !== null) headers.host = act.upstreamHost;
     }
+    if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, headers);
     this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done);
   }
 
@@ -385,7 +400,8 @@ export class HttpDataplane implements Dataplane {
       if (c === undefined) this.noRouteCounters.set(cls, (c = this.opts.metrics.httpRequests.labels('', '', cls)));
       c.inc();
     }
-    logRequest(this.opts.logger, ctx, seconds);
+    this.accessLog.write(ctx, seconds);
+    if (this.decorator !== null) this.decorator.onEnd(ctx);
   }
 }
 

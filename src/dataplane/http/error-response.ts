@@ -4,6 +4,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { PorticoError } from '../../util/errors.ts';
+import { requestId } from './ids.ts';
 
 export type AnyResponse = ServerResponse | Http2ServerResponse;
 
@@ -43,16 +44,14 @@ const REASON: Record<number, string> = {
  * as little.
  */
 let verbose = false;
-let seq = 0;
-const BOOT = Math.floor(Math.random() * 0x7fffffff).toString(36);
 
 export function setVerboseErrors(on: boolean): void {
   verbose = on;
 }
 
-/** A short id unique within this process run: boot id + sequence. */
+/** A request id unique within this process run; the same form X-Request-Id takes upstream (ids.ts). */
 export function nextRequestId(): string {
-  return `${BOOT}-${(++seq).toString(36)}`;
+  return requestId();
 }
 
 /** The body of an error answer: status, code, request id, and the detail only when verbose. */
@@ -67,7 +66,8 @@ export function reasonPhrase(status: number): string {
 
 /** Answer with `err`; `ctx` (when given) records the request id for the access log. */
 export function sendError(res: AnyResponse, err: PorticoError, extra?: Record<string, string>, ctx?: { requestId: string | null }): void {
-  const id = nextRequestId();
+  // The id the upstream already got (request-decorator.ts), else a new one: body and log agree.
+  const id = ctx?.requestId ?? nextRequestId();
   if (ctx !== undefined) ctx.requestId = id;
   sendText(res, err.status, errorBody(err, id), { 'x-portico-error': err.code, 'x-request-id': id, ...extra });
 }

@@ -14,6 +14,7 @@ import type { Metrics } from '../../util/metrics.ts';
 import type { HttpDataplane } from './dataplane.ts';
 import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from './client-error.ts';
 import { http1ServerOptions, type Http1Limits } from './http1-limits.ts';
+import { H2cFront } from './h2c-front.ts';
 import { requestHandlerFault, upgradeHandlerFault } from './handler-fault.ts';
 
 export interface HttpListenerOptions {
@@ -29,6 +30,8 @@ export class HttpListener {
   private readonly dataplane: HttpDataplane;
   private readonly opts: HttpListenerOptions;
   private readonly server: http.Server;
+  /** Accepts the connections: HTTP/1.1 goes to `server`, HTTP/2 prior knowledge to its h2 server. */
+  private readonly front: H2cFront;
   private readonly sockets = new Set<Socket | Duplex>();
   private readonly inflight = new Set<http.ServerResponse>();
   private draining = false;
@@ -45,13 +48,24 @@ export class HttpListener {
       ...http1ServerOptions(opts.limits) });
     if (opts.limits !== undefined) this.server.keepAliveTimeout = opts.limits.keepaliveTimeoutMs;
     const gauge = opts.metrics.activeConnections.labels('http');
-    this.server.on('connection', (socket: Socket) => {
+    const track = (socket: Socket): void => {
       gauge.inc();
       this.sockets.add(socket);
       socket.once('close', () => {
         gauge.dec();
         this.sockets.delete(socket);
       });
+    };
+    this.server.on('connection', track);
+    this.front = new H2cFront(this.server, (req, res) => {
+      try {
+        this.dataplane.handleRequest(req, res, 'http');
+      } catch (err) {
+        requestHandlerFault(err, req, res, opts.logger, opts.metrics);
+      }
+    }, {
+      firstByteTimeoutMs: opts.limits?.headerTimeoutMs ?? 60_000,
+      onH2Socket: track,
     });
     // One shared 'close' listener per listener, not a closure per request (docs/benchmarks/http.md).
     const inflight = this.inflight;
@@ -83,7 +97,11 @@ export class HttpListener {
   }
 
   listen(): Promise<number> {
-    return listenOn(this.server, { port: this.opts.port, host: this.opts.host });
+    // The HTTP/1.1 server never listens itself: 'listening' starts its slow-client checks.
+    return listenOn(this.front.server, { port: this.opts.port, host: this.opts.host }).then((port) => {
+      this.server.emit('listening');
+      return port;
+    });
   }
 
   close(drainTimeoutMs: number): Promise<void> {
@@ -98,10 +116,14 @@ export class HttpListener {
       };
       const deadline = setTimeout(() => {
         this.server.closeAllConnections();
+        this.front.destroySessions();
         for (const s of this.sockets) s.destroy();
         finish();
       }, drainTimeoutMs);
-      this.server.close(() => finish());
+      // The front counts every accepted connection, HTTP/1.1 and HTTP/2 alike.
+      this.front.server.close(() => finish());
+      this.server.close();
+      this.front.closeSessions();
       this.server.closeIdleConnections();
       for (const res of this.inflight) {
         if (!res.headersSent) res.setHeader('connection', 'close');

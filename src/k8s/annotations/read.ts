@@ -66,9 +66,11 @@ export function readAnnotations(registry: AnnotationRegistry, obj: KubeObject, k
   if (!annotations || typeof annotations !== 'object') return out;
   const all = annotations as Record<string, unknown>;
   const names = Object.keys(all).filter((n) => n.startsWith(NGINX_PREFIX) || n.startsWith(PORTICO_PREFIX)).sort();
-  for (const name of names) {
+  for (const rawName of names) {
+    // Files are not validated by the API server: a key with odd characters is shown quoted.
+    const name = /^[A-Za-z0-9._/-]+$/.test(rawName) ? rawName : JSON.stringify(rawName);
     const prefix: Prefix = name.startsWith(NGINX_PREFIX) ? 'nginx' : 'portico';
-    const key = name.slice(prefix === 'nginx' ? NGINX_PREFIX.length : PORTICO_PREFIX.length);
+    const key = rawName.slice(prefix === 'nginx' ? NGINX_PREFIX.length : PORTICO_PREFIX.length);
     const entry = registry.get(key);
     const add = (status: AnnotationStatus | 'unknown', outcome: Outcome, message: string, suggestions: readonly string[] = []) =>
       out.findings.push({ name, key, status, outcome, message, suggestions });
@@ -87,7 +89,7 @@ export function readAnnotations(registry: AnnotationRegistry, obj: KubeObject, k
       add(entry.status, 'ignored', `annotation ${name} is not read on a ${kind} and is ignored`);
       continue;
     }
-    const raw = all[name];
+    const raw = all[rawName];
     if (typeof raw !== 'string') {
       if (entry.status === 'refused') add('refused', 'refused', `annotation ${name} cannot be enforced (value is not a string)`);
       else add(entry.status, entry.status === 'honoured' ? 'invalid' : 'ignored', `annotation ${name}: value must be a string; ignored`);
