@@ -49,6 +49,10 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       // Destructured module functions (`const { join } = await import('node:path')`) are not methods.
       '@typescript-eslint/unbound-method': 'off',
+      // Assertion messages print the arrays they compare.
+      '@typescript-eslint/restrict-template-expressions': 'off',
+      // Stand-ins (fake servers, recording dataplanes) are async to match the interfaces they replace.
+      '@typescript-eslint/require-await': 'off',
       // node:test's test()/describe() return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
     },

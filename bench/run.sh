@@ -5,6 +5,7 @@
 #   npm run bench                       # full: hello, 64 KiB, TLS keep-alive, WebSocket (~8 min)
 #   QUICK=1 npm run bench               # hello only, one short run per proxy (~1 min)
 #   CASES=hello,ws ONLY=portico npm run bench    # Portico only (direct/nginx kept for ratios)
+#   CASES=upstream npm run bench                # gRPC unary and HTTPS-upstream cases (bench/upstream/run.ts)
 #   PROFILE=1 ONLY=portico CASES=hello npm run bench   # + node --cpu-prof, top functions
 #
 # Method and layout follow the shared reference rig (its README): wrk -t1 -c50 keep-alive and the
@@ -387,6 +388,15 @@ start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its T
 # ---------------------------------------------------------------- main
 T_START=$SECONDS
 log "run dir $RUN_DIR; cases=$CASES runs=$RUNS x ${DURATION}s"
+# Upstream protocols (gRPC unary through Portico vs direct, HTTPS-upstream small body vs plain):
+# a self-contained Node harness (bench/upstream/run.ts), not part of the wrk matrix below.
+if has_case upstream; then
+  mkdir -p "$RUN_DIR"
+  log "case upstream: bench/upstream/run.ts (${DURATION}s per case)"
+  SECONDS_PER_CASE=$DURATION timeout 300 "$NODE_BIN" "$HERE/upstream/run.ts" | tee "$RUN_DIR/upstream.md"
+  CASES=$(echo ",$CASES," | sed 's/,upstream,/,/; s/^,//; s/,$//')
+  if [[ -z $CASES ]]; then log "done in $((SECONDS - T_START))s; report: $RUN_DIR/upstream.md"; exit 0; fi
+fi
 for p in $P_BACKEND $P_WS_BACKEND; do port_busy $p && die "port $p already in use"; done
 if ((HAVE_NGINX)); then
   write_backend_conf

@@ -1,14 +1,15 @@
 // Microbenchmarks of the hot modules (docs/benchmarks/http.md, ARCHITECTURE.md hot-path rule 9):
 //   route lookup  RouteTable.resolve(host, path) over 10 / 1,000 / 10,000 / 100,000 rules, the
 //                 requests spread over every host and path (target: 100,000 ≤ 1.5× of 10)
-//   balancer pick createBalancer(policy).pick() over 1 / 10 / 100 endpoints
+//   balancer pick createBalancer(policy).pick() for every policy over 3 / 100 / 1,000 endpoints
 //   snapshot      Store load, translate() and HttpDataplane.apply() (compile + swap) for
 //                 10,000 Ingresses, and the heap each retains
 //
-// Usage: node bench/micro/run.ts [--root DIR] [--out FILE] [--quick]
+// Usage: node bench/micro/run.ts [--root DIR] [--out FILE] [--quick] [--only SECTION-PREFIX]
 //   --root  the Portico tree whose src/ is measured (default: this tree). bench/compare.sh points
 //           it at a worktree of main, so the same benchmark code measures both trees.
 //   --out   JSON results (default bench/.run/micro.json)
+//   --only  run only the sections whose title starts with this (e.g. "balancer")
 // The modules are loaded by path at run time, so a part that does not exist (or changed its
 // signature) in the measured tree is reported as unavailable instead of failing the whole run.
 
@@ -42,6 +43,7 @@ const { values: a } = parseArgs({
     root: { type: 'string', default: resolve(here, '../..') },
     out: { type: 'string', default: resolve(here, '../.run/micro.json') },
     quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const root = resolve(a.root);
@@ -98,6 +100,7 @@ function snapshotOf(mods: Mods, store: StoreMod.StoreView, version: number): { s
 }
 
 async function section(name: string, fn: () => Promise<void>): Promise<void> {
+  if (a.only !== undefined && !name.startsWith(a.only)) return;
   process.stderr.write(`${name}\n`);
   try {
     await fn();
@@ -156,18 +159,33 @@ await section('route lookup (RouteTable.resolve, requests spread over every host
 });
 
 // ---------------------------------------------------------------- balancer pick
-await section('balancer pick (createBalancer().pick)', async () => {
+await section('balancer pick (createBalancer().pick), 3 / 100 / 1,000 endpoints', async () => {
   const b = await load<typeof BalancerMod>('src/dataplane/balancer/index.ts');
-  const ctx = { clientIp: '10.1.2.3' };
-  const ips = Array.from({ length: 256 }, (_, i) => ({ clientIp: `10.0.${i >> 4}.${i & 15}` }));
-  for (const policy of ['round-robin', 'least-connections', 'source-hash'] as const) {
-    for (const n of [1, 10, 100]) {
-      const bal = b.createBalancer({ policy });
+  // 256 distinct clients/keys so hashing policies do not measure one cached path.
+  const ctxs = Array.from({ length: 256 }, (_, i) => ({ clientIp: `10.0.${i >> 4}.${i & 15}`, key: `session-${i * 7919}` }));
+  const policies = ['round-robin', 'least-connections', 'source-hash', 'random', 'least-request', 'ewma', 'ring-hash', 'maglev',
+    'weighted-round-robin', 'weighted-least-connections', 'shortest-expected-delay', 'never-queue', 'destination-hash'] as const;
+  for (const policy of policies) {
+    for (const n of [3, 100, 1000]) {
       const eps: Endpoint[] = Array.from({ length: n }, (_, i) => ({ id: `10.9.${i >> 8}.${i & 255}:8080`, address: `10.9.${i >> 8}.${i & 255}`, port: 8080, ready: true }));
+      // Load and latency as the upstream state would report them: small, uneven counts.
+      const inflight = new Map(eps.map((e, i) => [e.id, i % 5]));
+      const latency = new Map(eps.map((e, i) => [e.id, 5 + (i % 7)]));
+      const total = [...inflight.values()].reduce((x, y) => x + y, 0);
+      const bal = b.createBalancer({
+        policy: policy,
+        inflight: (id: string) => inflight.get(id) ?? 0,
+        latency: (id: string) => latency.get(id) ?? 0,
+        total: () => total,
+      });
+      if (bal.policy !== policy) {
+        record(`pick ${policy}, ${n} endpoints`, null, 'ns/op', 'policy not in this tree');
+        continue;
+      }
       bal.update(eps);
-      const ns = policy === 'source-hash'
-        ? nsPerOp(QUICK ? 200_000 : 1_000_000, 5, (i) => bal.pick(ips[i & 255], null))
-        : nsPerOp(QUICK ? 200_000 : 1_000_000, 5, () => bal.pick(ctx, null));
+      // Fewer calls at 1,000 endpoints: the ipvs wlc/sed scans are O(n) by definition.
+      const iters = (n >= 1000 ? 40_000 : 200_000) / (QUICK ? 4 : 1);
+      const ns = nsPerOp(iters, QUICK ? 3 : 5, (i) => bal.pick(ctxs[i & 255], null));
       record(`pick ${policy}, ${n} endpoints`, ns, 'ns/op');
     }
   }

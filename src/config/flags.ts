@@ -43,9 +43,8 @@ export const FLAG_TABLE = {
   electionId: flag(t.text, { flag: 'election-id', default: 'portico-leader', help: 'Lease name for leader election (cluster mode)' }),
   connectTimeoutMs: flag(t.duration, { flag: 'upstream-connect-timeout', default: 5_000, help: 'upstream connect timeout; 502 after failed connects' }),
   upstreamTimeoutMs: flag(t.duration, { flag: 'upstream-timeout', default: 60_000, help: 'upstream response timeout; 504 after a slow upstream' }),
-  // Upstream protocols and limits (README "Upstream protocols, timeouts and limits").
+  // Upstream limits (README "Upstream protocols, timeouts and limits").
   proxyBodySize: flag(t.size, { flag: 'proxy-body-size', default: 0, defaultText: '0 (unlimited; ingress-nginx defaults to 1m)', help: 'request body limit for routes without a proxy-body-size annotation, e.g. 8m; 413 above it' }),
-  enableSslPassthrough: flag(t.boolean, { flag: 'enable-ssl-passthrough', default: false, help: 'honour the ssl-passthrough annotation: TLS for those hosts is routed by SNI to the pods without termination' }),
   logLevel: flag(t.text, { flag: 'log-level', default: 'info', help: 'pino level: trace, debug, info, warn, error or silent; access log lines are info' }),
   watch: flag(t.boolean, { flag: 'watch', default: true, help: 'reload manifest files on change (file mode)' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */

@@ -2,7 +2,9 @@
 // Id format `namespace/service:port` with the Service's numeric port (SPEC §1.7 port chain),
 // so an Ingress naming the port and another numbering it share one cluster.
 
-export type BalancerPolicy = 'round-robin' | 'least-connections' | 'source-hash';
+import type { BalancerPolicy, HealthCheck } from './balancing.ts';
+
+export type { BalancerPolicy } from './balancing.ts';
 
 export interface SessionAffinity {
   readonly type: 'None' | 'ClientIP';
@@ -25,6 +27,10 @@ export interface Cluster {
   readonly externalName: string | null;
   readonly balancer: BalancerPolicy;
   readonly sessionAffinity: SessionAffinity;
+  /** Active health checks (`portico.io/health-check-*`); absent = none. */
+  readonly healthCheck?: HealthCheck;
+  /** `portico.io/outlier-eject-5xx`: 5xx responses count towards outlier ejection; absent = only connect failures and timeouts. */
+  readonly eject5xx?: boolean;
 }
 
 export function clusterId(namespace: string, service: string, port: number): string {

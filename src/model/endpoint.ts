@@ -10,6 +10,8 @@ export interface Endpoint {
   readonly ready: boolean;
   /** Set for endpoints of an ExternalName cluster: the DNS name to resolve at connect time. */
   readonly hostname?: string;
+  /** Relative weight for the weighted schedulers (ipvs wrr/wlc/sed/nq); absent = 1. */
+  readonly weight?: number;
 }
 
 /** clusterId → endpoints, sorted by id so equal sets compare equal. */

@@ -1,4 +1,5 @@
 import type { PathMatch } from './match.ts';
+import type { RouteBalancing } from './balancing.ts';
 import type { RouteActions } from './route-actions.ts';
 import type { UpstreamPolicy } from './upstream.ts';
 
@@ -28,6 +29,8 @@ export interface Route {
   readonly service: string;
   /** HTTP listener answers 308 to https (SPEC §1.9). */
   readonly sslRedirect: boolean;
+  /** Balancing asked by the Ingress (hash key, cookie affinity, policy); absent = the Cluster's. */
+  readonly balancing?: RouteBalancing;
   /** Annotation actions (rewrite, redirects, canary…); absent when there are none. */
   readonly actions?: RouteActions;
   /** Protocol, TLS, timeouts, retries and body limit towards the upstream; absent ⇒ process defaults. */

@@ -3,6 +3,7 @@
 // [choice]), so the caller turns a failed resolution into RouteBackend 'unavailable'.
 
 import { l4Balance, readAnnotations } from '../k8s/annotations/index.ts';
+import { clampHealthTimeout, healthCheckFrom, outlierEject5xx } from '../k8s/annotations/balancing.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Service, ServicePort } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
@@ -82,7 +83,15 @@ function makeCluster(svc: Service, namespace: string, service: string, port: num
     externalName,
     balancer: balancerOf(svc),
     sessionAffinity: affinityOf(svc),
+    ...healthCheckOf(svc),
+    ...(readAnnotations(svc, 'Service').valueOr(outlierEject5xx, false) ? { eject5xx: true } : {}),
   };
+}
+
+/** `portico.io/health-check-*` on the Service (problems are reported by translate's Service check). */
+function healthCheckOf(svc: Service): { healthCheck?: NonNullable<Cluster['healthCheck']> } {
+  const hc = healthCheckFrom(readAnnotations(svc, 'Service'));
+  return hc === null ? {} : { healthCheck: clampHealthTimeout(hc) };
 }
 
 /** README "TCP and UDP services (L4)": 'portico.io/l4-balance' on the Service; malformed values fall back to the default (reported by translate). */

@@ -69,9 +69,14 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
     resolveCache.set(cacheKey, out);
     return out;
   };
-  const use = (r: Resolved) => {
+  const use = (r: Resolved, ing?: ParsedIngress) => {
     if (r.cluster && !clusters.has(r.cluster.id)) clusters.set(r.cluster.id, r.cluster);
+    // Health checks asked for by an Ingress apply to its Services' clusters unless the Service
+    // sets its own; the oldest Ingress asking wins (SPEC §1.8 order).
+    const c = r.cluster === null ? undefined : clusters.get(r.cluster.id);
+    if (c !== undefined && ing?.healthCheck && c.healthCheck === undefined) clusters.set(c.id, { ...c, healthCheck: ing.healthCheck });
   };
+  const balancing = (ing: ParsedIngress) => (ing.balancing === null ? {} : { balancing: ing.balancing });
   // force-ssl-redirect (ingress-nginx rewrite/main.go, docs "Server-side HTTPS enforcement"):
   // redirect even without spec.tls and whatever --ssl-redirect says.
   const redirect = (ing: ParsedIngress, hostname: string) =>
@@ -109,7 +114,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
         }
         b.claimed.set(claim, id);
         const r = resolve(ing, p.service);
-        use(r);
+        use(r, ing);
         const actions = actionsFor(p);
         b.routes.push(rememberDeclared({
           id,
@@ -118,6 +123,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
           backend: r.backend,
           service: r.service,
           sslRedirect: redirect(ing, rule.hostname),
+          ...balancing(ing),
           ...(actions !== undefined ? { actions } : {}),
           ...(r.upstream !== null ? { upstream: r.upstream } : {}),
         }, p.declared.type, p.declared.path));
@@ -133,6 +139,7 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
       backend: r.backend,
       service: r.service,
       sslRedirect: redirect(ing, hostname),
+      ...balancing(ing),
       ...(defaultActions !== undefined ? { actions: defaultActions } : {}),
       ...(r.upstream !== null ? { upstream: r.upstream } : {}),
     });
@@ -142,13 +149,13 @@ export function buildHosts(view: StoreView, ingresses: readonly ParsedIngress[],
     for (const b of declared) {
       if (b.hostname !== '' && b.fallback === null) {
         b.fallback = route(b.hostname);
-        use(r);
+        use(r, ing);
       }
     }
     // SPEC §1.8 [choice] (2): the oldest served Ingress with a defaultBackend, with or without rules.
     if (defaultRoute === null) {
       defaultRoute = route('');
-      use(r);
+      use(r, ing);
     }
   }
 

@@ -3,6 +3,7 @@
 
 import { readAnnotations } from '../k8s/annotations/index.ts';
 import { annotationDiagnostics, type AnnotationReport } from './annotations.ts';
+import { healthCheckFrom, healthTimeoutProblem } from '../k8s/annotations/balancing.ts';
 import { IngressClassSelector } from '../k8s/ingress-class.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress } from '../k8s/types.ts';
@@ -149,7 +150,10 @@ function checkServices(view: StoreView, clusters: readonly Cluster[], diags: Dia
     if (!svc) continue;
     const ref = { kind: 'Service', namespace: c.namespace, name: c.service };
     // Services are never refused: only Ingress-scoped keys protect an app.
-    annotationDiagnostics(ref, readAnnotations(svc, 'Service'), true, diags);
+    const values = readAnnotations(svc, 'Service');
+    annotationDiagnostics(ref, values, true, diags);
+    const hc = healthCheckFrom(values);
+    if (hc !== null && hc.timeoutMs >= hc.intervalMs) diags.push(diagnostic(ref, 'InvalidAnnotation', healthTimeoutProblem(hc), 'warning'));
   }
 }
 

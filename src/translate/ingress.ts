@@ -7,6 +7,8 @@ import { checkRegex } from '../k8s/annotations/grammar.ts';
 import { nsName } from '../k8s/keys.ts';
 import type { Ingress, IngressBackend } from '../k8s/types.ts';
 import type { PathMatch } from '../model/match.ts';
+import type { HealthCheck, RouteBalancing } from '../model/balancing.ts';
+import { clampHealthTimeout, healthCheckFrom, healthTimeoutProblem, routeBalancingFrom } from '../k8s/annotations/balancing.ts';
 import type { HostKind } from '../model/route.ts';
 import { diagnostic, type Diagnostic, type DiagnosticReason, type ObjectRef } from '../model/diagnostic.ts';
 import { checkHost, checkPath } from './paths.ts';
@@ -45,6 +47,10 @@ export interface ParsedIngress {
   readonly defaultBackend: ServiceRef | null;
   /** ssl-redirect (default true). */
   readonly sslRedirect: boolean;
+  /** Balancing annotations (k8s/annotations/balancing.ts); null when none. */
+  readonly balancing: RouteBalancing | null;
+  /** `portico.io/health-check-*` on the Ingress, for its Services' clusters; null when none. */
+  readonly healthCheck: HealthCheck | null;
   /** Typed annotation values (k8s/annotations registry). */
   readonly annotations: AnnotationValues;
 }
@@ -71,6 +77,7 @@ export function ingressRef(ing: Ingress): ObjectRef {
  */
 export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptions = { serveUnenforcedAnnotations: false }): ParsedIngress | null {
   const ref = ingressRef(ing);
+  const warn = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'warning'));
   const error = (reason: DiagnosticReason, message: string) => diags.push(diagnostic(ref, reason, message, 'error'));
   if (!isRecord(ing?.metadata) || typeof ing.metadata.name !== 'string' || ing.metadata.name === '') {
     error('InvalidMetadata', 'metadata.name is required');
@@ -94,6 +101,11 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptio
   // `location ~* "^<path>"` (case-insensitive, anchored at the start, any pathType). Portico
   // applies it to this Ingress's own paths only (README "Annotations": use-regex).
   const regex = annotations.valueOr(routing.useRegex, false) || annotations.has(routing.rewriteTarget);
+  // Balancing keys that only make sense together (k8s/annotations/balancing.ts).
+  const bal = routeBalancingFrom(annotations, regex);
+  const hc = healthCheckFrom(annotations);
+  for (const p of bal.problems) warn('InvalidAnnotation', p);
+  if (hc !== null && hc.timeoutMs >= hc.intervalMs) warn('InvalidAnnotation', healthTimeoutProblem(hc));
 
   let defaultBackend: ServiceRef | null = null;
   if (spec.defaultBackend !== undefined && spec.defaultBackend !== null) {
@@ -145,7 +157,8 @@ export function parseIngress(ing: Ingress, diags: Diagnostic[], opts: ParseOptio
     error('InvalidIngress', 'spec must have rules or a defaultBackend (SPEC §1.2); Ingress ignored');
     return null;
   }
-  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect, annotations };
+  return { ingress: ing, key: nsName(namespace, name), namespace, name, ref, rules, defaultBackend, sslRedirect,
+    balancing: bal.value, healthCheck: hc === null ? null : clampHealthTimeout(hc), annotations };
 }
 
 type BackendCheck =

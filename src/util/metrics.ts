@@ -27,6 +27,25 @@ export class Metrics {
     labelNames: ['service', 'code'] as const,
     registers: [this.registry],
   });
+  // Balancing and health (dataplane/upstream outlier ejection, dataplane/health active checks)
+  readonly upstreamEjections = new Counter({
+    name: 'portico_upstream_ejections_total',
+    help: 'Endpoints ejected by passive health (outlier detection), by cluster and reason (connect, 5xx, timeout).',
+    labelNames: ['cluster', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamPanics = new Counter({
+    name: 'portico_upstream_panic_total',
+    help: 'Picks that found no healthy endpoint and used an unhealthy one (panic mode), by cluster.',
+    labelNames: ['cluster'] as const,
+    registers: [this.registry],
+  });
+  readonly healthCheckResults = new Counter({
+    name: 'portico_health_check_results_total',
+    help: 'Active health-check probes, by cluster and result (healthy, unhealthy).',
+    labelNames: ['cluster', 'result'] as const,
+    registers: [this.registry],
+  });
   /** Set at apply time, nothing per request: join with the request metrics on ingress/service. */
   readonly upstreamInfo = new Gauge({
     name: 'portico_route_upstream_info',

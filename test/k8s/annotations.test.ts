@@ -62,7 +62,7 @@ test('kinds: l4-balance is a portico.io Service key; Ingress keys on a Service a
   assert.equal(svc.findings.find((f) => f.name === N + 'l4-balance')?.status, 'unknown');
   const ing = readAnnotations(withAnn({ [P + 'l4-balance']: 'round-robin' }), 'Ingress');
   assert.equal(ing.findings[0].outcome, 'ignored');
-  assert.ok('error' in (l4Balance.parse!('random', 'portico')));
+  assert.ok('error' in (l4Balance.parse!('fastest', 'portico')));
 });
 
 test('security keys refuse; boolean WAF and passthrough refuse only when true; FCGI refuses', () => {

@@ -3,27 +3,82 @@ import { RoundRobinBalancer } from './round-robin.ts';
 import { LeastConnectionsBalancer } from './least-connections.ts';
 import { SourceHashBalancer } from './source-hash.ts';
 import { AffinityBalancer } from './affinity.ts';
+import { RandomBalancer } from './random.ts';
+import { LeastRequestBalancer } from './least-request.ts';
+import { EwmaBalancer } from './ewma.ts';
+import { RingHashBalancer } from './ring-hash.ts';
+import { MaglevBalancer } from './maglev.ts';
+import { HashSubsetBalancer } from './hash-subset.ts';
+import { WeightedRoundRobinBalancer } from './weighted-round-robin.ts';
+import { WeightedLeastConnectionsBalancer } from './weighted-least-connections.ts';
+import { ShortestExpectedDelayBalancer } from './shortest-expected-delay.ts';
+import { NeverQueueBalancer } from './never-queue.ts';
+import { DestinationHashBalancer } from './destination-hash.ts';
+import type { LoadProbe } from './bounded-load.ts';
 
-export type { Balancer, BalancerOptions, PickContext } from './balancer.ts';
+export type { Balancer, BalancerOptions, PickContext, LoadSource } from './balancer.ts';
 
 const NO_INFLIGHT = (): number => 0;
 
 /**
- * The one place a policy name becomes a Balancer (README "TCP and UDP services (L4)": `portico.io/l4-balance`), wrapped in
- * ClientIP affinity when the Service asks for it (SPEC §5.2).
+ * The one place a policy name becomes a Balancer, wrapped in ClientIP affinity when the Service
+ * asks for it (SPEC §5.2).
  */
 export function createBalancer(opts: BalancerOptions): Balancer {
+  const inflight = opts.inflight ?? NO_INFLIGHT;
+  const random = opts.random ?? Math.random;
   let b: Balancer;
   switch (opts.policy) {
     case 'least-connections':
-      b = new LeastConnectionsBalancer(opts.inflight ?? NO_INFLIGHT);
+      b = new LeastConnectionsBalancer(inflight);
       break;
     case 'source-hash':
       b = new SourceHashBalancer();
+      break;
+    case 'random':
+      b = new RandomBalancer(random);
+      break;
+    case 'least-request':
+      b = new LeastRequestBalancer(inflight, random);
+      break;
+    case 'ewma':
+      b = new EwmaBalancer(opts.latency ?? NO_INFLIGHT, random);
+      break;
+    case 'ring-hash':
+      b = opts.subsetSize !== undefined && opts.subsetSize > 0
+        ? new HashSubsetBalancer(opts.subsetSize, random)
+        : new RingHashBalancer(loadProbe(opts));
+      break;
+    case 'maglev':
+      b = new MaglevBalancer(loadProbe(opts));
+      break;
+    case 'weighted-round-robin':
+      b = new WeightedRoundRobinBalancer();
+      break;
+    case 'weighted-least-connections':
+      b = new WeightedLeastConnectionsBalancer(inflight);
+      break;
+    case 'shortest-expected-delay':
+      b = new ShortestExpectedDelayBalancer(inflight);
+      break;
+    case 'never-queue':
+      b = new NeverQueueBalancer(inflight);
+      break;
+    case 'destination-hash':
+      b = new DestinationHashBalancer();
       break;
     default:
       b = new RoundRobinBalancer();
   }
   if (opts.affinity?.type === 'ClientIP') b = new AffinityBalancer(b, opts.affinity.timeoutSeconds, opts.now);
   return b;
+}
+
+/** Bounded load needs in-flight counts; without them the hashing is plain. */
+function loadProbe(opts: BalancerOptions): LoadProbe | null {
+  const inflight = opts.inflight;
+  if (inflight === undefined) return null;
+  const total = opts.total;
+  if (total === undefined) return null;
+  return { inflight, total };
 }

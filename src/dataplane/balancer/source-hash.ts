@@ -1,5 +1,7 @@
 import type { Endpoint } from '../../model/endpoint.ts';
 import type { Balancer, PickContext } from './balancer.ts';
+import { hashString } from './hash.ts';
+
 
 /**
  * Static hash on the client source IP (SPEC §5.3 IPVS `sh`): the same client lands on the same
@@ -34,19 +36,4 @@ export class SourceHashBalancer implements Balancer {
     }
     return null;
   }
-}
-
-/** FNV-1a over UTF-16 code units, then a murmur3 finaliser for spread; unsigned 32-bit. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

@@ -5,6 +5,7 @@ import type { Route } from '../../model/route.ts';
 import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import { RouteBalancing } from './route-balancing.ts';
 import { CompiledActions } from './route-actions.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
@@ -54,6 +55,8 @@ export class CompiledRoute {
   readonly unavailableReason: string | null;
   /** The 503 body text, built here once: which Service and why (README "Routing rules"). */
   readonly unavailableMessage: string | null;
+  /** Hash key, affinity cookie or policy the Ingress asked for; null = the cluster's balancer. */
+  readonly balancing: RouteBalancing | null;
   /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
   readonly actions: CompiledActions | null;
   /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
@@ -89,6 +92,7 @@ export class CompiledRoute {
       : cluster === null ? 'ClusterNotFound' : null;
     this.unavailableMessage = this.unavailableReason === null ? null
       : `${route.service ? `service ${route.service}` : 'backend'} unavailable (${this.unavailableReason}) for route ${route.id}`;
+    this.balancing = route.balancing !== undefined && cluster !== null ? new RouteBalancing(route, cluster) : null;
     this.actions = route.actions === undefined ? null : new CompiledActions(route.actions, route.match, runtimeOf);
     this.metrics = metrics;
     // prom-client's key for {ingress, service}: `name:value,` in sorted label-name order.

@@ -17,6 +17,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import { HealthCheckers } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
@@ -77,7 +78,9 @@ export class HttpDataplane implements Dataplane {
   /** Port in 308 redirect URLs; settable because an ephemeral HTTPS port is known only after listen. */
   private redirectPort: number | null;
   private readonly trusted: TrustedProxies;
-  private readonly runtimes = new ClusterRuntimes(new EndpointRegistry());
+  private readonly runtimes: ClusterRuntimes;
+  /** Active health checks of the clusters that ask for them (dataplane/health). */
+  private readonly health: HealthCheckers;
   private readonly forwarder: Forwarder;
   /** Upstream connection profiles (TLS, HTTP/2, own connect timeout), shared across snapshots. */
   private readonly profiles: UpstreamProfiles;
@@ -93,6 +96,20 @@ export class HttpDataplane implements Dataplane {
 
   constructor(opts: HttpDataplaneOptions) {
     this.opts = opts;
+    this.runtimes = new ClusterRuntimes(new EndpointRegistry(), {
+      onEject: (cluster, endpoint, reason, ms) => {
+        opts.metrics.upstreamEjections.labels(cluster, reason).inc();
+        opts.logger.warn({ cluster, endpoint, reason, ejectedMs: ms }, 'endpoint ejected by passive health');
+      },
+      onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
+    });
+    this.health = new HealthCheckers('http', {
+      onResult: (cluster, healthy) => opts.metrics.healthCheckResults.labels(cluster, healthy ? 'healthy' : 'unhealthy').inc(),
+      onPanic: (cluster, panic) => {
+        if (panic) opts.logger.warn({ cluster }, 'every endpoint fails its health checks: panic mode, all are used');
+        else opts.logger.info({ cluster }, 'an endpoint passes its health checks again: panic mode over');
+      },
+    });
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
       const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
@@ -138,6 +155,9 @@ export class HttpDataplane implements Dataplane {
       return c;
     };
     this.table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
+    const table = this.table;
+    this.runtimes.endApply(() => table.routes());
+    this.health.sync(this.runtimes.values());
     this.publishUpstreamInfo(snapshot);
     return APPLIED;
   }
@@ -249,6 +269,8 @@ export class HttpDataplane implements Dataplane {
     };
     const headers = upstreamHeaderList(req.rawHeaders, info);
     if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
+    // The route's balancing is compiled for its own cluster: a canary backend picks with its own.
+    const rb = cluster === route.cluster ? route.balancing : null;
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -268,6 +290,8 @@ export class HttpDataplane implements Dataplane {
     if (this.decorator !== null) this.decorator.onRequest(ctx, req, headers);
     ctx.upstream = this.forwarder.forward(req, res, ctx, {
       cluster,
+      // Hash key / affinity cookie (route-balancing.ts); null when the route has none.
+      pick: rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https'),
       path: forward,
       headers,
       hasBody,
@@ -316,6 +340,9 @@ export class HttpDataplane implements Dataplane {
       clientIp: ctx.clientIp, scheme, host: rawHost ?? null, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: true,
     });
+    // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
+    const rb = cluster === route.cluster ? route.balancing : null;
+    const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
     if (act !== null) {
       // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
       const ec: ExpandContext = { scheme, host: host ?? '', httpHost: rawHost ?? '', path: target.path, requestUri: target.forward };
@@ -325,7 +352,7 @@ export class HttpDataplane implements Dataplane {
       if (act.upstreamHost !== null) headers.host = act.upstreamHost;
     }
     if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, headers);
-    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done);
+    this.forwarder.upgrade(req, socket, head, ctx, cluster, headers, done, pick);
   }
 
   explain(host: string | undefined, path: string): Explanation {

@@ -21,7 +21,13 @@ export interface Explanation {
   matchedBy: 'rule' | 'fallback' | 'default' | 'none';
   route: { id: string; ingress: string; rule: number; pathIndex: number; match: { type: string; path: string } } | null;
   backend: { kind: 'cluster'; clusterId: string; service: string } | { kind: 'unavailable'; reason: string } | null;
-  endpoints: { id: string; ready: boolean; inflight: number; healthy: boolean }[];
+  endpoints: {
+    id: string; ready: boolean; inflight: number; healthy: boolean;
+    /** Passive health: ejected now, for how much longer, why; active checks' verdict. */
+    ejected: boolean; ejectedForMs: number; ejectionReason: string | null; activeHealthy: boolean;
+  }[];
+  /** The policy the route picks with (its Ingress's balancing, else the Service's). */
+  balancer: { policy: string; hashBy: boolean; affinity: 'cookie' | 'ClientIP' | null } | null;
   /** Status Portico itself would answer with, or null when the request is forwarded. */
   status: number | null;
   sslRedirect: boolean;
@@ -69,8 +75,18 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
       : { kind: 'unavailable', reason: route.unavailableReason ?? 'unknown' },
     endpoints: cluster === null ? [] : cluster.endpoints.map((e) => {
       const s = cluster.states.get(e.id);
-      return { id: e.id, ready: e.ready, inflight: s?.inflight ?? 0, healthy: s?.healthy(now) ?? true };
+      const ejected = s?.outlier.ejected(now) ?? false;
+      return {
+        id: e.id, ready: e.ready, inflight: s?.inflight ?? 0, healthy: s?.healthy(now) ?? true,
+        ejected, ejectedForMs: ejected ? s!.outlier.ejectedUntil - now : 0,
+        ejectionReason: ejected ? s!.outlier.lastReason : null, activeHealthy: s?.activeHealthy ?? true,
+      };
     }),
+    balancer: cluster === null || route === null ? null : {
+      policy: (route.balancing?.balancer ?? cluster.balancer).policy,
+      hashBy: route.balancing?.hashKey != null,
+      affinity: route.balancing?.sticky != null ? 'cookie' : cluster.cluster.sessionAffinity.type === 'ClientIP' ? 'ClientIP' : null,
+    },
     status: target.error !== null ? 400 : route === null ? 404 : cluster === null ? 503 : cluster.endpoints.length === 0 ? 503 : null,
     sslRedirect: route?.sslRedirect ?? false,
     actions: route?.route.actions ?? null,

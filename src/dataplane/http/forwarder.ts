@@ -31,6 +31,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
+import type { PickRequest } from './route-balancing.ts';
 import { clientResponseHeaderList } from './forwarded-headers.ts';
 import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
 import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
@@ -61,6 +62,8 @@ export interface ForwarderOptions {
 
 export interface ForwardTarget {
   cluster: ClusterRuntime;
+  /** The route's hash key / affinity cookie picker; null = the cluster's own balancer. */
+  pick: PickRequest | null;
   /** Origin-form target forwarded upstream. */
   path: string;
   /** Flat [name, value, …] list (upstreamHeaderList). */
@@ -119,6 +122,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   /** Some body already written to the client. */
   wrote = false;
   lastError: PorticoError | null = null;
+  /** When this attempt was dispatched (ms), for the endpoint's latency average. */
+  sentAt = 0;
   /** grpc-timeout enforced by the gateway (grpc-deadline.ts); null when none. */
   deadline: NodeJS.Timeout | null = null;
   /** A gRPC Trailers-Only answer was sent whole in onResponseStart. */
@@ -168,7 +173,9 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       return;
     }
     this.started = true;
-    if (this.state !== null) this.state.recordSuccess(Date.now());
+    const now = Date.now();
+    // Passive health and latency (upstream/cluster-runtime.ts report): a 5xx counts as a failure.
+    if (this.state !== null) this.target.cluster.report(this.state, statusCode >= 500 ? '5xx' : 'ok', now, now - this.sentAt);
     if (this.closed) {
       controller.abort(CLIENT_GONE);
       return;
@@ -184,7 +191,13 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     if (statusCode === 204) headers['content-length'] = undefined;
     const cl = headers['content-length'];
     if (typeof cl === 'string') this.expectLength = Number(cl);
-    (this.res as ServerResponse).writeHead(statusCode, clientResponseHeaderList(headers, this.target.hsts));
+    const list = clientResponseHeaderList(headers, this.target.hsts);
+    const pick = this.target.pick;
+    if (pick !== null && this.endpoint !== null) {
+      const cookie = pick.setCookie(this.endpoint, this.exclude, now);
+      if (cookie !== null) list.push('set-cookie', cookie);
+    }
+    (this.res as ServerResponse).writeHead(statusCode, list);
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
@@ -275,7 +288,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   release(): void {
     if (this.done) return;
     this.done = true;
-    if (this.state !== null) this.state.inflight--;
+    if (this.state !== null) this.target.cluster.end(this.state);
   }
 
   /** Client response closed: a live upstream exchange is cut (its connection is not reused). */
@@ -352,7 +365,8 @@ export class Forwarder {
   private attempt(job: ForwardJob): void {
     const { ctx, target } = job;
     const cluster = target.cluster;
-    const ep = job.nextEndpoint ?? cluster.pick(ctx.clientIp, job.exclude, Date.now());
+    const now = Date.now();
+    const ep = job.nextEndpoint ?? (target.pick === null ? cluster.pick(ctx.clientIp, job.exclude, now) : target.pick.pick(cluster, job.exclude, now));
     job.nextEndpoint = null;
     if (ep === null) {
       this.fail(job, job.lastError ?? new PorticoError('PORTICO_ERR_NO_HEALTHY_ENDPOINT',
@@ -367,14 +381,15 @@ export class Forwarder {
     const state = cluster.states.get(ep.id) ?? null;
     job.state = state;
     const o = job.dispatchOpts;
+    job.sentAt = now;
     const profile = target.profile;
     if (profile !== null) {
-      if (state !== null) state.inflight++;
+      if (state !== null) cluster.begin(state);
       const { d, origin: at } = profile.dispatcher(state, ep);
       o.origin = at;
       d.dispatch(o, job);
     } else if (state !== null) {
-      state.inflight++;
+      cluster.begin(state);
       o.origin = undefined;
       (state.pool ??= new Pool(origin(ep), this.poolOpts)).dispatch(o, job);
     } else {
@@ -393,7 +408,10 @@ export class Forwarder {
     }
     const e = classify(err, job, ep.id);
     this.opts.metrics.upstreamErrors.labels(job.target.cluster.cluster.service, e.code).inc();
-    if ((e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS') && job.state !== null) job.state.recordFailure(Date.now());
+    // Passive health (upstream/cluster-runtime.ts report): a failed TLS handshake counts as a connect failure.
+    if (job.state !== null && (e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS' || e.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT')) {
+      job.target.cluster.report(job.state, e.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT' ? 'timeout' : 'connect', Date.now());
+    }
     if (e.code === 'PORTICO_ERR_UPSTREAM_TLS' && this.opts.logger !== null) {
       this.opts.logger.warn({ cluster: job.target.cluster.id, endpoint: ep.id, route: job.ctx.route?.id ?? null, reason: e.message }, 'upstream TLS failed');
     }
@@ -433,15 +451,19 @@ export class Forwarder {
    * proxy-next-upstream http_5xx/4xx: retry when allowed and another endpoint exists; otherwise the
    * response goes to the client as it is (nginx passes the last response on).
    */
-  retryOnStatus(job: ForwardJob, _status: number): boolean {
+  retryOnStatus(job: ForwardJob, status: number): boolean {
     const u = job.target.upstream as CompiledUpstream;
     const unread = !job.target.hasBody || !job.req.readableDidRead;
     if (job.closed || !u.mayRetry('status', job.ctx.method, true, unread, job.ctx.attempts, job.startedAt, Date.now())) return false;
     const ep = job.endpoint as Endpoint;
     const exclude = (job.exclude ??= new Set());
     exclude.add(ep.id);
-    const next = job.target.cluster.pick(job.ctx.clientIp, exclude, Date.now());
+    const now = Date.now();
+    const cluster = job.target.cluster;
+    const pick = job.target.pick;
+    const next = pick === null ? cluster.pick(job.ctx.clientIp, exclude, now) : pick.pick(cluster, exclude, now);
     if (next === null) return false;
+    if (job.state !== null) cluster.report(job.state, status >= 500 ? '5xx' : 'ok', now, now - job.sentAt);
     job.nextEndpoint = next;
     job.release();
     return true;
@@ -474,8 +496,8 @@ export class Forwarder {
    * (forwarded headers already applied, Upgrade/Connection kept).
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ctx: RequestContext, cluster: ClusterRuntime,
-    headers: OutgoingHttpHeaders, onDone: (err: PorticoError | null) => void): void {
-    const ep = cluster.pick(ctx.clientIp, null, Date.now());
+    headers: OutgoingHttpHeaders, onDone: (err: PorticoError | null) => void, pick: PickRequest | null = null): void {
+    const ep = pick === null ? cluster.pick(ctx.clientIp, null, Date.now()) : pick.pick(cluster, null, Date.now());
     if (ep === null) {
       onDone(new PorticoError('PORTICO_ERR_NO_HEALTHY_ENDPOINT', `no endpoint available for ${cluster.id}`));
       return;
@@ -483,12 +505,12 @@ export class Forwarder {
     ctx.endpointId = ep.id;
     ctx.attempts = 1;
     const state = cluster.states.get(ep.id) ?? null;
-    if (state !== null) state.inflight++;
+    if (state !== null) cluster.begin(state);
     let done = false;
     const finish = (err: PorticoError | null): void => {
       if (done) return;
       done = true;
-      if (state !== null) state.inflight--;
+      if (state !== null) cluster.end(state);
       onDone(err);
     };
     (socket as Socket).setNoDelay?.(true);

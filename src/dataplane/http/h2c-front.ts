@@ -14,8 +14,8 @@ export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin
 export interface H2cFrontOptions {
   /** A connection that sends nothing for this long is closed before it is classified. */
   firstByteTimeoutMs: number;
-  /** Called for HTTP/2 connections (the HTTP/1.1 server tracks its own through 'connection'). */
-  onH2Socket: (socket: Socket) => void;
+  /** Called for every accepted connection, before it is classified (drain and metrics count it). */
+  onSocket: (socket: Socket) => void;
 }
 
 export class H2cFront {
@@ -38,6 +38,7 @@ export class H2cFront {
   }
 
   private classify(socket: Socket): void {
+    this.opts.onSocket(socket);
     let seen: Buffer = Buffer.alloc(0);
     const onError = (): void => { socket.destroy(); };
     const onTimeout = (): void => { socket.destroy(); };
@@ -53,7 +54,6 @@ export class H2cFront {
       socket.pause();
       socket.unshift(seen);
       if (prefaceSoFar) {
-        this.opts.onH2Socket(socket);
         this.h2.emit('connection', socket);
       } else {
         this.http1.emit('connection', socket);

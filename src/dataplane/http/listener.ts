@@ -56,7 +56,6 @@ export class HttpListener {
         this.sockets.delete(socket);
       });
     };
-    this.server.on('connection', track);
     this.front = new H2cFront(this.server, (req, res) => {
       try {
         this.dataplane.handleRequest(req, res, 'http');
@@ -65,7 +64,9 @@ export class HttpListener {
       }
     }, {
       firstByteTimeoutMs: opts.limits?.headerTimeoutMs ?? 60_000,
-      onH2Socket: track,
+      // At accept, as the HTTP/1.1 server's 'connection' did: a drain never misses a connection
+      // whose first bytes are still on their way.
+      onSocket: track,
     });
     // One shared 'close' listener per listener, not a closure per request (docs/benchmarks/http.md).
     const inflight = this.inflight;

@@ -46,7 +46,9 @@ export class HostRouter {
 function liveRuntime(c: CompiledRoute, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
   const b = c.route.backend;
   if (c.actions !== null && !c.actions.live(runtimeOf)) return false;
-  return b.kind !== 'cluster' || (c.cluster !== null && runtimeOf(b.clusterId) === c.cluster);
+  return b.kind !== 'cluster' || (c.cluster !== null && runtimeOf(b.clusterId) === c.cluster &&
+    // A route balancer that follows the Service's policy is rebuilt when that policy changed.
+    (c.balancing === null || c.balancing.current(c.cluster)));
 }
 
 export class RouteTable {
@@ -78,6 +80,15 @@ export class RouteTable {
     }
     this.hostless = hostless;
     this.defaultRoute = snapshot.defaultRoute === null ? null : compile(snapshot.defaultRoute);
+  }
+
+  /** Every compiled route of the table (rules, host fallbacks, the default route). */
+  *routes(): Iterable<CompiledRoute> {
+    for (const hr of [...this.exact.values(), ...this.wildcard.values(), ...(this.hostless === null ? [] : [this.hostless])]) {
+      for (const e of hr.router.entries) yield e.value;
+      if (hr.fallback !== null) yield hr.fallback;
+    }
+    if (this.defaultRoute !== null) yield this.defaultRoute;
   }
 
   /**

@@ -5,7 +5,8 @@
 
 import type { Cluster } from '../../model/cluster.ts';
 import type { Endpoint } from '../../model/endpoint.ts';
-import { createBalancer, type Balancer } from '../balancer/index.ts';
+import type { Balancer, PickContext } from '../balancer/index.ts';
+import { BalancerSet, pickAvailable } from '../balancer/balancer-set.ts';
 
 /** A TCP connection or a UDP session bound to one endpoint. */
 export interface Flow {
@@ -16,7 +17,7 @@ export interface Flow {
 
 export class ClusterState {
   cluster: Cluster;
-  balancer: Balancer;
+  readonly balancers: BalancerSet;
   endpoints: readonly Endpoint[] = [];
   private ids = new Set<string>();
   private readonly flows = new Map<string, Set<Flow>>();
@@ -28,27 +29,46 @@ export class ClusterState {
     this.cluster = cluster;
     this.drainTimeoutMs = drainTimeoutMs;
     this.now = now;
-    this.balancer = this.makeBalancer();
+    this.balancers = new BalancerSet(specOf(cluster), {
+      clusterId: cluster.id,
+      inflight: (id) => this.flows.get(id)?.size ?? 0,
+      now: this.now,
+    });
+  }
+
+  get id(): string {
+    return this.cluster.id;
+  }
+
+  /** The cluster's balancer (its Service's `portico.io/l4-balance` and ClientIP affinity). */
+  get balancer(): Balancer {
+    return this.balancers.default;
   }
 
   /** Same policy and affinity: the balancer (and its affinity table) survives a reload. */
   reconfigure(cluster: Cluster): void {
-    const old = this.cluster;
     this.cluster = cluster;
-    if (old.balancer !== cluster.balancer || old.sessionAffinity.type !== cluster.sessionAffinity.type ||
-        old.sessionAffinity.timeoutSeconds !== cluster.sessionAffinity.timeoutSeconds) {
-      this.balancer = this.makeBalancer();
-      this.balancer.update(this.endpoints);
-    }
+    this.balancers.setDefault(specOf(cluster));
   }
 
-  private makeBalancer(): Balancer {
-    return createBalancer({
-      policy: this.cluster.balancer,
-      affinity: this.cluster.sessionAffinity,
-      inflight: (id) => this.flows.get(id)?.size ?? 0,
-      now: this.now,
-    });
+  /** Endpoints failing active TCP checks (dataplane/health); empty when none are configured. */
+  readonly unhealthy = new Set<string>();
+  private readonly available = (id: string): boolean => !this.unhealthy.has(id);
+
+  /** Active TCP checks (dataplane/health). */
+  currentEndpoints(): readonly Endpoint[] {
+    return this.endpoints;
+  }
+
+  setHealthy(endpointId: string, healthy: boolean): void {
+    if (healthy) this.unhealthy.delete(endpointId);
+    else this.unhealthy.add(endpointId);
+  }
+
+  /** A pick that skips endpoints failing active checks while another is left (panic mode otherwise). */
+  pick(ctx: PickContext, exclude: ReadonlySet<string> | null): Endpoint | null {
+    if (this.unhealthy.size === 0) return this.balancers.default.pick(ctx, exclude);
+    return pickAvailable(this.balancers.default, ctx, exclude, this.available);
   }
 
   hasEndpoint(id: string): boolean {
@@ -65,7 +85,8 @@ export class ClusterState {
     const old = this.ids;
     this.endpoints = endpoints;
     this.ids = ids;
-    this.balancer.update(endpoints);
+    this.balancers.update(endpoints);
+    for (const id of this.unhealthy) if (!ids.has(id)) this.unhealthy.delete(id);
     for (const id of ids) {
       // An endpoint that came back before its drain deadline keeps its connections.
       const t = this.drains.get(id);
@@ -121,7 +142,7 @@ export class ClusterState {
     const old = this.ids;
     this.ids = new Set();
     this.endpoints = [];
-    this.balancer.update([]);
+    this.balancers.update([]);
     for (const id of old) this.endpointRemoved(id, false);
   }
 
@@ -134,4 +155,8 @@ export class ClusterState {
     for (const t of this.drains.values()) clearTimeout(t);
     this.drains.clear();
   }
+}
+
+function specOf(c: Cluster) {
+  return { policy: c.balancer, affinity: c.sessionAffinity, subsetSize: 0, cookie: null };
 }

@@ -14,6 +14,7 @@ import { ClusterState } from './cluster-state.ts';
 import { l4Metrics, type L4Metrics, type L4Stats } from './l4-metrics.ts';
 import { TcpListener } from './tcp-listener.ts';
 import { UdpListener } from './udp-listener.ts';
+import { HealthCheckers } from '../health/health-checkers.ts';
 
 export interface L4DataplaneOptions {
   logger: Logger;
@@ -44,6 +45,7 @@ export class L4Dataplane implements Dataplane {
   /** Removed mappings still finishing their flows, by route id. */
   private readonly draining = new Map<string, Draining[]>();
   private closed = false;
+  private readonly health = new HealthCheckers('tcp');
 
   constructor(opts: L4DataplaneOptions) {
     this.opts = opts;
@@ -88,6 +90,8 @@ export class L4Dataplane implements Dataplane {
       st.retire();
       this.clusters.delete(id);
     }
+    // Active health checks: TCP connects (dataplane/health).
+    this.health.sync(this.clusters.values());
 
     // Listeners: same id ⇒ same socket, new target.
     const wanted = new Map<string, L4Route>();
@@ -145,6 +149,7 @@ export class L4Dataplane implements Dataplane {
   async close(drainTimeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.health.close();
     const all: Listener[] = [...this.listeners.values()];
     this.listeners.clear();
     for (const list of this.draining.values()) for (const d of list) { clearTimeout(d.timer); all.push(d.listener); }

@@ -97,15 +97,20 @@ export class TcpConnection implements Flow {
     c.resume();
   }
 
+  /** The local address the client connected to (PickContext for ipvs `dh`). */
+  get destination(): string {
+    return this.dstIp;
+  }
+
   private dial(): void {
     if (this.clientClosed) return;
-    const b = this.cluster.balancer;
+    const cl = this.cluster;
     const ctx = this;
-    let ep = b.pick(ctx, this.tried);
+    let ep = cl.pick(ctx, this.tried);
     if (ep === null && this.tried !== null && this.tried.size > 0) {
       // Every endpoint failed once: try them again with the next, longer timeout (SPEC §5.1).
       this.tried.clear();
-      ep = b.pick(ctx, null);
+      ep = cl.pick(ctx, null);
     }
     if (ep === null) {
       this.client.destroy();

@@ -134,7 +134,7 @@ export class UdpListener {
     // SPEC §5.1: no endpoints ⇒ datagram dropped. A draining (removed) mapping opens no session.
     if (!this.accepting || cluster === null || cluster.endpoints.length === 0) return undefined;
     const s = new UdpSession(this, key, rinfo, cluster, this.stats, t);
-    const ep = cluster.balancer.pick(s, null);
+    const ep = cluster.pick(s, null);
     if (ep === null) {
       s.socket.close();
       return undefined;

@@ -1,46 +1,78 @@
-// Runtime side of a Cluster: its balancer and current endpoints. Keyed by cluster id and kept
-// across snapshots (README "Routing rules"): the same id keeps its balancer (round-robin position,
-// affinity table) and only receives updateEndpoints; the EndpointSlice fast path lands here.
+// Runtime side of a Cluster: its balancers and current endpoints. Keyed by cluster id and kept
+// across snapshots: the same id keeps its balancers (round-robin position, affinity table, hash
+// ring — BalancerSet rebuilds one only when its spec changes) and only receives
+// updateEndpoints; the EndpointSlice fast path lands here. Outcomes reported by the forwarder
+// drive outlier ejection, bounded by the cluster's maximum ejected share.
 
 import type { Cluster } from '../../model/cluster.ts';
 import type { Endpoint } from '../../model/endpoint.ts';
-import { createBalancer, type Balancer } from '../balancer/index.ts';
+import type { Balancer, PickContext } from '../balancer/index.ts';
+import { BalancerSet, pickAvailable, type BalancerSpec } from '../balancer/balancer-set.ts';
 import type { EndpointRegistry, EndpointState } from './endpoint-state.ts';
+import { DEFAULT_OUTLIER, type FailureKind, type Outcome, type OutlierConfig } from './outlier.ts';
+
+export interface RuntimeHooks {
+  /** An endpoint was ejected (metrics, log). */
+  onEject?(cluster: string, endpoint: string, reason: FailureKind, ms: number): void;
+  /** A pick found no available endpoint and used all of them (panic mode). */
+  onPanic?(cluster: string): void;
+  readonly outlier?: OutlierConfig;
+  readonly now?: () => number;
+}
+
+/** The balancing spec of the cluster itself (Service policy and ClientIP affinity). */
+export function clusterSpec(c: Cluster): BalancerSpec {
+  return { policy: c.balancer, affinity: c.sessionAffinity, subsetSize: 0, cookie: null };
+}
 
 export class ClusterRuntime {
   readonly id: string;
   cluster: Cluster;
-  balancer: Balancer;
+  readonly balancers: BalancerSet;
   endpoints: readonly Endpoint[] = [];
   /** Endpoint id → state for the current endpoints. */
   states = new Map<string, EndpointState>();
+  /** Requests in flight on this cluster (bounded-load hashing). */
+  inflight = 0;
+  /** Picks that found every endpoint unavailable and used them all anyway. */
+  panics = 0;
   private readonly registry: EndpointRegistry;
+  private readonly hooks: RuntimeHooks;
+  private readonly available: (id: string) => boolean;
+  private readonly panic = (): void => {
+    this.panics++;
+    this.hooks.onPanic?.(this.id);
+  };
+  private clock = 0;
 
-  constructor(cluster: Cluster, registry: EndpointRegistry) {
+  constructor(cluster: Cluster, registry: EndpointRegistry, hooks: RuntimeHooks = {}) {
     this.id = cluster.id;
     this.cluster = cluster;
     this.registry = registry;
-    this.balancer = this.makeBalancer(cluster);
-  }
-
-  private makeBalancer(cluster: Cluster): Balancer {
-    const registry = this.registry;
-    return createBalancer({
-      policy: cluster.balancer,
-      affinity: cluster.sessionAffinity,
+    this.hooks = hooks;
+    const now = hooks.now ?? Date.now;
+    this.balancers = new BalancerSet(clusterSpec(cluster), {
+      clusterId: cluster.id,
       inflight: (id) => registry.inflight(id),
+      latency: (id) => registry.get(id)?.latency(now()) ?? 0,
+      total: () => this.inflight,
+      now,
     });
+    this.available = (id) => {
+      const s = this.states.get(id);
+      return s === undefined || s.healthy(this.clock);
+    };
   }
 
-  /** New Cluster definition from a snapshot; the balancer is rebuilt only if its policy changed. */
+  /** The cluster's own balancer. */
+  get balancer(): Balancer {
+    return this.balancers.default;
+  }
+
+  /** New Cluster definition from a snapshot; a balancer is rebuilt only if its spec changed. */
   setCluster(cluster: Cluster): void {
-    const old = this.cluster;
     this.cluster = cluster;
-    if (old.balancer !== cluster.balancer || old.sessionAffinity.type !== cluster.sessionAffinity.type ||
-      old.sessionAffinity.timeoutSeconds !== cluster.sessionAffinity.timeoutSeconds) {
-      this.balancer = this.makeBalancer(cluster);
-      this.balancer.update(this.endpoints);
-    }
+    this.balancers.setDefault(clusterSpec(cluster));
   }
 
   updateEndpoints(endpoints: readonly Endpoint[]): void {
@@ -57,25 +89,59 @@ export class ClusterRuntime {
     for (const id of this.states.keys()) this.registry.release(id);
     this.states = next;
     this.endpoints = endpoints;
-    this.balancer.update(endpoints);
+    this.balancers.update(endpoints);
   }
 
   /**
-   * Choose an endpoint not in `exclude`, skipping passively unhealthy ones while a healthy one is
-   * left; if all remaining are unhealthy, try one anyway (better a try than a certain 503).
+   * Choose an endpoint not in `exclude` with the cluster's balancer, skipping ejected and
+   * actively unhealthy ones while another is left (panic mode otherwise).
    */
   pick(clientIp: string, exclude: Set<string> | null, now: number): Endpoint | null {
-    const ctx = { clientIp };
-    let skipped: Set<string> | null = null;
-    for (let i = 0; i <= this.endpoints.length; i++) {
-      const e = this.balancer.pick(ctx, skipped ?? exclude);
-      if (e === null) break;
-      const s = this.states.get(e.id);
-      if (s === undefined || s.healthy(now)) return e;
-      if (skipped === null) skipped = new Set(exclude ?? []);
-      skipped.add(e.id);
-    }
-    return skipped === null ? null : this.balancer.pick(ctx, exclude);
+    return this.pickWith(this.balancers.default, { clientIp }, exclude, now);
+  }
+
+  pickWith(b: Balancer, ctx: PickContext, exclude: ReadonlySet<string> | null, now: number): Endpoint | null {
+    this.clock = now;
+    return pickAvailable(b, ctx, exclude, this.available, this.panic);
+  }
+
+  /** An attempt starts on `state`. */
+  begin(state: EndpointState): void {
+    state.inflight++;
+    this.inflight++;
+  }
+
+  /** An attempt on `state` is over. */
+  end(state: EndpointState): void {
+    state.inflight--;
+    if (this.inflight > 0) this.inflight--;
+  }
+
+  /**
+   * An attempt's outcome (forwarder): feeds the endpoint's latency average and outlier state,
+   * and ejects it when due and the cluster's ejected share allows (Envoy max_ejection_percent).
+   */
+  report(state: EndpointState, outcome: Outcome, now: number, latencyMs = 0): void {
+    // A 5xx is the application's answer: it ejects only where the Service opts in (Envoy's
+    // consecutive_5xx); connect failures and timeouts always count (consecutive gateway failures).
+    if (outcome === '5xx' && this.cluster.eject5xx !== true) outcome = 'ok';
+    if (!state.record(outcome, now, this.balancers.usesLatency ? latencyMs : -1) || outcome === 'ok') return;
+    const cfg = this.hooks.outlier ?? DEFAULT_OUTLIER;
+    let ejected = 0;
+    for (const s of this.states.values()) if (s.outlier.ejected(now)) ejected++;
+    if (ejected + 1 > Math.floor((this.states.size * cfg.maxEjectedPercent) / 100)) return;
+    const ms = state.outlier.eject(now, cfg);
+    this.hooks.onEject?.(this.id, state.id, outcome, ms);
+  }
+
+  /** Active health checks (dataplane/health). */
+  currentEndpoints(): readonly Endpoint[] {
+    return this.endpoints;
+  }
+
+  setHealthy(endpointId: string, healthy: boolean): void {
+    const s = this.states.get(endpointId);
+    if (s !== undefined) s.activeHealthy = healthy;
   }
 
   /** Drop every endpoint reference (cluster left the snapshot). */
@@ -89,23 +155,29 @@ export class ClusterRuntime {
 export class ClusterRuntimes {
   readonly registry: EndpointRegistry;
   private readonly runtimes = new Map<string, ClusterRuntime>();
+  private readonly hooks: RuntimeHooks;
 
-  constructor(registry: EndpointRegistry) {
+  constructor(registry: EndpointRegistry, hooks: RuntimeHooks = {}) {
     this.registry = registry;
+    this.hooks = hooks;
   }
 
   get(id: string): ClusterRuntime | undefined {
     return this.runtimes.get(id);
   }
 
-  /** Build the set for a snapshot: reuse by id, create new, dispose removed. Returns the new map. */
+  /**
+   * Build the set for a snapshot: reuse by id, create new, dispose removed. Route balancers are
+   * asked for (BalancerSet.get) after this and before `endApply`, which drops the unused ones.
+   */
   reconcile(clusters: readonly Cluster[], endpoints: ReadonlyMap<string, readonly Endpoint[]>): void {
     const keep = new Set<string>();
     for (const c of clusters) {
       keep.add(c.id);
       let rt = this.runtimes.get(c.id);
       if (rt) rt.setCluster(c);
-      else this.runtimes.set(c.id, (rt = new ClusterRuntime(c, this.registry)));
+      else this.runtimes.set(c.id, (rt = new ClusterRuntime(c, this.registry, this.hooks)));
+      rt.balancers.beginApply();
       rt.updateEndpoints(endpoints.get(c.id) ?? []);
     }
     for (const [id, rt] of this.runtimes) {
@@ -114,6 +186,18 @@ export class ClusterRuntimes {
         this.runtimes.delete(id);
       }
     }
+  }
+
+  /**
+   * After the routes of a snapshot were compiled: keep the balancers of `routes` (including routes
+   * compiled by an earlier apply and kept), drop the others. Free when no route has its own.
+   */
+  endApply(routes: () => Iterable<{ readonly cluster: ClusterRuntime | null; readonly balancing: { readonly balancer: Balancer } | null }>): void {
+    let extra = false;
+    for (const rt of this.runtimes.values()) if (rt.balancers.count > 1) extra = true;
+    if (!extra) return;
+    for (const r of routes()) if (r.balancing !== null && r.cluster !== null) r.cluster.balancers.keep(r.balancing.balancer);
+    for (const rt of this.runtimes.values()) rt.balancers.prune();
   }
 
   values(): IterableIterator<ClusterRuntime> {

@@ -5,16 +5,15 @@
 // closed (gracefully: in-flight requests finish) when the last reference goes.
 
 import type { Dispatcher } from 'undici';
+import { decayEwma } from '../balancer/ewma.ts';
+import { DEFAULT_OUTLIER, OutlierState, type Outcome } from './outlier.ts';
 
-/** Passive health window: WINDOW_BUCKETS buckets of BUCKET_MS each (10 s). */
-const BUCKET_MS = 1000;
-const WINDOW_BUCKETS = 10;
-/** Failures in the window before an endpoint is skipped, if they also outnumber successes. */
-export const FAILURE_THRESHOLD = 5;
+/** Kept for callers that count failures towards the windowed trigger. */
+export const FAILURE_THRESHOLD = DEFAULT_OUTLIER.windowFailures;
 
 /**
- * Fixed-size windowed counters: a ring of per-second buckets stamped with their second, so an
- * old bucket is recognised and reset lazily on access. No timer per failure (rule 7).
+ * State of one endpoint shared by every cluster that lists it: in-flight count, outlier
+ * (passive health) state, active-check verdict, smoothed latency and the connection pool.
  */
 export class EndpointState {
   readonly id: string;
@@ -23,47 +22,47 @@ export class EndpointState {
   refs = 0;
   /** Keep-alive connection pool to this endpoint, created by the forwarder on first use. */
   pool: Dispatcher | null = null;
+  readonly outlier = new OutlierState();
+  /** Active health checks: false after `unhealthy-threshold` failed probes (dataplane/health). */
+  activeHealthy = true;
+  /** Smoothed response time (ms) and when it was last sampled (ewma policy). */
+  ewmaMs = 0;
+  ewmaAt = 0;
   /** Pools of non-default upstream profiles (TLS, HTTP/2, own timeouts), by profile key (upstream-profile.ts). */
   profilePools: Map<string, Dispatcher> | null = null;
-  private readonly stamps = new Float64Array(WINDOW_BUCKETS);
-  private readonly failures = new Uint32Array(WINDOW_BUCKETS);
-  private readonly successes = new Uint32Array(WINDOW_BUCKETS);
 
   constructor(id: string) {
     this.id = id;
   }
 
-  private bucket(now: number): number {
-    const second = Math.floor(now / BUCKET_MS);
-    const i = second % WINDOW_BUCKETS;
-    if (this.stamps[i] !== second) {
-      this.stamps[i] = second;
-      this.failures[i] = 0;
-      this.successes[i] = 0;
+  /**
+   * One attempt's outcome; `latencyMs` < 0 when no balancer of the cluster reads latencies (the
+   * average is then not touched: a feature that is off costs nothing).
+   */
+  record(outcome: Outcome, now: number, latencyMs = -1): boolean {
+    if (latencyMs >= 0 && (outcome === 'ok' || outcome === '5xx')) {
+      this.ewmaMs = this.ewmaAt === 0 ? latencyMs : decayEwma(this.ewmaMs, this.ewmaAt, latencyMs, now);
+      this.ewmaAt = now;
     }
-    return i;
+    return this.outlier.record(outcome, now, DEFAULT_OUTLIER);
   }
 
   recordSuccess(now: number): void {
-    this.successes[this.bucket(now)]++;
+    this.record('ok', now);
   }
 
+  /** A connect failure; ejects on the default thresholds when nothing else decides. */
   recordFailure(now: number): void {
-    this.failures[this.bucket(now)]++;
+    if (this.outlier.record('connect', now, DEFAULT_OUTLIER)) this.outlier.eject(now, DEFAULT_OUTLIER);
   }
 
-  /** Failures and successes within the window ending at `now`. */
   window(now: number): { failures: number; successes: number } {
-    const second = Math.floor(now / BUCKET_MS);
-    let failures = 0;
-    let successes = 0;
-    for (let i = 0; i < WINDOW_BUCKETS; i++) {
-      if (second - this.stamps[i] < WINDOW_BUCKETS) {
-        failures += this.failures[i];
-        successes += this.successes[i];
-      }
-    }
-    return { failures, successes };
+    return this.outlier.window(now);
+  }
+
+  /** The ewma score: the average decayed to now. */
+  latency(now: number): number {
+    return this.ewmaAt === 0 ? 0 : decayEwma(this.ewmaMs, this.ewmaAt, 0, now);
   }
 
   /** Last reference gone: let in-flight requests finish, then close the pool's connections. */
@@ -76,10 +75,9 @@ export class EndpointState {
     if (pp !== null) for (const d of pp.values()) d.close().catch(() => undefined);
   }
 
-  /** Passive health: too many recent connect failures, more than successes. */
+  /** Not ejected and not failing active checks. */
   healthy(now: number): boolean {
-    const w = this.window(now);
-    return w.failures < FAILURE_THRESHOLD || w.failures <= w.successes;
+    return this.activeHealthy && !this.outlier.ejected(now);
   }
 }
 
