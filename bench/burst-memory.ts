@@ -72,7 +72,7 @@ for (let i = 0; i < BURSTS; i++) {
 const afterBursts = rssMiB(pid);
 await sleep(IDLE_SECONDS * 1000);
 const idle = rssMiB(pid);
-let heap: Record<string, number> = {};
+const heap: Record<string, number> = {};
 if (process.env.ADMIN_PORT) {
   // prom-client's default metrics: what the idle RSS is made of (V8 heap spaces, external).
   const text = await (await fetch(`http://127.0.0.1:${process.env.ADMIN_PORT}/metrics`)).text();

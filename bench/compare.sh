@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regressions made visible (issue #6 item 5): the microbenchmarks (bench/micro/run.ts) on the
+# Regressions made visible (docs/benchmarks/http.md): the microbenchmarks (bench/micro/run.ts) on the
 # working tree and on `main` (a temporary `git worktree` with its own `npm ci`), then the ratios.
 # The same benchmark code measures both trees: run.ts --root points it at main's src/.
 #

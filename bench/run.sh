@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Portico L7 benchmark (issue #6): Portico next to nginx, HAProxy and the Node proxy libraries,
+# Portico L7 benchmark (docs/benchmarks/http.md): Portico next to nginx, HAProxy and the Node proxy libraries,
 # same run, same loopback rig, same routing table of 10,000 Ingress rules over 1,000 hosts.
 #
 #   npm run bench                       # full: hello, 64 KiB, TLS keep-alive, WebSocket (~8 min)

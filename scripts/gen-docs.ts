@@ -6,12 +6,14 @@ import { resolve } from 'node:path';
 import { markdownOf } from '../src/config/flag-table.ts';
 import { FLAG_TABLE } from '../src/config/flags.ts';
 import { REASONS } from '../src/model/diagnostic-reasons.ts';
+import { metricsMarkdown } from './metrics-catalog.ts';
 import { annotationsMarkdown } from '../src/k8s/annotations/docs.ts';
 
 /** Section name → its generated Markdown. */
 export const SECTIONS: Readonly<Record<string, () => string>> = {
   flags: () => markdownOf(FLAG_TABLE),
   diagnostics: diagnosticsMarkdown,
+  metrics: metricsMarkdown,
   annotations: annotationsMarkdown,
 };
 

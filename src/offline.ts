@@ -30,14 +30,14 @@ export interface OfflineResult {
 export async function loadOffline(config: PorticoConfig): Promise<OfflineResult> {
   const load = await new ManifestSet(config.resources).load();
   const store = new Store();
-  for (const e of load.entries.values()) store.upsert(e.kind, e.obj as never);
+  for (const e of load.entries.values()) store.upsert(e.kind, e.obj);
   const result = translate(store, { ...translateOptionsFrom(config), version: 1, now: new Date().toISOString() });
   const endpoints = translateEndpoints(store, result.snapshot.clusters);
   const diagnostics = [...load.diagnostics, ...result.diagnostics].sort(compareDiagnostics);
   return { snapshot: result.snapshot, endpoints, diagnostics, served: result.served, files: load.files, annotationReports: result.annotationReports };
 }
 
-/** Which Ingress, rule and endpoint a URL reaches, and why (issue #2 `portico explain`). */
+/** Which Ingress, rule and endpoint a URL reaches, and why (README "Routing rules" `portico explain`). */
 export async function explainUrl(config: PorticoConfig, url: string): Promise<{ explanation: unknown; diagnostics: Diagnostic[]; annotations: AnnotationReport | null }> {
   const off = await loadOffline(config);
   let u: URL;
@@ -67,11 +67,11 @@ export async function explainUrl(config: PorticoConfig, url: string): Promise<{ 
     const annotations = off.annotationReports.find((r) => r.ingress === ingress) ?? null;
     return { explanation: { ...explanation, notes: regexNotes(off.snapshot, explanation) }, diagnostics: off.diagnostics, annotations };
   } finally {
-    dp.close();
+    await dp.close();
   }
 }
 
-/** Which certificate every host gets and why (`portico certs`, issue #3 item 8). */
+/** Which certificate every host gets and why (`portico certs`, README "TLS"). */
 export async function certificatesReport(config: PorticoConfig): Promise<{ rows: CertificateRow[]; diagnostics: Diagnostic[] }> {
   const off = await loadOffline(config);
   const table = new SniTableBuilder({ generatedDefault: generateDefaultCertificate() }).build(off.snapshot);

@@ -1,4 +1,4 @@
-// The cluster benchmark's objects (issue #4 item 4): N Services, N EndpointSlices and N Ingresses
+// The cluster benchmark's objects (README "Run in a cluster"): N Services, N EndpointSlices and N Ingresses
 // over 100 namespaces plus the `portico` IngressClass. Shared by the initial-sync and propagation
 // children so both measure the same shapes.
 import type { FakeApiServer, Obj } from '../../test/support/fake-apiserver.ts';

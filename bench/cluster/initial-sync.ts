@@ -1,4 +1,4 @@
-// Cluster-mode benchmark (issue #4 item 4): initial sync of 10,000 Ingresses, Services and
+// Cluster-mode benchmark (README "Run in a cluster"): initial sync of 10,000 Ingresses, Services and
 // EndpointSlices from the fake API server (a separate process) through KubeSource into a Store,
 // and the resident memory of this process afterwards. Run: node --expose-gc bench/cluster/initial-sync.ts [N]
 import { spawn } from 'node:child_process';
@@ -17,7 +17,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const mb = (b: number) => Math.round(b / 1024 / 1024);
 
 const child = spawn(process.execPath, [path.join(import.meta.dirname, 'fake-server-main.ts'), String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [url] = (await once(createInterface(child.stdout!), 'line')) as [string];
+const [url] = (await once(createInterface(child.stdout), 'line')) as [string];
 
 gc?.();
 const rssBefore = process.memoryUsage().rss;
@@ -28,7 +28,7 @@ const synced = new Promise<void>((r) => (resolveSynced = r));
 const source = new KubeSource({ kubeConfig: kubeConfigForServer(url), namespace: null, logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }) });
 const t0 = performance.now();
 await source.start({
-  upsert: (kind: Kind, obj: KubeObject) => { events++; store.upsert(kind, obj as never); },
+  upsert: (kind: Kind, obj: KubeObject) => { events++; store.upsert(kind, obj); },
   remove: (kind: Kind, key: string) => { store.remove(kind, key); },
   synced: () => resolveSynced(),
   sourceDiagnostics: () => {},

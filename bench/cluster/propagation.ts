@@ -1,4 +1,4 @@
-// Cluster-mode scale benchmark (issue #4 item 4): the FULL application (startApp, cluster mode,
+// Cluster-mode scale benchmark (README "Run in a cluster"): the FULL application (startApp, cluster mode,
 // HTTP listener on 127.0.0.1:0) against a fake API server holding 10,000 Ingresses, Services and
 // EndpointSlices. Measures cold start (until /readyz is 200) and memory, then end-to-end
 // propagation of EndpointSlice and Ingress changes: from the API write to the first response
@@ -6,7 +6,7 @@
 // run in a child process (propagation-child.ts) so this process holds Portico alone.
 //
 // Run: node bench/cluster/propagation.ts [N=10000] [endpointChanges=200] [ingressChanges=60]
-// Goals (issue #4): endpoint change p99 < 100 ms, Ingress change p99 < 1 s, RSS < 500 MB.
+// Goals (README "Run in a cluster"): endpoint change p99 < 100 ms, Ingress change p99 < 1 s, RSS < 500 MB.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# L4 benchmark (issue #5 item 6), 127.0.0.1 only, every run bounded in time:
+# L4 benchmark (README "TCP and UDP services (L4)"), 127.0.0.1 only, every run bounded in time:
 #   - single-stream TCP throughput (iperf3 -t DURATION): direct, HAProxy `mode tcp`, Portico L4
 #   - new TCP connections per second (connect, 1 byte there and back, close): direct, HAProxy, Portico
 #   - UDP datagrams per second (ping-pong, CONC sockets): direct, Portico (HAProxy has no UDP proxy)

@@ -1,4 +1,4 @@
-// Synthetic but realistic Kubernetes objects for the benchmarks (issue #6): many Ingresses, each
+// Synthetic but realistic Kubernetes objects for the benchmarks (docs/benchmarks/http.md): many Ingresses, each
 // with several hosts and several Prefix paths, every path on its own Service with one
 // EndpointSlice. The HTTP rig (bench/run.sh) writes them as manifests; the microbenchmarks load
 // them straight into a Store. One generator, so both measure the same shape of configuration.
@@ -59,7 +59,7 @@ function service(name: string, ns: string, seq: number, targetPort: number): Ser
     kind: 'Service',
     metadata: meta(name, ns, seq),
     spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort, protocol: 'TCP' }] },
-  } as Service;
+  };
 }
 
 function slice(svc: string, ns: string, seq: number, port: number): EndpointSlice {
@@ -70,7 +70,7 @@ function slice(svc: string, ns: string, seq: number, port: number): EndpointSlic
     addressType: 'IPv4',
     ports: [{ name: 'http', port, protocol: 'TCP' }],
     endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
-  } as EndpointSlice;
+  };
 }
 
 export function makeFixture(shape: FixtureShape): Fixture {
@@ -91,7 +91,7 @@ export function makeFixture(shape: FixtureShape): Fixture {
         'tls.crt': Buffer.from(shape.tls.certPem).toString('base64'),
         'tls.key': Buffer.from(shape.tls.keyPem).toString('base64'),
       },
-    } as Secret);
+    });
   }
   for (let i = 0; i < I; i++) {
     for (let s = 0; s < S; s++) {
@@ -123,7 +123,7 @@ export function makeFixture(shape: FixtureShape): Fixture {
         ...(shape.tls ? { tls: [{ hosts, secretName: 'bench-tls' }] } : {}),
         rules,
       },
-    } as Ingress);
+    });
   }
   let rules = I * H * P;
   let hosts = I * H;
@@ -133,12 +133,12 @@ export function makeFixture(shape: FixtureShape): Fixture {
     ingresses.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: meta('ws', ns, seq++),
+      metadata: meta('ws', ns, seq),
       spec: {
         ingressClassName: 'portico',
         rules: [{ host: `ws.${BENCH_DOMAIN}`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'ws-echo', port: { name: 'http' } } } }] } }],
       },
-    } as Ingress);
+    });
     rules++;
     hosts++;
   }
@@ -147,6 +147,6 @@ export function makeFixture(shape: FixtureShape): Fixture {
     kind: 'IngressClass',
     metadata: { name: 'portico', uid: 'bench-class', resourceVersion: '1', creationTimestamp: new Date(CREATED).toISOString() },
     spec: { controller: 'portico.io/ingress-controller' },
-  } as IngressClass];
+  }];
   return { ingressClasses, services, slices, ingresses, secrets, rules, hosts };
 }

@@ -1,4 +1,4 @@
-// Writes the same routing table three ways for bench/run.sh (issue #6 "configured equivalently"):
+// Writes the same routing table three ways for bench/run.sh (docs/benchmarks/http.md "configured equivalently"):
 //   <out>/portico/*.yaml     manifests for `portico serve --resources <out>/portico`
 //   <out>/nginx-servers.conf one server block per host, one location per path, one upstream
 //   <out>/haproxy-routes.map host+path prefix → backend name, looked up with map_beg on `base`

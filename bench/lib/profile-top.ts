@@ -1,5 +1,5 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof) as the top functions by self time, for the
-// hot-path list of issue #6. Usage: node bench/lib/profile-top.ts FILE.cpuprofile [N]
+// hot-path list in docs/benchmarks/http.md. Usage: node bench/lib/profile-top.ts FILE.cpuprofile [N]
 
 import { readFileSync } from 'node:fs';
 

@@ -1,4 +1,4 @@
-// Turns bench/run.sh's rows.tsv into the one markdown report (issue #6 "prints one table"), plus
+// Turns bench/run.sh's rows.tsv into the one markdown report (docs/benchmarks/http.md "prints one table"), plus
 // the verdict on each target of the issue for Portico against nginx (1 worker) in the same run.
 // Usage: node bench/lib/report.ts RUN_DIR
 
@@ -31,7 +31,7 @@ const CASES: Record<string, string> = {
   tls: 'TLS keep-alive (small body over https)',
   ws: 'WebSocket round-trips (128 B messages)',
 };
-// Issue #6 "Targets": req/s ratio to nginx-1w per case (WebSocket has none), p99 ≤ 3× nginx, ≥ 1.3×
+// docs/benchmarks/http.md "Targets": req/s ratio to nginx-1w per case (WebSocket has none), p99 ≤ 3× nginx, ≥ 1.3×
 // the fastest of the three Node libraries.
 const MIN_VS_NGINX: Record<string, number | null> = { hello: 0.5, '64k': 0.6, tls: 0.45, ws: null };
 const NODE_LIBS = ['http-proxy-3', 'node-http-proxy', 'fastify-proxy'];
@@ -65,7 +65,7 @@ for (const k of kases) {
 out.push('', `Cases: ${kases.map((k) => `**${k}** = ${CASES[k] ?? k}`).join('; ')}. For ws, req/s is message round-trips/s and CPU µs is per round trip.`);
 out.push(`noise: max CPU steal during a case ${maxSteal.toFixed(1)}%; max CPU used outside the rig during a case ${maxOutside}% of a core`, '');
 
-out.push('## Issue #6 targets (Portico, one process, against nginx with one worker in the same run)', '');
+out.push('## Speed targets (Portico, one process, against nginx with one worker in the same run)', '');
 out.push('| case | req/s vs nginx (target) | p99 vs nginx (≤ 3×) | vs fastest Node library (≥ 1.3×) | verdict |');
 out.push('|---|---|---|---|---|');
 const verdicts: Record<string, unknown>[] = [];

@@ -1,4 +1,4 @@
-// WebSocket round-trip driver for bench/run.sh (issue #6 "WebSocket message round-trips"):
+// WebSocket round-trip driver for bench/run.sh (docs/benchmarks/http.md "WebSocket message round-trips"):
 // CONNS connections, each sends one message, waits for the echo, sends the next (closed loop,
 // like wrk). Prints the same RESULT line as bench/lua/spread.lua so run.sh treats it alike:
 //   RESULT <round-trips/s> <p50 µs> <p99 µs> <errors> 0 <round-trips> <duration µs>

@@ -1,4 +1,4 @@
--- wrk script for bench/run.sh (issue #6): spreads requests over every host and path of the
+-- wrk script for bench/run.sh (docs/benchmarks/http.md): spreads requests over every host and path of the
 -- generated configuration (hosts h<n>.bench.test, paths /api/s<j>/<suffix>, see
 -- bench/lib/fixture.ts), so a router cannot look fast by answering one cached key.
 -- Env: BENCH_HOSTS (1000), BENCH_PATHS (10), BENCH_SUFFIX (/hello).

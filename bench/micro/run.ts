@@ -1,4 +1,4 @@
-// Microbenchmarks of the hot modules (issue #6 item 3, ARCHITECTURE.md hot-path rule 9):
+// Microbenchmarks of the hot modules (docs/benchmarks/http.md, ARCHITECTURE.md hot-path rule 9):
 //   route lookup  RouteTable.resolve(host, path) over 10 / 1,000 / 10,000 / 100,000 rules, the
 //                 requests spread over every host and path (target: 100,000 ≤ 1.5× of 10)
 //   balancer pick createBalancer(policy).pick() for every policy over 3 / 100 / 1,000 endpoints
@@ -46,7 +46,7 @@ const { values: a } = parseArgs({
     only: { type: 'string' },
   },
 });
-const root = resolve(a.root!);
+const root = resolve(a.root);
 const QUICK = a.quick === true;
 const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(join(root, rel)).href)) as T;
 
@@ -84,7 +84,7 @@ type Mods = {
   translate: typeof TranslateMod; endpoints: typeof EndpointsMod; store: typeof StoreMod;
 };
 
-async function buildStore(mods: Mods, fx: Fixture): Promise<InstanceType<typeof StoreMod.Store>> {
+function buildStore(mods: Mods, fx: Fixture): InstanceType<typeof StoreMod.Store> {
   const s = new mods.store.Store();
   for (const o of fx.ingressClasses) s.upsert('IngressClass', o);
   for (const o of fx.secrets) s.upsert('Secret', o);
@@ -123,7 +123,7 @@ await section('route lookup (RouteTable.resolve, requests spread over every host
   const perRule: Record<number, number> = {};
   for (const [rules, ingresses, hostsPer] of sizes) {
     const fx = makeFixture({ ingresses, hostsPerIngress: hostsPer, pathsPerHost: 10, servicesPerIngress: 10, backendPort: 8080 });
-    const store = await buildStore(mods, fx);
+    const store = buildStore(mods, fx);
     const { snapshot } = snapshotOf(mods, store, 1);
     // The table stores whatever compile() returns; the route itself is enough to measure lookup.
     const table = new rt.RouteTable(snapshot, (r) => r as never);
@@ -173,11 +173,11 @@ await section('balancer pick (createBalancer().pick), 3 / 100 / 1,000 endpoints'
       const latency = new Map(eps.map((e, i) => [e.id, 5 + (i % 7)]));
       const total = [...inflight.values()].reduce((x, y) => x + y, 0);
       const bal = b.createBalancer({
-        policy: policy as never,
+        policy: policy,
         inflight: (id: string) => inflight.get(id) ?? 0,
         latency: (id: string) => latency.get(id) ?? 0,
         total: () => total,
-      } as never);
+      });
       if (bal.policy !== policy) {
         record(`pick ${policy}, ${n} endpoints`, null, 'ns/op', 'policy not in this tree');
         continue;
@@ -200,7 +200,7 @@ await section('snapshot: 10,000 Ingresses (1 host, 2 Prefix paths, 1 Service + E
   const rounds = QUICK ? 2 : 5;
 
   let t0 = performance.now();
-  const store = await buildStore(mods, fx);
+  const store = buildStore(mods, fx);
   record('store load (upsert every object)', performance.now() - t0, 'ms');
 
   const tr: number[] = [];
@@ -229,11 +229,13 @@ await section('snapshot: 10,000 Ingresses (1 host, 2 Prefix paths, 1 Service + E
     sw.push(performance.now() - t0);
   }
   record('swap (apply of a new snapshot, warm)', median(sw), 'ms');
-  plane.close();
+  void plane.close();
 
   // Heap retained by one snapshot (+ its EndpointSet) alone, then by the compiled table.
+  // eslint-disable-next-line no-useless-assignment -- dropped so the collector can reclaim it before the heap is measured
   built = null as never;
   const m0 = heapUsed();
+  // eslint-disable-next-line no-useless-assignment -- held (never read) so the heap is measured with it alive
   let kept: unknown = snapshotOf(mods, store, 1000);
   const m1 = heapUsed();
   record('heap of one snapshot + EndpointSet', (m1 - m0) / 1048576, 'MiB');
@@ -243,8 +245,8 @@ await section('snapshot: 10,000 Ingresses (1 host, 2 Prefix paths, 1 Service + E
 });
 
 const out = { date: new Date().toISOString(), root, node: process.version, quick: QUICK, results };
-mkdirSync(dirname(a.out!), { recursive: true });
-writeFileSync(a.out!, JSON.stringify(out, null, 2) + '\n');
+mkdirSync(dirname(a.out), { recursive: true });
+writeFileSync(a.out, JSON.stringify(out, null, 2) + '\n');
 const lines = ['| benchmark | value | unit |', '|---|---:|---|'];
 for (const r of results) lines.push(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.value === null ? 'unavailable' : r.value >= 100 ? r.value.toFixed(0) : r.value.toPrecision(3)} | ${r.unit} |`);
 process.stdout.write(lines.join('\n') + `\n\nJSON: ${a.out}\n`);

@@ -1,5 +1,5 @@
 'use strict';
-// The Node proxy libraries of the issue #6 target ("≥ 1.3× the fastest of http-proxy-3,
+// The Node proxy libraries of the docs/benchmarks/http.md target ("≥ 1.3× the fastest of http-proxy-3,
 // node-http-proxy and @fastify/http-proxy"), set up exactly as the shared rig's
 // proxies/{http-proxy-3,node-http-proxy,fastify-proxy}.js (keep-alive agent / undici pool), plus
 // what those scripts lack for the other cases: a TLS listener and WebSocket upgrades.

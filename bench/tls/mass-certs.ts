@@ -1,4 +1,4 @@
-// Many distinct certificates quickly, for the SNI-scale benchmark (issue #3 item 10). One RSA key
+// Many distinct certificates quickly, for the SNI-scale benchmark (README "TLS"). One RSA key
 // is shared (memory scale is about secure contexts and names, not key variety); node-forge builds
 // each certificate and node:crypto signs it (~0.5 ms each instead of ~20 ms in pure JS).
 

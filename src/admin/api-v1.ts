@@ -6,7 +6,7 @@
 import type { Snapshot } from '../model/snapshot.ts';
 import type { Route } from '../model/route.ts';
 import { pathMatches } from '../model/match.ts';
-import type { Diagnostic } from '../translate/diagnostic.ts';
+import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Metrics } from '../util/metrics.ts';
 import type { CertificateRow } from './certificates-view.ts';
 

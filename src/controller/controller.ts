@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { objectKey, nsName } from '../k8s/keys.ts';
-import type { EndpointSlice, Kind, KubeObject } from '../k8s/types.ts';
+import type { Kind, KubeObject } from '../k8s/types.ts';
 import type { Cluster } from '../model/cluster.ts';
 import type { Endpoint, EndpointSet } from '../model/endpoint.ts';
 import { emptySnapshot, type Snapshot } from '../model/snapshot.ts';
@@ -132,7 +132,7 @@ export class Controller implements SourceSink {
   // ---- SourceSink
 
   upsert(kind: Kind, obj: KubeObject): void {
-    const changed = this.o.store.upsert(kind, obj as never);
+    const changed = this.o.store.upsert(kind, obj);
     if (changed) this.changed(kind, objectKey(obj), obj);
   }
 
@@ -187,7 +187,7 @@ export class Controller implements SourceSink {
   private fastPath(kind: Kind, key: string, obj: KubeObject | undefined): void {
     const started = performance.now();
     const svc = kind === 'EndpointSlice'
-      ? (obj ? sliceService(obj as EndpointSlice) : undefined)
+      ? (obj ? sliceService(obj) : undefined)
       : key; // Endpoints are named like their Service
     if (!svc) return;
     for (const c of this.clustersByService.get(svc) ?? []) this.pushEndpoints(c);
@@ -281,7 +281,7 @@ export class Controller implements SourceSink {
     }
     this.diagKeys = keys;
     for (const d of added) {
-      // One structured line per rejected object (issue #2 item 7), only when it first appears.
+      // One structured line per rejected object (README "Bad input"), only when it first appears.
       this.o.logger[d.severity === 'error' ? 'error' : 'warn']({ object: refString(d.object), reason: d.reason, origin: d.origin }, d.message);
     }
     let errors = 0;

@@ -91,4 +91,4 @@ export interface ReferenceGrant extends KubeObject {
   };
 }
 
-export interface Namespace extends KubeObject {}
+export type Namespace = KubeObject;

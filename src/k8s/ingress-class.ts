@@ -1,4 +1,4 @@
-// Which Ingresses Portico serves (SPEC §1.6, issue #2 item 2).
+// Which Ingresses Portico serves (SPEC §1.6).
 
 import type { Ingress, IngressClass } from './types.ts';
 

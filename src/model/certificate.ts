@@ -1,4 +1,4 @@
-// A Certificate is a validated kubernetes.io/tls Secret (issue #3, SPEC §7).
+// A Certificate is a validated kubernetes.io/tls Secret (SPEC §7).
 // The PEM key is here so that one process can build a Snapshot and ship it to workers; it must
 // never reach logs, diagnostics, metrics or debug views (use `redactCertificate`).
 

@@ -13,7 +13,7 @@ export interface ApplyResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export const APPLIED: ApplyResult = Object.freeze({ diagnostics: Object.freeze([]) as readonly Diagnostic[] });
+export const APPLIED: ApplyResult = Object.freeze({ diagnostics: Object.freeze([]) });
 
 export interface Dataplane {
   /** Short readable name (`http`, `tls`, `l4`): metrics label and /debug/snapshot key. */

@@ -39,8 +39,6 @@ export interface RouteFilters {
   readonly rewrite: UrlRewrite | null;
 }
 
-export const NO_FILTERS: RouteFilters = { requestHeaders: null, responseHeaders: null, redirect: null, rewrite: null };
-
 /** The path a PathModifier makes of `path` (no query). Reference semantics for the dataplane. */
 export function modifyPath(m: PathModifier, path: string): string {
   if (m.type === 'ReplaceFullPath') return m.value;

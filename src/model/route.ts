@@ -28,7 +28,7 @@ export interface Route {
   readonly backend: RouteBackend;
   /** Service name (`namespace/name`) for metrics, '' when the backend is not a Service. */
   readonly service: string;
-  /** HTTP listener answers 308 to https (issue #3, SPEC §1.9). */
+  /** HTTP listener answers 308 to https (SPEC §1.9). */
   readonly sslRedirect: boolean;
   /** Access-control policies (src/model/access.ts); absent when the route has none. */
   readonly access?: RouteAccess;
@@ -53,6 +53,6 @@ export interface VirtualHost {
    * the host matched and no path did. Null otherwise.
    */
   readonly fallback: Route | null;
-  /** Id of the Certificate serving this host over TLS, or null (default certificate). Issue #3. */
+  /** Id of the Certificate serving this host over TLS, or null (default certificate). README "TLS". */
   readonly certificateId: string | null;
 }

@@ -82,10 +82,6 @@ export const DEFAULT_UPSTREAM_TLS: UpstreamTls = {
   protocols: ['TLSv1.2', 'TLSv1.3'],
 };
 
-export function usesTls(protocol: UpstreamProtocol, scheme: 'http' | 'https'): boolean {
-  return protocol === 'HTTPS' || protocol === 'GRPCS' || (protocol === 'AUTO_HTTP' && scheme === 'https');
-}
-
 export function isGrpc(protocol: UpstreamProtocol): boolean {
   return protocol === 'GRPC' || protocol === 'GRPCS';
 }

@@ -28,7 +28,7 @@ const COMPONENT = 'portico';
 const MAX_MESSAGE = 1024;
 
 /**
- * Diagnostics reach the owners of the objects as Kubernetes Events (issue #4 item 6): type
+ * Diagnostics reach the owners of the objects as Kubernetes Events (README "Run in a cluster"): type
  * Warning, the Diagnostic's reason and message, on the object it is attached to. Rate-limited
  * twice, as client-go's EventCorrelator does: the same object+reason is reported at most once per
  * `perObjectIntervalMs` (translation repeats every diagnostic on every rebuild), and a global

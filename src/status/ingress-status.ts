@@ -8,7 +8,7 @@ import { shortError } from './leader-election.ts';
 export interface IngressStatusWriterOptions {
   kubeConfig: KubeConfig;
   logger: Logger;
-  /** Only the leader writes (issue #4 item 5). */
+  /** Only the leader writes (README "Run in a cluster"). */
   isLeader: () => boolean;
 }
 
@@ -19,7 +19,7 @@ export interface StatusSyncResult {
 }
 
 /**
- * Writes `status.loadBalancer.ingress` of the Ingresses Portico serves (SPEC §1.9; issue #4
+ * Writes `status.loadBalancer.ingress` of the Ingresses Portico serves (SPEC §1.9; README "Run in a cluster"
  * item 5) through the status subresource, with a JSON merge patch: arrays are replaced whole,
  * and no resourceVersion is needed because Portico owns the field outright.
  *

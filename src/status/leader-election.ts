@@ -25,7 +25,7 @@ export function defaultIdentity(): string {
 }
 
 /**
- * Leader election on a coordination.k8s.io/v1 Lease, the client-go algorithm (issue #4 item 5):
+ * Leader election on a coordination.k8s.io/v1 Lease, the client-go algorithm (README "Run in a cluster"):
  * every replica serves traffic, only the leader writes Ingress status and Events.
  *
  * - Follower: every retryPeriod read the Lease; take it when it is free (no holder) or when its
@@ -170,7 +170,7 @@ export class LeaderElector extends EventEmitter {
 /** ApiException messages embed every header; keep the code and the server's message. */
 export function shortError(err: unknown): string {
   const e = err as { code?: unknown; body?: unknown; message?: unknown };
-  let body = e?.body as unknown;
+  let body = e?.body;
   if (typeof body === 'string') {
     try {
       body = JSON.parse(body);

@@ -7,7 +7,7 @@ import type { Logger } from '../util/logger.ts';
 import { shortError } from './leader-election.ts';
 
 /**
- * The addresses a `--publish-service` Service exposes (issue #4 item 5): its LoadBalancer
+ * The addresses a `--publish-service` Service exposes (README "Run in a cluster"): its LoadBalancer
  * ingress IPs/hostnames, else its spec.externalIPs; empty when neither is set yet (a cloud LB
  * still provisioning), in which case no status is written rather than a wrong one.
  */

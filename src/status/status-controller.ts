@@ -29,7 +29,7 @@ export interface StatusControllerOptions {
 }
 
 /**
- * Everything cluster mode writes back to the API (issue #4 items 5 and 6): Ingress status and
+ * Everything cluster mode writes back to the API (README "Run in a cluster"): Ingress status and
  * Warning Events, both only from the elected leader, while every replica serves traffic.
  */
 export class StatusController {

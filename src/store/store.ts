@@ -56,8 +56,8 @@ export class Store implements StoreView {
     this.maps.get(kind)!.set(key, obj);
     this.sortedCache.delete(kind);
     if (kind === 'Ingress') this.indexIngress(key, obj as Ingress);
-    if (kind === 'EndpointSlice') this.indexSlice(key, obj as EndpointSlice);
-    if (kind === 'ConfigMap') this.indexConfigMap(key, obj as ConfigMap);
+    if (kind === 'EndpointSlice') this.indexSlice(key, obj);
+    if (kind === 'ConfigMap') this.indexConfigMap(key, obj);
     return true;
   }
 
@@ -236,7 +236,7 @@ function dropFrom(m: Map<string, Set<string>>, k: string, v: string): void {
  * Kept as a digest, not the JSON text: a copy of every object's text would double the store.
  */
 function fingerprint(kind: Kind, obj: KubeObject): string {
-  const json = JSON.stringify(obj, (k, v) => {
+  const json = JSON.stringify(obj, (k, v: unknown) => {
     if (k === 'resourceVersion' || k === 'managedFields' || k === 'generation') return undefined;
     if (k === 'status' && kind === 'Ingress') return undefined;
     return v;

@@ -110,6 +110,7 @@ function externalPolicy(view: StoreView, e: ExternalAuthAnnotations, errors: str
         else {
           const t = parseTemplate(v);
           if ('error' in t) errors.push(`auth-proxy-set-headers: ${name}: ${t.error}`);
+          // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
           else if (/[\r\n\x00]/.test(v)) errors.push(`auth-proxy-set-headers: ${name}: value has control characters`);
           else proxySetHeaders.push({ name: name.toLowerCase(), value: t.value });
         }

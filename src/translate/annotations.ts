@@ -4,7 +4,7 @@
 // --serve-unenforced-annotations, and then each such Ingress gets a warning.
 
 import { canary, REGISTRY, type AnnotationFinding, type AnnotationValues } from '../k8s/annotations/index.ts';
-import { diagnostic, type Diagnostic, type ObjectRef } from './diagnostic.ts';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../model/diagnostic.ts';
 
 export interface AnnotationReportRow {
   readonly annotation: string;

@@ -1,4 +1,4 @@
-// Service backend → Cluster (SPEC §1.7 port chain; issue #2 item 3). A backend that cannot be
+// Service backend → Cluster (SPEC §1.7 port chain). A backend that cannot be
 // resolved is not an error that drops the route: the route answers 503 with the reason (§1.7
 // [choice]), so the caller turns a failed resolution into RouteBackend 'unavailable'.
 
@@ -94,7 +94,7 @@ function healthCheckOf(svc: Service): { healthCheck?: NonNullable<Cluster['healt
   return hc === null ? {} : { healthCheck: clampHealthTimeout(hc) };
 }
 
-/** Issue #5: 'portico.io/l4-balance' on the Service; malformed values fall back to the default (reported by translate). */
+/** README "TCP and UDP services (L4)": 'portico.io/l4-balance' on the Service; malformed values fall back to the default (reported by translate). */
 export function balancerOf(svc: Service): BalancerPolicy {
   return readAnnotations(svc, 'Service').valueOr(l4Balance, 'round-robin');
 }

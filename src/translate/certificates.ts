@@ -1,4 +1,4 @@
-// Which certificate serves which host (issue #3, SPEC §1.9 and §7). Pure: no I/O, no clock —
+// Which certificate serves which host (SPEC §1.9 and §7). Pure: no I/O, no clock —
 // the caller passes `now` when it wants expiry reported.
 //
 // For every rule host H of a served Ingress (oldest first, SPEC §1.8 order):
@@ -10,6 +10,7 @@
 // reported (SPEC §1.8 "per-server settings … TLS cert are likewise first-come").
 
 import type { Certificate } from '../model/certificate.ts';
+import { normalizeHostName } from '../model/host.ts';
 import type { Ingress, Secret } from '../k8s/types.ts';
 import { nsName, splitKey } from '../k8s/keys.ts';
 import type { StoreView } from '../store/store.ts';
@@ -34,7 +35,7 @@ export interface TlsOptions {
   /**
    * ISO-8601 instant to judge notBefore/notAfter against. Translate has no clock (ARCHITECTURE.md
    * "Translate"), so the controller passes it; without it no validity warnings are produced.
-   * An expired certificate is still served (issue #3 item 4), only reported.
+   * An expired certificate is still served (README "TLS"), only reported.
    */
   now?: string;
 }
@@ -183,8 +184,7 @@ export function translateCertificates(view: StoreView, ingresses: readonly Ingre
 
 /** Host names as the router keys them: lower-case, no trailing dot. */
 export function normHost(h: string): string {
-  const l = h.trim().toLowerCase();
-  return l.endsWith('.') ? l.slice(0, -1) : l;
+  return normalizeHostName(h.trim());
 }
 
 /** Distinct non-empty rule hosts of an Ingress, in rule order (TLS never covers the hostless rule, SPEC §1.9). */

@@ -1,4 +1,4 @@
-// Cluster → Endpoints, following the SPEC §4 consumer rules (issue #2 item 3). This runs on the fast
+// Cluster → Endpoints, following the SPEC §4 consumer rules (README "Routing rules"). This runs on the fast
 // path (one Service's slices changed), so it only reads that Service's objects.
 
 import { nsName } from '../k8s/keys.ts';

@@ -4,7 +4,7 @@
 import { routing as r } from '../k8s/annotations/index.ts';
 import type { HostKind, Route } from '../model/route.ts';
 import { NO_ACTIONS } from '../model/route-actions.ts';
-import { diagnostic, type Diagnostic } from './diagnostic.ts';
+import { diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { ParsedIngress, ServiceRef } from './ingress.ts';
 import { canaryOf, type ResolvedBackend } from './route-actions.ts';
 

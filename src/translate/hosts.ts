@@ -1,5 +1,5 @@
 // Served Ingresses (oldest first) → VirtualHosts, the global default Route and the Clusters they use
-// (SPEC §1.5, §1.8; issue #2 items 2-3).
+// (SPEC §1.5, §1.8).
 
 import { nsName } from '../k8s/keys.ts';
 import type { StoreView } from '../store/store.ts';
@@ -19,9 +19,9 @@ import { upstreamAnnotations, type UpstreamAnnotations } from '../k8s/annotation
 export interface HostOptions {
   readonly allowExternalName: boolean;
   readonly sslRedirect: boolean;
-  /** Hosts listed in spec.tls of a served Ingress (issue #3 item 6). */
+  /** Hosts listed in spec.tls of a served Ingress (README "TLS"). */
   readonly tlsHosts: ReadonlySet<string>;
-  /** Rule host → Certificate id (issue #3). */
+  /** Rule host → Certificate id (README "TLS"). */
   readonly hostCertificate: ReadonlyMap<string, string>;
 }
 

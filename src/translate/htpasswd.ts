@@ -47,6 +47,7 @@ export function parseAuthMap(map: ReadonlyMap<string, string>): { value: Htpassw
 }
 
 function entry(user: string, hash: string): { value: HtpasswdEntry } | { error: string } {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
   if (/[\x00-\x1f\x7f:]/.test(user) || user === '') return { error: 'user name is empty or has control characters' };
   // Apache htpasswd may append `:comment` fields; nginx reads up to the next ':'.
   const h = hash.split(':')[0];

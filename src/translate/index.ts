@@ -1,4 +1,4 @@
-// Store → Snapshot + Diagnostics (ARCHITECTURE.md "Translate"; issue #2 items 2-3). Pure: no I/O,
+// Store → Snapshot + Diagnostics (ARCHITECTURE.md "Translate"; README "Routing rules"). Pure: no I/O,
 // no clock, no logger; deterministic (same store ⇒ identical JSON), so everything is sorted.
 
 import { readAnnotations } from '../k8s/annotations/index.ts';
@@ -27,7 +27,7 @@ export interface TranslateOptions {
   sslRedirect: boolean;
   /** 'ns/name' or null. */
   defaultTlsSecret: string | null;
-  /** 'ns/name' (issue #5). */
+  /** 'ns/name' (README "TCP and UDP services (L4)"). */
   tcpServicesConfigMap: string | null;
   udpServicesConfigMap: string | null;
   /** --serve-unenforced-annotations: serve Ingresses with refused annotations, with a warning. */
@@ -37,7 +37,7 @@ export interface TranslateOptions {
   /** Ports Gateway listeners are served on (the HTTP/HTTPS servers) and --gateway-port-offset. */
   gatewayPorts?: GatewayPorts;
   /**
-   * ISO-8601 time for certificate expiry warnings (issue #3 item 4). Translate reads no clock, so
+   * ISO-8601 time for certificate expiry warnings (README "TLS"). Translate reads no clock, so
    * the caller passes it; absent ⇒ no expiry check.
    */
   now?: string;
@@ -102,7 +102,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     parsed.push(acc.access === null && acc.clusters.length === 0 ? p : { ...p, access: acc.access, accessClusters: acc.clusters });
   }
 
-  // 2. TLS (issue #3): certificates and which host redirects to https.
+  // 2. TLS (README "TLS"): certificates and which host redirects to https.
   const tls = translateCertificates(view, parsed.map(tlsView), { defaultTlsSecret: options.defaultTlsSecret, ...(options.now ? { now: options.now } : {}) });
   diags.push(...tls.diagnostics);
 
@@ -114,7 +114,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     hostCertificate: tls.hostCertificate,
   }, diags);
 
-  // 4. L4 (issue #5) shares the cluster table: one Service port, one Cluster.
+  // 4. L4 (README "TCP and UDP services (L4)") shares the cluster table: one Service port, one Cluster.
   const l4 = translateL4(view, {
     tcpServicesConfigMap: options.tcpServicesConfigMap,
     udpServicesConfigMap: options.udpServicesConfigMap,
@@ -168,7 +168,7 @@ function tlsView(p: ParsedIngress): Ingress {
   };
 }
 
-/** Annotation problems on the Services that back a Cluster (issue #5 'portico.io/l4-balance'). */
+/** Annotation problems on the Services that back a Cluster (README "TCP and UDP services (L4)" 'portico.io/l4-balance'). */
 function checkServices(view: StoreView, clusters: readonly Cluster[], diags: Diagnostic[]): void {
   const seen = new Set<string>();
   for (const c of clusters) {

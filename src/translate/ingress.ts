@@ -206,7 +206,7 @@ export function checkBackend(b: unknown): BackendCheck {
   if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 65535) {
     return bad(`backend.service.port.number ${JSON.stringify(n)} must be an integer 1-65535`);
   }
-  return { ok: true, service: { name: s.name, port: { number: n as number } } };
+  return { ok: true, service: { name: s.name, port: { number: n } } };
 }
 
 /**

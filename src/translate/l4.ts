@@ -1,8 +1,8 @@
-// tcp/udp services ConfigMaps → L4Routes and their Clusters (issue #5 "Configuration").
+// tcp/udp services ConfigMaps → L4Routes and their Clusters (README "TCP and UDP services (L4)" "Configuration").
 //
 // Format, the ingress-nginx convention: each data key is a listen port (1..65535), each value
 //   namespace/service:port                     plain forwarding
-//   namespace/service:port:PROXY               send PROXY protocol v1 upstream (issue #5 item 3)
+//   namespace/service:port:PROXY               send PROXY protocol v1 upstream (README "TCP and UDP services (L4)")
 //   namespace/service:port:PROXYv1|PROXYv2     choose the PROXY protocol version explicitly
 //   namespace/service:port:<decode>:<encode>   ingress-nginx's 4-field form: <encode> as above;
 //                                              <decode> must be empty (inbound PROXY is the
@@ -95,7 +95,7 @@ export function translateL4(view: StoreView, opts: L4TranslateOptions): L4Transl
         listenPort,
         clusterId,
         proxyProtocol: t.proxyProtocol,
-        source: value as string,
+        source: value,
         origin: ref,
       });
     }

@@ -47,7 +47,7 @@ export function checkPath(pathType: unknown, path: unknown): Checked<PathMatch> 
     return { ok: false, message: `pathType ${JSON.stringify(pathType)} is not Exact, Prefix or ImplementationSpecific` };
   }
   if (path !== undefined && path !== null && typeof path !== 'string') return { ok: false, message: 'path must be a string' };
-  const p = (path ?? '') as string;
+  const p = (path ?? '');
   if (pathType === 'ImplementationSpecific') {
     // K-VAL: only "absolute if non-empty"; the element-wise Prefix semantics handle the rest.
     if (p !== '' && !p.startsWith('/')) return { ok: false, message: `path ${JSON.stringify(p)} must start with '/'` };

@@ -1,4 +1,4 @@
-// Reading and checking the PEM texts of a kubernetes.io/tls Secret (issue #3 item 4, SPEC §7).
+// Reading and checking the PEM texts of a kubernetes.io/tls Secret (SPEC §7).
 //
 // Choice: node-forge reads the PEM armour (which blocks, in which order); node:crypto
 // (X509Certificate, createPrivateKey) parses the DER and checks that the key belongs to the leaf,

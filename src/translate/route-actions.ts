@@ -8,7 +8,7 @@ import type { StoreView } from '../store/store.ts';
 import type { CanaryAction, RouteActions } from '../model/route-actions.ts';
 import { hasActions, NO_ACTIONS } from '../model/route-actions.ts';
 import type { RouteBackend } from '../model/route.ts';
-import { diagnostic, type Diagnostic } from './diagnostic.ts';
+import { diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { ParsedIngress, ParsedPath, ServiceRef } from './ingress.ts';
 
 export interface ResolvedBackend {

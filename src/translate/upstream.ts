@@ -8,7 +8,7 @@ import { nsName } from '../k8s/keys.ts';
 import type { StoreView } from '../store/store.ts';
 import type { Cluster } from '../model/cluster.ts';
 import { DEFAULT_UPSTREAM_TLS, type UpstreamPolicy, type UpstreamProtocol, type UpstreamTls } from '../model/upstream.ts';
-import { diagnostic, type Diagnostic, type ObjectRef } from './diagnostic.ts';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../model/diagnostic.ts';
 import { parseTlsSecret, secretText, TLS_SECRET_TYPE } from './pem.ts';
 
 export interface UpstreamResolution {

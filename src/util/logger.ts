@@ -9,7 +9,7 @@ export interface LoggerOptions {
 }
 
 /**
- * JSON lines (issue #2 item 8). Certificates and keys are never passed to it.
+ * JSON lines (README "Admin server"). Certificates and keys are never passed to it.
  * Stdout is written asynchronously in 4 KiB batches: the access log is one line per request, and
  * a synchronous write() per line would put a syscall on every request's path (ARCHITECTURE.md
  * hot-path rule 8). `flushLogger` runs at shutdown so the last lines are not lost.

@@ -7,7 +7,7 @@ import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  // HTTP dataplane (issue #2 item 5)
+  // HTTP dataplane (README "Admin server")
   readonly httpRequests = new Counter({
     name: 'portico_http_requests_total',
     help: 'HTTP requests served, by Ingress, Service and status class.',

@@ -73,7 +73,7 @@ function normalise(req: AdmissionRequest, now: string): Ingress {
   const name = typeof meta.name === 'string' && meta.name !== '' ? meta.name : req.name || (typeof meta.generateName === 'string' ? `${meta.generateName}(generated)` : '');
   const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : req.namespace;
   const creationTimestamp = meta.creationTimestamp ?? (req.operation === 'CREATE' ? now : undefined);
-  return { ...obj, metadata: { ...meta, name, namespace, ...(creationTimestamp ? { creationTimestamp } : {}) } } as Ingress;
+  return { ...obj, metadata: { ...meta, name, namespace, ...(creationTimestamp ? { creationTimestamp } : {}) } };
 }
 
 /**
@@ -91,7 +91,7 @@ class ReviewView implements StoreView {
     this.base = base;
     this.reviewed = reviewed;
     this.key = key;
-    const probe = reviewed ?? (base.get('Ingress', key) as Ingress | undefined) ?? null;
+    const probe = reviewed ?? base.get('Ingress', key) ?? null;
     const hosts = probe ? hostsOf(probe) : new Set<string>();
     const dflt = probe ? hasDefaultBackend(probe) : false;
     const others = base.list('Ingress').filter((i) => {

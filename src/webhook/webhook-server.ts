@@ -45,6 +45,22 @@ export interface WebhookOptions {
 const MAX_BODY = 4 * 1024 * 1024;
 export const WEBHOOK_PATH = '/validate';
 
+/** The webhook's metrics, registered once per registry. */
+export function webhookMetrics(metrics: Metrics): { reviews: Counter<'verdict'>; duration: Histogram; tlsReloads: Counter<'result'> } {
+  const r = metrics.registry;
+  return {
+    reviews: (r.getSingleMetric('portico_webhook_reviews_total') as Counter<'verdict'> | undefined) ?? new Counter({
+      name: 'portico_webhook_reviews_total', help: 'Admission reviews answered, by verdict (allowed, denied, fallback, malformed).', labelNames: ['verdict'], registers: [r],
+    }),
+    duration: (r.getSingleMetric('portico_webhook_review_duration_seconds') as Histogram | undefined) ?? new Histogram({
+      name: 'portico_webhook_review_duration_seconds', help: 'Time from an admission request to its answer.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5], registers: [r],
+    }),
+    tlsReloads: (r.getSingleMetric('portico_webhook_tls_reloads_total') as Counter<'result'> | undefined) ?? new Counter({
+      name: 'portico_webhook_tls_reloads_total', help: 'Webhook serving certificate reloads, by result (ok, invalid).', labelNames: ['result'], registers: [r],
+    }),
+  };
+}
+
 export class WebhookServer {
   private readonly o: WebhookOptions;
   private readonly server: Server;
@@ -55,16 +71,7 @@ export class WebhookServer {
 
   constructor(opts: WebhookOptions) {
     this.o = opts;
-    const r = opts.metrics.registry;
-    this.reviews = (r.getSingleMetric('portico_webhook_reviews_total') as Counter<'verdict'> | undefined) ?? new Counter({
-      name: 'portico_webhook_reviews_total', help: 'Admission reviews answered, by verdict (allowed, denied, fallback, malformed).', labelNames: ['verdict'], registers: [r],
-    });
-    this.duration = (r.getSingleMetric('portico_webhook_review_duration_seconds') as Histogram | undefined) ?? new Histogram({
-      name: 'portico_webhook_review_duration_seconds', help: 'Time from an admission request to its answer.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5], registers: [r],
-    });
-    this.tlsReloads = (r.getSingleMetric('portico_webhook_tls_reloads_total') as Counter<'result'> | undefined) ?? new Counter({
-      name: 'portico_webhook_tls_reloads_total', help: 'Webhook serving certificate reloads, by result (ok, invalid).', labelNames: ['result'], registers: [r],
-    });
+    ({ reviews: this.reviews, duration: this.duration, tlsReloads: this.tlsReloads } = webhookMetrics(opts.metrics));
     this.material = opts.tls.read();
     this.server = createServer({
       minVersion: 'TLSv1.2',

@@ -78,7 +78,7 @@ export class SecretTlsSource implements TlsSource {
   }
 
   read(): TlsMaterial | null {
-    const s = this.store.get('Secret', this.key) as Secret | undefined;
+    const s = this.store.get('Secret', this.key);
     const cert = field(s, 'tls.crt');
     const key = field(s, 'tls.key');
     return cert && key ? { cert, key } : null;

@@ -39,7 +39,7 @@ before(async () => {
 });
 after(async () => {
   await listener.close(500);
-  dp.close();
+  await dp.close();
   await echo.close();
 });
 

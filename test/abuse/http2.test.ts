@@ -36,7 +36,7 @@ before(async () => {
 });
 after(async () => {
   await listener.close(500);
-  dp.close();
+  await dp.close();
   await Promise.all([echo.close(), hold.close()]);
 });
 

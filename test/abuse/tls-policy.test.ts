@@ -31,7 +31,7 @@ before(async () => {
 });
 after(async () => {
   await listener.close(500);
-  dp.close();
+  await dp.close();
 });
 
 /** Handshake with these client options: the negotiated protocol and cipher, or the error. */

@@ -4,7 +4,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '../../src/config/config.ts';
-import type { KubeObject } from '../../src/k8s/types.ts';
 import { certificatesReport } from '../../src/offline.ts';
 import { makeCert, tlsSecret } from '../support/certs.ts';
 import { backendFor, ingress, ingressClass, toYaml } from '../support/manifests.ts';
@@ -18,7 +17,7 @@ test('a host lists the TLS problems that concern it (the diagnostic\'s host), no
     await writeFile(join(dir, 'm.yaml'), toYaml([
       ingressClass(),
       ...backendFor('default', 'web', [8081]),
-      tlsSecret('default', 'other', other.certPem, other.keyPem) as KubeObject,
+      tlsSecret('default', 'other', other.certPem, other.keyPem),
       ingress('default', 'i', [
         { host: 'other.test', paths: [{ path: '/', service: 'web', port: 80 }] },
         { host: 'wrong.test', paths: [{ path: '/', service: 'web', port: 80 }] },

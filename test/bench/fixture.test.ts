@@ -1,4 +1,4 @@
-// The benchmark's generated configuration must be what the load asks for (issue #6): every
+// The benchmark's generated configuration must be what the load asks for (docs/benchmarks/http.md): every
 // host/path the wrk script and the microbenchmarks request resolves to the intended Service, with
 // no error diagnostics, and the nginx/HAProxy files describe the same table.
 import { test } from 'node:test';

@@ -15,10 +15,10 @@ function target(name: string) {
   const state = { fail: false, result: { diagnostics: [] } as ApplyResult, applied: [] as number[] };
   const dp: Dataplane = {
     name,
-    apply: async (s) => {
-      if (state.fail) throw new Error(`${name} refused`);
+    apply: (s) => {
+      if (state.fail) return Promise.reject(new Error(`${name} refused`));
       state.applied.push(s.version);
-      return state.result;
+      return Promise.resolve(state.result);
     },
     updateEndpoints: () => {},
     close: async () => {},

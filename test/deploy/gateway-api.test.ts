@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULTS } from '../../src/config/config.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Doc = Record<string, any>;
 const DIR = path.resolve(import.meta.dirname, '../../deploy');
 const load = (f: string): Doc[] => parseAllDocuments(readFileSync(path.join(DIR, f), 'utf8')).map((d) => {

@@ -1,4 +1,4 @@
-// deploy/ checked offline (issue #4 "Done when"): every file parses, has what its kind requires,
+// deploy/ checked offline (README "Run in a cluster" "Done when"): every file parses, has what its kind requires,
 // and the RBAC rules cover every API call Portico makes (PORTICO_API_CALLS).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { PORTICO_API_CALLS } from '../../src/sources/kube/api-calls.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Doc = Record<string, any>;
 const DEPLOY = path.resolve(import.meta.dirname, '../../deploy');
 

@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { parseFlags } from '../../src/config/config.ts';
 import { WEBHOOK_PATH } from '../../src/webhook/webhook-server.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Doc = Record<string, any>;
 const DIR = path.resolve(import.meta.dirname, '../../deploy/webhook');
 const load = (f: string): Doc[] => parseAllDocuments(readFileSync(path.join(DIR, f), 'utf8')).map((d) => d.toJS() as Doc);

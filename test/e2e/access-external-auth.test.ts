@@ -163,7 +163,7 @@ test('a WebSocket upgrade meets the same check', async () => {
   sock.write('GET /ws HTTP/1.1\r\nHost: deny.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
   const text = await new Promise<string>((r) => {
     let b = '';
-    sock.on('data', (c) => (b += c));
+    sock.on('data', (c: Buffer) => (b += c.toString('latin1')));
     sock.on('close', () => r(b));
   });
   assert.match(text, /^HTTP\/1\.1 403 /);

@@ -1,4 +1,4 @@
-// Issue #2 item 5: admin server endpoints.
+// README "Admin server": admin server endpoints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEchoServer } from '../support/echo-server.ts';

@@ -46,8 +46,8 @@ test('an Ingress with auth-tls-secret (or a snippet, or an unknown $variable) is
     const of = (name: string) => diags.filter((d) => d.object.name === name);
     const refused = of('protected').find((d) => d.reason === 'RefusedAnnotation');
     assert.equal(refused?.severity, 'error');
-    assert.match(refused!.message, /nginx\.ingress\.kubernetes\.io\/auth-tls-secret/);
-    assert.match(refused!.message, /not served/);
+    assert.match(refused.message, /nginx\.ingress\.kubernetes\.io\/auth-tls-secret/);
+    assert.match(refused.message, /not served/);
     assert.match(of('snippet').find((d) => d.reason === 'RefusedAnnotation')!.message, /configuration-snippet.*more_set_headers/);
     assert.match(of('variable').find((d) => d.reason === 'RefusedAnnotation')!.message, /\$remote_addr/);
     // Unsupported keys warn; no-op keys are accepted silently (they show in the migration report).

@@ -31,7 +31,7 @@ function objects(webPorts: number[]): KubeObject[] {
     ingressClass(),
     ...backendFor('bal', 'web', webPorts, 8080),
     ...backendFor('bal', 'mixed', [echo[0].port, failingPort], 8080).map((o) => o.kind === 'Service'
-      ? { ...o, metadata: { ...o.metadata, annotations: { 'portico.io/outlier-eject-5xx': 'true' } } } as KubeObject : o),
+      ? { ...o, metadata: { ...o.metadata, annotations: { 'portico.io/outlier-eject-5xx': 'true' } } } : o),
     service('bal', 'pinned', [{ name: 'http', port: 8080 }], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
     ...echo.map((e, i) => endpointSlice('bal', 'pinned', `pinned-${i}`, ['127.0.0.1'], e.port)),
     ingress('bal', 'persistent', [{ host: 'sticky.test', paths: [{ path: '/app', service: 'web', port: 8080 }] }], { annotations: sticky('persistent') }),
@@ -82,7 +82,7 @@ test('persistent cookie affinity: opaque cookie with the configured attributes, 
   for (const e of echo) assert.ok(!sc.includes(String(e.port)) && !sc.includes('127.0.0.1'), 'the cookie never carries the address');
   const home = name(first);
   for (let i = 0; i < 12; i++) {
-    const r = await request(`${gw.url}/app/x`, { host: 'sticky.test', headers: { cookie: `other=1; SID=${m![1]}` } });
+    const r = await request(`${gw.url}/app/x`, { host: 'sticky.test', headers: { cookie: `other=1; SID=${m[1]}` } });
     assert.equal(name(r), home);
     assert.equal(r.headers.get('set-cookie'), null, 'a valid cookie is not re-issued');
   }
@@ -101,7 +101,7 @@ test('balanced cookie affinity sticks; the endpoint leaving gives a normal pick 
   const sc = /^SID=([0-9a-f]{32}); Path=\/;/.exec(first.headers.get('set-cookie') ?? '');
   assert.ok(sc);
   for (let i = 0; i < 8; i++) {
-    const r = await request(`${gw.url}/`, { host: 'balanced.test', headers: { cookie: `SID=${sc![1]}` } });
+    const r = await request(`${gw.url}/`, { host: 'balanced.test', headers: { cookie: `SID=${sc[1]}` } });
     assert.equal(name(r), name(first));
   }
   // Persistent session on an endpoint that leaves the EndpointSlices: next pick elsewhere, new cookie.

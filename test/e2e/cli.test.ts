@@ -1,5 +1,5 @@
 // The CLI as a user runs it: `portico validate`, `portico explain`, and `portico serve` with a
-// SIGTERM drain (issue #2 items 6 and 7).
+// SIGTERM drain (README "Admin server").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
@@ -87,8 +87,11 @@ test('serve: SIGTERM turns /readyz 503, finishes the in-flight request, exits 0'
       assert.ok(Date.now() < deadline, `never ready: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    const upstreamBefore = echo.sockets;
     const inflight = undiciRequest(`http://127.0.0.1:${httpPort}/delay/800`).then(async (r) => ({ status: r.statusCode, body: await r.body.text() }));
-    await new Promise((r) => setTimeout(r, 200));
+    // SIGTERM once the request is in flight upstream (a fixed pause is not enough on a loaded machine).
+    for (const end = Date.now() + 5000; echo.sockets === upstreamBefore && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 100));
     const ready = await undiciRequest(`http://127.0.0.1:${adminPort}/readyz`).then(async (r) => { await r.body.dump(); return r.statusCode; }, () => 'closed');

@@ -1,4 +1,4 @@
-// Issue #4 end to end: the real app in cluster mode, through the real @kubernetes/client-node,
+// README "Run in a cluster" end to end: the real app in cluster mode, through the real @kubernetes/client-node,
 // against the fake API server (test/support/fake-apiserver.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -39,8 +39,8 @@ test('HTTPS listeners: certificateRefs by SNI, ReferenceGrant for another namesp
   const objs = (withGrant: boolean): KubeObject[] => [
     gatewayClass(),
     ...backendFor('gw', 'web', [echo.port]),
-    tlsSecret('gw', 'shop-tls', shop.certPem, shop.keyPem) as KubeObject,
-    tlsSecret('certs', 'api-tls', api.certPem, api.keyPem) as KubeObject,
+    tlsSecret('gw', 'shop-tls', shop.certPem, shop.keyPem),
+    tlsSecret('certs', 'api-tls', api.certPem, api.keyPem),
     ...(withGrant ? [grant] : []),
     gateway('gw', 'edge', [
       { name: 'shop', port, protocol: 'HTTPS', hostname: 'shop.test', tls: { certificateRefs: [{ name: 'shop-tls' }] } },

@@ -187,7 +187,7 @@ test('WebSocket upgrades follow Gateway rules: forwarded to the rule\'s backend,
   const ws = new WebSocket(`ws://127.0.0.1:${port}/prefix/x`, { headers: { host: 'match.test' } });
   const reply = await new Promise<string>((resolve, reject) => {
     ws.on('open', () => ws.send('hello'));
-    ws.on('message', (m) => resolve(String(m)));
+    ws.on('message', (m: Buffer) => resolve(m.toString()));
     ws.on('error', reject);
   });
   assert.equal(reply, 'hello');

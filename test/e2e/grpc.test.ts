@@ -11,7 +11,6 @@ import { makeCert, tlsSecret } from '../support/certs.ts';
 import { startGateway, request, type TestGateway } from '../support/gateway.ts';
 import { backendFor, ingress, ingressClass, service } from '../support/manifests.ts';
 import { EchoClient, startGrpcServer, unary, type Client, type GrpcServer } from '../support/grpc.ts';
-import type { KubeObject } from '../../src/k8s/types.ts';
 
 const NS = 'grpc';
 const A = 'nginx.ingress.kubernetes.io/';
@@ -51,7 +50,7 @@ before(async () => {
   const tlsSpec = [{ hosts: ['h2c.grpc.test', 'tls.grpc.test', 'none.grpc.test', 'deaf.grpc.test'], secretName: 'edge' }];
   gw = await startGateway([
     ingressClass(),
-    tlsSecret(NS, 'edge', edge.certPem, edge.keyPem) as KubeObject,
+    tlsSecret(NS, 'edge', edge.certPem, edge.keyPem),
     ...backendFor(NS, 'plain', [plain.port]),
     ...backendFor(NS, 'secure', [secure.port]),
     ...backendFor(NS, 'deaf', [deafPort]),

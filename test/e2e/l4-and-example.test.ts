@@ -1,4 +1,4 @@
-// Issue #5 through the app (ConfigMap from files → TCP listener → Service endpoints), a port that
+// README "TCP and UDP services (L4)" through the app (ConfigMap from files → TCP listener → Service endpoints), a port that
 // cannot bind reported alone, and the README example (config/example.yaml) answering as shown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ function rawHttp(port: number, path: string): Promise<string> {
   return new Promise((res, rej) => {
     const s = connect(port, '127.0.0.1', () => s.end(`GET ${path} HTTP/1.0\r\nHost: l4\r\n\r\n`));
     let out = '';
-    s.on('data', (c) => (out += c));
+    s.on('data', (c: Buffer) => (out += c.toString()));
     s.on('end', () => res(out));
     s.on('error', rej);
     setTimeout(() => s.destroy(new Error('timeout')), 5000).unref();

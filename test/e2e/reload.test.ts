@@ -1,4 +1,4 @@
-// Issue #2 item 1: a file change is served within 1 s without a restart; requests in flight complete.
+// README "CLI": a file change is served within 1 s without a restart; requests in flight complete.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request as undiciRequest } from 'undici';

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request as undiciRequest } from 'undici';
@@ -11,27 +10,21 @@ import { backendFor, ingress, ingressClass, toYaml } from '../support/manifests.
 
 const root = resolve(import.meta.dirname, '../..');
 
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
-
 const manifests = (host: string) => toYaml([ingressClass(), ...backendFor('default', 'web', [1]), ingress('default', 'i', [{ host, paths: [{ path: '/', service: 'web', port: 80 }] }])]);
 
 test('serve --watch=false: SIGHUP re-reads the files and serves the new snapshot', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'portico-hup-'));
   await writeFile(join(dir, 'm.yaml'), manifests('before.test'));
-  const adminPort = await freePort();
-  const child = spawn(process.execPath, [join(root, 'bin/portico.js'), 'serve', '--resources', dir, '--watch=false', '--bind-address', '127.0.0.1', '--http-port', '0', '--https-port', 'off', '--admin-port', String(adminPort)],
+  const child = spawn(process.execPath, [join(root, 'bin/portico.js'), 'serve', '--resources', dir, '--watch=false', '--bind-address', '127.0.0.1', '--http-port', '0', '--https-port', 'off', '--admin-port', '0'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));
+  // Port 0 and the port from the log line: no window for another test to take a probed port.
+  let adminPort = 0;
   const hosts = async (): Promise<string[] | null> => {
+    adminPort ||= Number(/"port":(\d+),"msg":"admin listening"/.exec(out)?.[1] ?? 0);
+    if (adminPort === 0) return null;
     try {
       const r = await undiciRequest(`http://127.0.0.1:${adminPort}/debug/snapshot`);
       const s = await r.body.json() as { virtualHosts: { hostname: string }[] };

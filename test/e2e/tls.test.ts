@@ -1,4 +1,4 @@
-// Issue #3 "done when": an Ingress with spec.tls and its Secret in a folder, `portico serve`, and
+// README "TLS" "done when": an Ingress with spec.tls and its Secret in a folder, `portico serve`, and
 // HTTPS gets the right certificate and backend; the Secret hot-swaps from the file; plain HTTP
 // redirects; `portico certs` and /debug/certificates explain the choice without key material.
 import { test } from 'node:test';
@@ -21,7 +21,7 @@ function get(port: number, servername: string, path = '/'): Promise<{ status: nu
       const peer = (r.socket as import('node:tls').TLSSocket).getPeerCertificate();
       let body = '';
       r.on('data', (c) => (body += c));
-      r.on('end', () => res({ status: r.statusCode ?? 0, body, ...describePeer(peer), hsts: r.headers['strict-transport-security'] as string | undefined }));
+      r.on('end', () => res({ status: r.statusCode ?? 0, body, ...describePeer(peer), hsts: r.headers['strict-transport-security'] }));
     });
     req.on('error', rej);
     req.end();
@@ -36,8 +36,8 @@ test('serve from files: SNI picks the Secret, wildcard and default follow SPEC Â
   const objs = (shopCert: typeof one): KubeObject[] => [
     ingressClass(),
     ...backendFor('default', 'web', [echo.port]),
-    tlsSecret('default', 'shop-tls', shopCert.certPem, shopCert.keyPem) as KubeObject,
-    tlsSecret('default', 'apps-tls', wild.certPem, wild.keyPem, { stringData: true }) as KubeObject,
+    tlsSecret('default', 'shop-tls', shopCert.certPem, shopCert.keyPem),
+    tlsSecret('default', 'apps-tls', wild.certPem, wild.keyPem, { stringData: true }),
     ingress('default', 'shop', [
       { host: 'shop.test', paths: [{ path: '/', service: 'web', port: 80 }] },
       { host: '*.apps.test', paths: [{ path: '/', service: 'web', port: 80 }] },
@@ -60,7 +60,7 @@ test('serve from files: SNI picks the Secret, wildcard and default follow SPEC Â
     assert.equal((await get(httpsPort, 'apps.test')).cn, 'Portico Default Certificate');
     assert.equal((await get(httpsPort, 'plain.test')).cn, 'Portico Default Certificate');
 
-    // HTTP â†’ HTTPS 308 for hosts in spec.tls only (issue #3 item 6).
+    // HTTP â†’ HTTPS 308 for hosts in spec.tls only (README "TLS").
     const r = await request(gw.url + '/p?q=1', { host: 'shop.test' });
     assert.equal(r.status, 308);
     assert.equal(r.headers.get('location'), `https://shop.test:${httpsPort}/p?q=1`);
@@ -98,8 +98,8 @@ test('portico certs explains every host; a broken Secret is reported and falls b
     await writeFile(join(dir, 'm.yaml'), toYaml([
       ingressClass(),
       ...backendFor('default', 'web', [8081]),
-      tlsSecret('default', 'good', good.certPem, good.keyPem) as KubeObject,
-      tlsSecret('default', 'wrong', other.certPem, other.keyPem) as KubeObject,
+      tlsSecret('default', 'good', good.certPem, good.keyPem),
+      tlsSecret('default', 'wrong', other.certPem, other.keyPem),
       ingress('default', 'i', [
         { host: 'good.test', paths: [{ path: '/', service: 'web', port: 80 }] },
         { host: 'wrong.test', paths: [{ path: '/', service: 'web', port: 80 }] },

@@ -48,8 +48,8 @@ test('malformed values are invalid (key and value named) and fall back to the de
   assert.equal(v.valueOr(routing.sslRedirect, true), true);
   const bad = v.findings.find((f) => f.key === 'ssl-redirect');
   assert.equal(bad?.outcome, 'invalid');
-  assert.match(bad!.message, /"yes"/);
-  assert.match(bad!.message, /using true as ingress-nginx does/);
+  assert.match(bad.message, /"yes"/);
+  assert.match(bad.message, /using true as ingress-nginx does/);
   assert.equal(v.findings.find((f) => f.key === 'ssl-redirect-x')?.status, 'unknown');
   const notString = readAnnotations(withAnn({ [P + 'ssl-redirect']: false }), 'Ingress');
   assert.equal(notString.findings[0].outcome, 'invalid');

@@ -21,3 +21,17 @@ test('renderReadme replaces only what is between the markers, and refuses a READ
   assert.equal(renderReadme(stale), text);
   assert.throws(() => renderReadme('# no markers\n'), /markers/);
 });
+
+test('every portico_* metric name in src/ is in the metrics catalog (a module that defines metrics is listed there)', async () => {
+  const { readdirSync, statSync } = await import('node:fs');
+  const { join, resolve } = await import('node:path');
+  const { metricsCatalog } = await import('../../scripts/metrics-catalog.ts');
+  const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+  });
+  const names = new Set<string>();
+  for (const f of walk(resolve(import.meta.dirname, '../../src'))) for (const m of readFileSync(f, 'utf8').matchAll(/'(portico_[a-z0-9_]+)'/g)) names.add(m[1]);
+  const listed = new Set(metricsCatalog().map((d) => d.name));
+  assert.deepEqual([...names].filter((n) => !listed.has(n)).sort(), []);
+});

@@ -44,7 +44,7 @@ test('each rule is enforced', async () => {
   ];
   for (const [files, want] of cases) {
     const r = await lint(files);
-    assert.equal(r.code, 1, `${Object.keys(files)}: ${r.out}`);
+    assert.equal(r.code, 1, `${Object.keys(files).join(',')}: ${r.out}`);
     assert.match(r.out, want);
   }
 });

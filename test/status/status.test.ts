@@ -1,4 +1,4 @@
-// Leader election, Ingress status and Events through the real client library against the fake API server (issue #4 items 5, 6, 9).
+// Leader election, Ingress status and Events through the real client library against the fake API server (README "Run in a cluster").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeApiServer } from '../support/fake-apiserver.ts';

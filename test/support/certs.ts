@@ -1,4 +1,4 @@
-// Test certificates generated at run time with node-forge (issue #3 item 11: no committed keys).
+// Test certificates generated at run time with node-forge (README "TLS": no committed keys).
 // RSA key generation is the slow part, so one key pair per process is shared by every certificate
 // unless a test asks for a fresh one (e.g. to build a mismatched key).
 

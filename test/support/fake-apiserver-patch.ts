@@ -14,7 +14,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 interface Op { op: string; path: string; value?: unknown; from?: string }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export function applyJsonPatch(doc: any, ops: Op[]): any {
   if (!Array.isArray(ops)) throw Object.assign(new Error('json patch must be an array'), { status: 400 });
   for (const o of ops) {
@@ -43,7 +43,7 @@ function pointer(p: string): string[] {
   return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 function getAt(doc: any, path: string[]): any {
   let cur = doc;
   for (const k of path) {
@@ -53,7 +53,7 @@ function getAt(doc: any, path: string[]): any {
   return cur;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 function setAt(doc: any, path: string[], value: unknown, mode: 'add' | 'replace'): any {
   if (path.length === 0) return value;
   const parent = getAt(doc, path.slice(0, -1));
@@ -66,7 +66,7 @@ function setAt(doc: any, path: string[], value: unknown, mode: 'add' | 'replace'
   return doc;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 function removeAt(doc: any, path: string[]): any {
   const parent = getAt(doc, path.slice(0, -1));
   const last = path[path.length - 1];

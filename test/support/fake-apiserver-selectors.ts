@@ -67,7 +67,7 @@ export function parseFieldSelector(kind: string, s: string): FieldRequirement[] 
   return out;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export function matchesFieldSelector(reqs: readonly FieldRequirement[], obj: Record<string, any>): boolean {
   for (const r of reqs) {
     const v = r.field === 'type' ? obj.type : r.field === 'metadata.name' ? obj.metadata?.name : obj.metadata?.namespace;

@@ -1,5 +1,5 @@
 // A fake Kubernetes API server over real HTTP on 127.0.0.1 that speaks the wire protocol the
-// client library relies on (SPEC §6 checklist, issue #4 item 7): per-kind stores under one global
+// client library relies on (SPEC §6 checklist): per-kind stores under one global
 // integer resourceVersion, `<Kind>List` lists with limit/continue, newline-delimited watch streams
 // from a resourceVersion with retained history and ERROR 410 Expired for too-old versions,
 // BOOKMARKs, timeoutSeconds, label and field selectors, status subresource, 409 on stale PUTs,
@@ -33,7 +33,7 @@ export const FAKE_RESOURCES: readonly ResourceDef[] = [
   { kind: 'Event', group: '', version: 'v1', plural: 'events', namespaced: true, status: false },
 ];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type Obj = Record<string, any>;
 
 export interface RequestLogEntry { method: string; path: string; query: string; status: number; contentType?: string }

@@ -19,7 +19,7 @@ export const ECHO_SERVICE = {
   fail: method('Fail', false, false),
 } as const;
 
-export const EchoClient = grpc.makeGenericClientConstructor(ECHO_SERVICE as unknown as grpc.ServiceDefinition, 'Echo');
+export const EchoClient = grpc.makeGenericClientConstructor(ECHO_SERVICE, 'Echo');
 export type Client = InstanceType<typeof EchoClient> & Record<string, any>;
 
 export interface GrpcServer {
@@ -40,7 +40,7 @@ export async function startGrpcServer(name: string, creds: grpc.ServerCredential
     const d = call.getDeadline();
     state.deadlines.push(d instanceof Date ? d.getTime() - Date.now() : d === Infinity ? Infinity : Number(d) - Date.now());
   };
-  server.addService(ECHO_SERVICE as unknown as grpc.ServiceDefinition, {
+  server.addService(ECHO_SERVICE, {
     unary: (call: any, cb: any) => { watch(call); cb(null, { name, echo: call.request, md: call.metadata.get('x-test')[0] ?? null }); },
     serverStream: (call: any) => {
       watch(call);

@@ -1,5 +1,5 @@
 // translateCertificates: validation, host assignment (SPEC §7), oldest-wins, key material never
-// in diagnostics (issue #3 items 2 and 4).
+// in diagnostics (README "TLS").
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// HTTPS end to end through the real HttpDataplane (issue #3 items 5, 6, 7): HTTP/1.1 and h2 by
+// HTTPS end to end through the real HttpDataplane (README "TLS"): HTTP/1.1 and h2 by
 // ALPN to an HTTP/1.1 echo backend, wss, HSTS on TLS responses, 308 from the plain listener to
 // the https URL, and a certificate hot swap while requests keep flowing.
 
@@ -85,7 +85,7 @@ before(async () => {
 after(async () => {
   await httpListener?.close(1000);
   await httpsListener?.close(1000);
-  dataplane?.close();
+  await dataplane?.close();
   await echo?.close();
 });
 
@@ -151,7 +151,7 @@ test('wss through the listener', async () => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    const got = new Promise<string>((resolve) => ws.once('message', (d) => resolve(d.toString())));
+    const got = new Promise<string>((resolve) => ws.once('message', (d) => resolve((d as Buffer).toString())));
     ws.send('hello over tls');
     assert.equal(await got, 'hello over tls');
   } finally {
@@ -168,7 +168,7 @@ test('plain HTTP gets 308 to the https URL (same path and query), and following 
   r.resume();
   assert.equal(r.statusCode, 308);
   assert.equal(r.headers.location, `https://app.test:${httpsPort}/a/b?c=d`);
-  const loc = new URL(r.headers.location!);
+  const loc = new URL(r.headers.location);
   const followed = await httpsGet(loc.pathname + loc.search);
   assert.equal(followed.status, 200);
   assert.equal(JSON.parse(followed.body).path, '/a/b?c=d');

@@ -1,4 +1,4 @@
-// Certificate choice per SNI through the real HTTPS listener (issue #3 items 2, 3, 5, 9, 10;
+// Certificate choice per SNI through the real HTTPS listener (README "TLS";
 // SPEC §7): exact, wildcard (one label), default, no SNI, hot swap, handshake-error metrics.
 
 import { test, before, after } from 'node:test';

@@ -1,5 +1,5 @@
 // From objects to the served certificate: Store → translate → SniTable → real handshakes
-// (issue #3 items 1, 2, 4). Broken Secrets are reported and their hosts get the default;
+// (README "TLS"). Broken Secrets are reported and their hosts get the default;
 // an expired certificate is still served.
 
 import { test } from 'node:test';

@@ -16,7 +16,7 @@ function ingress(name: string, ts: string, spec: Ingress['spec'], annotations?: 
 }
 function run(objs: KubeObject[], o: Partial<TranslateOptions> = {}) {
   const s = new Store();
-  for (const x of [CLASS, svc('web'), svc('canary'), ...objs]) s.upsert(x.kind as Kind, x as never);
+  for (const x of [CLASS, svc('web'), svc('canary'), ...objs]) s.upsert(x.kind as Kind, x);
   return translate(s, { ...defaultTranslateOptions(), ...o });
 }
 const hostOf = (r: ReturnType<typeof run>, h: string) => r.snapshot.virtualHosts.find((v) => v.hostname === h);

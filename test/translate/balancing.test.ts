@@ -15,7 +15,7 @@ const ing = (name: string, host: string, to: string, annotations: Record<string,
 });
 function run(objs: object[]) {
   const s = new Store();
-  for (const o of objs as KubeObject[]) s.upsert(o.kind as Kind, o as never);
+  for (const o of objs as KubeObject[]) s.upsert(o.kind as Kind, o);
   return translate(s, defaultTranslateOptions());
 }
 

@@ -20,7 +20,7 @@ function load(text: string): Store {
     const obj = doc.toJS() as KubeObject | null;
     if (!obj) continue;
     if (!isKind(obj.kind)) throw new Error(`golden input: unsupported kind ${obj.kind}`);
-    store.upsert(obj.kind, obj as never);
+    store.upsert(obj.kind, obj);
   }
   return store;
 }

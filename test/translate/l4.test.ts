@@ -15,8 +15,8 @@ function cm(name: string, data: Record<string, string>): ConfigMap {
 function store(...objs: (Service | ConfigMap)[]): Store {
   const s = new Store();
   for (const o of objs) {
-    if (o.kind === 'Service') s.upsert('Service', o as Service);
-    else s.upsert('ConfigMap', o as ConfigMap);
+    if (o.kind === 'Service') s.upsert('Service', o);
+    else s.upsert('ConfigMap', o);
   }
   return s;
 }

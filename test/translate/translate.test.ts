@@ -17,7 +17,7 @@ function ingress(ns: string, name: string, ts: string, spec: Ingress['spec'], an
 }
 function store(objs: KubeObject[]): Store {
   const s = new Store();
-  for (const o of objs) s.upsert(o.kind as Kind, o as never);
+  for (const o of objs) s.upsert(o.kind as Kind, o);
   return s;
 }
 const opts = (o: Partial<TranslateOptions> = {}): TranslateOptions => ({ ...defaultTranslateOptions(), ...o });

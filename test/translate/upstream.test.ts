@@ -20,7 +20,7 @@ const ing = (name: string, service: string, annotations: Record<string, string> 
 
 function run(objs: object[]) {
   const s = new Store();
-  for (const o of [CLASS, ...objs] as KubeObject[]) s.upsert(o.kind as Kind, o as never);
+  for (const o of [CLASS, ...objs] as KubeObject[]) s.upsert(o.kind as Kind, o);
   const r = translate(s, defaultTranslateOptions());
   const route = (host: string): Route => r.snapshot.virtualHosts.find((v) => v.hostname === host)!.routes[0];
   return { route, diags: r.diagnostics };

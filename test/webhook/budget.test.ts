@@ -19,9 +19,9 @@ const clash = ingress('default', 'clash', [{ host: 'a.example.com', paths: [{ pa
 
 async function withServer(mode: WebhookFailureMode, slowMs: number, fn: (port: number) => Promise<void>): Promise<void> {
   const store = new Store();
-  store.upsert('IngressClass', ingressClass() as never);
-  store.upsert('Service', service('default', 'web') as never);
-  store.upsert('Ingress', { ...good, metadata: { ...good.metadata, creationTimestamp: '2024-01-01T00:00:00Z' } } as never);
+  store.upsert('IngressClass', ingressClass());
+  store.upsert('Service', service('default', 'web'));
+  store.upsert('Ingress', { ...good, metadata: { ...good.metadata, creationTimestamp: '2024-01-01T00:00:00Z' } });
   // Each request appears to have waited `slowMs` before its review starts.
   let calls = 0;
   const clock = () => (calls++ % 2 === 0 ? 0 : slowMs);
@@ -78,9 +78,9 @@ test('a review costs what its neighbours cost, not the whole store', async () =>
   const { translate } = await import('../../src/translate/index.ts');
   const { parseAdmissionReview } = await import('../../src/webhook/admission-review.ts');
   const store = new Store();
-  store.upsert('IngressClass', ingressClass() as never);
-  store.upsert('Service', service('default', 'web') as never);
-  for (let i = 0; i < 1500; i++) store.upsert('Ingress', ingress('default', `ing-${i}`, [{ host: `h${i}.example.com`, paths: [{ path: '/', service: 'web', port: 80 }] }]) as never);
+  store.upsert('IngressClass', ingressClass());
+  store.upsert('Service', service('default', 'web'));
+  for (let i = 0; i < 1500; i++) store.upsert('Ingress', ingress('default', `ing-${i}`, [{ host: `h${i}.example.com`, paths: [{ path: '/', service: 'web', port: 80 }] }]));
   const opts = { translate: defaultTranslateOptions(), now: new Date().toISOString() };
   const req = parseAdmissionReview(review(ingress('default', 'new', [{ host: 'h7.example.com', paths: [{ path: '/x', service: 'web', port: 80 }] }])));
   // The fastest of five runs: a loaded machine slows some runs, never speeds one up.

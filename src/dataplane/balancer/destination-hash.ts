@@ -62,7 +62,7 @@ function foldIPv6(a: string): number {
   const [head, tail = ''] = a.includes('::') ? a.split('::') : [a, ''];
   const h = head === '' ? [] : head.split(':');
   const t = tail === '' ? [] : tail.split(':');
-  const groups = [...h, ...new Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t].map((g) => parseInt(g, 16) || 0);
+  const groups = [...h, ...new Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t].map((g) => parseInt(g, 16) || 0);
   let w = 0;
   for (let i = 0; i < 8; i += 2) w ^= ((groups[i] << 16) | groups[i + 1]) >>> 0;
   return w >>> 0;

@@ -2,7 +2,7 @@ import type { Endpoint } from '../../model/endpoint.ts';
 import type { Balancer, PickContext } from './balancer.ts';
 
 /**
- * Fewest active connections first (SPEC §5.3 IPVS `lc`; issue #5 `portico.io/l4-balance`).
+ * Fewest active connections first (SPEC §5.3 IPVS `lc`;  `portico.io/l4-balance`).
  * Ties are broken by a rotating start so that equal endpoints share new connections in turn
  * instead of piling onto the first one. No allocation per pick.
  */

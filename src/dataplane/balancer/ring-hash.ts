@@ -16,7 +16,7 @@ const MAX_POINTS = 1 << 17;
  * With a load source the pick is bounded-load (bounded-load.ts).
  */
 export class RingHashBalancer implements Balancer {
-  readonly policy: 'ring-hash' = 'ring-hash';
+  readonly policy = 'ring-hash' as const;
   private endpoints: readonly Endpoint[] = [];
   private hashes = new Uint32Array(0);
   private owners = new Uint32Array(0);

@@ -2,13 +2,12 @@ import type { Endpoint } from '../../model/endpoint.ts';
 import type { Balancer, PickContext } from './balancer.ts';
 import { hashString } from './hash.ts';
 
-export { hashString } from './hash.ts';
 
 /**
  * Static hash on the client source IP (SPEC §5.3 IPVS `sh`): the same client lands on the same
  * endpoint while the endpoint list is unchanged. A plain modulo over the sorted endpoint list:
  * a change of the list may move clients, which is what `sh` does as well. When the hashed
- * endpoint is excluded (failed dial, issue #5 item 1) the next ones are probed in order.
+ * endpoint is excluded (failed dial, README "TCP and UDP services (L4)") the next ones are probed in order.
  */
 export class SourceHashBalancer implements Balancer {
   readonly policy = 'source-hash' as const;

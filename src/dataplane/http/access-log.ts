@@ -94,7 +94,7 @@ export class AccessLog {
       const x: Record<string, unknown> = {};
       this.addExtras(ctx, x);
       // nginx-style key=value after the standard fields; absent values are "-".
-      for (const [k, v] of Object.entries(x)) line += ` ${k}=${v === null || v === undefined ? '-' : esc(String(v))}`;
+      for (const [k, v] of Object.entries(x)) line += ` ${k}=${v === null || v === undefined ? '-' : esc(typeof v === 'string' ? v : JSON.stringify(v))}`;
     }
     return line;
   }

@@ -54,7 +54,7 @@ export class CompiledRoute {
   /** Null when the backend is unavailable (then `unavailableReason` is set) → 503. */
   readonly cluster: ClusterRuntime | null;
   readonly unavailableReason: string | null;
-  /** The 503 body text, built here once: which Service and why (issue #2 item 3). */
+  /** The 503 body text, built here once: which Service and why (README "Routing rules"). */
   readonly unavailableMessage: string | null;
   /** Access policies in ACCESS_ORDER, or null: routes without policies pay nothing. */
   readonly policies: PolicyChain | null;
@@ -67,7 +67,7 @@ export class CompiledRoute {
   private readonly metrics: Metrics;
   private readonly codeCounters: (CounterChild | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   private durationChild: HistogramChild | null = null;
-  /** Fast path (issue #6): prom-client's entry for this route's labels and its map key. */
+  /** Fast path (docs/benchmarks/http.md): prom-client's entry for this route's labels and its map key. */
   private durationEntry: HistogramEntry | null = null;
   private readonly durationKey: string;
   /** Same fast path for the request counter, per status class. */
@@ -104,7 +104,7 @@ export class CompiledRoute {
     this.codeKeys = CLASS_NAMES.map((c) => `code:${c},ingress:${this.ingress},service:${this.service},`);
   }
 
-  /** Count one finished request (issue #2 item 5); label children cached per status class. */
+  /** Count one finished request (README "Admin server"); label children cached per status class. */
   observe(status: number, seconds: number): void {
     const cls = status >= 100 && status < 600 ? Math.floor(status / 100) : 0;
     const counters = (this.metrics.httpRequests as unknown as CounterInternals).hashMap;
@@ -123,7 +123,7 @@ export class CompiledRoute {
       this.codeMaps[cls] = counters ?? null;
     }
     // prom-client's child observe() validates the labels and rebuilds their hash string on every
-    // call (~3 % of a small request's CPU in the profile, issue #6). Once the entry exists, update
+    // call (visible in a small request's CPU profile, docs/benchmarks/http.md). Once the entry exists, update
     // it directly — the same three fields observe() updates; a reset (new map) or an unexpected
     // prom-client shape goes back through the API.
     const internals = this.metrics.httpDuration as unknown as HistogramInternals;

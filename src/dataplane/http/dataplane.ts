@@ -1,4 +1,4 @@
-// The HTTP dataplane (issue #2 items 2, 4, 5, 8): Snapshot → compiled RouteTable (one reference
+// The HTTP dataplane (README "Routing rules"): Snapshot → compiled RouteTable (one reference
 // swap per apply), request → host bucket → route → cluster → endpoint → forward.
 // ARCHITECTURE.md hot path: synchronous from 'request' to the forward call (no await); routes are
 // compiled at apply time; in-flight requests keep the route object they resolved.
@@ -236,7 +236,7 @@ export class HttpDataplane implements Dataplane {
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
     const start = performance.now();
     const target = parseTarget(req.url ?? '/', this.escapedSlashes);
-    // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (issue #6).
+    // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (docs/benchmarks/http.md).
     // HTTP/2 is the stream object, not the version claimed: Node's HTTP/1 parser reports 2 for
     // 'GET / HTTP/2.0' (request-screen.ts answers that one with 505).
     const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
@@ -298,7 +298,7 @@ export class HttpDataplane implements Dataplane {
     // peer is trusted (--trust-proxy), as ingress-nginx's use-forwarded-headers.
     if (scheme === 'http' && route.sslRedirect && host !== null &&
       !(this.trusted.has(ctx.peerIp) && rawHeader(req.rawHeaders, 'x-forwarded-proto')?.trim().toLowerCase() === 'https')) {
-      // Issue #3 item 6 / SPEC §1.9: 308 keeps the method and body.
+      // README "TLS" / SPEC §1.9: 308 keeps the method and body.
       ctx.status = 308;
       if (!req.readableEnded) req.resume();
       sendText(res, 308, 'redirecting to https\n', { location: this.httpsUrl(host, target.forward) });
@@ -471,7 +471,7 @@ export class HttpDataplane implements Dataplane {
         const gh = upstreamRequestHeaders(req.headers, {
           clientIp: ctx.clientIp, scheme, host: t.host, localPort: req.socket?.localPort, trusted: this.trusted.has(ctx.clientIp), upgrade: true,
         });
-        if (rule.requestHeaders !== null) rule.requestHeaders.applyToRecord(gh as Record<string, string>);
+        if (rule.requestHeaders !== null) rule.requestHeaders.applyToRecord(gh);
         req.url = t.path;
         if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, gh);
         this.forwarder.upgrade(req, socket, head, ctx, t.cluster, gh, done);

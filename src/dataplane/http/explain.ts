@@ -1,5 +1,6 @@
-// `portico explain`: which host bucket, route and backend a request reaches, and why (issue #2).
-// Uses the same RouteTable as the hot path, so the answer is what traffic gets.
+// `portico explain` and /debug/explain: which host bucket, route and backend a request reaches, and
+// why. It calls the hot path's own parseTarget and RouteTable.resolve, so the answer is what
+// traffic gets; only the "why" (rule, fallback or default) is read off afterwards.
 
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
 import type { RouteTable } from './route-table.ts';
@@ -51,22 +52,10 @@ export function explainRequest(table: RouteTable, rawHost: string | undefined, r
   const target = parseTarget(rawPath === '' ? '/' : rawPath, escapedSlashes);
   const host = normalizeHost(target.authority ?? rawHost);
   const bucket = target.error === null ? table.selectHost(host) : null;
-  let route: CompiledRoute | null = null;
-  let matchedBy: Explanation['matchedBy'] = 'none';
-  if (bucket !== null) {
-    const hit = bucket.router.find(target.path);
-    if (hit !== null) {
-      route = hit.value;
-      matchedBy = 'rule';
-    } else if (bucket.fallback !== null) {
-      route = bucket.fallback;
-      matchedBy = 'fallback';
-    }
-  }
-  if (route === null && table.defaultRoute !== null && target.error === null) {
-    route = table.defaultRoute;
-    matchedBy = 'default';
-  }
+  const route: CompiledRoute | null = target.error === null ? table.resolve(host, target.path) : null;
+  const matchedBy: Explanation['matchedBy'] = route === null ? 'none'
+    : bucket !== null && bucket.router.find(target.path)?.value === route ? 'rule'
+      : bucket !== null && bucket.fallback === route ? 'fallback' : 'default';
   const now = Date.now();
   const cluster = route?.cluster ?? null;
   return {

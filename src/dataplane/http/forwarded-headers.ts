@@ -1,4 +1,4 @@
-// Header handling between client and upstream (issue #2 item 4).
+// Header handling between client and upstream (README "Routing rules").
 // - Hop-by-hop headers (RFC 9110 §7.6.1) are removed in both directions: Connection and every
 //   header it lists, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer.
 //   Upstream connections are ours (keep-alive Agent), so a client's Connection never goes up.
@@ -101,7 +101,7 @@ export function upstreamRequestHeaders(src: IncomingHttpHeaders, info: ForwardIn
   return out;
 }
 
-// ---- Flat header lists for the undici forwarder (issue #6): one pass over the request's
+// ---- Flat header lists for the undici forwarder (docs/benchmarks/http.md): one pass over the request's
 // rawHeaders, names compared without lower-casing copies, output as [name, value, …] which undici
 // takes without building an object; the client side is written from undici's parsed object into a
 // flat list Node serialises as is.
@@ -129,7 +129,7 @@ function eqi(name: string, lower: string): boolean {
   return true;
 }
 
-/** Classify a header name by length first: no allocation for the common names (issue #6). */
+/** Classify a header name by length first: no allocation for the common names (docs/benchmarks/http.md). */
 function headerKind(name: string): number {
   switch (name.length) {
     case 2: return eqi(name, 'te') ? H_HOP : H_OTHER;

@@ -1,12 +1,11 @@
-// Forwarding to an upstream endpoint, behind one small interface (issue #2 item 4, issue #6).
+// Forwarding to an upstream endpoint, behind one small interface (README "Routing rules", docs/benchmarks/http.md).
 //
-// Plain HTTP goes through undici (issue #6 item 2): one keep-alive Pool per endpoint, held by the
+// Plain HTTP goes through undici (docs/benchmarks/http.md): one keep-alive Pool per endpoint, held by the
 // endpoint's reference-counted state (ARCHITECTURE.md hot-path rule 6), and `dispatch` with one
 // handler object per request that writes straight into the client response: status + headers once,
 // then each chunk with backpressure (controller.pause() when res.write() returns false, resume on
-// 'drain'), then end. Why (docs/benchmarks/http.md "Why undici"): the shared rig measured bare
-// proxies at 28.6 µs/request with undici's Pool against 42.2 µs with http.request and 48.5 µs with
-// http-proxy-3, and undici drops what Portico had built around http.request (a ClientRequest, a
+// 'drain'), then end. Why (docs/benchmarks/http.md "Why undici" has the figures): bare proxies
+// cost less per request with undici's Pool than with http.request or http-proxy-3, and undici drops what Portico had built around http.request (a ClientRequest, a
 // timer and five listeners per request). http-proxy-3's web() is not used at all: it pipes the
 // client body upstream at once, so a refused connection would leave nothing to retry with
 // (SPEC §1.7).
@@ -150,14 +149,14 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     this.dispatchOpts = {
       origin: undefined,
       path: target.path,
-      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      method: (req.method ?? 'GET'),
       headers: target.headers,
       body: !target.hasBody ? null
         : target.buffered != null ? target.buffered
         : target.upstream !== null && (target.bodyLimit > 0 || target.upstream.sendTimeoutMs > 0)
           // undici reads async iterables (lib/core/request.js); its types list streams only.
-          ? meteredBody(req as IncomingMessage, target.bodyLimit, target.upstream.sendTimeoutMs, ctx.route?.id ?? '', (e) => this.abortWith(e)) as unknown as IncomingMessage
-          : req as IncomingMessage,
+          ? meteredBody(req, target.bodyLimit, target.upstream.sendTimeoutMs, ctx.route?.id ?? '', (e) => this.abortWith(e)) as unknown as IncomingMessage
+          : req,
       headersTimeout: target.upstream?.readTimeoutMs,
       bodyTimeout: target.upstream?.readTimeoutMs,
     };
@@ -217,7 +216,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     if (this.target.countBytes) this.ctx.bytesSent += chunk.length;
     // A body that arrives whole (its Content-Length in one chunk) is held for onResponseEnd, which
     // follows in the same parser pass: res.end(chunk) sends head + body in one write with no
-    // cork/nextTick round (issue #6). Anything else streams as it comes.
+    // cork/nextTick round (docs/benchmarks/http.md). Anything else streams as it comes.
     if (this.pending === null && !this.wrote && chunk.length === this.expectLength) {
       this.pending = chunk;
       return;
@@ -245,7 +244,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     // gRPC status travels in HTTP/2 trailers (RFC 9113 §8.1); HTTP/1.1 clients get none.
     if (trailers !== undefined && this.req.httpVersionMajor === 2) {
       let any = false;
-      for (const k in trailers) { any = true; break; }
+      for (const _k in trailers) { any = true; break; }
       if (any) (this.res as unknown as { addTrailers(t: object): void }).addTrailers(trailers);
     }
     const p = this.pending;

@@ -1,4 +1,4 @@
-// Plain-HTTP listener (issue #2 items 2 and 7). TLS lives in src/dataplane/tls and mounts the same
+// Plain-HTTP listener (README "Routing rules"). TLS lives in src/dataplane/tls and mounts the same
 // HttpDataplane on its own server.
 // - Malformed client HTTP ('clientError') gets a 400 once no response is being written on that
 //   connection, never a crash (client-error.ts); only WebSocket handshakes leave the HTTP path.
@@ -39,9 +39,9 @@ export class HttpListener {
   constructor(dataplane: HttpDataplane, opts: HttpListenerOptions) {
     this.dataplane = dataplane;
     this.opts = opts;
-    // noDelay on the client side too (bench README: ~40 ms p99 tail); keepAliveTimeout above the
+    // noDelay on the client side too (Nagle's delay otherwise shows in the p99 tail, docs/benchmarks/http.md); keepAliveTimeout above the
     // common 60 s load-balancer idle timeout would hold sockets for nothing, Node's 5 s is kept.
-    // highWaterMark 128 KiB (issue #6): a 64 KiB upstream chunk written to the client no longer
+    // highWaterMark 128 KiB (docs/benchmarks/http.md): a 64 KiB upstream chunk written to the client no longer
     // reports backpressure on every write (16 KiB default), which paused and resumed the upstream
     // read once per chunk; a slow client still stops the upstream after 128 KiB per connection.
     this.server = http.createServer({ noDelay: true, highWaterMark: 128 * 1024, shouldUpgradeCallback: isWebSocketUpgrade,
@@ -68,7 +68,7 @@ export class HttpListener {
       // whose first bytes are still on their way.
       onSocket: track,
     });
-    // One shared 'close' listener per listener, not a closure per request (issue #6).
+    // One shared 'close' listener per listener, not a closure per request (docs/benchmarks/http.md).
     const inflight = this.inflight;
     const onResponseClose = function onResponseClose(this: http.ServerResponse): void {
       inflight.delete(this);

@@ -51,7 +51,10 @@ export class PathRegex {
     const m = this.re.exec(path);
     if (m === null) return null;
     const out: string[] = [];
-    for (let i = 0; i < 10; i++) out.push(typeof m[i] === 'string' ? m[i] : '');
+    for (let i = 0; i < 10; i++) {
+      const g: unknown = m[i];
+      out.push(typeof g === 'string' ? g : '');
+    }
     return out;
   }
 }

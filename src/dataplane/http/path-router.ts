@@ -27,12 +27,10 @@ export interface PathEntry<T> {
 
 // Characters find-my-way stores and finds literally (':' escaped). Everything else → extras.
 // Hosts with at most this many rules skip the tree and scan precompiled matchers (one class, so the
-// scan stays monomorphic). Measured with `npm run bench:micro` (issue #6 item 3): with a tree per
-// host, a lookup over 10,000 hosts cost 1,913 ns against 149 ns for one host — thousands of
-// find-my-way trees, each with its own compiled handler functions, make the lookup megamorphic;
-// scanning up to 16 rules brought it to 312 ns (1.9×). A tree per host also costs ~25 µs to build
-// and memory, which made every Ingress change slow with 10,000 hosts (issue #4 item 4). Hosts with
-// more rules keep the radix tree, where a scan would grow linearly.
+// scan stays monomorphic). Measured with `npm run bench:micro` (figures in docs/benchmarks/http.md):
+// thousands of find-my-way trees, each with its own compiled handler functions, make the lookup
+// megamorphic, and a tree per host costs build time and memory on every Ingress change with many
+// hosts. Hosts with more rules keep the radix tree, where a scan would grow linearly.
 export const LINEAR_MAX = 16;
 const SAFE_RULE_PATH = /^\/[A-Za-z0-9\-._~!$&'()+,;=:@/]*$/;
 
@@ -150,7 +148,7 @@ export class PathRouter<T> {
   private regexCache: Map<PathEntry<T>, PathRegex> | null = null;
 
   private regexOf(e: PathEntry<T>): PathRegex {
-    const cache = (this.regexCache ??= new Map());
+    const cache = (this.regexCache ??= new Map<PathEntry<T>, PathRegex>());
     let r = cache.get(e);
     if (r === undefined) cache.set(e, (r = new PathRegex(e.match.path)));
     return r;

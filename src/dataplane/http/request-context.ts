@@ -28,7 +28,7 @@ export class RequestContext {
    * Portico answered (error-response.ts); the access log repeats it.
    */
   requestId: string | null = null;
-  /** The forwarding in progress, told when the client response closes (issue #6: one listener). */
+  /** The forwarding in progress, told when the client response closes (docs/benchmarks/http.md: one listener). */
   upstream: { clientClosed(): void } | null = null;
   /** This request's server span; null when tracing is off. */
   trace: TraceContext | null = null;

@@ -1,5 +1,6 @@
 // Host and path as matched (SPEC §1.3, §1.5 [choices]).
 
+import { normalizeHostName } from '../../model/host.ts';
 /**
  * Host header → match key: lower-case, ':port' stripped (IPv6 literal '[::1]:80' → '[::1]'), one
  * trailing '.' stripped. Null when there is no host (HTTP/1.0 without Host): such a request only
@@ -15,17 +16,8 @@ export function normalizeHost(raw: string | undefined): string | null {
     const colon = h.indexOf(':');
     if (colon !== -1) h = h.slice(0, colon);
   }
-  if (h.endsWith('.')) h = h.slice(0, -1);
-  if (h === '') return null;
-  return hasUpper(h) ? h.toLowerCase() : h;
-}
-
-function hasUpper(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) return true;
-  }
-  return false;
+  h = normalizeHostName(h);
+  return h === '' ? null : h;
 }
 
 /** How an encoded '/' or '\\' (%2F, %5C) in a path is treated (`--escaped-slashes`). */

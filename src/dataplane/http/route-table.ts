@@ -3,6 +3,7 @@
 // bucket owns one PathRouter (one find-my-way tree).
 
 import { isDeepStrictEqual } from 'node:util';
+import { lookupHost } from '../../model/host.ts';
 import type { Snapshot } from '../../model/snapshot.ts';
 import type { Route, VirtualHost } from '../../model/route.ts';
 import { PathRouter } from './path-router.ts';
@@ -60,8 +61,8 @@ export class RouteTable {
 
   /**
    * `previous`: the table being replaced. Hosts whose VirtualHost did not change keep their
-   * compiled router, so one Ingress change compiles only its own hosts (issue #4 item 4: with
-   * 10,000 hosts, rebuilding every tree made an Ingress change take ~0.6 s).
+   * compiled router, so one Ingress change compiles only its own hosts: rebuilding every tree made
+   * Ingress changes slow with many hosts (docs/benchmarks/cluster.md).
    */
   constructor(snapshot: Snapshot, compile: (r: Route) => CompiledRoute, previous: RouteTable | null = null,
     runtimeOf: (clusterId: string) => ClusterRuntime | undefined = () => undefined) {
@@ -95,18 +96,7 @@ export class RouteTable {
    * rest after exactly one label, then hostless. Null host → hostless only.
    */
   selectHost(host: string | null): HostRouter | null {
-    if (host !== null) {
-      const exact = this.exact.get(host);
-      if (exact !== undefined) return exact;
-      if (this.wildcard.size !== 0) {
-        const dot = host.indexOf('.');
-        if (dot > 0) {
-          const wc = this.wildcard.get('*' + host.slice(dot));
-          if (wc !== undefined) return wc;
-        }
-      }
-    }
-    return this.hostless;
+    return (host === null ? undefined : lookupHost(this.exact, this.wildcard, host)) ?? this.hostless;
   }
 
   /** SPEC §1.5 no fall-through: bucket rule, else bucket fallback, else default route, else null (404). */

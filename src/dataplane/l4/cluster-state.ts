@@ -1,6 +1,6 @@
 // Per-cluster L4 state: the balancer, the current endpoints and the live flows per endpoint.
 // Flows are counted per endpoint for least-connections and closed here when their endpoint goes
-// away (issue #5 item 4: TCP after the drain timeout, UDP sessions at once so the next datagram
+// away (README "TCP and UDP services (L4)": TCP after the drain timeout, UDP sessions at once so the next datagram
 // picks again, item 2). Flows to endpoints that remain are never touched.
 
 import type { Cluster } from '../../model/cluster.ts';
@@ -95,7 +95,7 @@ export class ClusterState {
     for (const id of old) if (!ids.has(id)) this.endpointRemoved(id, true);
   }
 
-  /** `udpNow`: UDP sessions of a vanished endpoint re-pick at once (issue #5 item 2). */
+  /** `udpNow`: UDP sessions of a vanished endpoint re-pick at once (README "TCP and UDP services (L4)"). */
   private endpointRemoved(id: string, udpNow: boolean): void {
     const set = this.flows.get(id);
     if (!set || set.size === 0) return;
@@ -135,7 +135,7 @@ export class ClusterState {
   }
 
   /**
-   * No mapping uses the cluster any more (issue #5 item 4: a removed mapping drains): every flow,
+   * No mapping uses the cluster any more (README "TCP and UDP services (L4)": a removed mapping drains): every flow,
    * TCP or UDP, gets the drain timeout since its endpoint itself did not go away.
    */
   retire(): void {

@@ -1,4 +1,4 @@
-// The embedded L4 proxy (issue #5): one listener per L4Route, a balancer per Cluster, kube-proxy
+// The embedded L4 proxy (README "TCP and UDP services (L4)"): one listener per L4Route, a balancer per Cluster, kube-proxy
 // userspace semantics (SPEC §5). apply() diffs listeners so that unchanged ports keep their
 // sockets and connections; endpoint changes never touch flows to endpoints that remain.
 
@@ -130,7 +130,7 @@ export class L4Dataplane implements Dataplane {
       binds.push(l.listen().then(
         () => this.opts.logger.info({ route: r.id, port: l.port }, 'l4 listener bound'),
         (err: Error) => {
-          // Issue #5 item 4: a port that fails to bind is reported; the others keep working.
+          // README "TCP and UDP services (L4)": a port that fails to bind is reported; the others keep working.
           if (this.listeners.get(r.id) === l) this.listeners.delete(r.id);
           l.closeAll();
           failures.push({ routeId: r.id, error: err.message });
@@ -167,7 +167,7 @@ export class L4Dataplane implements Dataplane {
     return this.metrics.for(r.protocol, r.listenPort, service);
   }
 
-  /** Issue #5 item 4: a removed mapping stops accepting at once; its flows get drainTimeoutMs. */
+  /** README "TCP and UDP services (L4)": a removed mapping stops accepting at once; its flows get drainTimeoutMs. */
   private startDrain(id: string, l: Listener): void {
     l.stopAccepting();
     if (openFlows(l) === 0 && l instanceof TcpListener) return;

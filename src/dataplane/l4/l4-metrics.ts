@@ -1,4 +1,4 @@
-// L4 metrics per protocol, listen port and Service (issue #5 item 5). The hot path only bumps
+// L4 metrics per protocol, listen port and Service (README "TCP and UDP services (L4)"). The hot path only bumps
 // plain numbers on an L4Stats object; prom-client reads them at scrape time through `collect`,
 // so no label lookup happens per chunk or per datagram.
 

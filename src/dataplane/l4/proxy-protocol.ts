@@ -1,5 +1,5 @@
 // PROXY protocol v1 (text) and v2 (binary), as specified by HAProxy's proxy-protocol.txt.
-// Issue #5 item 3: sent upstream on `:PROXY` mappings, read on inbound TCP with
+// README "TCP and UDP services (L4)": sent upstream on `:PROXY` mappings, read on inbound TCP with
 // --l4-accept-proxy-protocol.
 
 import { isIPv4, isIPv6 } from 'node:net';

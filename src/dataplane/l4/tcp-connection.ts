@@ -1,4 +1,4 @@
-// One proxied TCP connection (issue #5 item 1, SPEC §5.1): pick an endpoint, dial with growing
+// One proxied TCP connection (SPEC §5.1): pick an endpoint, dial with growing
 // timeouts past refusing endpoints, then relay bytes both ways with backpressure and half-close.
 
 import net, { type Socket } from 'node:net';
@@ -84,7 +84,7 @@ export class TcpConnection implements Flow {
       }
       const a = r.addresses;
       if (a.family !== 'UNKNOWN') {
-        // The real client from the header drives affinity/hash and our own PROXY header (issue #5).
+        // The real client from the header drives affinity/hash and our own PROXY header (README "TCP and UDP services (L4)").
         this.clientIp = a.srcAddress;
         this.clientPort = a.srcPort;
         this.dstIp = a.dstAddress;
@@ -157,7 +157,7 @@ export class TcpConnection implements Flow {
     }
     const stats = this.stats;
     // Manual relay rather than pipe(): the same backpressure (pause on a full write buffer, resume
-    // on 'drain') with less per-chunk work, and half-close handled explicitly (issue #5 item 1).
+    // on 'drain') with less per-chunk work, and half-close handled explicitly (README "TCP and UDP services (L4)").
     c.on('data', (chunk: Buffer) => {
       stats.bytesUp += chunk.length;
       if (!u.write(chunk)) c.pause();

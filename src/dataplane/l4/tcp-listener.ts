@@ -1,5 +1,5 @@
-// One TCP listen port of an L4Route (issue #5). The target (route, cluster, stats) can be swapped
-// in place by apply(): the listening socket and the connections stay (issue #5 item 4).
+// One TCP listen port of an L4Route (README "TCP and UDP services (L4)"). The target (route, cluster, stats) can be swapped
+// in place by apply(): the listening socket and the connections stay (README "TCP and UDP services (L4)").
 
 import { listenOn } from '../listen.ts';
 import net, { type Server, type Socket } from 'node:net';

@@ -1,4 +1,4 @@
-// One UDP listen port of an L4Route (issue #5 item 2, SPEC §5.1/§5.4 [choice]): a session per
+// One UDP listen port of an L4Route (SPEC §5.1/§5.4 [choice]): a session per
 // client address:port, bound to one endpoint through its own connected socket; replies go back
 // from the listen socket. Sessions expire after the idle timeout; the table is bounded and the
 // least recently active session is evicted first.

@@ -1,5 +1,5 @@
 // The certificate served when SNI finds nothing and no `--default-tls-secret` is valid: a
-// self-signed certificate generated at start, in memory only (issue #3 item 3, SPEC §7 — the
+// self-signed certificate generated at start, in memory only (README "TLS", SPEC §7 — the
 // equivalent of ingress-nginx's "Fake Certificate").
 
 import forge from 'node-forge';

@@ -1,4 +1,4 @@
-// The HTTPS listener (issue #3 items 1, 5, 7): TLS terminated with the certificate the SNI table
+// The HTTPS listener (README "TLS"): TLS terminated with the certificate the SNI table
 // picks, HTTP/2 or HTTP/1.1 by ALPN, then the same HttpDataplane as the plain listener with
 // scheme 'https'. A new SniTable is one reference swap: handshakes that started keep the context
 // they were given, established connections are never touched.
@@ -85,7 +85,7 @@ export class HttpsListener {
       key: opts.sni.fallback.pem.keyPem,
       secureOptions,
       handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000,
-      // Hot path: one Map get on the current table (issue #3 item 10).
+      // Hot path: one Map get on the current table (README "TLS").
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => cb(null, this.table.lookup(servername)),
     });
     // HTTP/1.1 over TLS follows the plain listener's rules (client-error.ts): only WebSocket
@@ -121,7 +121,7 @@ export class HttpsListener {
     return this.table;
   }
 
-  /** Serve a new table from the next handshake on (issue #3 item 5). */
+  /** Serve a new table from the next handshake on (README "TLS"). */
   setSniTable(table: SniTable): void {
     this.table = table;
     if (table.fallback.hash !== this.defaultHash) {

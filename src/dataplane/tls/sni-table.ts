@@ -1,4 +1,4 @@
-// The SNI table: built once per Snapshot, one Map get per handshake (issue #3 items 2, 5, 10;
+// The SNI table: built once per Snapshot, one Map get per handshake (README "TLS";
 // SPEC §7). A secure context is created once per certificate, on the first handshake that needs
 // it, and reused across snapshots while the PEM texts do not change: building a table with 10,000
 // certificates is Map inserts (no OpenSSL work on the control path), and names nobody asks for
@@ -9,6 +9,7 @@ import { constants as cryptoConstants } from 'node:crypto';
 import tls from 'node:tls';
 import type { SecureContext, SecureContextOptions } from 'node:tls';
 import type { Certificate } from '../../model/certificate.ts';
+import { lookupHost, normalizeHostName } from '../../model/host.ts';
 import { DEFAULT_TLS_POLICY, tlsContextOptions, type TlsPolicy } from './tls-policy.ts';
 import type { Snapshot } from '../../model/snapshot.ts';
 import type { PemPair } from './default-certificate.ts';
@@ -115,14 +116,12 @@ export class SniTable {
   /** Which entry serves a name and why (for `portico certs`, /debug/certificates, tests). */
   resolve(servername: string | undefined): SniResolution {
     if (!servername) return { match: 'default', key: '', certificateId: this.fallback.certificateId, notAfter: this.fallback.notAfter };
-    const name = normalise(servername);
-    let e = this.exact.get(name);
-    if (e && !e.failed) return { match: 'exact', key: name, certificateId: e.certificateId, notAfter: e.notAfter };
-    const dot = name.indexOf('.');
-    if (dot > 0) {
-      const key = '*' + name.slice(dot);
-      e = this.wildcard.get(key);
-      if (e && !e.failed) return { match: 'wildcard', key, certificateId: e.certificateId, notAfter: e.notAfter };
+    // The same lookup as a handshake: an entry OpenSSL refused serves the default, as lookup() does.
+    const name = normalizeHostName(servername);
+    const e = this.entry(servername);
+    if (e !== null && !e.failed) {
+      const exact = this.exact.get(name) === e;
+      return { match: exact ? 'exact' : 'wildcard', key: exact ? name : '*' + name.slice(name.indexOf('.')), certificateId: e.certificateId, notAfter: e.notAfter };
     }
     return { match: 'default', key: '', certificateId: this.fallback.certificateId, notAfter: this.fallback.notAfter };
   }
@@ -130,25 +129,12 @@ export class SniTable {
   private entry(servername: string): SniEntry | null {
     // SPEC §7: lower-case, strip one trailing dot; exact; then `*.` + the name minus its first
     // label (one label only); else the default.
-    const name = normalise(servername);
-    const e = this.exact.get(name);
-    if (e !== undefined) return e;
-    const dot = name.indexOf('.');
-    if (dot > 0) {
-      const w = this.wildcard.get('*' + name.slice(dot));
-      if (w !== undefined) return w;
-    }
-    return null;
+    return lookupHost(this.exact, this.wildcard, normalizeHostName(servername)) ?? null;
   }
 
   get size(): number {
     return this.exact.size + this.wildcard.size;
   }
-}
-
-function normalise(servername: string): string {
-  const l = servername.toLowerCase();
-  return l.charCodeAt(l.length - 1) === 46 /* . */ ? l.slice(0, -1) : l;
 }
 
 export interface SniTableBuilderOptions {

@@ -1,5 +1,5 @@
-// TLS metrics (issue #3 item 9), registered on the shared registry from this file (CONTRACTS
-// "Metrics"). Labels never carry certificate contents: only Secret ids, host names and reasons.
+// TLS metrics (README "TLS"), registered on the shared registry from this file (listed in
+// scripts/metrics-catalog.ts). Labels never carry certificate contents: only Secret ids, host names and reasons.
 
 import { Counter, Gauge } from 'prom-client';
 import type { Metrics } from '../../util/metrics.ts';

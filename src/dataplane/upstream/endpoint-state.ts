@@ -1,7 +1,7 @@
 // Per-endpoint upstream state (ARCHITECTURE.md hot-path rules 6 and 7): in-flight count and passive
 // health, keyed by endpoint id (`ip:port`), reference-counted so a snapshot swap that keeps an
-// endpoint keeps its state (issue #2 item 4). The state also holds the endpoint's undici
-// connection pool (issue #6), so kept-alive upstream connections survive snapshot swaps and are
+// endpoint keeps its state (README "Routing rules"). The state also holds the endpoint's undici
+// connection pool (docs/benchmarks/http.md), so kept-alive upstream connections survive snapshot swaps and are
 // closed (gracefully: in-flight requests finish) when the last reference goes.
 
 import type { Dispatcher } from 'undici';

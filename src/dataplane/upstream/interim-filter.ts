@@ -39,7 +39,10 @@ function startsWith100(b: Buffer): boolean | null {
 
 /** Wrap one upstream socket (idempotent per socket). */
 export function dropUnsolicitedContinue(socket: Socket): Socket {
+  // Wrapped and called back with .call(socket): the methods are never detached from their socket.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const ownRead = socket.read;
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const ownWrite = socket.write;
   let atStart = true;
   let held: Buffer | null = null;
@@ -49,7 +52,7 @@ export function dropUnsolicitedContinue(socket: Socket): Socket {
       if (c >= 65 && c <= 90 && REQUEST_LINE.test(chunk)) atStart = true;
     }
     return (ownWrite as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as Socket['write'];
+  };
   socket.read = function read(this: Socket, size?: number): Buffer | null {
     if (!atStart && held === null) return ownRead.call(this, size) as Buffer | null;
     for (;;) {
@@ -82,6 +85,6 @@ export function connectorDroppingContinue(opts: buildConnector.BuildOptions): bu
   const base = buildConnector(opts);
   return (options, cb) => base(options, (err, socket) => {
     if (err !== null) cb(err, null);
-    else cb(null, dropUnsolicitedContinue(socket as Socket));
+    else cb(null, dropUnsolicitedContinue(socket));
   });
 }

@@ -73,7 +73,7 @@ export class UpstreamProfile {
       this.fallbackAgent ??= new Agent(this.poolOpts);
       return { d: this.fallbackAgent, origin };
     }
-    const pools = (state.profilePools ??= new Map());
+    const pools = (state.profilePools ??= new Map<string, Dispatcher>());
     let p = pools.get(this.key);
     if (p === undefined) pools.set(this.key, (p = new Pool(origin, this.poolOpts)));
     return { d: p, origin: undefined };
@@ -134,8 +134,8 @@ function connector(spec: ProfileSpec): ConnectFn {
     ctx = tls.createSecureContext({
       ...(t.caPem !== null ? { ca: t.caPem } : {}),
       ...(t.certPem !== null && t.keyPem !== null ? { cert: t.certPem, key: t.keyPem } : {}),
-      minVersion: t.protocols[0] as tls.SecureVersion,
-      maxVersion: t.protocols[t.protocols.length - 1] as tls.SecureVersion,
+      minVersion: t.protocols[0],
+      maxVersion: t.protocols[t.protocols.length - 1],
     });
   }
   return (opts, cb) => {

@@ -7,7 +7,7 @@
 import type { AuthCacheRule, CorsPolicy, RateLimitPolicy, Template } from '../../model/access.ts';
 import type { KubeObject } from '../types.ts';
 import { parseCidrList } from './cidr.ts';
-import { hasVariables, parseTemplate } from './template.ts';
+import { parseTemplate } from './template.ts';
 
 const PREFIXES = ['portico.io/', 'nginx.ingress.kubernetes.io/'] as const;
 
@@ -56,7 +56,7 @@ const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Parse this group's keys of `obj`; errors name the key, never the value of a credential. */
 export function readAccessAnnotations(obj: KubeObject, namespace: string): { value: AccessAnnotations } | { errors: string[] } {
   const raw = obj.metadata?.annotations;
-  const ann: Record<string, unknown> = raw && typeof raw === 'object' ? raw as Record<string, unknown> : {};
+  const ann: Record<string, unknown> = raw && typeof raw === 'object' ? raw : {};
   const errors: string[] = [];
   const str = (key: string): string | undefined => {
     const hit = lookup(ann, key);
@@ -111,6 +111,7 @@ export function readAccessAnnotations(obj: KubeObject, namespace: string): { val
       if (ref === null) fail('auth-secret', `expected name or namespace/name, got ${JSON.stringify(secret)}`);
       else if (st !== 'auth-file' && st !== 'auth-map') fail('auth-secret-type', `expected auth-file or auth-map, got ${JSON.stringify(secretType)}`);
       // The realm goes into a quoted-string (RFC 9110 §11.6.1): no quote, backslash or control.
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
       else if (realm !== undefined && /["\\\x00-\x1f\x7f]/.test(realm)) fail('auth-realm', 'must not contain quotes, backslashes or control characters');
       else basic = { secret: ref, secretType: st, realm: realm ?? 'Authentication Required' };
     }
@@ -307,7 +308,6 @@ export function secretRef(text: string, namespace: string): string | null {
   return null;
 }
 
-export { hasVariables };
 
 /**
  * `ns/name` of the Secrets an Ingress's access annotations name (auth-secret), whatever the rest
@@ -315,7 +315,7 @@ export { hasVariables };
  */
 export function accessSecretRefs(obj: KubeObject): string[] {
   const raw = obj.metadata?.annotations;
-  const ann: Record<string, unknown> = raw && typeof raw === 'object' ? raw as Record<string, unknown> : {};
+  const ann: Record<string, unknown> = raw && typeof raw === 'object' ? raw : {};
   const ns = typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : '';
   const hit = lookup(ann, 'auth-secret');
   if (hit === undefined || typeof hit[1] !== 'string' || ns === '') return [];

@@ -113,7 +113,7 @@ function variablePart(name: string): HashPart | null {
     if (name.startsWith(prefix) && NAME_RE.test(name.slice(prefix.length))) {
       const rest = name.slice(prefix.length);
       // nginx maps $http_x_foo to the header X-Foo; cookie and argument names are used as written.
-      return { kind, name: kind === 'header' ? rest.replaceAll('_', '-') : rest } as HashPart;
+      return { kind, name: kind === 'header' ? rest.replaceAll('_', '-') : rest };
     }
   }
   return null;
@@ -209,6 +209,8 @@ export const healthCheckExpectedStatuses = hc<(readonly [number, number])[]>('he
 export const outlierEject5xx = entry<boolean>('outlier-eject-5xx', '5xx answers count towards ejecting an endpoint (connect failures and timeouts always do)',
   'bool', 'false', bool, { kinds: ['Service'], prefixes: 'portico', scope: 'ingress' });
 
+// Entries of different value types in one list (as in registry.ts).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const BALANCING: readonly AnnotationEntry<any>[] = [
   outlierEject5xx,
   affinity, affinityMode,

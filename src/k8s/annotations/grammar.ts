@@ -38,15 +38,6 @@ export function parseInt(raw: string, min = Number.MIN_SAFE_INTEGER, max = Numbe
   return { value: n };
 }
 
-export function oneOf<const T extends string>(values: readonly T[]): (raw: string) => Parsed<T> {
-  return (raw) => {
-    const v = raw.trim();
-    return (values as readonly string[]).includes(v)
-      ? { value: v as T }
-      : { error: `expected one of ${values.join(', ')}, got ${q(raw)}` };
-  };
-}
-
 /** Comma-separated list, items trimmed, empty items dropped (ingress-nginx splits on ','). */
 export function parseList(raw: string): string[] {
   return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');

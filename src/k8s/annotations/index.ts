@@ -32,9 +32,8 @@ export function readAnnotations(obj: KubeObject, kind: AnnotatedKind): Annotatio
 }
 
 export { AnnotationValues };
-export type { AnnotationFinding, Outcome } from './read.ts';
+export type { AnnotationFinding } from './read.ts';
 export * from './registry.ts';
-export { snippetSuggestions } from './refused.ts';
 export * as routing from './routing.ts';
 export * as canary from './canary.ts';
-export { l4Balance, type L4Balance } from './portico.ts';
+export { l4Balance } from './portico.ts';

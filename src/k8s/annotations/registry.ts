@@ -89,6 +89,8 @@ export function catalogue(group: string, key: string, status: AnnotationStatus, 
 export class AnnotationRegistry {
   private readonly byKey = new Map<string, AnnotationEntry<unknown>>();
 
+  // Each group holds entries of different value types; `any` lets one list carry them all.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(groups: readonly (readonly AnnotationEntry<any>[])[]) {
     for (const g of groups) {
       for (const e of g) {

@@ -64,7 +64,3 @@ function variable(name: string): TemplatePart | null {
   if (name.startsWith('arg_') && name.length > 4) return { kind: 'arg', name: name.slice(4) };
   return null;
 }
-
-export function hasVariables(t: Template): boolean {
-  return t.some((p) => p.kind !== 'text');
-}

@@ -163,6 +163,8 @@ const HONOURED = [
   proxyBodySize,
 ] as const;
 
+// Entries of different value types in one list (as in registry.ts).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const UPSTREAM: readonly AnnotationEntry<any>[] = [
   ...HONOURED,
   catalogue('upstream', 'ssl-passthrough', 'refused', 'pass TLS through to the backend undecrypted', {

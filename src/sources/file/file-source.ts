@@ -6,7 +6,7 @@ import { ManifestSet, type ManifestEntry } from './manifest-set.ts';
 export interface FileSourceOptions {
   readonly paths: readonly string[];
   readonly logger: Logger;
-  /** Watch the files and reload on change (issue #2 item 1: served within 1 s). Default true. */
+  /** Watch the files and reload on change (README "CLI": served within 1 s). Default true. */
   readonly watch?: boolean;
   /** Quiet period after the last file event before reloading. */
   readonly debounceMs?: number;

@@ -24,7 +24,7 @@ export interface ManifestLoad {
 
 /**
  * The objects of every manifest file, remembering each file's last good parse: a file caught
- * half-written or broken by an edit keeps serving what it said before (issue #2 item 7,
+ * half-written or broken by an edit keeps serving what it said before (README "Bad input",
  * "the last good configuration keeps serving").
  */
 export class ManifestSet {

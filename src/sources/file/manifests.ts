@@ -20,7 +20,7 @@ const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /**
  * Multi-document YAML or JSON (a single object or a `List`) → the objects Portico stores, each
- * document checked alone (issue #2 item 1, item 7: a malformed document is rejected by itself).
+ * document checked alone (README "CLI": a malformed document is rejected by itself).
  */
 export function parseManifestText(text: string, file: string): ParsedFile {
   const objects: ManifestObject[] = [];

@@ -1,5 +1,5 @@
 // Every Kubernetes API call Portico makes, in one place, so that the RBAC rules in deploy/ can be
-// checked against it (issue #4 "Done when"; test/deploy/manifests.test.ts). A new call anywhere
+// checked against it (README "Run in a cluster" "Done when"; test/deploy/manifests.test.ts). A new call anywhere
 // in src/sources/kube or src/status belongs in this list in the same change.
 
 export interface ApiCall {

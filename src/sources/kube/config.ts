@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 
 /**
- * The client configuration for cluster mode (issue #4 item 1): in-cluster service-account
+ * The client configuration for cluster mode (README "Run in a cluster"): in-cluster service-account
  * credentials when running in a pod, else a kubeconfig file, else the client's default search
  * (KUBECONFIG, ~/.kube/config). Throws with a readable message when no cluster is configured,
  * so `serve` fails at start-up rather than on the first list.

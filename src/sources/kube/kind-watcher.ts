@@ -30,7 +30,7 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30000, resetAfterMs: 60000 };
 
 /**
- * One informer (ListWatch) for one kind, restarted forever (issue #4 item 2; SPEC §6.4): the
+ * One informer (ListWatch) for one kind, restarted forever (SPEC §6.4): the
  * library emits `error` and stops for good on a failed list, a refused connection or a non-410
  * HTTP error, so every `error` schedules `start()` again after an exponential delay with equal
  * jitter (replicas do not retry in step). The informer keeps its cache and resourceVersion across

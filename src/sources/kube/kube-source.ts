@@ -37,7 +37,7 @@ interface KindStatus {
 }
 
 /**
- * The Kubernetes source (issue #4 item 1–2): one informer per kind, feeding the sink with plain
+ * The Kubernetes source (README "Run in a cluster"): one informer per kind, feeding the sink with plain
  * JSON objects. `synced('kube')` fires once every kind has listed once.
  *
  * A kind the API server forbids (403, a missing RBAC rule) does not hold the cold start forever:
@@ -47,7 +47,7 @@ interface KindStatus {
  * degrades that kind only instead of keeping every replica unready. Any other failure (API server
  * unreachable, 5xx) keeps blocking the cold start: serving before the state is known would answer
  * 404 for routes that exist. Once synced, nothing makes the source unsynced again: the last state
- * keeps serving while informers retry (issue #4 item 2).
+ * keeps serving while informers retry (README "Run in a cluster").
  */
 export class KubeSource implements Source {
   readonly name = 'kube';

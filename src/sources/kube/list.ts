@@ -56,7 +56,7 @@ async function listPages(kc: KubeConfig, r: WatchedResource, namespace: string |
     await kc.applySecurityAuthentication(ctx);
     const res = await fetch(url, { method: 'GET', headers: ctx.getHeaders(), dispatcher: ctx.getDispatcher() });
     const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+     
     let body: any;
     try {
       body = JSON.parse(text);

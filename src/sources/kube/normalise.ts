@@ -12,7 +12,7 @@ import { apiVersionOf } from './resources.ts';
 export function normaliseObject(r: WatchedResource, obj: KubeObject): KubeObject {
   const plain = isPlainJson(obj) ? obj : (toPlain(obj) as KubeObject);
   if (plain.kind !== r.kind || plain.apiVersion !== apiVersionOf(r)) {
-    // In place: the informer cache and the Store then share one object (memory, issue #4 item 4).
+    // In place: the informer cache and the Store then share one object (memory, README "Run in a cluster").
     plain.kind = r.kind;
     plain.apiVersion = apiVersionOf(r);
   }

@@ -7,7 +7,7 @@ export interface WatchedResource {
   readonly version: string;
   readonly plural: string;
   readonly namespaced: boolean;
-  /** Server-side filter: only TLS Secrets are ever read (issue #4 item 1; SPEC §6.1). */
+  /** Server-side filter: only TLS Secrets are ever read (SPEC §6.1). */
   readonly fieldSelector?: string;
 }
 
@@ -31,7 +31,7 @@ export const WATCHED_RESOURCES: Readonly<Record<Kind, WatchedResource>> = {
 /**
  * Kinds watched by default. Endpoints (v1) are left out: deprecated since v1.33, EndpointSlices
  * replace them (SPEC §4.1) and watching them doubles the endpoint traffic; opt in with `kinds`.
- * ConfigMaps feed the L4 tcp/udp services maps (issue #5).
+ * ConfigMaps feed the L4 tcp/udp services maps (README "TCP and UDP services (L4)").
  */
 export const DEFAULT_WATCHED_KINDS: readonly Kind[] = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Secret', 'ConfigMap'];
 

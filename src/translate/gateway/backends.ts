@@ -54,7 +54,7 @@ export function resolveBackends(view: StoreView, route: HTTPRoute, refs: readonl
       fail('RefNotPermitted', `backendRef Service ${key} is in another namespace and no ReferenceGrant there allows HTTPRoutes from ${ns}`);
       continue;
     }
-    const r = resolveServiceBackend(view, targetNs, name, { number: b.port as number }, { allowExternalName: opts.allowExternalName });
+    const r = resolveServiceBackend(view, targetNs, name, { number: b.port }, { allowExternalName: opts.allowExternalName });
     if (!r.ok) {
       fail('BackendNotFound', `${r.message} (${r.reason})`);
       continue;

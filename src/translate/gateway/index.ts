@@ -98,7 +98,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
         if (hosts.length === 0) continue;
         any = true;
         let byHost = attached.get(l.id);
-        if (!byHost) attached.set(l.id, (byHost = new Map()));
+        if (!byHost) attached.set(l.id, (byHost = new Map<string, Attached[]>()));
         for (const h of hosts) {
           let list = byHost.get(h);
           if (!list) byHost.set(h, (list = []));

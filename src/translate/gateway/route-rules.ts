@@ -84,9 +84,10 @@ function parseNamed(list: unknown, what: string, lowerName: boolean): Parsed<Hea
   if (!Array.isArray(list)) return bad(`${what} matches must be a list`);
   const out: HeaderMatch[] = [];
   const seen = new Set<string>();
-  for (const h of list) {
-    const type = h?.type ?? 'Exact';
-    if (typeof h?.name !== 'string' || (lowerName && !TOKEN.test(h.name)) || h.name === '') return bad(`${what} name ${JSON.stringify(h?.name)} is not valid`);
+  for (const item of list as unknown[]) {
+    const h = (item ?? {}) as { readonly type?: unknown; readonly name?: unknown; readonly value?: unknown };
+    const type = h.type ?? 'Exact';
+    if (typeof h.name !== 'string' || (lowerName && !TOKEN.test(h.name)) || h.name === '') return bad(`${what} name ${JSON.stringify(h.name)} is not valid`);
     if (typeof h.value !== 'string') return bad(`${what} ${h.name}: value must be a string`);
     if (type === 'RegularExpression') {
       const re = compileRegex(h.value);

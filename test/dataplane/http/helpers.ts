@@ -62,7 +62,7 @@ export async function startProxy(opts: Partial<HttpDataplaneOptions> = {}, limit
     httpsPort: null, hsts: null, verboseErrors: true, ...opts });
   const listener = new HttpListener(dp, { host: '127.0.0.1', port: 0, logger, metrics, limits });
   const port = await listener.listen();
-  return { dp, listener, port, metrics, close: async () => { await listener.close(500); dp.close(); } };
+  return { dp, listener, port, metrics, close: async () => { await listener.close(500); await dp.close(); } };
 }
 
 export interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string; json: any }

@@ -134,7 +134,7 @@ test('WebSocket echo through the proxy', async () => {
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   ws.send('ping');
   const msg = await new Promise<WebSocket.RawData>((resolve) => ws.once('message', resolve));
-  assert.equal(String(msg), 'ping');
+  assert.equal((msg as Buffer).toString(), 'ping');
   ws.close();
   await new Promise((r) => ws.once('close', r));
 });
@@ -183,7 +183,7 @@ test('malformed request line → 400 and the server keeps serving', async () => 
   const reply = await new Promise<string>((resolve) => {
     const s = net.connect(px.port, '127.0.0.1', () => s.write('GARBAGE\r\n\r\n'));
     let text = '';
-    s.on('data', (d) => { text += d; });
+    s.on('data', (d: Buffer) => { text += d.toString(); });
     s.on('close', () => resolve(text));
     s.on('error', () => resolve(text));
   });
@@ -261,6 +261,6 @@ test('drain on close lets a slow in-flight request finish', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.headers.connection, 'close');
   await closed;
-  t.dp.close();
+  await t.dp.close();
   await assert.rejects(request(t.port, '/', { host: 'x' }));
 });

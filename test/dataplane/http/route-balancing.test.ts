@@ -44,5 +44,5 @@ test('a cookie route follows the Service policy across applies; unused route bal
   dp.apply(snap(4, 'least-request', null), endpoints);
   assert.equal(rt.balancers.count, 1, 'no route asks for its own balancer');
   assert.deepEqual(balancerOf(), { policy: 'least-request', hashBy: false, affinity: null });
-  dp.close();
+  void dp.close();
 });

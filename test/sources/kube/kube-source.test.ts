@@ -1,4 +1,4 @@
-// KubeSource through the real @kubernetes/client-node over HTTP against the fake API server (issue #4 items 1, 2, 9).
+// KubeSource through the real @kubernetes/client-node over HTTP against the fake API server (README "Run in a cluster").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { V1Ingress, V1ObjectMeta } from '@kubernetes/client-node';
@@ -20,7 +20,7 @@ class RecordingSink implements SourceSink {
   syncedCount = 0;
   diagnostics: readonly Diagnostic[] = [];
   upsert(kind: Kind, obj: KubeObject): void {
-    if (this.store.upsert(kind, obj as never)) this.changes.push(`upsert ${kind} ${obj.metadata?.name}`);
+    if (this.store.upsert(kind, obj)) this.changes.push(`upsert ${kind} ${obj.metadata?.name}`);
   }
   remove(kind: Kind, key: string): void {
     if (this.store.remove(kind, key)) this.changes.push(`remove ${kind} ${key}`);

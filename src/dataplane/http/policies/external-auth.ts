@@ -108,7 +108,7 @@ export class ExternalAuthCheck {
       res = await this.deps.dispatcher.request({
         origin,
         path: expand(p.path, r, 'url'),
-        method: (p.method ?? r.method) as Dispatcher.HttpMethod,
+        method: (p.method ?? r.method),
         headers: headers.filter((_, i) => i % 2 === 1 || headers[i + 1] !== ''),
         headersTimeout: this.deps.timeoutMs,
         bodyTimeout: this.deps.timeoutMs,

@@ -39,12 +39,6 @@ export type AsyncVerdict =
   /** `set`: upstream request headers ('' removes); `cookies`: Set-Cookie values for the client response. */
   | { readonly set: readonly (readonly [string, string])[]; readonly cookies?: readonly string[] };
 
-export interface AsyncPolicy {
-  readonly step: AccessStep;
-  check(r: PolicyRequest, done: (v: AsyncVerdict) => void): void;
-  close?(): void;
-}
-
 export function denial(status: number, code: string, body: string, headers: Record<string, string | readonly string[]> = {}): Denial {
   return { status, code, body, headers };
 }

@@ -18,7 +18,7 @@ export function sendDenial(res: AnyResponse, d: Denial): void {
     'content-length': Buffer.byteLength(d.body),
     server: 'portico',
     ...d.headers,
-  }) as OutgoingHttpHeaders);
+  }));
   res.end(d.body);
 }
 
