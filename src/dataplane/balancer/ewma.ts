@@ -1,6 +1,6 @@
 import type { Endpoint } from '../../model/endpoint.ts';
-import { weightOf, type Balancer, type PickContext } from './balancer.ts';
-import { indexFrom } from './random.ts';
+import { weightOf, type Balancer } from './balancer.ts';
+import { TwoChoicesBalancer } from './two-choices.ts';
 
 /**
  * ingress-nginx `load-balance: ewma` (rootfs/etc/nginx/lua/balancer/ewma.lua): every endpoint
@@ -10,37 +10,17 @@ import { indexFrom } from './random.ts';
  * shared by every route and survive config swaps; `latency(id)` reads them decayed to now.
  * O(1) per pick.
  */
-export class EwmaBalancer implements Balancer {
+export class EwmaBalancer extends TwoChoicesBalancer implements Balancer {
   readonly policy = 'ewma' as const;
-  private endpoints: readonly Endpoint[] = [];
   private readonly latency: (id: string) => number;
-  private readonly random: () => number;
 
   constructor(latency: (id: string) => number, random: () => number = Math.random) {
+    super(random);
     this.latency = latency;
-    this.random = random;
   }
 
-  get size(): number {
-    return this.endpoints.length;
-  }
-
-  update(endpoints: readonly Endpoint[]): void {
-    this.endpoints = endpoints;
-  }
-
-  pick(_ctx: PickContext, exclude?: ReadonlySet<string> | null): Endpoint | null {
-    const eps = this.endpoints;
-    const n = eps.length;
-    if (n === 0) return null;
-    const i = indexFrom(eps, Math.floor(this.random() * n), exclude);
-    if (i < 0 || n === 1) return i < 0 ? null : eps[i];
-    const d = Math.floor(this.random() * (n - 1));
-    const j = indexFrom(eps, d >= i ? d + 1 : d, exclude);
-    const a = eps[i];
-    if (j === i) return a;
-    const b = eps[j];
-    return this.latency(b.id) / weightOf(b) < this.latency(a.id) / weightOf(a) ? b : a;
+  protected prefer(b: Endpoint, a: Endpoint): boolean {
+    return this.latency(b.id) / weightOf(b) < this.latency(a.id) / weightOf(a);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Endpoint } from '../../model/endpoint.ts';
-import type { Balancer, PickContext } from './balancer.ts';
-import { indexFrom } from './random.ts';
+import type { Balancer } from './balancer.ts';
+import { TwoChoicesBalancer } from './two-choices.ts';
 
 /**
  * Power of two choices on in-flight requests (Mitzenmacher, "The Power of Two Choices in
@@ -9,37 +9,16 @@ import { indexFrom } from './random.ts';
  * and unlike a full least-connections scan it does not send a burst of new requests to the one
  * endpoint that just went idle.
  */
-export class LeastRequestBalancer implements Balancer {
+export class LeastRequestBalancer extends TwoChoicesBalancer implements Balancer {
   readonly policy = 'least-request' as const;
-  private endpoints: readonly Endpoint[] = [];
   private readonly inflight: (id: string) => number;
-  private readonly random: () => number;
 
   constructor(inflight: (id: string) => number, random: () => number = Math.random) {
+    super(random);
     this.inflight = inflight;
-    this.random = random;
   }
 
-  get size(): number {
-    return this.endpoints.length;
-  }
-
-  update(endpoints: readonly Endpoint[]): void {
-    this.endpoints = endpoints;
-  }
-
-  pick(_ctx: PickContext, exclude?: ReadonlySet<string> | null): Endpoint | null {
-    const eps = this.endpoints;
-    const n = eps.length;
-    if (n === 0) return null;
-    const i = indexFrom(eps, Math.floor(this.random() * n), exclude);
-    if (i < 0 || n === 1) return i < 0 ? null : eps[i];
-    // Second draw among the other n-1 slots, so the two choices are distinct.
-    const d = Math.floor(this.random() * (n - 1));
-    const j = indexFrom(eps, d >= i ? d + 1 : d, exclude);
-    const a = eps[i];
-    if (j === i) return a;
-    const b = eps[j];
-    return this.inflight(b.id) < this.inflight(a.id) ? b : a;
+  protected prefer(b: Endpoint, a: Endpoint): boolean {
+    return this.inflight(b.id) < this.inflight(a.id);
   }
 }
