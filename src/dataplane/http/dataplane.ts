@@ -19,6 +19,7 @@ import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import { HealthCheckers } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
+import { publishUpstreamInfo } from './upstream-info.ts';
 import { RouteTable } from './route-table.ts';
 import { normalizeHost, parseTarget, type EscapedSlashes } from './request-target.ts';
 import { screenRequest, type ScreenOptions } from './request-screen.ts';
@@ -200,25 +201,8 @@ export class HttpDataplane implements Dataplane {
     this.gateway = gateway;
     this.runtimes.endApply(() => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()]);
     this.health.sync(this.runtimes.values());
-    this.publishUpstreamInfo(snapshot);
+    publishUpstreamInfo(this.opts.metrics.upstreamInfo, snapshot);
     return APPLIED;
-  }
-
-  /** portico_route_upstream_info: one series per route, rebuilt per snapshot (not per request). */
-  private publishUpstreamInfo(snapshot: Snapshot): void {
-    const g = this.opts.metrics.upstreamInfo;
-    g.reset();
-    const one = (r: Route | null): void => {
-      if (r === null || r.backend.kind !== 'cluster') return;
-      const u = r.upstream;
-      const t = u?.tls ?? null;
-      g.labels(r.origin.ingress, r.service, r.id, u?.protocol ?? 'HTTP', t === null ? 'none' : t.verify ? 'on' : 'off').set(1);
-    };
-    for (const vh of snapshot.virtualHosts) {
-      for (const r of vh.routes) one(r);
-      one(vh.fallback);
-    }
-    one(snapshot.defaultRoute);
   }
 
   /** Null for a route with neither a policy nor a global body limit: the default path, no checks. */
