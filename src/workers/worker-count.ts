@@ -43,15 +43,22 @@ export function memoryLimit(memoryMax: string | null): number | null {
   return Number.isFinite(n) && n > 0 ? n : null;
 }
 
+/** What one more process costs at least (heap, code, buffers): `auto` never starts more than fit. */
+export const MIN_PROCESS_BYTES = 128 * 1024 * 1024;
+
 /**
  * `auto`: the CPUs this process may run on, capped by the CFS quota rounded up (a 1.5-CPU quota
- * still gets two workers: nginx's `worker_processes auto` counts CPUs the same way and ignores the
- * quota, which over-subscribes), at least 1.
+ * still gets two workers; nginx's `worker_processes auto` counts CPUs and ignores the quota, which
+ * over-subscribes) and by the memory limit (the primary and each worker at least
+ * MIN_PROCESS_BYTES: a 64-CPU node with a 768 MiB limit gets 5 workers, not 64), at least 1.
  */
-export function resolveWorkerCount(value: number | 'auto', cpus = availableParallelism(), cgroup: CgroupReader = readOwnCgroup): number {
+export function resolveWorkerCount(value: number | 'auto', cpus = availableParallelism(), cgroup: CgroupReader = readOwnCgroup, platform: string = process.platform): number {
+  if (!reusePortPlatform(platform)) return 1;
   if (value !== 'auto') return Math.max(1, value);
   const quota = cpuQuota(cgroup('cpu.max'));
-  return Math.max(1, Math.min(cpus, quota === null ? cpus : Math.ceil(quota)));
+  const mem = memoryLimit(cgroup('memory.max'));
+  const byMemory = mem === null ? Infinity : Math.floor(mem / MIN_PROCESS_BYTES) - 1;
+  return Math.max(1, Math.min(cpus, quota === null ? cpus : Math.ceil(quota), byMemory));
 }
 
 /**
@@ -63,4 +70,15 @@ export function defaultOldSpaceMb(workers: number, cgroup: CgroupReader = readOw
   const limit = memoryLimit(cgroup('memory.max'));
   if (limit === null) return null;
   return Math.max(64, Math.floor((limit * 0.75) / (workers + 1) / (1024 * 1024)));
+}
+
+/**
+ * Where Node's `reusePort` works (Node docs, net `server.listen` `reusePort`: Linux 3.9+,
+ * DragonFlyBSD 3.6+, FreeBSD 12.0+, Solaris 11.4, AIX 7.2.5+; it raises an error elsewhere).
+ * Elsewhere (macOS, Windows: development machines) Portico runs one process whatever `--workers`
+ * says; handing accepted connections from the primary to workers (node:cluster style) is not
+ * implemented.
+ */
+export function reusePortPlatform(platform: string): boolean {
+  return ['linux', 'freebsd', 'sunos', 'aix'].includes(platform);
 }

@@ -21,7 +21,11 @@ test('--workers auto: CPUs available, capped by the cgroup v2 cpu.max quota roun
   assert.equal(resolveWorkerCount('auto', 2, cg('800000 100000')), 2);
   assert.equal(resolveWorkerCount(3, 8, cg('100000 100000')), 3, 'an explicit count is obeyed');
   assert.equal(resolveWorkerCount('auto', 1), 1);
+  assert.equal(resolveWorkerCount('auto', 64, cg(null, String(768 * 1024 ** 2))), 5, 'the memory limit caps the count');
+  assert.equal(resolveWorkerCount('auto', 64, cg(null, String(100 * 1024 ** 2))), 1);
   assert.ok(resolveWorkerCount('auto') >= 1, 'this machine');
+  assert.equal(resolveWorkerCount(4, 8, cg(null), 'darwin'), 1, 'no SO_REUSEPORT: one process');
+  assert.equal(resolveWorkerCount('auto', 8, cg(null), 'win32'), 1);
   assert.equal(cpuQuota('garbage'), null);
   assert.equal(cpuQuota('-1 100000'), null);
 });
