@@ -220,6 +220,6 @@ export class WorkerPool implements Dataplane {
   async close(drainMs: number): Promise<void> {
     this.stopping = true;
     await this.rolling?.catch(() => {});
-    await Promise.all(this.slots.map((w) => w?.drain(drainMs, EXIT_GRACE_MS)));
+    await Promise.all(this.slots.filter((w) => w !== null).map((w) => w.drain(drainMs, EXIT_GRACE_MS)));
   }
 }

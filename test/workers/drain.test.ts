@@ -33,8 +33,8 @@ test('SIGTERM drains both workers: readyz 503 first, in-flight requests finish, 
     const admin = port(/"port":(\d+),"msg":"admin listening"/);
     const http = port(/"http":(\d+),"https":null,"msg":"worker listening"/);
     // In flight on fresh connections, so on both workers.
-    const slow = Array.from({ length: 6 }, () => freshGet(http, 'slow.test', '/delay/1200'));
-    await new Promise((r) => setTimeout(r, 300));
+    const slow = Array.from({ length: 6 }, () => freshGet(http, 'slow.test', '/delay/700'));
+    await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGTERM');
     await until(async () => (await fetch(`http://127.0.0.1:${admin}/readyz`).then((r) => r.status, () => 0)) === 503, 2000, 'readyz 503');
     const done = await Promise.all(slow);

@@ -24,19 +24,28 @@ after(async () => {
   await echo.close();
 });
 
-interface Client { ok: number; failed: number; closedSockets: number }
+interface Client { ok: number; failed: number; closedSockets: number; retried: number }
 
-/** `clients` loops of keep-alive requests, each on its own one-socket agent, until `stop()`. */
+/**
+ * `clients` loops of keep-alive requests, each on its own one-socket agent, until `stop()`. A GET
+ * that fails on a reused connection before any response byte is retried once, as RFC 9112 §9.3.1
+ * lets a client do for an idempotent request and browsers do (Node's http.Agent does not; its docs
+ * show this `reusedSocket` retry): a server closing an idle keep-alive connection always races a
+ * request the client is sending on it. Every other failure counts.
+ */
 function load(port: number, clients: number): { clients: Client[]; stop: () => Promise<void> } {
   let running = true;
   const state: Client[] = [];
   const loops = Array.from({ length: clients }, async () => {
-    const c: Client = { ok: 0, failed: 0, closedSockets: 0 };
+    const c: Client = { ok: 0, failed: 0, closedSockets: 0, retried: 0 };
     state.push(c);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const seen = new WeakSet<Socket>();
-    while (running) {
+    let retry = false;
+    while (running || retry) {
       await new Promise<void>((resolve) => {
+        const isRetry = retry;
+        retry = false;
         const req = http.get({ host: '127.0.0.1', port, path: '/delay/5', headers: { host: 'app.test' }, agent }, (res) => {
           res.resume();
           res.on('end', () => {
@@ -52,7 +61,12 @@ function load(port: number, clients: number): { clients: Client[]; stop: () => P
           s.once('close', () => (running ? c.closedSockets++ : undefined));
         });
         req.on('error', () => {
-          c.failed++;
+          if (req.reusedSocket && !isRetry) {
+            retry = true;
+            c.retried++;
+          } else {
+            c.failed++;
+          }
           resolve();
         });
       });
@@ -79,7 +93,7 @@ test('SIGKILL of one worker under load: the other worker\'s connections see no f
   const survivors = l.clients.filter((c) => c.closedSockets === 0);
   const victims = l.clients.filter((c) => c.closedSockets > 0);
   assert.ok(survivors.length > 0 && victims.length > 0, `the kernel spread 12 connections over both workers (${victims.length} on the killed one)`);
-  for (const c of survivors) assert.equal(c.failed, 0, 'a connection to the other worker never failed');
+  for (const c of survivors) assert.equal(c.failed + c.retried, 0, 'a connection to the other worker never failed');
   // The killed worker's connections lose at most their one in-flight request each.
   for (const c of victims) assert.ok(c.failed <= c.closedSockets, JSON.stringify(c));
   const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
@@ -97,7 +111,7 @@ test('rolling restart under load: every worker replaced, zero failed requests', 
   const before = l.clients.map((c) => c.ok);
   await until(() => l.clients.every((c, i) => c.ok > before[i] + 3), 5000, 'every client served after the restart');
   await l.stop();
-  assert.deepEqual(l.clients.map((c) => c.failed), l.clients.map(() => 0));
+  assert.deepEqual(l.clients.map((c) => c.failed), l.clients.map(() => 0), JSON.stringify(l.clients));
 });
 
 test('a stuck worker (stopped: it never acknowledges) is replaced after the ack timeout', async () => {
