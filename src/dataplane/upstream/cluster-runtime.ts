@@ -54,6 +54,10 @@ export class ClusterRuntime {
     this.balancers = new BalancerSet(clusterSpec(cluster), {
       clusterId: cluster.id,
       inflight: (id) => registry.inflight(id),
+      watch: {
+        watch: (id, l) => registry.get(id)?.listen(l),
+        unwatch: (id, l) => registry.get(id)?.unlisten(l),
+      },
       latency: (id) => registry.get(id)?.latency(now()) ?? 0,
       total: () => this.inflight,
       now,
@@ -109,12 +113,14 @@ export class ClusterRuntime {
   begin(state: EndpointState): void {
     state.inflight++;
     this.inflight++;
+    if (state.listeners !== null) state.loadChanged();
   }
 
   /** An attempt on `state` is over. */
   end(state: EndpointState): void {
     state.inflight--;
     if (this.inflight > 0) this.inflight--;
+    if (state.listeners !== null) state.loadChanged();
   }
 
   /**
@@ -146,6 +152,7 @@ export class ClusterRuntime {
 
   /** Drop every endpoint reference (cluster left the snapshot). */
   dispose(): void {
+    this.balancers.dispose();
     for (const id of this.states.keys()) this.registry.release(id);
     this.states = new Map();
   }
