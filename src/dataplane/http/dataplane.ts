@@ -199,7 +199,10 @@ export class HttpDataplane implements Dataplane {
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
     this.table = table;
     this.gateway = gateway;
-    this.runtimes.endApply(() => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()]);
+    const routes = (): Iterable<CompiledRoute> => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()];
+    this.runtimes.endApply(routes);
+    // Upstream profiles no route uses any more are freed (upstream-profile.ts prune).
+    this.profiles.prune(routes(), () => this.runtimes.registry.values());
     this.health.sync(this.runtimes.values());
     publishUpstreamInfo(this.opts.metrics.upstreamInfo, snapshot);
     return APPLIED;

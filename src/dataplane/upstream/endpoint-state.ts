@@ -139,6 +139,10 @@ export class EndpointRegistry {
     return this.states.get(id);
   }
 
+  values(): IterableIterator<EndpointState> {
+    return this.states.values();
+  }
+
   inflight(id: string): number {
     return this.states.get(id)?.inflight ?? 0;
   }
