@@ -32,6 +32,8 @@ export interface AppOptions {
   readonly leaderElection?: { identity?: string; leaseDurationSeconds?: number; renewDeadlineMs?: number; retryPeriodMs?: number; resyncMs?: number };
   /** Cluster mode: how long a cold start waits for a kind the API denies. */
   readonly deniedGraceMs?: number;
+  /** Cluster mode: how often Gateway API CRD discovery runs again (default 30 s). */
+  readonly gatewayDiscoveryIntervalMs?: number;
 }
 
 export interface RunningApp {
@@ -151,7 +153,8 @@ async function buildSource(config: PorticoConfig, opts: AppOptions, logger: Logg
   // heap that file mode never uses (and every major GC walks).
   const [{ makeKubeConfig }, { KubeSource }] = await Promise.all([import('./sources/kube/config.ts'), import('./sources/kube/kube-source.ts')]);
   const kubeConfig = opts.kubeConfig ?? makeKubeConfig({ ...(config.kubeconfig ? { kubeconfigPath: config.kubeconfig } : {}), inCluster: config.inCluster });
-  const source = new KubeSource({ kubeConfig, namespace: config.watchNamespace, logger, metrics, ...(opts.deniedGraceMs !== undefined ? { deniedGraceMs: opts.deniedGraceMs } : {}) });
+  const source = new KubeSource({ kubeConfig, namespace: config.watchNamespace, logger, metrics, ...(opts.deniedGraceMs !== undefined ? { deniedGraceMs: opts.deniedGraceMs } : {}),
+    ...(opts.gatewayDiscoveryIntervalMs !== undefined ? { gatewayApi: { intervalMs: opts.gatewayDiscoveryIntervalMs } } : {}) });
   logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespace: config.watchNamespace ?? '(all)' }, 'configuration source: Kubernetes API (cluster mode)');
   return { source, kubeConfig };
 }
