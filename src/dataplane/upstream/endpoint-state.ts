@@ -30,6 +30,8 @@ export class EndpointState {
   ewmaAt = 0;
   /** Pools of non-default upstream profiles (TLS, HTTP/2, own timeouts), by profile key (upstream-profile.ts). */
   profilePools: Map<string, Dispatcher> | null = null;
+  /** The lean HTTP/1.1 engine's pool to this endpoint (src/dataplane/http1/upstream-pool.ts). */
+  leanPool: { close(): void } | null = null;
 
   constructor(id: string) {
     this.id = id;
@@ -73,6 +75,9 @@ export class EndpointState {
     const pp = this.profilePools;
     this.profilePools = null;
     if (pp !== null) for (const d of pp.values()) d.close().catch(() => undefined);
+    const lp = this.leanPool;
+    this.leanPool = null;
+    if (lp !== null) lp.close();
   }
 
   /** Not ejected and not failing active checks. */
