@@ -55,6 +55,9 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
   private up: UpstreamConn | null = null;
   private upReady = false;
   private waitPool: LeanPool | null = null;
+  /** Inside a parser pass; an upstream ready meanwhile waits for its end (readyPending). */
+  private parsing = false;
+  private readyPending = false;
   private upKeepAlive = false;
   /** Body chunks read before the upstream connection was ready (still resendable on a retry). */
   private queue: Buffer[] | null = null;
@@ -92,7 +95,25 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
       this.headArmed = true;
       this.deadline = this.engine.wheel.now + this.engine.headerTimeoutMs;
     }
-    this.parser.execute(chunk);
+    this.parse(chunk);
+  }
+
+  /**
+   * Runs the parser over `chunk` (null: resume after a response). An upstream connection that is
+   * ready meanwhile gets the request only after the pass: a malformed body in the same bytes is
+   * then refused before anything was sent (and head plus body go out in one write).
+   */
+  private parse(chunk: Buffer | null): void {
+    const nested = this.parsing;
+    this.parsing = true;
+    if (chunk === null) this.parser.resume();
+    else this.parser.execute(chunk);
+    this.parsing = nested;
+    if (!nested && this.readyPending) {
+      this.readyPending = false;
+      const up = this.up;
+      if (up !== null && this.phase === P_REQ) this.sendRequest(up);
+    }
   }
 
   // ---- Request side (ParserSink) ----
@@ -211,6 +232,11 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
   onUpstreamReady(conn: UpstreamConn): void {
     this.up = conn;
     this.waitPool = null;
+    if (this.parsing) this.readyPending = true;
+    else this.sendRequest(conn);
+  }
+
+  private sendRequest(conn: UpstreamConn): void {
     this.upReady = true;
     const s = conn.socket;
     conn.parser.expect(this.method);
@@ -369,7 +395,7 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     this.headArmed = false;
     this.deadline = this.engine.wheel.now + this.engine.keepaliveTimeoutMs;
     if (this.readPaused) this.resumeReads();
-    this.parser.resume();
+    this.parse(null);
   }
 
   private releaseState(): void {
@@ -381,6 +407,7 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
   }
 
   private dropUpstream(): void {
+    this.readyPending = false;
     const up = this.up;
     this.up = null;
     this.upReady = false;

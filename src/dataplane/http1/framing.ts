@@ -100,7 +100,8 @@ export function applyFraming(head: MessageHead, isRequest: boolean): ParseFailur
     head.chunked = true;
     return 0;
   }
-  if (isRequest) return last < 0 ? F_BAD_TE : F_TE_UNSUPPORTED;
+  // RFC 9112 §6.3 item 4: a request whose final coding is not chunked has no determinable length: 400.
+  if (isRequest) return F_BAD_TE;
   // RFC 9112 §6.3 item 4: a response whose final coding is not chunked is read until close.
   head.keepAlive = false;
   return UNTIL_CLOSE;

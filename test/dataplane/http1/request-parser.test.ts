@@ -176,10 +176,11 @@ test('Content-Length: duplicates, lists, signs, overflow and CL+TE are 400', () 
   ok('POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n', (r) => assert.ok(r.messages[0].complete));
 });
 
-test('Transfer-Encoding: only a lone final chunked is framed; others 501, chunked twice 400', () => {
+test('Transfer-Encoding: only a lone final chunked is framed; final coding not chunked 400 (RFC 9112 §6.3), other codings before chunked 501', () => {
   ok('POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n', (r) => assert.equal(r.messages[0].head.chunked, true));
-  bad('POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 501, 'unsupported_transfer_encoding');
-  bad('POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501);
+  bad('POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 400, 'bad_transfer_encoding');
+  bad('POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n', 400, 'bad_transfer_encoding');
+  bad('POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501, 'unsupported_transfer_encoding');
   bad('POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', 400, 'bad_transfer_encoding');
   bad('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n', 400);
   bad('POST / HTTP/1.1\r\nTransfer-Encoding: ,\r\n\r\n', 400);
