@@ -124,6 +124,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     requestBufferBytes: config.requestBuffering ? config.requestBufferSize : 0,
     accessLog: { format: config.accessLogFormat, fields: config.accessLogFields },
     requestIds: config.requestId,
+    maxHeaderCount: config.maxHeaderCount,
     tracer,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
@@ -216,7 +217,8 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
   if (webhook) controller.subscribe({ onApplied: () => webhook.storeChanged() });
   const httpListener = new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
-    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs } });
+    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount },
+    engine: config.http1Engine });
   const admin = new AdminServer({ host: config.adminAddress, port: config.adminPort, logger, metrics, state: adminState(controller, dp, () => draining) });
 
   // Listeners open before the first snapshot: until then requests get 404 and /readyz says 503,
