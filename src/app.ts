@@ -36,6 +36,8 @@ export interface AppOptions {
   readonly leaderElection?: { identity?: string; leaseDurationSeconds?: number; renewDeadlineMs?: number; retryPeriodMs?: number; resyncMs?: number };
   /** Cluster mode: how long a cold start waits for a kind the API denies. */
   readonly deniedGraceMs?: number;
+  /** Cluster mode: how often Gateway API CRD discovery runs again (default 30 s). */
+  readonly gatewayDiscoveryIntervalMs?: number;
   /** Worker processes: how long a worker may take to acknowledge a snapshot, and its crash backoff (tests shorten them). */
   readonly workers?: { readonly ackTimeoutMs?: number; readonly backoff?: { readonly minMs: number; readonly maxMs: number } };
 }
@@ -130,6 +132,7 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
     requestBufferBytes: config.requestBuffering ? config.requestBufferSize : 0,
     accessLog: { format: config.accessLogFormat, fields: config.accessLogFields },
     requestIds: config.requestId,
+    maxHeaderCount: config.maxHeaderCount,
     tracer,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
@@ -152,7 +155,8 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
 /** The plain-HTTP front end of `dp.http` (a worker process builds the same one, src/worker.ts). */
 export function buildHttpListener(config: PorticoConfig, dp: Dataplanes, logger: Logger, metrics: Metrics): HttpListener {
   return new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
-    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs } });
+    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount },
+    engine: config.http1Engine });
 }
 
 /** The one configuration source; in cluster mode also the KubeConfig the status writer uses. */
@@ -165,7 +169,8 @@ async function buildSource(config: PorticoConfig, opts: AppOptions, logger: Logg
   // heap that file mode never uses (and every major GC walks).
   const [{ makeKubeConfig }, { KubeSource }] = await Promise.all([import('./sources/kube/config.ts'), import('./sources/kube/kube-source.ts')]);
   const kubeConfig = opts.kubeConfig ?? makeKubeConfig({ ...(config.kubeconfig ? { kubeconfigPath: config.kubeconfig } : {}), inCluster: config.inCluster });
-  const source = new KubeSource({ kubeConfig, namespace: config.watchNamespace, logger, metrics, ...(opts.deniedGraceMs !== undefined ? { deniedGraceMs: opts.deniedGraceMs } : {}) });
+  const source = new KubeSource({ kubeConfig, namespace: config.watchNamespace, logger, metrics, ...(opts.deniedGraceMs !== undefined ? { deniedGraceMs: opts.deniedGraceMs } : {}),
+    ...(opts.gatewayDiscoveryIntervalMs !== undefined ? { gatewayApi: { intervalMs: opts.gatewayDiscoveryIntervalMs } } : {}) });
   logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespace: config.watchNamespace ?? '(all)' }, 'configuration source: Kubernetes API (cluster mode)');
   return { source, kubeConfig };
 }

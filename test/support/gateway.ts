@@ -39,6 +39,8 @@ export async function startGateway(objs: readonly KubeObject[], overrides: Parti
     adminPort: 0,
     drainTimeoutMs: 2000,
     logLevel: 'info',
+    // PORTICO_HTTP1_ENGINE=lean runs the suite on the lean HTTP/1.1 engine (README "Lean HTTP/1.1 engine").
+    ...(process.env.PORTICO_HTTP1_ENGINE === 'lean' ? { http1Engine: 'lean' as const } : {}),
     ...overrides,
   };
   const app = await startApp(config, { ...appOptions, logger: createLogger({ level: config.logLevel, destination: stream }), metrics: new Metrics({ defaultMetrics: false }) });
