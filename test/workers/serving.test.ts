@@ -71,6 +71,6 @@ test('a configuration change and an endpoint change reach both workers', async (
   await until(async () => {
     const names = await Promise.all(Array.from({ length: 10 }, () => freshGet(gw.app.ports.http, 'a.test').then((r) => JSON.parse(r.body).name)));
     return names.every((x) => x === 'b');
-  }, 5000, 'every worker to route a.test to the new endpoint');
+  }, 30_000, 'every worker to route a.test to the new endpoint');
   assert.ok(gw.app.controller.snapshot.version >= v);
 });
