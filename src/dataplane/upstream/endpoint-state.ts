@@ -31,7 +31,7 @@ export class EndpointState {
   /** Pools of non-default upstream profiles (TLS, HTTP/2, own timeouts), by profile key (upstream-profile.ts). */
   profilePools: Map<string, Dispatcher> | null = null;
   /** The lean HTTP/1.1 engine's pool to this endpoint (src/dataplane/http1/upstream-pool.ts). */
-  leanPool: { close(): void } | null = null;
+  leanPool: { close(): void; destroy(): void } | null = null;
 
   constructor(id: string) {
     this.id = id;
@@ -115,6 +115,9 @@ export class EndpointRegistry {
       const pp = s.profilePools;
       s.profilePools = null;
       if (pp !== null) for (const d of pp.values()) d.destroy().catch(() => undefined);
+      const lp = s.leanPool;
+      s.leanPool = null;
+      if (lp !== null) lp.destroy();
     }
   }
 
