@@ -73,7 +73,8 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
   private sentAt = 0;
   /** Client reads paused: the upstream is not ready or reports backpressure. */
   private readPaused = false;
-  private readonly headOut = { chunked: false };
+  private readonly headOut = { chunked: false, close: false };
+  private http10 = false;
   /** Response head not yet written (see onUpstreamHead). */
   private pendingHead: string | null = null;
 
@@ -153,6 +154,9 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     // No body: the request is whole with its head (onComplete follows in the same parser pass).
     this.reqDone = !head.chunked && head.contentLength <= 0;
     this.keepAlive = head.keepAlive;
+    this.http10 = head.versionMinor === 0;
+    // RFC 9110 §10.1.1: the client waits for 100 Continue before its body (node:http sends it at once too).
+    if (head.expectContinue && !this.reqDone) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
     this.countBytes = view.logInfo();
     this.cluster = route.cluster;
     const rb = route.balancing;
@@ -287,9 +291,10 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     const e = this.engine;
     const text = clientResponseHead(head, this.respBodyless, {
       hsts: e.scheme === 'https' ? e.view.hsts : null, date: e.wheel.date, keepAlive: this.respKeepAlive,
-      keepAliveSeconds: e.keepAliveSeconds, extra: cookie === null ? null : ['set-cookie', cookie],
+      keepAliveSeconds: e.keepAliveSeconds, extra: cookie === null ? null : ['set-cookie', cookie], http10: this.http10,
     }, this.headOut);
     this.respChunked = this.headOut.chunked;
+    if (this.headOut.close) this.respKeepAlive = false;
     // Held until the first body bytes of the same upstream read (or the end of that read): a small
     // response leaves as one Buffer, head and body (docs/benchmarks/http.md "lean engine").
     if (this.respChunked || this.respBodyless) this.socket.write(text, 'latin1');

@@ -71,6 +71,9 @@ test('a read-until-close upstream body reaches the client chunked; a 204 has no 
   const r = await request(px.port, '/close', { host: 'f.example' });
   assert.equal(r.status, 200);
   assert.equal(r.body, 'until-close');
+  const ten = await rawExchange('GET /close HTTP/1.0\r\nHost: f.example\r\nConnection: keep-alive\r\n\r\n');
+  assert.doesNotMatch(ten, /transfer-encoding/i, 'no chunked coding to an HTTP/1.0 client');
+  assert.match(ten, /connection: close\r\n\r\nuntil-close$/);
   const out = await rawExchange('GET /nothing HTTP/1.1\r\nHost: f.example\r\nConnection: close\r\n\r\n');
   assert.match(out, /^HTTP\/1\.1 204 No Content\r\n/);
   assert.doesNotMatch(out, /content-length/i);
