@@ -97,4 +97,7 @@ export const FLAG_TABLE = {
   requestId: flag(t.boolean, { flag: 'request-id', default: true, help: 'keep or generate X-Request-Id and pass it upstream' }),
   otlpEndpoint: flag(t.optionalUrl, { flag: 'otlp-endpoint', default: null, defaultText: 'tracing off', help: 'OTLP/HTTP traces URL (e.g. http://otel-collector:4318/v1/traces): one server span per request' }),
   traceSamplingRatio: flag(t.ratio, { flag: 'trace-sampling-ratio', default: 1, help: 'share of requests without a sampled parent that are traced (a sampled parent is always followed)' }),
+  // ---- Worker processes (README "Worker processes").
+  workers: flag(t.countOrAuto, { flag: 'workers', default: 'auto', defaultText: 'auto (the CPUs available: affinity and cgroup cpu.max quota)', help: 'dataplane worker processes fed by one control-plane process; 1 serves from a single process' }),
+  workerMaxOldSpaceSize: flag(t.optionalMebibytes, { flag: 'worker-max-old-space-size', default: null, defaultText: '3/4 of the cgroup memory limit / (workers + 1); V8\'s own without a limit', help: 'V8 old-space limit of each worker process, MiB' }),
 } satisfies FlagTable;

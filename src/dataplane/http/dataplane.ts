@@ -210,7 +210,10 @@ export class HttpDataplane implements Dataplane {
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
     this.table = table;
     this.gateway = gateway;
-    this.runtimes.endApply(() => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()]);
+    const routes = (): Iterable<CompiledRoute> => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()];
+    this.runtimes.endApply(routes);
+    // Upstream profiles no route uses any more are freed (upstream-profile.ts prune).
+    this.profiles.prune(routes(), () => this.runtimes.registry.values());
     this.health.sync(this.runtimes.values());
     publishUpstreamInfo(this.opts.metrics.upstreamInfo, snapshot);
     return APPLIED;
@@ -286,7 +289,8 @@ export class HttpDataplane implements Dataplane {
         return;
       }
       forward = act.upstreamPath(ec, groups);
-      cluster = act.pickCluster(req.rawHeaders, cluster);
+      cluster = act.pickCluster(req.rawHeaders, cluster, act.affinity === null ? null
+        : { clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders });
       prefix = act.forwardedPrefix(ec);
     }
     // force-ssl-redirect behind a TLS-terminating proxy: its X-Forwarded-Proto counts when the
@@ -352,8 +356,8 @@ export class HttpDataplane implements Dataplane {
     const list = upstreamHeaderList(req.rawHeaders, info);
     const headers = set === null ? list : applySet(list, set);
     if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
-    // The route's balancing is compiled for its own cluster: a canary backend picks with its own.
-    const rb = cluster === route.cluster ? route.balancing : null;
+    // The route's balancing on its own cluster, or on its canary's (canary-affinity.ts).
+    const rb = route.balancingFor(cluster);
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -479,7 +483,8 @@ export class HttpDataplane implements Dataplane {
     }
     const proceed = (set: readonly (readonly [string, string])[] | null): void => {
       const act = route.actions;
-      const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster);
+      const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster, act.affinity === null ? null
+        : { clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders });
       if (cluster === null) {
         done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
         return;
@@ -489,8 +494,8 @@ export class HttpDataplane implements Dataplane {
         trusted: this.trusted.has(ctx.peerIp), upgrade: true,
       });
       if (set !== null) headers = applySetObject(headers, set);
-      // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
-      const rb = cluster === route.cluster ? route.balancing : null;
+      // Read before a rewrite changes req.url; the canary side has its own (canary-affinity.ts).
+      const rb = route.balancingFor(cluster);
       const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
       if (act !== null) {
         // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.
