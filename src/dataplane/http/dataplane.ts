@@ -47,6 +47,7 @@ import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
+import type { LeanView } from '../http1/lean-view.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -85,6 +86,8 @@ export interface HttpDataplaneOptions {
   requestIds?: boolean;
   /** null/absent: tracing off. */
   tracer?: Tracer | null;
+  /** --max-header-count: HTTP/1 requests with more header fields get 431 (default 100). */
+  maxHeaderCount?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -156,6 +159,7 @@ export class HttpDataplane implements Dataplane {
       clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0, logger: opts.logger });
     this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs, opts.upstreamMaxConnections ?? 0);
     this.maxBodyBytes = opts.maxBodyBytes ?? 0;
+    this.maxHeaderCount = opts.maxHeaderCount ?? 100;
     const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
     this.authAgent = new Agent({ connect: { timeout: authTimeoutMs }, keepAliveTimeout: 30_000, connections: 128 });
     this.policyDeps = {
@@ -170,6 +174,31 @@ export class HttpDataplane implements Dataplane {
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
+  }
+
+  private readonly maxHeaderCount: number;
+
+  /**
+   * What the lean HTTP/1.1 engine routes and records with (src/dataplane/http1/lean-view.ts). Its
+   * table() is null while a dataplane-wide feature it leaves to node:http is on.
+   */
+  leanView(): LeanView {
+    const dp = this;
+    const o = this.opts;
+    // Features that need the node:http request object: access-log fields read from it, tracing.
+    const nodeOnly = this.accessLog.needsRequest || (o.tracer ?? null) !== null || (o.requestBufferBytes ?? 0) > 0 || this.maxBodyBytes > 0;
+    const deco = this.decorator;
+    return {
+      escapedSlashes: this.escapedSlashes, trusted: this.trusted, hsts: o.hsts, metrics: o.metrics,
+      connectTimeoutMs: o.connectTimeoutMs, upstreamTimeoutMs: o.upstreamTimeoutMs,
+      clientBodyTimeoutMs: o.clientBodyTimeoutMs ?? 0, clientSendTimeoutMs: o.clientSendTimeoutMs ?? 0,
+      table: () => (nodeOnly || dp.gateway !== null ? null : dp.table),
+      record: (ctx) => dp.record(ctx),
+      logInfo: () => dp.logInfo,
+      // X-Request-Id (request-decorator.ts): without keepRequest it never reads the request.
+      decorate: deco === null ? null : (ctx, headers) => deco.onRequest(ctx, null as unknown as IncomingMessage, headers),
+      maxConnectionsPerEndpoint: o.upstreamMaxConnections ?? 0,
+    };
   }
 
   /** Whether access-log lines are written (bytes are counted only then). */
@@ -238,6 +267,12 @@ export class HttpDataplane implements Dataplane {
     res.on('close', this.onResponseClose);
 
     if (screenRequest(req, res, ctx, h2, this.screen)) return;
+    // --max-header-count: node:http's own maxHeadersCount truncates silently; the listeners turn it
+    // off and the count is refused here (RFC 6585 §5: 431).
+    if (!h2 && req.rawHeaders.length > 2 * this.maxHeaderCount) {
+      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_HEADERS_TOO_LARGE', `more than ${this.maxHeaderCount} header fields`));
+      return;
+    }
     if (target.error !== null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
       return;

@@ -33,6 +33,8 @@ export class EndpointState {
   profilePools: Map<string, Dispatcher> | null = null;
   /** Balancers indexing this endpoint by load (lc/wlc/sed/nq), told of every in-flight change; null = none. */
   listeners: LoadListener[] | null = null;
+  /** The lean HTTP/1.1 engine's pool to this endpoint (src/dataplane/http1/upstream-pool.ts). */
+  leanPool: { close(): void } | null = null;
 
   constructor(id: string) {
     this.id = id;
@@ -101,6 +103,9 @@ export class EndpointState {
     const pp = this.profilePools;
     this.profilePools = null;
     if (pp !== null) for (const d of pp.values()) d.close().catch(() => undefined);
+    const lp = this.leanPool;
+    this.leanPool = null;
+    if (lp !== null) lp.close();
   }
 
   /** Not ejected and not failing active checks. */
