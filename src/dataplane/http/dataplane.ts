@@ -201,7 +201,7 @@ export class HttpDataplane implements Dataplane {
     this.gateway = gateway;
     this.runtimes.endApply(() => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()]);
     this.health.sync(this.runtimes.values());
-    publishUpstreamInfo(this.opts.metrics.upstreamInfo, snapshot);
+    this.opts.metrics.upstreamInfoSource = (g) => publishUpstreamInfo(g, snapshot);
     return APPLIED;
   }
 
