@@ -34,7 +34,7 @@ export class EndpointState {
   /** Balancers indexing this endpoint by load (lc/wlc/sed/nq), told of every in-flight change; null = none. */
   listeners: LoadListener[] | null = null;
   /** The lean HTTP/1.1 engine's pool to this endpoint (src/dataplane/http1/upstream-pool.ts). */
-  leanPool: { close(): void } | null = null;
+  leanPool: { close(): void; destroy(): void } | null = null;
 
   constructor(id: string) {
     this.id = id;
@@ -143,6 +143,9 @@ export class EndpointRegistry {
       const pp = s.profilePools;
       s.profilePools = null;
       if (pp !== null) for (const d of pp.values()) d.destroy().catch(() => undefined);
+      const lp = s.leanPool;
+      s.leanPool = null;
+      if (lp !== null) lp.destroy();
     }
   }
 
