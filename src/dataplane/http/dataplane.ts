@@ -215,7 +215,7 @@ export class HttpDataplane implements Dataplane {
     // Upstream profiles no route uses any more are freed (upstream-profile.ts prune).
     this.profiles.prune(routes(), () => this.runtimes.registry.values());
     this.health.sync(this.runtimes.values());
-    publishUpstreamInfo(this.opts.metrics.upstreamInfo, snapshot);
+    this.opts.metrics.upstreamInfoSource = (g) => publishUpstreamInfo(g, snapshot);
     return APPLIED;
   }
 

@@ -18,7 +18,7 @@ export const FAILURE_THRESHOLD = DEFAULT_OUTLIER.windowFailures;
  */
 export class EndpointState {
   readonly id: string;
-  inflight = 0;
+  private count = 0;
   /** Snapshots/clusters currently referencing this endpoint. */
   refs = 0;
   /** Keep-alive connection pool to this endpoint, created by the forwarder on first use. */
@@ -40,6 +40,18 @@ export class EndpointState {
     this.id = id;
   }
 
+  /** Attempts in flight on this endpoint. */
+  get inflight(): number {
+    return this.count;
+  }
+
+  /** Every write tells the balancers indexing by load, whoever writes (nothing to do when none). */
+  set inflight(n: number) {
+    this.count = n;
+    const ls = this.listeners;
+    if (ls !== null) for (let i = 0; i < ls.length; i++) ls[i].loadChanged(this.id);
+  }
+
   listen(l: LoadListener): void {
     if (this.listeners === null) this.listeners = [l];
     else if (!this.listeners.includes(l)) this.listeners.push(l);
@@ -51,12 +63,6 @@ export class EndpointState {
     const i = ls.indexOf(l);
     if (i >= 0) ls.splice(i, 1);
     if (ls.length === 0) this.listeners = null;
-  }
-
-  /** `inflight` moved: tell the indexing balancers (nothing to do, and nothing done, when none). */
-  loadChanged(): void {
-    const ls = this.listeners;
-    if (ls !== null) for (let i = 0; i < ls.length; i++) ls[i].loadChanged(this.id);
   }
 
   /**
