@@ -46,18 +46,32 @@ export class Metrics {
     labelNames: ['cluster', 'result'] as const,
     registers: [this.registry],
   });
-  /** Set at apply time, nothing per request: join with the request metrics on ingress/service. */
-  readonly upstreamInfo = new Gauge({
+  /**
+   * Filled at scrape time from the served snapshot (upstreamInfoSource, set by the HTTP dataplane
+   * on apply), nothing per request and nothing per apply: join with the request metrics on
+   * ingress/service.
+   */
+  upstreamInfoSource: ((g: Metrics['upstreamInfo']) => void) | null = null;
+  readonly upstreamInfo: Gauge<'ingress' | 'service' | 'route' | 'protocol' | 'tls_verify'> = new Gauge({
     name: 'portico_route_upstream_info',
     help: 'Upstream protocol and TLS verification of each route (value 1), by Ingress, Service, protocol and tls_verify.',
     labelNames: ['ingress', 'service', 'route', 'protocol', 'tls_verify'] as const,
     registers: [this.registry],
+    collect: () => this.upstreamInfoSource?.(this.upstreamInfo),
   });
   // Faults contained per request (handler-fault.ts); the last resort's count is
   // portico_uncaught_exceptions_total (process-metrics.ts). Each is a bug: alert on any increase.
   readonly requestHandlerErrors = new Counter({
     name: 'portico_request_handler_errors_total',
     help: 'Exceptions thrown while handling a request (answered 500 or the stream/connection closed).',
+    registers: [this.registry],
+  });
+  // Which HTTP/1.1 engine answered (src/dataplane/http1/handoff.ts): lean, or node when the lean
+  // engine handed the connection to node:http.
+  readonly http1EngineRequests = new Counter({
+    name: 'portico_http1_engine_requests_total',
+    help: 'HTTP/1.1 requests taken by the lean engine (engine="lean") or handed by it to node:http (engine="node").',
+    labelNames: ['engine'] as const,
     registers: [this.registry],
   });
   readonly activeConnections = new Gauge({

@@ -47,6 +47,7 @@ import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
+import { leanViewOf, type LeanView } from '../http1/lean-view.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -85,6 +86,8 @@ export interface HttpDataplaneOptions {
   requestIds?: boolean;
   /** null/absent: tracing off. */
   tracer?: Tracer | null;
+  /** --max-header-count: HTTP/1 requests with more header fields get 431 (request-screen.ts). */
+  maxHeaderCount?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -148,7 +151,7 @@ export class HttpDataplane implements Dataplane {
     this.accessLog = new AccessLog(opts.logger, opts.accessLog?.format, opts.accessLog?.fields);
     this.decorator = RequestDecorator.create({ requestIds: opts.requestIds ?? false, keepRequest: this.accessLog.needsRequest, tracer: opts.tracer ?? null });
     this.redirectPort = opts.httpsPort;
-    this.screen = { allowTrace: opts.allowTrace ?? false };
+    this.screen = { allowTrace: opts.allowTrace ?? false, maxHeaderCount: opts.maxHeaderCount ?? 100 };
     if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
@@ -170,6 +173,14 @@ export class HttpDataplane implements Dataplane {
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
+  }
+
+  /** The lean HTTP/1.1 engine's view of this dataplane (src/dataplane/http1/lean-view.ts). */
+  leanView(): LeanView {
+    const dp = this;
+    return leanViewOf({ opts: this.opts, escapedSlashes: this.escapedSlashes, trusted: this.trusted, maxBodyBytes: this.maxBodyBytes,
+      needsRequest: this.accessLog.needsRequest, decorator: this.decorator, table: () => dp.table, gatewayOn: () => dp.gateway !== null,
+      record: (ctx) => dp.record(ctx), logInfo: () => dp.logInfo });
   }
 
   /** Whether access-log lines are written (bytes are counted only then). */
@@ -199,9 +210,12 @@ export class HttpDataplane implements Dataplane {
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
     this.table = table;
     this.gateway = gateway;
-    this.runtimes.endApply(() => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()]);
+    const routes = (): Iterable<CompiledRoute> => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()];
+    this.runtimes.endApply(routes);
+    // Upstream profiles no route uses any more are freed (upstream-profile.ts prune).
+    this.profiles.prune(routes(), () => this.runtimes.registry.values());
     this.health.sync(this.runtimes.values());
-    publishUpstreamInfo(this.opts.metrics.upstreamInfo, snapshot);
+    this.opts.metrics.upstreamInfoSource = (g) => publishUpstreamInfo(g, snapshot);
     return APPLIED;
   }
 
@@ -275,7 +289,8 @@ export class HttpDataplane implements Dataplane {
         return;
       }
       forward = act.upstreamPath(ec, groups);
-      cluster = act.pickCluster(req.rawHeaders, cluster);
+      cluster = act.pickCluster(req.rawHeaders, cluster, act.affinity === null ? null
+        : { clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders });
       prefix = act.forwardedPrefix(ec);
     }
     // force-ssl-redirect behind a TLS-terminating proxy: its X-Forwarded-Proto counts when the
@@ -341,8 +356,8 @@ export class HttpDataplane implements Dataplane {
     const list = upstreamHeaderList(req.rawHeaders, info);
     const headers = set === null ? list : applySet(list, set);
     if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
-    // The route's balancing is compiled for its own cluster: a canary backend picks with its own.
-    const rb = cluster === route.cluster ? route.balancing : null;
+    // The route's balancing on its own cluster, or on its canary's (canary-affinity.ts).
+    const rb = route.balancingFor(cluster);
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -468,7 +483,8 @@ export class HttpDataplane implements Dataplane {
     }
     const proceed = (set: readonly (readonly [string, string])[] | null): void => {
       const act = route.actions;
-      const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster);
+      const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster, act.affinity === null ? null
+        : { clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders });
       if (cluster === null) {
         done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
         return;
@@ -478,8 +494,8 @@ export class HttpDataplane implements Dataplane {
         trusted: this.trusted.has(ctx.peerIp), upgrade: true,
       });
       if (set !== null) headers = applySetObject(headers, set);
-      // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
-      const rb = cluster === route.cluster ? route.balancing : null;
+      // Read before a rewrite changes req.url; the canary side has its own (canary-affinity.ts).
+      const rb = route.balancingFor(cluster);
       const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
       if (act !== null) {
         // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.

@@ -5,6 +5,7 @@
 // closed (gracefully: in-flight requests finish) when the last reference goes.
 
 import type { Dispatcher } from 'undici';
+import type { LoadListener } from '../balancer/balancer.ts';
 import { decayEwma } from '../balancer/ewma.ts';
 import { DEFAULT_OUTLIER, OutlierState, type Outcome } from './outlier.ts';
 
@@ -17,7 +18,7 @@ export const FAILURE_THRESHOLD = DEFAULT_OUTLIER.windowFailures;
  */
 export class EndpointState {
   readonly id: string;
-  inflight = 0;
+  private count = 0;
   /** Snapshots/clusters currently referencing this endpoint. */
   refs = 0;
   /** Keep-alive connection pool to this endpoint, created by the forwarder on first use. */
@@ -30,9 +31,38 @@ export class EndpointState {
   ewmaAt = 0;
   /** Pools of non-default upstream profiles (TLS, HTTP/2, own timeouts), by profile key (upstream-profile.ts). */
   profilePools: Map<string, Dispatcher> | null = null;
+  /** Balancers indexing this endpoint by load (lc/wlc/sed/nq), told of every in-flight change; null = none. */
+  listeners: LoadListener[] | null = null;
+  /** The lean HTTP/1.1 engine's pool to this endpoint (src/dataplane/http1/upstream-pool.ts). */
+  leanPool: { close(): void; destroy(): void } | null = null;
 
   constructor(id: string) {
     this.id = id;
+  }
+
+  /** Attempts in flight on this endpoint. */
+  get inflight(): number {
+    return this.count;
+  }
+
+  /** Every write tells the balancers indexing by load, whoever writes (nothing to do when none). */
+  set inflight(n: number) {
+    this.count = n;
+    const ls = this.listeners;
+    if (ls !== null) for (let i = 0; i < ls.length; i++) ls[i].loadChanged(this.id);
+  }
+
+  listen(l: LoadListener): void {
+    if (this.listeners === null) this.listeners = [l];
+    else if (!this.listeners.includes(l)) this.listeners.push(l);
+  }
+
+  unlisten(l: LoadListener): void {
+    const ls = this.listeners;
+    if (ls === null) return;
+    const i = ls.indexOf(l);
+    if (i >= 0) ls.splice(i, 1);
+    if (ls.length === 0) this.listeners = null;
   }
 
   /**
@@ -73,6 +103,9 @@ export class EndpointState {
     const pp = this.profilePools;
     this.profilePools = null;
     if (pp !== null) for (const d of pp.values()) d.close().catch(() => undefined);
+    const lp = this.leanPool;
+    this.leanPool = null;
+    if (lp !== null) lp.close();
   }
 
   /** Not ejected and not failing active checks. */
@@ -110,11 +143,18 @@ export class EndpointRegistry {
       const pp = s.profilePools;
       s.profilePools = null;
       if (pp !== null) for (const d of pp.values()) d.destroy().catch(() => undefined);
+      const lp = s.leanPool;
+      s.leanPool = null;
+      if (lp !== null) lp.destroy();
     }
   }
 
   get(id: string): EndpointState | undefined {
     return this.states.get(id);
+  }
+
+  values(): IterableIterator<EndpointState> {
+    return this.states.values();
   }
 
   inflight(id: string): number {
