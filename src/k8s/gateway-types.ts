@@ -84,6 +84,11 @@ export interface HTTPRoute extends KubeObject {
   spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: HTTPRouteRule[] };
 }
 
+/** GRPCRoute (apis/v1/grpcroute_types.go): rules are read by the GRPCRoute translator. */
+export interface GRPCRoute extends KubeObject {
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: unknown[] };
+}
+
 export interface ReferenceGrant extends KubeObject {
   spec?: {
     from?: { group?: string; kind?: string; namespace?: string }[];

@@ -2,7 +2,7 @@
 // arrives from a YAML file or a watch event: every field optional, because user input is not
 // trusted to follow the schema. Translate checks what it uses.
 // This is the only place Kubernetes object shapes are interpreted (ARCHITECTURE.md layout).
-import type { Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from './gateway-types.ts';
+import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from './gateway-types.ts';
 
 export interface ObjectMeta {
   name?: string;
@@ -109,7 +109,7 @@ export interface ConfigMap extends KubeObject {
 
 /** The kinds Portico stores (the Gateway API ones: gateway-types.ts). */
 export const KINDS = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Endpoints', 'Secret', 'ConfigMap',
-  'GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Namespace'] as const;
+  'GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export type ObjectOfKind<K extends Kind> =
@@ -123,6 +123,7 @@ export type ObjectOfKind<K extends Kind> =
   K extends 'GatewayClass' ? GatewayClass :
   K extends 'Gateway' ? Gateway :
   K extends 'HTTPRoute' ? HTTPRoute :
+  K extends 'GRPCRoute' ? GRPCRoute :
   K extends 'ReferenceGrant' ? ReferenceGrant :
   K extends 'Namespace' ? Namespace : never;
 
@@ -138,6 +139,7 @@ export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   GatewayClass: 'gateway.networking.k8s.io/v1',
   Gateway: 'gateway.networking.k8s.io/v1',
   HTTPRoute: 'gateway.networking.k8s.io/v1',
+  GRPCRoute: 'gateway.networking.k8s.io/v1',
   ReferenceGrant: 'gateway.networking.k8s.io/v1',
   Namespace: 'v1',
 };

@@ -59,7 +59,8 @@ type HistogramValue = MetricValueWithName<'ingress' | 'service' | 'le'>;
  * documented MetricObjectWithValues, `reset()`). prom-client's own Histogram cannot be filled from
  * a collect() callback — it has no call that sets a bucket's count — so this object renders the
  * RouteStats directly, in the layout Histogram.get() produces (cumulative `le` buckets, +Inf,
- * `_sum`, `_count`; le first among the labels).
+ * `_sum`, `_count`; le first among the labels). prom-client registers such plain metric objects
+ * itself (lib/cluster.js AggregatorRegistry.aggregate), which the worker metrics merge relies on.
  */
 class DurationHistogram {
   readonly name = 'portico_http_request_duration_seconds';

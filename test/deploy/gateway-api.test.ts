@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULTS } from '../../src/config/config.ts';
+import { GATEWAY_API_CALLS } from '../../src/sources/kube/api-calls.ts';
 
  
 type Doc = Record<string, any>;
@@ -30,6 +31,9 @@ test('deploy/gateway-api: GatewayClass, RBAC for the kinds and their status, por
   }
   for (const res of ['gatewayclasses/status', 'gateways/status', 'httproutes/status']) assert.ok(allows('gateway.networking.k8s.io', res, 'patch'), res);
   assert.ok(allows('', 'namespaces', 'list'));
+  for (const call of GATEWAY_API_CALLS) {
+    for (const verb of call.verbs) assert.ok(allows(call.group, call.resource, verb), `${verb} ${call.resource} (used by ${call.by}) is granted`);
+  }
   const binding = objs.find((o) => o.kind === 'ClusterRoleBinding')!;
   assert.equal(binding.roleRef.name, 'portico-gateway-api');
 

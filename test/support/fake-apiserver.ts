@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { applyJsonPatch, mergePatch } from './fake-apiserver-patch.ts';
 import { matchesFieldSelector, matchesLabelSelector, parseFieldSelector, parseLabelSelector } from './fake-apiserver-selectors.ts';
 import type { FieldRequirement, LabelRequirement } from './fake-apiserver-selectors.ts';
+import { GATEWAY_API_RESOURCES, apiResourceList, crdKey, gatewayApiSelection } from './fake-apiserver-crds.ts';
 
 export interface ResourceDef {
   kind: string;
@@ -31,6 +32,7 @@ export const FAKE_RESOURCES: readonly ResourceDef[] = [
   { kind: 'Lease', group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true, status: false },
   // CoreV1Api.createNamespacedEvent posts to /api/v1/namespaces/{ns}/events.
   { kind: 'Event', group: '', version: 'v1', plural: 'events', namespaced: true, status: false },
+  { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces', namespaced: false, status: true },
 ];
 
  
@@ -64,6 +66,8 @@ export class FakeApiServer {
   private readonly history: HistoryEntry[] = [];
   private readonly watchers = new Set<Watcher>();
   private readonly denied = new Map<string, Set<string> | null>();
+  /** crdKey of the Gateway API definitions served now (fake-apiserver-crds.ts). */
+  private readonly installed = new Set<string>();
   private readonly historyLimit: number;
   private readonly bookmarkIntervalMs: number;
   private rv = 1;
@@ -76,7 +80,7 @@ export class FakeApiServer {
   constructor(opts: FakeApiServerOptions = {}) {
     this.historyLimit = opts.historyLimit ?? 10000;
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 1000;
-    for (const d of FAKE_RESOURCES) this.objects.set(d.kind, new Map());
+    for (const d of [...FAKE_RESOURCES, ...GATEWAY_API_RESOURCES]) this.objects.set(d.kind, new Map());
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -187,11 +191,34 @@ export class FakeApiServer {
       .map((o) => structuredClone(o));
   }
 
+  /**
+   * Install the Gateway API CRDs (all v1; ReferenceGrant as v1 by default, or v1beta1, or both):
+   * their discovery documents and collections are served from now on.
+   */
+  installGatewayApi(opts: { referenceGrant?: readonly ('v1' | 'v1beta1')[] } = {}): void {
+    for (const d of gatewayApiSelection(opts.referenceGrant ?? ['v1'])) this.installed.add(crdKey(d));
+  }
+
+  /** Delete the CRDs: their objects go (DELETED on open watches), their watches end, requests 404. */
+  uninstallGatewayApi(): void {
+    for (const d of GATEWAY_API_RESOURCES) {
+      if (!this.installed.has(crdKey(d))) continue;
+      for (const o of [...this.objects.get(d.kind)!.values()]) this.remove(d, o);
+      this.installed.delete(crdKey(d));
+    }
+    for (const w of [...this.watchers]) if (GATEWAY_API_RESOURCES.includes(w.def)) this.endWatch(w);
+  }
+
   // ---- storage -------------------------------------------------------------------------
 
+  /** Every definition served now: the built-in ones and the installed CRDs. */
+  private served(): ResourceDef[] {
+    return [...FAKE_RESOURCES, ...GATEWAY_API_RESOURCES.filter((d) => this.installed.has(crdKey(d)))];
+  }
+
   private defByKind(kind: string): ResourceDef {
-    const d = FAKE_RESOURCES.find((r) => r.kind === kind);
-    if (!d) throw new Error(`fake apiserver: unknown kind ${kind}`);
+    const d = this.served().find((r) => r.kind === kind);
+    if (!d) throw new Error(`fake apiserver: unknown kind ${kind} (is its CRD installed?)`);
     return d;
   }
 
@@ -290,7 +317,13 @@ export class FakeApiServer {
 
   private route(method: string, url: URL, raw: string, contentType: string, res: http.ServerResponse,
     send: (s: number, b: Obj) => void, entry: RequestLogEntry): void {
-    const parsed = parsePath(url.pathname);
+    const discovery = /^\/apis\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
+    if (discovery && method === 'GET') {
+      const defs = this.served().filter((d) => d.group === discovery[1] && d.version === discovery[2]);
+      if (defs.length === 0) throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+      return send(200, apiResourceList(discovery[1], discovery[2], defs));
+    }
+    const parsed = parsePath(url.pathname, this.served());
     if (!parsed) throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
     const { def, namespace, name, subresource } = parsed;
     const q = url.searchParams;
@@ -484,7 +517,7 @@ function decodeContinue(token: string): { rv: number; after: string } | null {
 }
 
 /** `/api/v1[/namespaces/{ns}]/{plural}[/{name}[/{sub}]]` or `/apis/{group}/{version}/…`. */
-function parsePath(pathname: string): { def: ResourceDef; namespace: string | null; name: string | null; subresource: string | null } | null {
+function parsePath(pathname: string, defs: readonly ResourceDef[]): { def: ResourceDef; namespace: string | null; name: string | null; subresource: string | null } | null {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   let group: string;
   let version: string;
@@ -497,7 +530,7 @@ function parsePath(pathname: string): { def: ResourceDef; namespace: string | nu
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  const def = FAKE_RESOURCES.find((d) => d.group === group && d.version === version && d.plural === rest[0]);
+  const def = defs.find((d) => d.group === group && d.version === version && d.plural === rest[0]);
   if (!def || rest.length > 3 || (namespace !== null && !def.namespaced)) return null;
   return { def, namespace, name: rest[1] ?? null, subresource: rest[2] ?? null };
 }

@@ -8,6 +8,7 @@ import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { PolicyChain } from './policies/chain.ts';
 import { RouteBalancing } from './route-balancing.ts';
 import { CompiledActions } from './route-actions.ts';
+import { CanaryAffinity } from './canary-affinity.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
 export class CompiledRoute {
@@ -27,6 +28,8 @@ export class CompiledRoute {
   readonly balancing: RouteBalancing | null;
   /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
   readonly actions: CompiledActions | null;
+  /** Cookie affinity / hashing through a canary split (canary-affinity.ts); null without both. */
+  readonly canaryAffinity: CanaryAffinity | null;
   /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
   readonly upstream: CompiledUpstream | null;
   /** Request count and durations of this route's (Ingress, Service), read at scrape time (util/route-metrics.ts). */
@@ -48,8 +51,18 @@ export class CompiledRoute {
       : `${route.service ? `service ${route.service}` : 'backend'} unavailable (${this.unavailableReason}) for route ${route.id}`;
     this.balancing = route.balancing !== undefined && cluster !== null ? new RouteBalancing(route, cluster) : null;
     this.actions = route.actions === undefined ? null : new CompiledActions(route.actions, route.match, runtimeOf);
+    const act = this.actions;
+    this.canaryAffinity = this.balancing !== null && act !== null && act.canary !== null && act.model.canary !== null
+      ? new CanaryAffinity(route, this.balancing, act.canary, act.model.canary) : null;
+    if (act !== null) act.affinity = this.canaryAffinity;
     this.stats = metrics.http.for(this.ingress, this.service);
     this.policies = policies;
+  }
+
+  /** The balancing a request picks with on `cluster` (the route's own, or its canary side's); null: the cluster's. */
+  balancingFor(cluster: ClusterRuntime): RouteBalancing | null {
+    if (cluster === this.cluster) return this.balancing;
+    return this.canaryAffinity === null ? null : this.canaryAffinity.balancingFor(cluster);
   }
 
   /** Count one finished request (README "Admin server"): plain numbers, no label lookup. */

@@ -26,3 +26,17 @@ export const PORTICO_API_CALLS: readonly ApiCall[] = [
   // Diagnostics as Events (src/status/events.ts).
   { group: '', resource: 'events', verbs: ['create'], by: 'EventRecorder' },
 ];
+
+/**
+ * The calls made only when the Gateway API CRDs are installed (README "Gateway API"): granted by
+ * deploy/gateway-api/, not the base (a cluster without the CRDs needs none of them). Discovery
+ * (`GET /apis/gateway.networking.k8s.io/{version}`) needs no rule: system:discovery allows it.
+ */
+export const GATEWAY_API_CALLS: readonly ApiCall[] = [
+  ...['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((resource) =>
+    ({ group: 'gateway.networking.k8s.io', resource, verbs: ['list', 'watch'], by: 'KubeSource' })),
+  { group: '', resource: 'namespaces', verbs: ['list', 'watch'], by: 'KubeSource' },
+  // Status (src/status/gateway-status.ts): merge PATCH of the status subresources.
+  ...['gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status'].map((resource) =>
+    ({ group: 'gateway.networking.k8s.io', resource, verbs: ['patch'], by: 'GatewayStatusWriter' })),
+];

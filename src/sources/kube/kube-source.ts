@@ -7,7 +7,8 @@ import type { Metrics } from '../../util/metrics.ts';
 import type { Source, SourceSink } from '../source.ts';
 import type { BackoffOptions } from './kind-watcher.ts';
 import { DEFAULT_BACKOFF, KindWatcher, errorCode, errorMessage } from './kind-watcher.ts';
-import { DEFAULT_WATCHED_KINDS, WATCHED_RESOURCES } from './resources.ts';
+import { DEFAULT_WATCHED_KINDS, WATCHED_RESOURCES, type WatchedResource } from './resources.ts';
+import { GatewayDiscovery } from './gateway-discovery.ts';
 import { ReferencedSecrets } from './referenced-secrets.ts';
 import { objectKey } from '../../k8s/keys.ts';
 
@@ -26,6 +27,18 @@ export interface KubeSourceOptions {
   backoff?: Partial<BackoffOptions>;
   /** How long a cold start waits for a kind the API server denies (403) before syncing without it. Default 10000 ms. */
   deniedGraceMs?: number;
+  /**
+   * Gateway API kinds, watched while their CRDs are installed (gateway-discovery.ts); `false` never
+   * looks. `intervalMs`: how often discovery runs again to notice CRDs installed or removed (default 30000).
+   */
+  gatewayApi?: false | { intervalMs?: number };
+}
+
+/** A watcher started because discovery found its kind: stopped, and its objects removed, when the CRD goes. */
+interface DiscoveredWatcher {
+  readonly watcher: KindWatcher;
+  readonly resource: WatchedResource;
+  readonly keys: Set<string>;
 }
 
 export type KindSyncState = 'pending' | 'synced' | 'failing' | 'denied';
@@ -56,6 +69,8 @@ export class KubeSource implements Source {
   private readonly status = new Map<Kind, KindStatus>();
   private readonly deniedDiagnostics = new Map<Kind, Diagnostic>();
   private watchers: KindWatcher[] = [];
+  private readonly discovered = new Map<Kind, DiscoveredWatcher>();
+  private discovery: GatewayDiscovery | null = null;
   private sink: SourceSink | undefined;
   private startedAt = 0;
   private initialSyncDone = false;
@@ -96,35 +111,78 @@ export class KubeSource implements Source {
       listed: () => this.checkInitialSync(),
     }, { pageSize: this.opts.listPageSize ?? 500, backoff, namespace });
     this.refs = refs;
-    this.watchers = this.kinds.map((kind) => new KindWatcher(kubeConfig, WATCHED_RESOURCES[kind], namespace, {
+    this.watchers = this.kinds.map((kind) => this.makeWatcher(kind, WATCHED_RESOURCES[kind], backoff, null));
+    const grace = this.opts.deniedGraceMs ?? 10000;
+    this.graceTimer = setTimeout(() => this.checkInitialSync(), grace);
+    const gw = this.opts.gatewayApi;
+    if (gw !== false) {
+      this.discovery = new GatewayDiscovery({ kubeConfig, logger, backoff, intervalMs: gw?.intervalMs ?? 30000,
+        onChange: (found) => this.onDiscovered(found, backoff) });
+    }
+    await Promise.all([...this.watchers.map((w) => w.start()), this.discovery?.start()]);
+  }
+
+  private makeWatcher(kind: Kind, resource: WatchedResource, backoff: BackoffOptions, keys: Set<string> | null): KindWatcher {
+    const sink = this.sink!;
+    const refs = this.refs!;
+    return new KindWatcher(this.opts.kubeConfig, resource, this.opts.namespace, {
       upsert: (obj) => {
         sink.upsert(kind, obj);
+        keys?.add(objectKey(obj));
         if (kind === 'Ingress') refs.ingress(objectKey(obj), obj);
       },
       remove: (key) => {
         sink.remove(kind, key);
+        keys?.delete(key);
         if (kind === 'Ingress') refs.ingress(key, undefined);
       },
       listed: () => this.onHealthy(kind, true),
       watching: () => this.onHealthy(kind, false),
       failed: (err, retryInMs) => this.onFailed(kind, err, retryInMs),
-    }, { pageSize: this.opts.listPageSize ?? 500, backoff }));
-    const grace = this.opts.deniedGraceMs ?? 10000;
-    this.graceTimer = setTimeout(() => this.checkInitialSync(), grace);
-    await Promise.all(this.watchers.map((w) => w.start()));
+    }, { pageSize: this.opts.listPageSize ?? 500, backoff });
+  }
+
+  /**
+   * Discovery's answer (README "Gateway API"): start a watcher per kind newly served, stop the ones
+   * whose CRD went (or moved version) and remove what they delivered, so a deleted CRD does not
+   * leave its routes served.
+   */
+  private onDiscovered(found: ReadonlyMap<Kind, WatchedResource>, backoff: BackoffOptions): void {
+    if (this.stopped) return;
+    for (const [kind, d] of [...this.discovered]) {
+      const now = found.get(kind);
+      if (now && now.version === d.resource.version) continue;
+      this.discovered.delete(kind);
+      this.status.delete(kind);
+      void d.watcher.stop();
+      for (const key of d.keys) this.sink?.remove(kind, key);
+      this.opts.metrics.sourceSynced.set({ source: 'kube', kind }, 0);
+      if (this.deniedDiagnostics.delete(kind)) this.publishDiagnostics();
+    }
+    for (const [kind, resource] of found) {
+      if (this.discovered.has(kind) || this.status.has(kind)) continue; // a kind also watched statically stays as it is
+      const keys = new Set<string>();
+      const watcher = this.makeWatcher(kind, resource, backoff, keys);
+      this.discovered.set(kind, { watcher, resource, keys });
+      this.status.set(kind, { state: 'pending', listed: false });
+      this.opts.metrics.sourceSynced.set({ source: 'kube', kind }, 0);
+      void watcher.start();
+    }
+    this.checkInitialSync();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
-    await Promise.all(this.watchers.map((w) => w.stop()));
+    this.discovery?.stop();
+    await Promise.all([...this.watchers, ...[...this.discovered.values()].map((d) => d.watcher)].map((w) => w.stop()));
     await this.refs?.stop();
   }
 
   private onHealthy(kind: Kind, listed: boolean): void {
-    if (this.stopped) return;
-    const s = this.status.get(kind)!;
+    const s = this.status.get(kind);
+    if (this.stopped || !s) return;
     if (listed) s.listed = true;
     if (!s.listed) return; // watching without a list cannot happen, but never claim sync without one
     const was = s.state;
@@ -141,8 +199,8 @@ export class KubeSource implements Source {
   }
 
   private onFailed(kind: Kind, err: unknown, retryInMs: number): void {
-    if (this.stopped) return;
-    const s = this.status.get(kind)!;
+    const s = this.status.get(kind);
+    if (this.stopped || !s) return;
     const was = s.state;
     const code = errorCode(err);
     const message = errorMessage(err);
@@ -174,10 +232,15 @@ export class KubeSource implements Source {
     const graceOver = Date.now() - this.startedAt >= (this.opts.deniedGraceMs ?? 10000);
     // Referenced Secrets listed too: an Ingress would otherwise be refused until its Secret came.
     if (this.refs?.pending) return;
+    // Gateway API discovery answered once: the kinds it found are in `status` and waited for.
+    if (this.discovery?.pending) return;
     const skipped: Kind[] = [];
     for (const [kind, s] of this.status) {
       if (s.listed) continue;
-      if (s.state === 'denied' && graceOver) skipped.push(kind);
+      // A denied Gateway API kind does not wait for the grace: a cluster with the CRDs installed for
+      // another controller and Portico deployed without deploy/gateway-api/ would otherwise start
+      // every replica 10 s late (README "Gateway API").
+      if (s.state === 'denied' && (graceOver || this.discovered.has(kind))) skipped.push(kind);
       else return;
     }
     this.initialSyncDone = true;

@@ -77,3 +77,31 @@ async function listPages(kc: KubeConfig, r: WatchedResource, namespace: string |
   } while (cont);
   return { metadata: { resourceVersion }, items };
 }
+
+/**
+ * GET one API path as JSON (discovery documents): the body on 200, null on 404 (the group/version
+ * is not served), KubeApiError otherwise. Same authentication path as the list.
+ */
+export async function getJson(kc: KubeConfig, path: string): Promise<Record<string, unknown> | null> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('no current cluster in the kubeconfig');
+  const url = new URL(server.replace(/\/$/, '') + path);
+  const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+  ctx.setHeaderParam('Accept', 'application/json');
+  await kc.applySecurityAuthentication(ctx);
+  const res = await fetch(url, { method: 'GET', headers: ctx.getHeaders(), dispatcher: ctx.getDispatcher() });
+  const text = await res.text();
+  if (res.status === 404) return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const b = (body ?? {}) as { reason?: unknown; message?: unknown };
+  if (res.status !== 200 || typeof body !== 'object' || body === null) {
+    throw new KubeApiError(res.status === 200 ? 500 : res.status, typeof b.reason === 'string' ? b.reason : res.statusText || 'Error',
+      typeof b.message === 'string' ? b.message : `HTTP ${res.status} for ${path}`);
+  }
+  return body as Record<string, unknown>;
+}

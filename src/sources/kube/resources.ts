@@ -19,11 +19,12 @@ export const WATCHED_RESOURCES: Readonly<Record<Kind, WatchedResource>> = {
   Endpoints: { kind: 'Endpoints', group: '', version: 'v1', plural: 'endpoints', namespaced: true },
   Secret: { kind: 'Secret', group: '', version: 'v1', plural: 'secrets', namespaced: true, fieldSelector: 'type=kubernetes.io/tls' },
   ConfigMap: { kind: 'ConfigMap', group: '', version: 'v1', plural: 'configmaps', namespaced: true },
-  // Gateway API: read from files; not in DEFAULT_WATCHED_KINDS until cluster mode watches them
-  // only when their CRDs are installed (README "Gateway API").
+  // Gateway API: not in DEFAULT_WATCHED_KINDS; watched while discovery finds their CRDs installed
+  // (gateway-discovery.ts, README "Gateway API"), at the version discovery reports.
   GatewayClass: { kind: 'GatewayClass', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses', namespaced: false },
   Gateway: { kind: 'Gateway', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways', namespaced: true },
   HTTPRoute: { kind: 'HTTPRoute', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', namespaced: true },
+  GRPCRoute: { kind: 'GRPCRoute', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'grpcroutes', namespaced: true },
   ReferenceGrant: { kind: 'ReferenceGrant', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'referencegrants', namespaced: true },
   Namespace: { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces', namespaced: false },
 };

@@ -110,6 +110,17 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     }
   }
 
+  // GRPCRoute: read (cluster mode watches it) but no listener lists it in supportedKinds yet, so
+  // the spec's answer for one naming a Portico Gateway is NotAllowedByListeners (never silence).
+  for (const route of view.list('GRPCRoute')) {
+    const ns = route.metadata?.namespace ?? '';
+    const parents = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
+    for (const p of parents.filter((x) => isGatewayRef(x) && byGateway.has(nsName(x.namespace ?? ns, x.name ?? '')))) {
+      diags.push(diagnostic({ kind: 'GRPCRoute', namespace: ns, name: route.metadata?.name ?? '' }, 'NotAllowedByListeners',
+        `parentRef Gateway ${nsName(p.namespace ?? ns, p.name ?? '')}: GRPCRoute is not served yet (the listeners' supportedKinds are HTTPRoute); route not served`));
+    }
+  }
+
   const listeners: GatewayListenerModel[] = [];
   const certificates = new Map<string, Certificate>();
   const sni = new Map<string, { hostname: string; kind: ReturnType<typeof hostKind>; certificateId: string }>();
