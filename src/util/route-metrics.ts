@@ -87,7 +87,10 @@ class DurationHistogram {
       values.push({ labels: { ingress: s.ingress, service: s.service }, value: s.sum, metricName: `${this.name}_sum` });
       values.push({ labels: { ingress: s.ingress, service: s.service }, value: s.count, metricName: `${this.name}_count` });
     }
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type as never, aggregator: this.aggregator, collect: () => undefined, values });
+    // Data only, as Histogram.get() returns (no collect function): worker processes send this
+    // through a structured clone (workers/worker-runtime.ts), which refuses functions.
+    const out = { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    return Promise.resolve(out as unknown as MetricObjectWithValues<HistogramValue>);
   }
 
   /**

@@ -37,6 +37,8 @@ test('RouteMetrics renders what prom-client Counter and Histogram render for the
       values: x.values.map((v) => JSON.stringify([Object.entries(v.labels).sort(), v.value, (v as { metricName?: string }).metricName])).sort(),
     }));
   assert.deepEqual(await json(reg), await json(reference(OBS)));
+  // Worker processes send getMetricsAsJSON() through a structured clone: data only.
+  assert.deepEqual(structuredClone(await reg.getMetricsAsJSON()), await reg.getMetricsAsJSON());
 });
 
 test('RouteMetrics: one stats object per pair, requests without a route are counted but not timed', async () => {
