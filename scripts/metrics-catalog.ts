@@ -31,8 +31,8 @@ export function metricsCatalog(): MetricDoc[] {
   void new Tracer({ endpoint: 'http://127.0.0.1:9/v1/traces', samplingRatio: 0, metrics: m, logger: silentLogger() }).close();
   return m.registry.getMetricsAsArray()
     .map((x) => {
-      const o = x as unknown as { name: string; help: string; labelNames?: readonly string[]; constructor: { name: string } };
-      return { name: o.name, type: o.constructor.name.toLowerCase(), labels: [...(o.labelNames ?? [])], help: o.help };
+      const o = x as unknown as { name: string; help: string; labelNames?: readonly string[]; type: string };
+      return { name: o.name, type: o.type, labels: [...(o.labelNames ?? [])], help: o.help };
     })
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }

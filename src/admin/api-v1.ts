@@ -49,7 +49,7 @@ export async function overview(src: ApiSources, metrics: Metrics, startedAt: num
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.filter((d) => d.severity === 'warning').length;
   const [reloads, reloadErrors, synced, requests] = await Promise.all([
-    metrics.configReloads.get(), metrics.configReloadErrors.get(), metrics.sourceSynced.get(), metrics.httpRequests.get(),
+    metrics.configReloads.get(), metrics.configReloadErrors.get(), metrics.sourceSynced.get(), metrics.http.requests.get(),
   ]);
   const traffic = new Map<string, { ingress: string; service: string; requests: number; errors: number }>();
   for (const v of requests.values) {

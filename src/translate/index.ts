@@ -13,7 +13,7 @@ import type { Snapshot } from '../model/snapshot.ts';
 import { translateCertificates } from './certificates.ts';
 import { compareDiagnostics, diagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import { buildHosts } from './hosts.ts';
-import { compareIngressAge, ingressRef, parseIngress, type ParsedIngress } from './ingress.ts';
+import { ingressRef, parseIngress, sortIngressesByAge, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
 import { translateAccess } from './access.ts';
 import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
@@ -78,7 +78,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   const parsed: ParsedIngress[] = [];
   const reports: AnnotationReport[] = [];
   const parseOpts = { serveUnenforcedAnnotations: options.serveUnenforcedAnnotations === true, reports };
-  for (const ing of [...view.list('Ingress')].sort(compareIngressAge)) {
+  for (const ing of sortIngressesByAge(view.list('Ingress'))) {
     const decision = selector.decide(ing);
     if (!decision.served) {
       const className = ing?.spec?.ingressClassName;

@@ -1,4 +1,5 @@
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { RouteMetrics } from './route-metrics.ts';
 
 /**
  * Every Portico metric in one registry, created once by app.ts and handed to each layer.
@@ -7,20 +8,9 @@ import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  // HTTP dataplane (README "Admin server")
-  readonly httpRequests = new Counter({
-    name: 'portico_http_requests_total',
-    help: 'HTTP requests served, by Ingress, Service and status class.',
-    labelNames: ['ingress', 'service', 'code'] as const,
-    registers: [this.registry],
-  });
-  readonly httpDuration = new Histogram({
-    name: 'portico_http_request_duration_seconds',
-    help: 'Time from request to the end of the response.',
-    labelNames: ['ingress', 'service'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
+  // HTTP dataplane (README "Admin server"): requests and durations, counted per route without a
+  // label lookup and read at scrape time (route-metrics.ts).
+  readonly http = new RouteMetrics(this.registry);
   readonly upstreamErrors = new Counter({
     name: 'portico_upstream_errors_total',
     help: 'Failed upstream attempts, by Service and error code.',

@@ -70,3 +70,15 @@ test('htpasswd: every verifiable kind accepted, anything else rejected with the 
   assert.match((parseHtpasswd('ok:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\nnocolon') as { error: string }).error, /line 2/);
   assert.ok('error' in parseHtpasswd('# only comments'));
 });
+
+test('access annotations: an Ingress without access keys gets the parse of no annotations, and a prefixed key is still read', () => {
+  const none = readAccessAnnotations(ing({}), 'ns');
+  assert.deepEqual(none, { value: { cors: null, rateLimit: null, allow: null, deny: null, basic: null, external: null } });
+  assert.deepEqual(readAccessAnnotations(ing({ 'example.com/owner': 'team-a', 'kubectl.kubernetes.io/last-applied-configuration': '{}' }), 'ns'), none);
+  assert.deepEqual(readAccessAnnotations({ metadata: { name: 'x' } }, 'ns'), none);
+  // One key of either prefix, whatever else is there, goes through the parser.
+  const allow = readAccessAnnotations(ing({ 'example.com/owner': 'a', 'nginx.ingress.kubernetes.io/allowlist-source-range': '10.0.0.0/8' }), 'ns');
+  assert.ok('value' in allow && allow.value.allow?.[0] === '10.0.0.0/8');
+  const bad = readAccessAnnotations(ing({ 'portico.io/auth-type': 'digest' }), 'ns');
+  assert.ok('errors' in bad);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkHost, checkPath } from '../../src/translate/paths.ts';
-import { checkBackend, compareIngressAge, parseIngress } from '../../src/translate/ingress.ts';
+import { checkBackend, compareIngressAge, parseIngress, sortIngressesByAge } from '../../src/translate/ingress.ts';
 import type { Diagnostic } from '../../src/model/diagnostic.ts';
 import type { Ingress } from '../../src/k8s/types.ts';
 
@@ -126,4 +126,8 @@ test('SPEC §1.8 order: creationTimestamp ascending, then namespace/name descend
   ];
   assert.deepEqual(list.sort(compareIngressAge).map((i) => `${i.metadata!.namespace}/${i.metadata!.name}`),
     ['z/none', 'a/none', 'b/a', 'a/y', 'a/x']);
+  // translate's sort (keys computed once) gives the comparator's order, whatever the input order.
+  for (const input of [list, [...list].reverse(), [list[2], list[4], list[0], list[3], list[1]]]) {
+    assert.deepEqual(sortIngressesByAge(input), [...input].sort(compareIngressAge));
+  }
 });

@@ -15,6 +15,7 @@ import { emptySnapshot } from '../../model/snapshot.ts';
 import { PorticoError } from '../../util/errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
+import type { RouteStats } from '../../util/route-metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import { HealthCheckers } from '../health/health-checkers.ts';
@@ -159,6 +160,7 @@ export class HttpDataplane implements Dataplane {
       clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0, logger: opts.logger });
     this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs, opts.upstreamMaxConnections ?? 0);
     this.maxBodyBytes = opts.maxBodyBytes ?? 0;
+    this.noRouteStats = opts.metrics.http.for('', '');
     const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
     this.authAgent = new Agent({ connect: { timeout: authTimeoutMs }, keepAliveTimeout: 30_000, connections: 128 });
     this.policyDeps = {
@@ -587,18 +589,13 @@ export class HttpDataplane implements Dataplane {
     this.record(ctx);
   }
 
-  private noRouteCounters = new Map<string, ReturnType<Metrics['httpRequests']['labels']>>();
+  /** Requests no route matched: counted under ingress="", service="". */
+  private readonly noRouteStats: RouteStats;
 
   private record(ctx: RequestContext): void {
     const seconds = (performance.now() - ctx.start) / 1000;
-    if (ctx.route !== null) {
-      ctx.route.observe(ctx.status, seconds);
-    } else {
-      const cls = ctx.status >= 100 && ctx.status < 600 ? `${Math.floor(ctx.status / 100)}xx` : 'other';
-      let c = this.noRouteCounters.get(cls);
-      if (c === undefined) this.noRouteCounters.set(cls, (c = this.opts.metrics.httpRequests.labels('', '', cls)));
-      c.inc();
-    }
+    if (ctx.route !== null) ctx.route.observe(ctx.status, seconds);
+    else this.noRouteStats.count1(ctx.status);
     this.accessLog.write(ctx, seconds);
     if (this.decorator !== null) this.decorator.onEnd(ctx);
   }
