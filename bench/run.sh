@@ -32,6 +32,9 @@ ONLY=${ONLY:-}
 SKIP=${SKIP:-}
 HARNESS_CPUS=${HARNESS_CPUS:-0}
 PROXY_CPUS=${PROXY_CPUS:-1}
+# Both cores for the proxy (docs/benchmarks/workers.md): PROXY_CPUS=0,1 PROXY_WORKERS=2 gives nginx
+# worker_processes 2, HAProxy nbthread 2 and Portico --workers 2 (the harness shares core 0).
+PROXY_WORKERS=${PROXY_WORKERS:-1}
 NODE_BIN=${NODE_BIN:-$ROOT/node_modules/.bin/node}
 INGRESSES=${INGRESSES:-100}; HOSTS_PER=${HOSTS_PER:-10}; PATHS_PER=${PATHS_PER:-10}; SERVICES_PER=${SERVICES_PER:-10}
 SHARED_RIG=${SHARED_RIG:-$ROOT/../shared/bench}
@@ -266,7 +269,7 @@ fail_row() { printf '%s\t%s\tFAIL\t\t\t\t\t\t\t\t\t\t%s\n' "$1" "$2" "$3" >>"$RO
 # ---------------------------------------------------------------- config writers
 nginx_head() {  # nginx_head NAME
   cat <<EOF
-worker_processes 1;
+worker_processes $PROXY_WORKERS;
 pid $RUN_DIR/tmp/$1.pid;
 error_log $RUN_DIR/log/$1.error.log warn;
 events { worker_connections 4096; }
@@ -319,7 +322,7 @@ EOF
 write_haproxy_conf() {
   cat >"$RUN_DIR/conf/haproxy.cfg" <<EOF
 global
-  nbthread 1
+  nbthread $PROXY_WORKERS
   maxconn 4096
 defaults
   mode http
@@ -361,7 +364,7 @@ start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its T
       local engine=node; [[ $name == portico-lean ]] && engine=lean
       start "$name" "$PROXY_CPUS" env -C "$ROOT" "$NODE_BIN" "${prof[@]}" src/main.ts serve --resources "$RUN_DIR/conf/portico" \
         --http-port "$port" --https-port "$tport" --admin-port $P_PORTICO_ADMIN --bind-address 127.0.0.1 --http1-engine $engine \
-        --log-level warn --watch=false --ssl-redirect=false --hsts-max-age 0 --default-tls-secret bench/bench-tls
+        --workers "$PROXY_WORKERS" --log-level warn --watch=false --ssl-redirect=false --hsts-max-age 0 --default-tls-secret bench/bench-tls
       wait_s=$PORTICO_WAIT
       # The tree is shared and moves: record what was measured when it started.
       PORTICO_REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+uncommitted src changes')" ;;

@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
 import { WorkerPool } from './workers/worker-pool.ts';
 import { concretePort, initMessage, workerExecArgv } from './workers/worker-front.ts';
+import { LazyView } from './workers/lazy-view.ts';
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -193,23 +194,28 @@ async function buildStatus(config: PorticoConfig, opts: AppOptions, logger: Logg
   return status;
 }
 
-function adminState(controller: Controller, dp: Dataplanes, draining: () => boolean, pool: WorkerPool | null): AdminState {
+function adminState(controller: Controller, dp: Dataplanes, draining: () => boolean, pool: WorkerPool | null, view: LazyView | null): AdminState {
+  // With workers, the primary's HTTP/TLS dataplanes compile when a view reads them (lazy-view.ts).
+  const fresh = (): Dataplanes => {
+    view?.current();
+    return dp;
+  };
   return {
     isLive: () => true,
     isReady: () => controller.isReady() && !draining() && (pool?.isServing() ?? true),
     snapshot: () => controller.snapshot,
-    servedBy: () => (pool ? { ...controller.servedBy(), ...pool.servedBy() } : controller.servedBy()),
+    servedBy: () => (pool ? { workers: controller.servedBy().workers, ...pool.servedBy() } : controller.servedBy()),
     endpoints: () => controller.endpointSet,
     diagnostics: () => controller.diagnostics(),
     debugViews: {
-      explain: (q) => dp.http.explain(q.host, q.path ?? '/'),
-      certificates: () => (dp.tls ? certificatesView(controller.snapshot, dp.tls.sniTable, controller.diagnostics()) : { https: 'off' }),
+      explain: (q) => fresh().http.explain(q.host, q.path ?? '/'),
+      certificates: () => (dp.tls ? certificatesView(controller.snapshot, fresh().tls!.sniTable, controller.diagnostics()) : { https: 'off' }),
       ...(pool ? { workers: () => pool.view() } : {}),
     },
     dashboard: {
-      endpointHealth: (id) => dp.http.endpointHealth(id),
-      certificates: () => (dp.tls ? certificatesView(controller.snapshot, dp.tls.sniTable, controller.diagnostics()) : null),
-      explain: (host, path) => dp.http.explain(host, path),
+      endpointHealth: (id) => fresh().http.endpointHealth(id),
+      certificates: () => (dp.tls ? certificatesView(controller.snapshot, fresh().tls!.sniTable, controller.diagnostics()) : null),
+      explain: (host, path) => fresh().http.explain(host, path),
       sources: () => controller.sourceStatus(),
     },
   };
@@ -219,6 +225,7 @@ function adminState(controller: Controller, dp: Dataplanes, draining: () => bool
 interface Front {
   readonly targets: readonly Dataplane[];
   readonly pool: WorkerPool | null;
+  readonly view: LazyView | null;
   listen(): Promise<{ http: number; https: number | null }>;
   close(drainTimeoutMs: number): Promise<void>;
 }
@@ -228,6 +235,7 @@ function singleProcessFront(config: PorticoConfig, dp: Dataplanes, logger: Logge
   return {
     targets: dp.all,
     pool: null,
+    view: null,
     listen: async () => ({ http: await httpListener.listen(), https: dp.tls ? await dp.tls.listen() : null }),
     close: async (drainTimeoutMs) => {
       await Promise.all([httpListener.close(drainTimeoutMs), dp.tls?.close(drainTimeoutMs), dp.l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
@@ -236,9 +244,8 @@ function singleProcessFront(config: PorticoConfig, dp: Dataplanes, logger: Logge
 }
 
 /**
- * `--workers N`: the primary keeps its HTTP and TLS dataplanes compiled, unlistened, for explain,
- * the dashboard and /debug/certificates; the workers serve. The workers come first among the
- * controller's targets so that serving is not delayed by the primary's own compile.
+ * `--workers N`: the workers serve; the primary's HTTP and TLS dataplanes stay unlistened and
+ * compile only when explain, the dashboard or /debug/certificates read them (lazy-view.ts).
  */
 async function workersFront(config: PorticoConfig, count: number, opts: AppOptions, dp: Dataplanes, logger: Logger, metrics: Metrics): Promise<Front> {
   const ports = { http: await concretePort(config.bindAddress, config.httpPort), https: config.httpsPort === null ? null : await concretePort(config.bindAddress, config.httpsPort) };
@@ -247,9 +254,11 @@ async function workersFront(config: PorticoConfig, count: number, opts: AppOptio
     initFor: (id) => initMessage(id, config, ports), logger, metrics, drainTimeoutMs: config.drainTimeoutMs,
     ackTimeoutMs: opts.workers?.ackTimeoutMs ?? 60_000, ...(opts.workers?.backoff ? { backoff: opts.workers.backoff } : {}),
   });
+  const view = new LazyView(dp.tls ? [dp.http, dp.tls] : [dp.http]);
   return {
-    targets: [pool, ...dp.all.filter((t) => t !== dp.l4)],
+    targets: [pool, view],
     pool,
+    view,
     listen: async () => {
       await pool.start();
       return ports;
@@ -279,7 +288,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
   if (webhook) controller.subscribe({ onApplied: () => webhook.storeChanged() });
   const pool = front.pool;
-  const admin = new AdminServer({ host: config.adminAddress, port: config.adminPort, logger, metrics, state: adminState(controller, dp, () => draining, pool),
+  const admin = new AdminServer({ host: config.adminAddress, port: config.adminPort, logger, metrics, state: adminState(controller, dp, () => draining, pool, front.view),
     ...(pool ? { metricsText: () => pool.metricsText(), actions: { 'workers/restart': () => pool.rollingRestart() } } : {}) });
 
   // Listeners open before the first snapshot: until then requests get 404 and /readyz says 503,

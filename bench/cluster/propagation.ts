@@ -60,13 +60,17 @@ const sink = new Writable({
 
 gc();
 const rssBefore = process.memoryUsage().rss;
+// WORKERS=2: the same figures with two worker processes (docs/benchmarks/workers.md); their log level
+// is warn so that access-log lines on stdout do not weigh on the run. RSS below is this process only.
+const workers = Number(process.env.WORKERS ?? 1);
 const config: PorticoConfig = {
   ...DEFAULTS, kubeconfig: '(bench)', bindAddress: '127.0.0.1', httpPort: 0, httpsPort: null, adminPort: 0, drainTimeoutMs: 1000,
+  workers, ...(workers > 1 ? { logLevel: 'warn' } : {}),
 };
 const metrics = new Metrics();
 const t0 = performance.now();
 const app = await startApp(config, {
-  logger: createLogger({ level: config.logLevel, destination: sink }),
+  logger: createLogger({ level: workers > 1 ? DEFAULTS.logLevel : config.logLevel, destination: sink }),
   metrics,
   kubeConfig: kubeConfigForServer(fixture.url as string),
   leaderElection: { identity: 'bench' },

@@ -71,7 +71,7 @@ test('serve: SIGTERM turns /readyz 503, finishes the in-flight request, exits 0'
   const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
   await writeFile(join(dir, 'm.yaml'), toYaml([ingressClass(), ...backendFor('default', 'slow', [echo.port]), ingress('default', 's', [{ paths: [{ path: '/', service: 'slow', port: 80 }] }])]));
   const [httpPort, adminPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [bin, 'serve', '--resources', dir, '--bind-address', '127.0.0.1', '--http-port', String(httpPort), '--https-port', 'off', '--admin-port', String(adminPort), '--drain-timeout', '5s'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--workers', '1', '--resources', dir, '--bind-address', '127.0.0.1', '--http-port', String(httpPort), '--https-port', 'off', '--admin-port', String(adminPort), '--drain-timeout', '5s'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));

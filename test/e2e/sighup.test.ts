@@ -15,7 +15,7 @@ const manifests = (host: string) => toYaml([ingressClass(), ...backendFor('defau
 test('serve --watch=false: SIGHUP re-reads the files and serves the new snapshot', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'portico-hup-'));
   await writeFile(join(dir, 'm.yaml'), manifests('before.test'));
-  const child = spawn(process.execPath, [join(root, 'bin/portico.js'), 'serve', '--resources', dir, '--watch=false', '--bind-address', '127.0.0.1', '--http-port', '0', '--https-port', 'off', '--admin-port', '0'],
+  const child = spawn(process.execPath, [join(root, 'bin/portico.js'), 'serve', '--workers', '1', '--resources', dir, '--watch=false', '--bind-address', '127.0.0.1', '--http-port', '0', '--https-port', 'off', '--admin-port', '0'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));

@@ -17,7 +17,7 @@ test('SIGTERM drains both workers: readyz 503 first, in-flight requests finish, 
   const dir = await mkdtemp(join(tmpdir(), 'portico-drain-'));
   await writeFile(join(dir, 'm.yaml'), toYaml([ingressClass(), ...backendFor('d', 'slow', [echo.port]), ingress('d', 'slow', [{ host: 'slow.test', paths: [{ path: '/', service: 'slow', port: 80 }] }])]));
   const child = spawn(process.execPath, [join(root, 'bin/portico.js'), 'serve', '--resources', dir, '--watch=false', '--workers', '2', '--bind-address', '127.0.0.1',
-    '--http-port', '0', '--https-port', 'off', '--admin-port', '0', '--drain-timeout', '5s'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--http-port', '0', '--https-port', 'off', '--admin-port', '0', '--drain-timeout', '20s'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));
@@ -29,14 +29,15 @@ test('SIGTERM drains both workers: readyz 503 first, in-flight requests finish, 
       // Worker log lines are written asynchronously: wait for both.
       if ((out.match(/"msg":"worker listening"/g) ?? []).length < 2) return false;
       return admin > 0 && (await fetch(`http://127.0.0.1:${admin}/readyz`).then((r) => r.status, () => 0)) === 200;
-    }, 15000, 'ready');
+    }, 60_000, 'ready');
     const admin = port(/"port":(\d+),"msg":"admin listening"/);
     const http = port(/"http":(\d+),"https":null,"msg":"worker listening"/);
     // In flight on fresh connections, so on both workers.
-    const slow = Array.from({ length: 6 }, () => freshGet(http, 'slow.test', '/delay/700'));
-    await new Promise((r) => setTimeout(r, 200));
+    const slow = Array.from({ length: 6 }, () => freshGet(http, 'slow.test', '/delay/2000'));
+    // Every one of them forwarded (one upstream connection each) before the signal.
+    await until(() => echo.sockets >= 6, 30_000, 'the six requests at the backend');
     child.kill('SIGTERM');
-    await until(async () => (await fetch(`http://127.0.0.1:${admin}/readyz`).then((r) => r.status, () => 0)) === 503, 2000, 'readyz 503');
+    await until(async () => (await fetch(`http://127.0.0.1:${admin}/readyz`).then((r) => r.status, () => 0)) === 503, 5000, 'readyz 503');
     const done = await Promise.all(slow);
     assert.deepEqual(done.map((r) => r.status), done.map(() => 200), 'every in-flight request finished');
     assert.equal(await exited, 0, out);

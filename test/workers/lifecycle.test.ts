@@ -10,6 +10,8 @@ import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { backendFor, ingress, ingressClass } from '../support/manifests.ts';
 import { until } from './support.ts';
 
+/** Generous waits: forking a worker takes seconds on a loaded 2-core machine. */
+const SLOW = 45_000;
 let echo: EchoServer;
 let gw: TestGateway;
 const objs = () => [ingressClass(), ...backendFor('w', 'echo', [echo.port]), ingress('w', 'app', [{ host: 'app.test', paths: [{ path: '/', service: 'echo', port: 80 }] }])];
@@ -54,6 +56,8 @@ function load(port: number, clients: number): { clients: Client[]; stop: () => P
             resolve();
           });
         });
+        // Bounded: a request that hangs must not keep the loop (and the test file) alive.
+        req.setTimeout(15_000, () => req.destroy(new Error('request timed out')));
         req.on('socket', (s: Socket) => {
           if (seen.has(s)) return;
           seen.add(s);
@@ -83,13 +87,16 @@ const view = async () => (await (await fetch(`${gw.adminUrl}/debug/workers`)).js
 
 test('SIGKILL of one worker under load: the other worker\'s connections see no failure, and it comes back', async () => {
   const l = load(gw.app.ports.http, 12);
-  await until(() => l.clients.every((c) => c.ok > 3), 5000, 'every client served');
-  const [w1] = await view();
-  process.kill(w1.pid!, 'SIGKILL');
-  await until(async () => (await view())[0].pid !== w1.pid && (await view())[0].servedVersion === gw.app.controller.snapshot.version, 8000, 'worker 1 restarted and serving');
-  const before = l.clients.map((c) => c.ok);
-  await until(() => l.clients.every((c, i) => c.ok > before[i] + 3), 5000, 'every client served after the restart');
-  await l.stop();
+  try {
+    await until(() => l.clients.every((c) => c.ok > 3), SLOW, 'every client served');
+    const [w1] = await view();
+    process.kill(w1.pid!, 'SIGKILL');
+    await until(async () => (await view())[0].pid !== w1.pid && (await view())[0].servedVersion === gw.app.controller.snapshot.version, SLOW, 'worker 1 restarted and serving');
+    const before = l.clients.map((c) => c.ok);
+    await until(() => l.clients.every((c, i) => c.ok > before[i] + 3), SLOW, 'every client served after the restart');
+  } finally {
+    await l.stop();
+  }
   const survivors = l.clients.filter((c) => c.closedSockets === 0);
   const victims = l.clients.filter((c) => c.closedSockets > 0);
   assert.ok(survivors.length > 0 && victims.length > 0, `the kernel spread 12 connections over both workers (${victims.length} on the killed one)`);
@@ -103,14 +110,17 @@ test('SIGKILL of one worker under load: the other worker\'s connections see no f
 test('rolling restart under load: every worker replaced, zero failed requests', async () => {
   const pids = (await view()).map((w) => w.pid);
   const l = load(gw.app.ports.http, 8);
-  await until(() => l.clients.every((c) => c.ok > 3), 5000, 'every client served');
-  const res = await fetch(`${gw.adminUrl}/workers/restart`, { method: 'POST' });
-  assert.equal(res.status, 200);
-  const after = await view();
-  assert.ok(after.every((w, i) => w.alive && w.pid !== pids[i]), 'both workers are new processes');
-  const before = l.clients.map((c) => c.ok);
-  await until(() => l.clients.every((c, i) => c.ok > before[i] + 3), 5000, 'every client served after the restart');
-  await l.stop();
+  try {
+    await until(() => l.clients.every((c) => c.ok > 3), SLOW, 'every client served');
+    const res = await fetch(`${gw.adminUrl}/workers/restart`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    const after = await view();
+    assert.ok(after.every((w, i) => w.alive && w.pid !== pids[i]), 'both workers are new processes');
+    const before = l.clients.map((c) => c.ok);
+    await until(() => l.clients.every((c, i) => c.ok > before[i] + 3), SLOW, 'every client served after the restart');
+  } finally {
+    await l.stop();
+  }
   assert.deepEqual(l.clients.map((c) => c.failed), l.clients.map(() => 0), JSON.stringify(l.clients));
 });
 
@@ -124,7 +134,7 @@ test('a stuck worker (stopped: it never acknowledges) is replaced after the ack 
   await until(async () => {
     const [now] = await view();
     return now.pid !== w1.pid && now.servedVersion === gw.app.controller.snapshot.version;
-  }, 8000, 'the stuck worker replaced and serving the new snapshot');
+  }, SLOW, 'the stuck worker replaced and serving the new snapshot');
   const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
   assert.match(text, /portico_worker_restarts_total\{worker="1",reason="ack-timeout"\} 1/);
 });
