@@ -93,6 +93,10 @@ export function applyFraming(head: MessageHead, isRequest: boolean): ParseFailur
   // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing.
   if (!v11) return F_TE_HTTP10;
   const last = te.length - 1;
+  let chunkedCount = 0;
+  for (let i = 0; i <= last; i++) if (te[i] === 'chunked') chunkedCount++;
+  // RFC 9112 §6.1: chunked MUST NOT be applied more than once: faulty framing on either side.
+  if (chunkedCount > 1) return F_BAD_TE;
   for (let i = 0; i < last; i++) if (te[i] === 'chunked') return isRequest ? F_BAD_TE : (head.keepAlive = false, UNTIL_CLOSE);
   if (last >= 0 && te[last] === 'chunked') {
     // A request coding other than chunked is not implemented here (RFC 9112 §6.1: 501).

@@ -27,12 +27,28 @@ function hasExpect(raw: readonly string[]): boolean {
 }
 
 /**
+ * Route fields the engine implements. A route carrying any other (access policies, actions,
+ * an upstream policy, or a feature added later) goes to node:http: never served without it.
+ */
+const LEAN_ROUTE_FIELDS: ReadonlySet<string> = new Set(['id', 'origin', 'match', 'backend', 'service', 'sslRedirect', 'balancing']);
+/** Verdict per compiled route, computed once (routes are immutable; a reload compiles new ones). */
+const verdicts = new WeakMap<CompiledRoute, boolean>();
+
+/**
  * Route-level reasons: access policies, routing actions (rewrites, redirects, canaries), an
- * upstream policy (TLS, HTTP/2, gRPC, timeouts, retries, body limit), the HTTP→HTTPS redirect.
+ * upstream policy (TLS, HTTP/2, gRPC, timeouts, retries, body limit), any route field the engine
+ * does not know, the HTTP→HTTPS redirect.
  */
 export function routeNeedsNode(route: CompiledRoute, scheme: 'http' | 'https'): boolean {
-  return route.cluster === null || route.policies !== null || route.actions !== null || route.upstream !== null ||
-    (scheme === 'http' && route.sslRedirect);
+  if (route.cluster === null || (scheme === 'http' && route.sslRedirect)) return true;
+  let v = verdicts.get(route);
+  if (v === undefined) {
+    const model = route.route as unknown as Record<string, unknown>;
+    v = route.policies !== null || route.actions !== null || route.upstream !== null ||
+      Object.keys(model).some((k) => model[k] !== undefined && !LEAN_ROUTE_FIELDS.has(k));
+    verdicts.set(route, v);
+  }
+  return v;
 }
 
 /** The Host field value when there is exactly one, else null (node:http's screen answers those). */

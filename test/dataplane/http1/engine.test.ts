@@ -202,3 +202,14 @@ test('--max-header-count is enforced on the node path too (node:http would trunc
   const r = await request(px.port, '/', { host: 'tls.example', headers });
   assert.equal(r.status, 431);
 });
+
+test('a route with a field the engine does not know goes to node:http (fail closed)', async () => {
+  const { routeNeedsNode } = await import('../../../src/dataplane/http1/handoff.ts');
+  const table = (px.dp as any).table;
+  const plain = table.resolve('a.example', '/');
+  assert.equal(routeNeedsNode(plain, 'http'), false);
+  const extended = Object.create(Object.getPrototypeOf(plain), Object.getOwnPropertyDescriptors(plain));
+  Object.defineProperty(extended, 'route', { value: { ...plain.route, futureFeature: { on: true } } });
+  assert.equal(routeNeedsNode(extended, 'http'), true);
+  assert.equal(routeNeedsNode(plain, 'http'), false, 'cached verdict per route');
+});

@@ -132,6 +132,10 @@ test('a bad upstream response fails: CL+TE, duplicate CL, bad status line, bare 
   bad('HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n', 'obs_fold');
   bad('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 'bad_chunk');
   bad('HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', 'transfer_encoding_in_http10');
+  // RFC 9112 §6.1: chunked MUST NOT be applied more than once (differential fuzz seeds 134, 1674, 2338).
+  bad('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 'bad_transfer_encoding');
+  bad('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\nTransfer-Encoding: chunked\r\n\r\n', 'bad_transfer_encoding');
+  bad('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked, chunked\r\n\r\n', 'bad_transfer_encoding');
   const long = parseResponses('HTTP/1.1 200 ' + 'x'.repeat(200), ['GET'], 0, { ...LIMITS, maxRequestLineBytes: 100 });
   assert.equal(long.error?.code, 'bad_status_line');
 });
