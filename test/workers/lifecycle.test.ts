@@ -127,14 +127,19 @@ test('rolling restart under load: every worker replaced, zero failed requests', 
 test('a stuck worker (stopped: it never acknowledges) is replaced after the ack timeout', async () => {
   const [w1] = await view();
   process.kill(w1.pid!, 'SIGSTOP');
-  const v = gw.app.controller.snapshot.version;
-  await gw.write([...objs(), ingress('w', 'more', [{ host: 'more.test', paths: [{ path: '/', service: 'echo', port: 80 }] }])]);
-  // The apply returned once the ack timeout passed; the stuck process was killed and replaced.
-  assert.ok(gw.app.controller.snapshot.version > v);
-  await until(async () => {
-    const [now] = await view();
-    return now.pid !== w1.pid && now.servedVersion === gw.app.controller.snapshot.version;
-  }, SLOW, 'the stuck worker replaced and serving the new snapshot');
-  const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
-  assert.match(text, /portico_worker_restarts_total\{worker="1",reason="ack-timeout"\} 1/);
+  try {
+    const v = gw.app.controller.snapshot.version;
+    await gw.write([...objs(), ingress('w', 'more', [{ host: 'more.test', paths: [{ path: '/', service: 'echo', port: 80 }] }])]);
+    // The apply returned once the ack timeout passed; the stuck process was killed and replaced.
+    assert.ok(gw.app.controller.snapshot.version > v);
+    await until(async () => {
+      const [now] = await view();
+      return now.pid !== w1.pid && now.servedVersion === gw.app.controller.snapshot.version;
+    }, SLOW, 'the stuck worker replaced and serving the new snapshot');
+    const text = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+    assert.match(text, /portico_worker_restarts_total\{worker="1",reason="ack-timeout"\} 1/);
+  } finally {
+    // A stopped process never drains: if the pool did not replace it, it must not hold the file open.
+    try { process.kill(w1.pid!, 'SIGKILL'); } catch { /* already replaced and gone */ }
+  }
 });
