@@ -47,10 +47,10 @@ if [[ $QUICK == 1 ]]; then RUNS=1; DURATION=${QUICK_DURATION:-4}; CASES=${QUICK_
 
 # ---------------------------------------------------------------- ports (127.0.0.1; clear of the shared rig's 18xxx)
 P_BACKEND=28080; P_WS_BACKEND=28082
-declare -A PORT=([nginx]=28101 [haproxy]=28111 [http-proxy-3]=28121 [node-http-proxy]=28122 [fastify-proxy]=28123 [portico]=28190)
-declare -A TLS_PORT=([nginx]=28441 [haproxy]=28442 [http-proxy-3]=28451 [node-http-proxy]=28452 [fastify-proxy]=28453 [portico]=28490)
+declare -A PORT=([nginx]=28101 [haproxy]=28111 [http-proxy-3]=28121 [node-http-proxy]=28122 [fastify-proxy]=28123 [portico]=28190 [portico-lean]=28191)
+declare -A TLS_PORT=([nginx]=28441 [haproxy]=28442 [http-proxy-3]=28451 [node-http-proxy]=28452 [fastify-proxy]=28453 [portico]=28490 [portico-lean]=28491)
 P_PORTICO_ADMIN=28901
-CONFIGS=(direct nginx haproxy http-proxy-3 node-http-proxy fastify-proxy portico)
+CONFIGS=(direct nginx haproxy http-proxy-3 node-http-proxy fastify-proxy portico portico-lean)
 declare -A DESC=(
   [direct]="no proxy: wrk → backend (the harness ceiling)"
   [nginx]="nginx, worker_processes 1, 1,000 server blocks × 10 locations, upstream keepalive 64 (ratio reference)"
@@ -59,6 +59,7 @@ declare -A DESC=(
   [node-http-proxy]="http-proxy 1.18.1 + keep-alive http.Agent, no routing"
   [fastify-proxy]="fastify 5 + @fastify/http-proxy (undici), no routing"
   [portico]="Portico, one process, serving the generated manifests"
+  [portico-lean]="Portico with --http1-engine lean (src/dataplane/http1), same manifests"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -355,10 +356,11 @@ start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its T
     http-proxy-3|node-http-proxy|fastify-proxy)
       start "$name" "$PROXY_CPUS" env -C "$NODERIG" KIND="$name" PORT="$port" TLS_PORT="$tport" TLS_CERT="$TLS_CERT" \
         TLS_KEY="$TLS_KEY" UPSTREAM_PORT=$P_BACKEND WS_UPSTREAM_PORT=$P_WS_BACKEND "$NODE_BIN" node-lib.cjs ;;
-    portico)
+    portico|portico-lean)
       local prof=(); ((PROFILE)) && prof=(--cpu-prof "--cpu-prof-dir=$RUN_DIR/prof")
-      start portico "$PROXY_CPUS" env -C "$ROOT" "$NODE_BIN" "${prof[@]}" src/main.ts serve --resources "$RUN_DIR/conf/portico" \
-        --http-port "$port" --https-port "$tport" --admin-port $P_PORTICO_ADMIN --bind-address 127.0.0.1 \
+      local engine=node; [[ $name == portico-lean ]] && engine=lean
+      start "$name" "$PROXY_CPUS" env -C "$ROOT" "$NODE_BIN" "${prof[@]}" src/main.ts serve --resources "$RUN_DIR/conf/portico" \
+        --http-port "$port" --https-port "$tport" --admin-port $P_PORTICO_ADMIN --bind-address 127.0.0.1 --http1-engine $engine \
         --log-level warn --watch=false --ssl-redirect=false --hsts-max-age 0 --default-tls-secret bench/bench-tls
       wait_s=$PORTICO_WAIT
       # The tree is shared and moves: record what was measured when it started.
@@ -370,7 +372,7 @@ start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its T
     note "$name: did not listen on $port within ${wait_s}s (log: $RUN_DIR/log/$name.log: $(tail -c 300 "$RUN_DIR/log/$name.log" | tr '\n' ' '))"
     stop "$pid"; return 1
   fi
-  if [[ $name == portico ]]; then  # listeners open before the first snapshot: wait for /readyz
+  if [[ $name == portico* ]]; then  # listeners open before the first snapshot: wait for /readyz
     local deadline=$((SECONDS + wait_s)) t0=$SECONDS
     until curl -sf --max-time 2 "http://127.0.0.1:$P_PORTICO_ADMIN/readyz" >/dev/null; do
       ((SECONDS < deadline)) && kill -0 "$pid" 2>/dev/null || { note "portico: not ready within ${wait_s}s"; stop "$pid"; return 1; }

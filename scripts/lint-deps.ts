@@ -49,13 +49,18 @@ for (const file of files) {
     }
     const pkg = imp.spec.startsWith('.') ? null : imp.spec.startsWith('@') ? imp.spec.split('/').slice(0, 2).join('/') : imp.spec.split('/')[0];
     // Rule 5: app.ts (and the offline one-shot commands, its sibling) may import everything.
-    if (from === 'app.ts' || from === 'main.ts' || from === 'offline.ts') continue;
+    if (from === 'app.ts' || from === 'main.ts' || from === 'offline.ts' || from === 'worker.ts') continue;
     // Rule 1: model imports nothing from src/ (and no I/O modules).
     if (from === 'model' && target !== null && target !== 'model') problems.push(`${where}: model/ must not import ${imp.spec} (rule 1)`);
     if (from === 'model' && pkg && pkg !== 'node:crypto') problems.push(`${where}: model/ must not import package ${pkg} (rule 1)`);
     // Rule 2: dataplane never imports k8s/store/translate/sources/client-node.
     if (from === 'dataplane' && target && ['k8s', 'store', 'translate', 'sources', 'controller', 'admin', 'status'].includes(target)) {
       problems.push(`${where}: dataplane/ must not import ${target}/ (rule 2)`);
+    }
+    // Worker processes (workers/) sit around the dataplanes behind the Dataplane contract: the same
+    // exclusions as dataplane/, and no dataplane internals either (src/worker.ts wires them).
+    if (from === 'workers' && target && ['k8s', 'store', 'translate', 'sources', 'controller', 'admin', 'status', 'dataplane'].includes(target)) {
+      problems.push(`${where}: workers/ must not import ${target}/ (worker processes)`);
     }
     // Rule 3: translate has no side effects.
     if (from === 'translate') {

@@ -10,6 +10,7 @@ import { silentLogger } from '../src/util/logger.ts';
 import { Metrics } from '../src/util/metrics.ts';
 import { uncaughtCounter } from '../src/util/process-metrics.ts';
 import { webhookMetrics } from '../src/webhook/webhook-server.ts';
+import { workerMetrics } from '../src/workers/worker-metrics.ts';
 
 export interface MetricDoc {
   readonly name: string;
@@ -25,6 +26,7 @@ export function metricsCatalog(): MetricDoc[] {
   registerServedMetrics(m, { snapshot: () => emptySnapshot(), endpoints: () => new Map() });
   uncaughtCounter(m);
   webhookMetrics(m);
+  workerMetrics(m);
   // Registers its counters in the constructor; nothing is queued, so close() has nothing to send.
   void new Tracer({ endpoint: 'http://127.0.0.1:9/v1/traces', samplingRatio: 0, metrics: m, logger: silentLogger() }).close();
   return m.registry.getMetricsAsArray()

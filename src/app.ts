@@ -1,5 +1,6 @@
 // Composition root: the only module that wires every layer, and the owner of shutdown order
 // (ARCHITECTURE.md rule 5). It constructs and connects; the behaviour lives in the layers.
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AdminServer, type AdminState } from './admin/admin-server.ts';
@@ -22,6 +23,8 @@ import { registerServedMetrics } from './admin/served-metrics.ts';
 import { uncaughtCounter } from './util/process-metrics.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
+import { WorkerPool } from './workers/worker-pool.ts';
+import { concretePort, initMessage, workerExecArgv } from './workers/worker-front.ts';
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -34,6 +37,8 @@ export interface AppOptions {
   readonly deniedGraceMs?: number;
   /** Cluster mode: how often Gateway API CRD discovery runs again (default 30 s). */
   readonly gatewayDiscoveryIntervalMs?: number;
+  /** Worker processes: how long a worker may take to acknowledge a snapshot, and its crash backoff (tests shorten them). */
+  readonly workers?: { readonly ackTimeoutMs?: number; readonly backoff?: { readonly minMs: number; readonly maxMs: number } };
 }
 
 export interface RunningApp {
@@ -44,6 +49,8 @@ export interface RunningApp {
   readonly http: HttpDataplane;
   /** Cluster mode only: leader election, Ingress status, Events. */
   readonly status: StatusController | null;
+  /** `--workers N` with N > 1: the worker processes that serve traffic; null in a single process. */
+  readonly workers: WorkerPool | null;
   readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number; readonly webhook: number | null };
   /** Resolves when every source synced and the first snapshot is applied. */
   ready(): Promise<void>;
@@ -80,7 +87,7 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
 // 64 KiB responses). The price is a higher peak RSS when the old space is not capped (the
 // Deployment caps it). Set before any traffic; an operator's own choice wins:
 // `--no-external-memory-accounted-in-global-limit` in NODE_OPTIONS or on the command line.
-function tuneV8(): void {
+export function tuneV8(): void {
   if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('external-memory-accounted-in-global-limit'))) {
     setFlagsFromString('--external-memory-accounted-in-global-limit');
   }
@@ -91,7 +98,7 @@ function objectRefsIn(config: PorticoConfig): string[] {
   return Object.values(config).flat().filter((v): v is string => typeof v === 'string' && /^[a-z0-9][-a-z0-9]*\/[a-z0-9][-a-z0-9.]*$/.test(v));
 }
 
-interface Dataplanes {
+export interface Dataplanes {
   readonly http: HttpDataplane;
   /** null unless --otlp-endpoint (README "Tracing"). */
   readonly tracer: Tracer | null;
@@ -100,7 +107,7 @@ interface Dataplanes {
   readonly all: readonly Dataplane[];
 }
 
-function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics): Dataplanes {
+export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics): Dataplanes {
   const tracer = config.otlpEndpoint === null ? null : new Tracer({ endpoint: config.otlpEndpoint, samplingRatio: config.traceSamplingRatio, metrics, logger });
   const http = new HttpDataplane({
     logger,
@@ -124,6 +131,7 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     requestBufferBytes: config.requestBuffering ? config.requestBufferSize : 0,
     accessLog: { format: config.accessLogFormat, fields: config.accessLogFields },
     requestIds: config.requestId,
+    maxHeaderCount: config.maxHeaderCount,
     tracer,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
@@ -141,6 +149,13 @@ function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics
     acceptProxyProtocol: config.l4AcceptProxyProtocol,
   });
   return { http, tracer, tls, l4, all: tls ? [http, tls, l4] : [http, l4] };
+}
+
+/** The plain-HTTP front end of `dp.http` (a worker process builds the same one, src/worker.ts). */
+export function buildHttpListener(config: PorticoConfig, dp: Dataplanes, logger: Logger, metrics: Metrics): HttpListener {
+  return new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
+    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount },
+    engine: config.http1Engine });
 }
 
 /** The one configuration source; in cluster mode also the KubeConfig the status writer uses. */
@@ -179,17 +194,18 @@ async function buildStatus(config: PorticoConfig, opts: AppOptions, logger: Logg
   return status;
 }
 
-function adminState(controller: Controller, dp: Dataplanes, draining: () => boolean): AdminState {
+function adminState(controller: Controller, dp: Dataplanes, draining: () => boolean, pool: WorkerPool | null): AdminState {
   return {
     isLive: () => true,
-    isReady: () => controller.isReady() && !draining(),
+    isReady: () => controller.isReady() && !draining() && (pool?.isServing() ?? true),
     snapshot: () => controller.snapshot,
-    servedBy: () => controller.servedBy(),
+    servedBy: () => (pool ? { ...controller.servedBy(), ...pool.servedBy() } : controller.servedBy()),
     endpoints: () => controller.endpointSet,
     diagnostics: () => controller.diagnostics(),
     debugViews: {
       explain: (q) => dp.http.explain(q.host, q.path ?? '/'),
       certificates: () => (dp.tls ? certificatesView(controller.snapshot, dp.tls.sniTable, controller.diagnostics()) : { https: 'off' }),
+      ...(pool ? { workers: () => pool.view() } : {}),
     },
     dashboard: {
       endpointHealth: (id) => dp.http.endpointHealth(id),
@@ -200,15 +216,62 @@ function adminState(controller: Controller, dp: Dataplanes, draining: () => bool
   };
 }
 
+/** Where traffic is accepted: this process's listeners, or worker processes (README "Worker processes"). */
+interface Front {
+  readonly targets: readonly Dataplane[];
+  readonly pool: WorkerPool | null;
+  listen(): Promise<{ http: number; https: number | null }>;
+  close(drainTimeoutMs: number): Promise<void>;
+}
+
+function singleProcessFront(config: PorticoConfig, dp: Dataplanes, logger: Logger, metrics: Metrics): Front {
+  const httpListener = buildHttpListener(config, dp, logger, metrics);
+  return {
+    targets: dp.all,
+    pool: null,
+    listen: async () => ({ http: await httpListener.listen(), https: dp.tls ? await dp.tls.listen() : null }),
+    close: async (drainTimeoutMs) => {
+      await Promise.all([httpListener.close(drainTimeoutMs), dp.tls?.close(drainTimeoutMs), dp.l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
+    },
+  };
+}
+
+/**
+ * `--workers N`: the primary keeps its HTTP and TLS dataplanes compiled, unlistened, for explain,
+ * the dashboard and /debug/certificates; the workers serve. The workers come first among the
+ * controller's targets so that serving is not delayed by the primary's own compile.
+ */
+async function workersFront(config: PorticoConfig, count: number, opts: AppOptions, dp: Dataplanes, logger: Logger, metrics: Metrics): Promise<Front> {
+  const ports = { http: await concretePort(config.bindAddress, config.httpPort), https: config.httpsPort === null ? null : await concretePort(config.bindAddress, config.httpsPort) };
+  const pool = new WorkerPool({
+    count, entry: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: workerExecArgv(config.workerMaxOldSpaceSize, count),
+    initFor: (id) => initMessage(id, config, ports), logger, metrics, drainTimeoutMs: config.drainTimeoutMs,
+    ackTimeoutMs: opts.workers?.ackTimeoutMs ?? 60_000, ...(opts.workers?.backoff ? { backoff: opts.workers.backoff } : {}),
+  });
+  return {
+    targets: [pool, ...dp.all.filter((t) => t !== dp.l4)],
+    pool,
+    listen: async () => {
+      await pool.start();
+      return ports;
+    },
+    close: (drainTimeoutMs) => pool.close(drainTimeoutMs),
+  };
+}
+
 export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Promise<RunningApp> {
   sourceMode(config);
   tuneV8();
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const metrics = opts.metrics ?? new Metrics();
   const store = new Store();
-  const dp = buildDataplanes(config, logger, metrics);
+  // `auto` is resolved by the CLI (main.ts); a caller that passes it as is gets one process.
+  const workerCount = typeof config.workers === 'number' ? config.workers : 1;
+  // With workers, the primary's dataplanes count nothing: the workers' registries are the series.
+  const dp = buildDataplanes(config, logger, workerCount > 1 ? new Metrics({ defaultMetrics: false }) : metrics);
+  const front = workerCount > 1 ? await workersFront(config, workerCount, opts, dp, logger, metrics) : singleProcessFront(config, dp, logger, metrics);
   const { source, kubeConfig } = await buildSource(config, opts, logger, metrics);
-  const controller = new Controller({ store, translateOptions: translateOptionsFrom(config), configuredRefs: objectRefsIn(config), targets: dp.all, sources: [source.name], logger, metrics });
+  const controller = new Controller({ store, translateOptions: translateOptionsFrom(config), configuredRefs: objectRefsIn(config), targets: front.targets, sources: [source.name], logger, metrics });
   const status = kubeConfig ? await buildStatus(config, opts, logger, kubeConfig, controller, store) : null;
   registerServedMetrics(metrics, { snapshot: () => controller.snapshot, endpoints: () => controller.endpointSet });
   uncaughtCounter(metrics);
@@ -216,15 +279,15 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   // Validating admission webhook (README "Admission webhook"): reviews run translate on the store.
   const webhook = config.webhookPort === null ? null : startWebhook(config, { store, logger, metrics, ready: () => controller.isReady(), translate: translateOptionsFrom(config) });
   if (webhook) controller.subscribe({ onApplied: () => webhook.storeChanged() });
-  const httpListener = new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
-    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs } });
-  const admin = new AdminServer({ host: config.adminAddress, port: config.adminPort, logger, metrics, state: adminState(controller, dp, () => draining) });
+  const pool = front.pool;
+  const admin = new AdminServer({ host: config.adminAddress, port: config.adminPort, logger, metrics, state: adminState(controller, dp, () => draining, pool),
+    ...(pool ? { metricsText: () => pool.metricsText(), actions: { 'workers/restart': () => pool.rollingRestart() } } : {}) });
 
   // Listeners open before the first snapshot: until then requests get 404 and /readyz says 503,
   // which is what keeps a load balancer from sending traffic early.
-  const ports = {
-    admin: await admin.listen(), http: await httpListener.listen(), https: dp.tls ? await dp.tls.listen() : null, webhook: webhook ? await webhook.listen() : null,
-  };
+  const adminPort = await admin.listen();
+  const listening = await front.listen();
+  const ports = { admin: adminPort, http: listening.http, https: listening.https, webhook: webhook ? await webhook.listen() : null };
   dp.http.setHttpsPort(config.sslRedirectPort ?? ports.https);
   await source.start(controller);
   status?.start();
@@ -238,7 +301,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
       await source.stop().catch((err) => logger.warn({ err }, 'source stop failed'));
       controller.stop();
       // Front ends first (they bound the in-flight requests), then the HTTP dataplane's upstream pools.
-      await Promise.all([httpListener.close(drainTimeoutMs), dp.tls?.close(drainTimeoutMs), dp.l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
+      await front.close(drainTimeoutMs);
       await dp.http.close(0);
       await dp.tracer?.close();
       await webhook?.close();
@@ -254,5 +317,5 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
     await controller.flush();
   };
 
-  return { config, logger, metrics, controller, http: dp.http, status, ports, ready: () => controller.whenReady(), reload, stop };
+  return { config, logger, metrics, controller, http: dp.http, status, workers: pool, ports, ready: () => controller.whenReady(), reload, stop };
 }

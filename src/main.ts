@@ -7,6 +7,7 @@ import { formatCertificateRows } from './admin/certificates-view.ts';
 import { formatAnnotationReports, reportSummary } from './admin/annotation-report.ts';
 import { certificatesReport, explainUrl, loadOffline } from './offline.ts';
 import { refString, type Diagnostic } from './model/diagnostic.ts';
+import { resolveWorkerCount } from './workers/worker-count.ts';
 
 const USAGE = `Usage:
   portico serve --resources PATH [--resources PATH…] [flags]     standalone: manifests from files, watched
@@ -36,7 +37,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       sourceMode(config); // fail fast on a bad source choice, before opening ports
-      const app = await startApp(config);
+      const workers = resolveWorkerCount(config.workers);
+      const app = await startApp({ ...config, workers });
+      if (typeof config.workers === 'number' && config.workers > workers) {
+        app.logger.warn({ requested: config.workers, platform: process.platform }, 'no SO_REUSEPORT on this platform: serving from one process');
+      }
       let signals = 0;
       const onSignal = (sig: string) => {
         signals++;
@@ -55,6 +60,10 @@ async function main(argv: string[]): Promise<number> {
       };
       process.on('SIGHUP', () => {
         app.reload().catch((err) => app.logger.error({ err }, 'reload failed; the last good snapshot keeps serving'));
+      });
+      // Rolling restart of the worker processes (README "Worker processes").
+      process.on('SIGUSR2', () => {
+        app.workers?.rollingRestart().catch((err) => app.logger.error({ err }, 'rolling restart failed; the remaining workers keep serving'));
       });
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));

@@ -1,7 +1,7 @@
 // Microbenchmarks of the hot modules (docs/benchmarks/http.md, ARCHITECTURE.md hot-path rule 9):
 //   route lookup  RouteTable.resolve(host, path) over 10 / 1,000 / 10,000 / 100,000 rules, the
 //                 requests spread over every host and path (target: 100,000 ≤ 1.5× of 10)
-//   balancer pick createBalancer(policy).pick() for every policy over 3 / 100 / 1,000 endpoints
+//   balancer pick createBalancer(policy).pick() for every policy over 3 / 100 / 1,000 / 10,000 endpoints
 //   snapshot      Store load, translate() and HttpDataplane.apply() (compile + swap) for
 //                 10,000 Ingresses, and the heap each retains
 //
@@ -159,22 +159,27 @@ await section('route lookup (RouteTable.resolve, requests spread over every host
 });
 
 // ---------------------------------------------------------------- balancer pick
-await section('balancer pick (createBalancer().pick), 3 / 100 / 1,000 endpoints', async () => {
+await section('balancer pick (createBalancer().pick), 3 / 100 / 1,000 / 10,000 endpoints', async () => {
   const b = await load<typeof BalancerMod>('src/dataplane/balancer/index.ts');
   // 256 distinct clients/keys so hashing policies do not measure one cached path.
   const ctxs = Array.from({ length: 256 }, (_, i) => ({ clientIp: `10.0.${i >> 4}.${i & 15}`, key: `session-${i * 7919}` }));
   const policies = ['round-robin', 'least-connections', 'source-hash', 'random', 'least-request', 'ewma', 'ring-hash', 'maglev',
     'weighted-round-robin', 'weighted-least-connections', 'shortest-expected-delay', 'never-queue', 'destination-hash'] as const;
+  const leastLoad = new Set<string>(['least-connections', 'weighted-least-connections', 'shortest-expected-delay', 'never-queue']);
   for (const policy of policies) {
-    for (const n of [3, 100, 1000]) {
+    for (const n of [3, 100, 1000, 10_000]) {
       const eps: Endpoint[] = Array.from({ length: n }, (_, i) => ({ id: `10.9.${i >> 8}.${i & 255}:8080`, address: `10.9.${i >> 8}.${i & 255}`, port: 8080, ready: true }));
       // Load and latency as the upstream state would report them: small, uneven counts.
-      const inflight = new Map(eps.map((e, i) => [e.id, i % 5]));
+      const inflight = new Map(eps.map((e, i) => [e.id, 1 + (i % 5)]));
       const latency = new Map(eps.map((e, i) => [e.id, 5 + (i % 7)]));
       const total = [...inflight.values()].reduce((x, y) => x + y, 0);
+      // The change feed the endpoint state provides (lc/wlc/sed/nq index with it, scan without).
+      const listeners = new Map<string, { loadChanged(id: string): void }>();
+      const watch = { watch: (id: string, l: { loadChanged(id: string): void }) => { listeners.set(id, l); }, unwatch: (id: string) => { listeners.delete(id); } };
       const bal = b.createBalancer({
         policy: policy,
         inflight: (id: string) => inflight.get(id) ?? 0,
+        watch,
         latency: (id: string) => latency.get(id) ?? 0,
         total: () => total,
       });
@@ -183,10 +188,32 @@ await section('balancer pick (createBalancer().pick), 3 / 100 / 1,000 endpoints'
         continue;
       }
       bal.update(eps);
-      // Fewer calls at 1,000 endpoints: the ipvs wlc/sed scans are O(n) by definition.
+      // Fewer calls at 1,000+ endpoints: a scan there is O(n) per pick.
       const iters = (n >= 1000 ? 40_000 : 200_000) / (QUICK ? 4 : 1);
       const ns = nsPerOp(iters, QUICK ? 3 : 5, (i) => bal.pick(ctxs[i & 255], null));
       record(`pick ${policy}, ${n} endpoints`, ns, 'ns/op');
+      if (!leastLoad.has(policy)) continue;
+      // The ipvs scan the index replaces (createBalancer without a feed), for the same counts.
+      const scan = b.createBalancer({ policy, inflight: (id: string) => inflight.get(id) ?? 0 });
+      scan.update(eps);
+      const scanIters = Math.max(2_000, Math.floor(iters / Math.max(1, n / 100)));
+      record(`pick ${policy} (scan), ${n} endpoints`, nsPerOp(scanIters, QUICK ? 3 : 5, (i) => scan.pick(ctxs[i & 255], null)), 'ns/op');
+      // A whole attempt as the dataplane runs it: pick, the attempt starts (count + 1, feed), and
+      // an earlier attempt finishes (count − 1, feed) so the load stays level.
+      const ring: string[] = [];
+      const bump = (id: string, d: number): void => {
+        inflight.set(id, (inflight.get(id) ?? 0) + d);
+        listeners.get(id)?.loadChanged(id);
+      };
+      const cycle = nsPerOp(iters, QUICK ? 3 : 5, (i) => {
+        const e = bal.pick(ctxs[i & 255], null);
+        if (e === null) return null;
+        bump(e.id, 1);
+        ring.push(e.id);
+        if (ring.length > 64) bump(ring.shift()!, -1);
+        return e;
+      });
+      record(`pick+start+finish ${policy}, ${n} endpoints`, cycle, 'ns/op');
     }
   }
 });

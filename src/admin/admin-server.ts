@@ -30,6 +30,10 @@ export interface AdminOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly state: AdminState;
+  /** Worker processes (README "Worker processes"): /metrics is the merge of every process's registry. */
+  readonly metricsText?: () => Promise<{ contentType: string; body: string }>;
+  /** `POST /<name>` operations (`workers/restart`); each answers 200 once done, 409 when it failed. */
+  readonly actions?: Readonly<Record<string, () => Promise<unknown>>>;
 }
 
 /**
@@ -53,9 +57,22 @@ export class AdminServer {
       return reply.code(ready ? 200 : 503).type('text/plain').send(ready ? 'ready\n' : 'not ready\n');
     });
     this.app.get('/metrics', async (_req, reply) => {
+      if (opts.metricsText) {
+        const merged = await opts.metricsText();
+        return reply.type(merged.contentType).send(merged.body);
+      }
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);
     });
+    for (const [name, action] of Object.entries(opts.actions ?? {})) {
+      this.app.post(`/${name}`, async (_req, reply) => {
+        try {
+          return reply.code(200).send({ done: name, result: (await action()) ?? null });
+        } catch (err) {
+          return reply.code(409).send({ failed: name, error: (err as Error).message });
+        }
+      });
+    }
     this.app.get('/debug/snapshot', async () => debugSnapshot(state.snapshot(), state.endpoints(), state.servedBy()));
     this.app.get('/debug/diagnostics', async () => state.diagnostics());
     if (state.dashboard) {

@@ -258,3 +258,30 @@ export const optionalUrl: ValueType<string | null> = {
   },
   show: (v) => v,
 };
+
+/** A process count, or `auto` (the caller resolves it: `--workers`). */
+export const countOrAuto: ValueType<number | 'auto'> = {
+  parseArgs: { type: 'string' },
+  metavar: 'N|auto',
+  read: (raw, flag) => {
+    const s = last(raw);
+    if (s === 'auto') return 'auto';
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1 || n > 1024) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a count from 1 to 1024 or auto`);
+    return n;
+  },
+  show: (v) => String(v),
+};
+
+/** A size in MiB whose absence (null) means something the help text says. */
+export const optionalMebibytes: ValueType<number | null> = {
+  parseArgs: { type: 'string' },
+  metavar: 'MiB',
+  read: (raw, flag) => {
+    const s = last(raw);
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 16) throw new ConfigError(`--${flag} ${JSON.stringify(s)} is not a size in MiB (16 or more)`);
+    return n;
+  },
+  show: (v) => (v === null ? null : String(v)),
+};

@@ -31,6 +31,8 @@ export interface CanaryAction {
   readonly cookie: string | null;
   readonly weight: number;
   readonly weightTotal: number;
+  /** `affinity-canary-behavior: legacy`: the main route's cookie affinity does not apply on the canary side. */
+  readonly affinityLegacy?: boolean;
 }
 
 export interface RouteActions {

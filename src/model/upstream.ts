@@ -34,6 +34,8 @@ export interface UpstreamTls {
   readonly verifyDepth: number;
   /** `proxy-ssl-protocols`, sorted; Node has no SSLv2/SSLv3. */
   readonly protocols: readonly TlsProtocolVersion[];
+  /** `proxy-ssl-ciphers`: an OpenSSL cipher list (checked when the annotation is read); null ⇒ Node's default. */
+  readonly ciphers: string | null;
 }
 
 /** `proxy-next-upstream` tokens (nginx proxy_next_upstream). */
@@ -80,6 +82,7 @@ export const DEFAULT_UPSTREAM_TLS: UpstreamTls = {
   // ingress-nginx defaultProxySSLProtocols is "TLSv1 TLSv1.1 TLSv1.2"; Node's OpenSSL security
   // level refuses TLSv1/1.1 anyway, so the default is what Node negotiates (TLSv1.2 and TLSv1.3).
   protocols: ['TLSv1.2', 'TLSv1.3'],
+  ciphers: null,
 };
 
 export function isGrpc(protocol: UpstreamProtocol): boolean {
@@ -100,6 +103,7 @@ export function describeUpstream(p: UpstreamPolicy | null | undefined): Record<s
       serverName: t.serverName,
       verifyDepth: t.verifyDepth,
       protocols: t.protocols,
+      ciphers: t.ciphers,
     },
     connectTimeoutMs: p.connectTimeoutMs,
     readTimeoutMs: p.readTimeoutMs,

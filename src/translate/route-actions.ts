@@ -79,5 +79,6 @@ export function canaryOf(ing: ParsedIngress): Omit<CanaryAction, 'backend' | 'se
     cookie: a.get(c.canaryByCookie) ?? null,
     weight: a.valueOr(c.canaryWeight, 0),
     weightTotal: a.valueOr(c.canaryWeightTotal, 100),
+    ...(a.get(c.affinityCanaryBehavior) === 'legacy' ? { affinityLegacy: true } : {}),
   };
 }

@@ -105,6 +105,7 @@ function buildTls(view: StoreView, ann: UpstreamAnnotations, namespace: string):
     serverName: ann.sslServerName ?? false,
     verifyDepth: ann.sslVerifyDepth ?? DEFAULT_UPSTREAM_TLS.verifyDepth,
     protocols: ann.sslProtocols ?? DEFAULT_UPSTREAM_TLS.protocols,
+    ciphers: ann.sslCiphers ?? DEFAULT_UPSTREAM_TLS.ciphers,
   };
   if (ann.sslSecret === null) return { tls: base, unavailable: null };
   const id = nsName(ann.sslSecret.namespace ?? namespace, ann.sslSecret.name);

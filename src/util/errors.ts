@@ -23,7 +23,9 @@ export type PorticoErrorCode =
   /** RFC 9110 §15.5.20: Host is not served by the listener the TLS connection's SNI chose. */
   | 'PORTICO_ERR_MISDIRECTED'
   /** A regex rewrite whose captures would cost more than the per-request bound (path-regex.ts). */
-  | 'PORTICO_ERR_URI_TOO_LONG';
+  | 'PORTICO_ERR_URI_TOO_LONG'
+  /** More request header fields than --max-header-count (RFC 6585 §5). */
+  | 'PORTICO_ERR_HEADERS_TOO_LARGE';
 
 const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_ROUTE_NOT_FOUND: 404,
@@ -43,6 +45,7 @@ const STATUS: Record<PorticoErrorCode, number> = {
   PORTICO_ERR_BACKEND_INVALID: 500,
   PORTICO_ERR_MISDIRECTED: 421,
   PORTICO_ERR_URI_TOO_LONG: 414,
+  PORTICO_ERR_HEADERS_TOO_LARGE: 431,
 };
 
 export class PorticoError extends Error {

@@ -60,6 +60,14 @@ export class Metrics {
     help: 'Exceptions thrown while handling a request (answered 500 or the stream/connection closed).',
     registers: [this.registry],
   });
+  // Which HTTP/1.1 engine answered (src/dataplane/http1/handoff.ts): lean, or node when the lean
+  // engine handed the connection to node:http.
+  readonly http1EngineRequests = new Counter({
+    name: 'portico_http1_engine_requests_total',
+    help: 'HTTP/1.1 requests taken by the lean engine (engine="lean") or handed by it to node:http (engine="node").',
+    labelNames: ['engine'] as const,
+    registers: [this.registry],
+  });
   readonly activeConnections = new Gauge({
     name: 'portico_active_connections',
     help: 'Open client connections, by listener.',

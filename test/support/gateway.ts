@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { startApp, type RunningApp } from '../../src/app.ts';
+import { startApp, type AppOptions, type RunningApp } from '../../src/app.ts';
 import { DEFAULTS, type PorticoConfig } from '../../src/config/config.ts';
 import type { KubeObject } from '../../src/k8s/types.ts';
 import { createLogger } from '../../src/util/logger.ts';
@@ -24,7 +24,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(objs: readonly KubeObject[], overrides: Partial<PorticoConfig> = {}): Promise<TestGateway> {
+export async function startGateway(objs: readonly KubeObject[], overrides: Partial<PorticoConfig> = {}, appOptions: Pick<AppOptions, 'workers'> = {}): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'portico-gw-'));
   await writeFile(join(dir, 'main.yaml'), toYaml(objs));
   const logs: string[] = [];
@@ -39,9 +39,11 @@ export async function startGateway(objs: readonly KubeObject[], overrides: Parti
     adminPort: 0,
     drainTimeoutMs: 2000,
     logLevel: 'info',
+    // PORTICO_HTTP1_ENGINE=lean runs the suite on the lean HTTP/1.1 engine (README "Lean HTTP/1.1 engine").
+    ...(process.env.PORTICO_HTTP1_ENGINE === 'lean' ? { http1Engine: 'lean' as const } : {}),
     ...overrides,
   };
-  const app = await startApp(config, { logger: createLogger({ level: config.logLevel, destination: stream }), metrics: new Metrics({ defaultMetrics: false }) });
+  const app = await startApp(config, { ...appOptions, logger: createLogger({ level: config.logLevel, destination: stream }), metrics: new Metrics({ defaultMetrics: false }) });
   await app.ready();
   const waitForVersion = async (version: number, timeoutMs = 5000): Promise<void> => {
     const end = Date.now() + timeoutMs;

@@ -40,6 +40,10 @@ export class AffinityBalancer implements Balancer {
     return this.inner.size;
   }
 
+  dispose(): void {
+    this.inner.dispose?.();
+  }
+
   /** Clients currently remembered (expired entries not yet swept included). */
   get entries(): number {
     return this.table.size;

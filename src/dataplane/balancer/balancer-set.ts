@@ -6,7 +6,7 @@
 
 import type { BalancerPolicy, SessionAffinity } from '../../model/cluster.ts';
 import type { Endpoint } from '../../model/endpoint.ts';
-import type { Balancer, PickContext } from './balancer.ts';
+import type { Balancer, LoadWatch, PickContext } from './balancer.ts';
 import { createBalancer } from './index.ts';
 import { PersistentCookieBalancer } from './cookie-persistent.ts';
 import { RingHashBalancer } from './ring-hash.ts';
@@ -28,6 +28,8 @@ export function specKey(s: BalancerSpec): string {
 export interface BalancerDeps {
   readonly clusterId: string;
   readonly inflight: (id: string) => number;
+  /** Change feed of `inflight` (lc/wlc/sed/nq index instead of scanning). */
+  readonly watch?: LoadWatch;
   readonly latency?: (id: string) => number;
   readonly total?: () => number;
   readonly now?: () => number;
@@ -93,8 +95,16 @@ export class BalancerSet {
       if (!this.used.has(key)) {
         this.byKey.delete(key);
         this.keyOf.delete(b);
+        b.dispose?.();
       }
     }
+  }
+
+  /** The cluster is gone: every balancer lets go of the load feed. */
+  dispose(): void {
+    for (const b of this.byKey.values()) b.dispose?.();
+    this.byKey.clear();
+    this.keyOf.clear();
   }
 
   /**
@@ -120,6 +130,7 @@ export class BalancerSet {
       policy: spec.policy,
       ...(spec.affinity !== null && spec.cookie === null ? { affinity: spec.affinity } : {}),
       inflight: d.inflight,
+      ...(d.watch ? { watch: d.watch } : {}),
       ...(d.latency ? { latency: d.latency } : {}),
       ...(d.total ? { total: d.total } : {}),
       ...(d.now ? { now: d.now } : {}),

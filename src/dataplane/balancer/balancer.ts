@@ -31,6 +31,23 @@ export interface Balancer {
   pick(ctx: PickContext, exclude?: ReadonlySet<string> | null): Endpoint | null;
   /** Drop what the policy remembers about this client (SPEC §5.2: a dial failure resets affinity). */
   forget?(clientIp: string): void;
+  /** The balancer is dropped: release what it registered (its load-feed subscriptions). */
+  dispose?(): void;
+}
+
+/** Told when an endpoint's in-flight count changed (the indexed least-load policies). */
+export interface LoadListener {
+  loadChanged(endpointId: string): void;
+}
+
+/**
+ * The feed of in-flight changes of the source behind `inflight`: the HTTP endpoint state (shared
+ * by every cluster listing the endpoint) or an L4 cluster's flow table. With it lc/wlc/sed/nq
+ * keep an index instead of scanning (indexed-least-load.ts).
+ */
+export interface LoadWatch {
+  watch(endpointId: string, l: LoadListener): void;
+  unwatch(endpointId: string, l: LoadListener): void;
 }
 
 /** Where a policy reads the load and latency of an endpoint (dataplane/upstream state). */
@@ -48,6 +65,8 @@ export interface BalancerOptions {
   readonly affinity?: SessionAffinity;
   /** In-flight count per endpoint id (from dataplane/upstream), used by the load-aware policies. */
   readonly inflight?: (endpointId: string) => number;
+  /** Change feed of `inflight`; without it the least-load policies scan (O(n) per pick). */
+  readonly watch?: LoadWatch;
   readonly latency?: (endpointId: string) => number;
   readonly total?: () => number;
   /** `upstream-hash-by-subset-size` for the hashing policies; 0 = no subsets. */

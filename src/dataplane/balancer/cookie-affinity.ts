@@ -13,10 +13,17 @@ export class StickyCookie {
   readonly name: string;
   /** `; Path=…; Domain=…; Max-Age=…; HttpOnly`, built once. */
   private readonly attrs: string;
+  /**
+   * Appended to every value issued here and required on every value accepted: '' on a route's
+   * own backend, the canary side's tag on its canary backend (canary-affinity.ts), so a cookie
+   * says which side of the split issued it, as ingress-nginx's `value|backend_key` does.
+   */
+  readonly tag: string;
 
-  constructor(cfg: CookieAffinity, matchedPath: string) {
+  constructor(cfg: CookieAffinity, matchedPath: string, tag = '') {
     this.cfg = cfg;
     this.name = cfg.name;
+    this.tag = tag;
     // ingress-nginx: the cookie path defaults to the location (the matched Ingress path).
     let a = `; Path=${cfg.path ?? matchedPath}`;
     if (cfg.domain !== null) a += `; Domain=${cfg.domain}`;
@@ -27,7 +34,11 @@ export class StickyCookie {
 
   /** A value Portico could have issued, or '' (absent, tampered, foreign): then a new pick. */
   accept(value: string): string {
-    return VALUE_RE.test(value) ? value : '';
+    const t = this.tag;
+    if (t === '') return VALUE_RE.test(value) ? value : '';
+    if (value.length !== 32 + t.length || !value.endsWith(t)) return '';
+    const v = value.slice(0, 32);
+    return VALUE_RE.test(v) ? v : '';
   }
 
   /** A fresh balanced-mode session key. */
@@ -42,7 +53,7 @@ export class StickyCookie {
    */
   header(value: string, https: boolean, userAgent: string, nowMs: number): string {
     const c = this.cfg;
-    let s = `${this.name}=${value}${this.attrs}`;
+    let s = `${this.name}=${value}${this.tag}${this.attrs}`;
     if (c.expiresSeconds !== null) s += `; Expires=${new Date(nowMs + c.expiresSeconds * 1000).toUTCString()}`;
     if (c.secure || https) s += '; Secure';
     if (c.sameSite !== null && !(c.sameSite === 'None' && c.conditionalSameSiteNone && !sameSiteNoneCompatible(userAgent))) {

@@ -31,6 +31,10 @@ export class PersistentCookieBalancer implements Balancer {
     return this.inner.size;
   }
 
+  dispose(): void {
+    this.inner.dispose?.();
+  }
+
   update(endpoints: readonly Endpoint[]): void {
     this.inner.update(endpoints);
     const byToken = new Map<string, Endpoint>();

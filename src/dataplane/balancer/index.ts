@@ -14,9 +14,10 @@ import { WeightedLeastConnectionsBalancer } from './weighted-least-connections.t
 import { ShortestExpectedDelayBalancer } from './shortest-expected-delay.ts';
 import { NeverQueueBalancer } from './never-queue.ts';
 import { DestinationHashBalancer } from './destination-hash.ts';
+import { IndexedLeastLoadBalancer } from './indexed-least-load.ts';
 import type { LoadProbe } from './bounded-load.ts';
 
-export type { Balancer, BalancerOptions, PickContext, LoadSource } from './balancer.ts';
+export type { Balancer, BalancerOptions, PickContext, LoadSource, LoadListener, LoadWatch } from './balancer.ts';
 
 const NO_INFLIGHT = (): number => 0;
 
@@ -28,9 +29,18 @@ export function createBalancer(opts: BalancerOptions): Balancer {
   const inflight = opts.inflight ?? NO_INFLIGHT;
   const random = opts.random ?? Math.random;
   let b: Balancer;
+  const watch = opts.watch;
   switch (opts.policy) {
     case 'least-connections':
-      b = new LeastConnectionsBalancer(inflight);
+    case 'weighted-least-connections':
+    case 'shortest-expected-delay':
+    case 'never-queue':
+      // With a change feed, an index (O(1) pick, O(log n) per change); without, the ipvs scans.
+      if (watch !== undefined) {
+        b = new IndexedLeastLoadBalancer(opts.policy, inflight, watch);
+        break;
+      }
+      b = leastLoadScan(opts.policy, inflight);
       break;
     case 'source-hash':
       b = new SourceHashBalancer();
@@ -55,15 +65,6 @@ export function createBalancer(opts: BalancerOptions): Balancer {
     case 'weighted-round-robin':
       b = new WeightedRoundRobinBalancer();
       break;
-    case 'weighted-least-connections':
-      b = new WeightedLeastConnectionsBalancer(inflight);
-      break;
-    case 'shortest-expected-delay':
-      b = new ShortestExpectedDelayBalancer(inflight);
-      break;
-    case 'never-queue':
-      b = new NeverQueueBalancer(inflight);
-      break;
     case 'destination-hash':
       b = new DestinationHashBalancer();
       break;
@@ -72,6 +73,17 @@ export function createBalancer(opts: BalancerOptions): Balancer {
   }
   if (opts.affinity?.type === 'ClientIP') b = new AffinityBalancer(b, opts.affinity.timeoutSeconds, opts.now);
   return b;
+}
+
+/** The scans that define lc, wlc, sed and nq (the indexed balancer's oracle). */
+export function leastLoadScan(policy: 'least-connections' | 'weighted-least-connections' | 'shortest-expected-delay' | 'never-queue',
+  inflight: (id: string) => number): Balancer {
+  switch (policy) {
+    case 'least-connections': return new LeastConnectionsBalancer(inflight);
+    case 'weighted-least-connections': return new WeightedLeastConnectionsBalancer(inflight);
+    case 'shortest-expected-delay': return new ShortestExpectedDelayBalancer(inflight);
+    default: return new NeverQueueBalancer(inflight);
+  }
 }
 
 /** Bounded load needs in-flight counts; without them the hashing is plain. */

@@ -8,6 +8,7 @@ import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { PolicyChain } from './policies/chain.ts';
 import { RouteBalancing } from './route-balancing.ts';
 import { CompiledActions } from './route-actions.ts';
+import { CanaryAffinity } from './canary-affinity.ts';
 import type { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 
 type CounterChild = ReturnType<Counter<'ingress' | 'service' | 'code'>['labels']>;
@@ -62,6 +63,8 @@ export class CompiledRoute {
   readonly balancing: RouteBalancing | null;
   /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
   readonly actions: CompiledActions | null;
+  /** Cookie affinity / hashing through a canary split (canary-affinity.ts); null without both. */
+  readonly canaryAffinity: CanaryAffinity | null;
   /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
   readonly upstream: CompiledUpstream | null;
   private readonly metrics: Metrics;
@@ -97,11 +100,21 @@ export class CompiledRoute {
       : `${route.service ? `service ${route.service}` : 'backend'} unavailable (${this.unavailableReason}) for route ${route.id}`;
     this.balancing = route.balancing !== undefined && cluster !== null ? new RouteBalancing(route, cluster) : null;
     this.actions = route.actions === undefined ? null : new CompiledActions(route.actions, route.match, runtimeOf);
+    const act = this.actions;
+    this.canaryAffinity = this.balancing !== null && act !== null && act.canary !== null && act.model.canary !== null
+      ? new CanaryAffinity(route, this.balancing, act.canary, act.model.canary) : null;
+    if (act !== null) act.affinity = this.canaryAffinity;
     this.metrics = metrics;
     this.policies = policies;
     // prom-client's key for {ingress, service}: `name:value,` in sorted label-name order.
     this.durationKey = `ingress:${this.ingress},service:${this.service},`;
     this.codeKeys = CLASS_NAMES.map((c) => `code:${c},ingress:${this.ingress},service:${this.service},`);
+  }
+
+  /** The balancing a request picks with on `cluster` (the route's own, or its canary side's); null: the cluster's. */
+  balancingFor(cluster: ClusterRuntime): RouteBalancing | null {
+    if (cluster === this.cluster) return this.balancing;
+    return this.canaryAffinity === null ? null : this.canaryAffinity.balancingFor(cluster);
   }
 
   /** Count one finished request (README "Admin server"); label children cached per status class. */

@@ -47,6 +47,7 @@ import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
+import type { LeanView } from '../http1/lean-view.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -85,6 +86,8 @@ export interface HttpDataplaneOptions {
   requestIds?: boolean;
   /** null/absent: tracing off. */
   tracer?: Tracer | null;
+  /** --max-header-count: HTTP/1 requests with more header fields get 431 (default 100). */
+  maxHeaderCount?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -156,6 +159,7 @@ export class HttpDataplane implements Dataplane {
       clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0, logger: opts.logger });
     this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs, opts.upstreamMaxConnections ?? 0);
     this.maxBodyBytes = opts.maxBodyBytes ?? 0;
+    this.maxHeaderCount = opts.maxHeaderCount ?? 100;
     const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
     this.authAgent = new Agent({ connect: { timeout: authTimeoutMs }, keepAliveTimeout: 30_000, connections: 128 });
     this.policyDeps = {
@@ -170,6 +174,31 @@ export class HttpDataplane implements Dataplane {
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
     });
+  }
+
+  private readonly maxHeaderCount: number;
+
+  /**
+   * What the lean HTTP/1.1 engine routes and records with (src/dataplane/http1/lean-view.ts). Its
+   * table() is null while a dataplane-wide feature it leaves to node:http is on.
+   */
+  leanView(): LeanView {
+    const dp = this;
+    const o = this.opts;
+    // Features that need the node:http request object: access-log fields read from it, tracing.
+    const nodeOnly = this.accessLog.needsRequest || (o.tracer ?? null) !== null || (o.requestBufferBytes ?? 0) > 0 || this.maxBodyBytes > 0;
+    const deco = this.decorator;
+    return {
+      escapedSlashes: this.escapedSlashes, trusted: this.trusted, hsts: o.hsts, metrics: o.metrics,
+      connectTimeoutMs: o.connectTimeoutMs, upstreamTimeoutMs: o.upstreamTimeoutMs,
+      clientBodyTimeoutMs: o.clientBodyTimeoutMs ?? 0, clientSendTimeoutMs: o.clientSendTimeoutMs ?? 0,
+      table: () => (nodeOnly || dp.gateway !== null ? null : dp.table),
+      record: (ctx) => dp.record(ctx),
+      logInfo: () => dp.logInfo,
+      // X-Request-Id (request-decorator.ts): without keepRequest it never reads the request.
+      decorate: deco === null ? null : (ctx, headers) => deco.onRequest(ctx, null as unknown as IncomingMessage, headers),
+      maxConnectionsPerEndpoint: o.upstreamMaxConnections ?? 0,
+    };
   }
 
   /** Whether access-log lines are written (bytes are counted only then). */
@@ -199,7 +228,10 @@ export class HttpDataplane implements Dataplane {
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
     this.table = table;
     this.gateway = gateway;
-    this.runtimes.endApply(() => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()]);
+    const routes = (): Iterable<CompiledRoute> => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()];
+    this.runtimes.endApply(routes);
+    // Upstream profiles no route uses any more are freed (upstream-profile.ts prune).
+    this.profiles.prune(routes(), () => this.runtimes.registry.values());
     this.health.sync(this.runtimes.values());
     publishUpstreamInfo(this.opts.metrics.upstreamInfo, snapshot);
     return APPLIED;
@@ -235,6 +267,12 @@ export class HttpDataplane implements Dataplane {
     res.on('close', this.onResponseClose);
 
     if (screenRequest(req, res, ctx, h2, this.screen)) return;
+    // --max-header-count: node:http's own maxHeadersCount truncates silently; the listeners turn it
+    // off and the count is refused here (RFC 6585 §5: 431).
+    if (!h2 && req.rawHeaders.length > 2 * this.maxHeaderCount) {
+      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_HEADERS_TOO_LARGE', `more than ${this.maxHeaderCount} header fields`));
+      return;
+    }
     if (target.error !== null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
       return;
@@ -275,7 +313,8 @@ export class HttpDataplane implements Dataplane {
         return;
       }
       forward = act.upstreamPath(ec, groups);
-      cluster = act.pickCluster(req.rawHeaders, cluster);
+      cluster = act.pickCluster(req.rawHeaders, cluster, act.affinity === null ? null
+        : { clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders });
       prefix = act.forwardedPrefix(ec);
     }
     // force-ssl-redirect behind a TLS-terminating proxy: its X-Forwarded-Proto counts when the
@@ -341,8 +380,8 @@ export class HttpDataplane implements Dataplane {
     const list = upstreamHeaderList(req.rawHeaders, info);
     const headers = set === null ? list : applySet(list, set);
     if (prefix !== null) setHeader(headers, 'x-forwarded-prefix', prefix);
-    // The route's balancing is compiled for its own cluster: a canary backend picks with its own.
-    const rb = cluster === route.cluster ? route.balancing : null;
+    // The route's balancing on its own cluster, or on its canary's (canary-affinity.ts).
+    const rb = route.balancingFor(cluster);
     // HTTP/2: a body follows unless the HEADERS frame ended the stream.
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     const up = route.upstream;
@@ -468,7 +507,8 @@ export class HttpDataplane implements Dataplane {
     }
     const proceed = (set: readonly (readonly [string, string])[] | null): void => {
       const act = route.actions;
-      const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster);
+      const cluster = act === null ? route.cluster : act.pickCluster(req.rawHeaders, route.cluster, act.affinity === null ? null
+        : { clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders });
       if (cluster === null) {
         done(new PorticoError('PORTICO_ERR_BACKEND_UNAVAILABLE', route.unavailableMessage ?? 'backend unavailable'));
         return;
@@ -478,8 +518,8 @@ export class HttpDataplane implements Dataplane {
         trusted: this.trusted.has(ctx.peerIp), upgrade: true,
       });
       if (set !== null) headers = applySetObject(headers, set);
-      // Read before a rewrite changes req.url; a canary backend picks with its own balancer.
-      const rb = cluster === route.cluster ? route.balancing : null;
+      // Read before a rewrite changes req.url; the canary side has its own (canary-affinity.ts).
+      const rb = route.balancingFor(cluster);
       const pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: req.url ?? '/', path: target.path, host, rawHeaders: req.rawHeaders }, scheme === 'https');
       if (act !== null) {
         // Upgrades get the rewrite too (http-proxy-3 forwards req.url); redirects do not apply to them.

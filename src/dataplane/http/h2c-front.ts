@@ -16,6 +16,8 @@ export interface H2cFrontOptions {
   firstByteTimeoutMs: number;
   /** Called for every accepted connection, before it is classified (drain and metrics count it). */
   onSocket: (socket: Socket) => void;
+  /** HTTP/1.1 connections go here instead of the node:http server (the lean engine, src/dataplane/http1/). */
+  onHttp1?: ((socket: Socket) => void) | null;
 }
 
 export class H2cFront {
@@ -55,6 +57,8 @@ export class H2cFront {
       socket.unshift(seen);
       if (prefaceSoFar) {
         this.h2.emit('connection', socket);
+      } else if (this.opts.onHttp1 != null) {
+        this.opts.onHttp1(socket);
       } else {
         this.http1.emit('connection', socket);
       }

@@ -10,6 +10,8 @@ export interface Http1Limits {
   headerTimeoutMs: number;
   /** Idle keep-alive connection lifetime. */
   keepaliveTimeoutMs: number;
+  /** --max-header-count (the dataplane screens it on the node path; the lean parser enforces it). */
+  maxHeaderCount?: number;
 }
 
 export function http1ServerOptions(l: Http1Limits | undefined): ServerOptions {

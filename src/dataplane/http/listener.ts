@@ -16,6 +16,7 @@ import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, respo
 import { http1ServerOptions, type Http1Limits } from './http1-limits.ts';
 import { H2cFront } from './h2c-front.ts';
 import { requestHandlerFault, upgradeHandlerFault } from './handler-fault.ts';
+import { LeanEngine } from '../http1/engine.ts';
 
 export interface HttpListenerOptions {
   host: string;
@@ -24,6 +25,8 @@ export interface HttpListenerOptions {
   metrics: Metrics;
   /** Slow-client bounds (http1-limits.ts); Node's defaults where absent. */
   limits?: Http1Limits;
+  /** --http1-engine: 'lean' serves HTTP/1.1 with src/dataplane/http1 (default node:http). */
+  engine?: 'node' | 'lean';
 }
 
 export class HttpListener {
@@ -35,6 +38,8 @@ export class HttpListener {
   private readonly sockets = new Set<Socket | Duplex>();
   private readonly inflight = new Set<http.ServerResponse>();
   private draining = false;
+  /** The lean HTTP/1.1 engine, when selected; it hands what it does not serve to `server`. */
+  private readonly lean: LeanEngine | null;
 
   constructor(dataplane: HttpDataplane, opts: HttpListenerOptions) {
     this.dataplane = dataplane;
@@ -47,6 +52,15 @@ export class HttpListener {
     this.server = http.createServer({ noDelay: true, highWaterMark: 128 * 1024, shouldUpgradeCallback: isWebSocketUpgrade,
       ...http1ServerOptions(opts.limits) });
     if (opts.limits !== undefined) this.server.keepAliveTimeout = opts.limits.keepaliveTimeoutMs;
+    // node:http drops header fields past maxHeadersCount silently; the dataplane counts them instead (431).
+    this.server.maxHeadersCount = 0;
+    const lim = opts.limits;
+    this.lean = opts.engine !== 'lean' ? null : new LeanEngine({
+      view: dataplane.leanView(), server: this.server, scheme: 'http',
+      limits: { maxRequestLineBytes: lim?.maxHeaderSize ?? 16 * 1024, maxHeaderBytes: lim?.maxHeaderSize ?? 16 * 1024, maxHeaderCount: lim?.maxHeaderCount ?? 100 },
+      headerTimeoutMs: lim?.headerTimeoutMs ?? 60_000, keepaliveTimeoutMs: lim?.keepaliveTimeoutMs ?? 5_000,
+    });
+    const lean = this.lean;
     const gauge = opts.metrics.activeConnections.labels('http');
     const track = (socket: Socket): void => {
       gauge.inc();
@@ -67,6 +81,7 @@ export class HttpListener {
       // At accept, as the HTTP/1.1 server's 'connection' did: a drain never misses a connection
       // whose first bytes are still on their way.
       onSocket: track,
+      onHttp1: lean === null ? null : (socket) => lean.accept(socket),
     });
     // One shared 'close' listener per listener, not a closure per request (docs/benchmarks/http.md).
     const inflight = this.inflight;
@@ -113,9 +128,11 @@ export class HttpListener {
         if (finished) return;
         finished = true;
         clearTimeout(deadline);
+        this.lean?.close();
         resolve();
       };
       const deadline = setTimeout(() => {
+        this.lean?.close();
         this.server.closeAllConnections();
         this.front.destroySessions();
         for (const s of this.sockets) s.destroy();
@@ -126,6 +143,7 @@ export class HttpListener {
       this.server.close();
       this.front.closeSessions();
       this.server.closeIdleConnections();
+      this.lean?.drain();
       for (const res of this.inflight) {
         if (!res.headersSent) res.setHeader('connection', 'close');
         else res.shouldKeepAlive = false;

@@ -6,6 +6,8 @@ import type { RouteActions, TemplatePart } from '../../model/route-actions.ts';
 import type { PathMatch } from '../../model/match.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import { PathRegex } from './path-regex.ts';
+import type { CanaryAffinity } from './canary-affinity.ts';
+import type { HashInput } from '../balancer/hash-key.ts';
 
 /** What a template can read from the request. */
 export interface ExpandContext {
@@ -83,6 +85,8 @@ export class CompiledActions {
   private readonly canaryPattern: PathRegex | null;
   readonly defaultBackend: ClusterRuntime | null;
   readonly upstreamHost: string | null;
+  /** Set by CompiledRoute when the route balances by cookie or key and has a canary (canary-affinity.ts). */
+  affinity: CanaryAffinity | null = null;
 
   constructor(model: RouteActions, match: PathMatch, runtimeOf: (clusterId: string) => ClusterRuntime | null) {
     this.model = model;
@@ -159,17 +163,22 @@ export class CompiledActions {
   /**
    * Canary choice (ingress-nginx balancer.lua route_to_alternative_balancer): by-header (value,
    * pattern, or always/never), then by-cookie (always/never), then weight; then the
-   * default-backend annotation when the chosen cluster has no ready endpoint.
+   * default-backend annotation when the chosen cluster has no ready endpoint. Before all of them,
+   * an affinity cookie keeps the side that issued it (canary-affinity.ts); `input` (hashing
+   * routes with a canary) lets the weight rule place the key by its hash.
    */
-  pickCluster(raw: readonly string[], main: ClusterRuntime | null): ClusterRuntime | null {
+  pickCluster(raw: readonly string[], main: ClusterRuntime | null, input: HashInput | null = null): ClusterRuntime | null {
     let c = main;
     const k = this.model.canary;
-    if (k !== null && this.canary !== null && hasReady(this.canary) && this.toCanary(raw, k)) c = this.canary;
+    if (k !== null && this.canary !== null && hasReady(this.canary)) {
+      const side = this.affinity === null ? null : this.affinity.side(raw);
+      if (side !== null ? side : this.toCanary(raw, k, input)) c = this.canary;
+    }
     if (this.defaultBackend !== null && (c === null || !hasReady(c))) c = this.defaultBackend;
     return c;
   }
 
-  private toCanary(raw: readonly string[], k: NonNullable<RouteActions['canary']>): boolean {
+  private toCanary(raw: readonly string[], k: NonNullable<RouteActions['canary']>, input: HashInput | null): boolean {
     if (k.header !== null) {
       const v = rawHeader(raw, k.header.toLowerCase());
       if (v !== null) {
@@ -186,6 +195,8 @@ export class CompiledActions {
       if (v === 'always') return true;
       if (v === 'never') return false;
     }
+    const byKey = this.affinity !== null && input !== null ? this.affinity.byKey(input) : null;
+    if (byKey !== null) return byKey;
     // math.random(total) <= weight: integers 1..total.
     return k.weight > 0 && Math.floor(Math.random() * k.weightTotal) + 1 <= k.weight;
   }

@@ -21,17 +21,21 @@ export class RouteBalancing {
   readonly hashKey: HashKeyFn | null;
   readonly sticky: StickyCookie | null;
   readonly mode: 'balanced' | 'persistent' | null;
+  /** The cluster whose balancer this is (the route's own, or its canary's: canary-affinity.ts). */
+  readonly cluster: ClusterRuntime;
   private readonly route: Route;
   private readonly key: string;
 
-  constructor(route: Route, cluster: ClusterRuntime) {
+  /** `cookieTag`: appended to the affinity cookie's values (StickyCookie.tag). */
+  constructor(route: Route, cluster: ClusterRuntime, cookieTag = '') {
     this.route = route;
+    this.cluster = cluster;
     const spec = specFor(route, cluster);
     this.key = specKey(spec);
     const b = route.balancing!;
     this.balancer = cluster.balancers.get(spec);
     this.hashKey = b.cookie === null && b.hashBy !== null ? compileHashKey(b.hashBy.parts) : null;
-    this.sticky = b.cookie === null ? null : new StickyCookie(b.cookie, route.match.path);
+    this.sticky = b.cookie === null ? null : new StickyCookie(b.cookie, route.match.path, cookieTag);
     this.mode = b.cookie === null ? null : b.cookie.mode;
   }
 

@@ -48,7 +48,8 @@ function liveRuntime(c: CompiledRoute, runtimeOf: (clusterId: string) => Cluster
   if (c.actions !== null && !c.actions.live(runtimeOf)) return false;
   return b.kind !== 'cluster' || (c.cluster !== null && runtimeOf(b.clusterId) === c.cluster &&
     // A route balancer that follows the Service's policy is rebuilt when that policy changed.
-    (c.balancing === null || c.balancing.current(c.cluster)));
+    (c.balancing === null || c.balancing.current(c.cluster)) &&
+    (c.canaryAffinity?.canary == null || c.canaryAffinity.canary.current(c.canaryAffinity.canary.cluster)));
 }
 
 export class RouteTable {

@@ -5,7 +5,7 @@
 
 import type { Cluster } from '../../model/cluster.ts';
 import type { Endpoint } from '../../model/endpoint.ts';
-import type { Balancer, PickContext } from '../balancer/index.ts';
+import type { Balancer, LoadListener, PickContext } from '../balancer/index.ts';
 import { BalancerSet, pickAvailable } from '../balancer/balancer-set.ts';
 
 /** A TCP connection or a UDP session bound to one endpoint. */
@@ -21,6 +21,8 @@ export class ClusterState {
   endpoints: readonly Endpoint[] = [];
   private ids = new Set<string>();
   private readonly flows = new Map<string, Set<Flow>>();
+  /** Balancers indexing endpoints by flow count (lc/wlc/sed/nq), by endpoint id. */
+  private readonly listeners = new Map<string, LoadListener[]>();
   private readonly drains = new Map<string, NodeJS.Timeout>();
   private readonly drainTimeoutMs: number;
   private readonly now: () => number;
@@ -32,6 +34,20 @@ export class ClusterState {
     this.balancers = new BalancerSet(specOf(cluster), {
       clusterId: cluster.id,
       inflight: (id) => this.flows.get(id)?.size ?? 0,
+      watch: {
+        watch: (id, l) => {
+          const ls = this.listeners.get(id);
+          if (ls === undefined) this.listeners.set(id, [l]);
+          else if (!ls.includes(l)) ls.push(l);
+        },
+        unwatch: (id, l) => {
+          const ls = this.listeners.get(id);
+          const i = ls === undefined ? -1 : ls.indexOf(l);
+          if (i < 0) return;
+          ls!.splice(i, 1);
+          if (ls!.length === 0) this.listeners.delete(id);
+        },
+      },
       now: this.now,
     });
   }
@@ -49,6 +65,9 @@ export class ClusterState {
   reconfigure(cluster: Cluster): void {
     this.cluster = cluster;
     this.balancers.setDefault(specOf(cluster));
+    // Only the default balancer is used here: a replaced one is dropped (and stops listening).
+    this.balancers.beginApply();
+    this.balancers.prune();
   }
 
   /** Endpoints failing active TCP checks (dataplane/health); empty when none are configured. */
@@ -125,13 +144,20 @@ export class ClusterState {
       this.flows.set(endpointId, set);
     }
     set.add(f);
+    this.loadChanged(endpointId);
+  }
+
+  private loadChanged(id: string): void {
+    const ls = this.listeners.get(id);
+    if (ls !== undefined) for (let i = 0; i < ls.length; i++) ls[i].loadChanged(id);
   }
 
   remove(endpointId: string, f: Flow): void {
     const set = this.flows.get(endpointId);
     if (!set) return;
-    set.delete(f);
+    if (!set.delete(f)) return;
     if (set.size === 0) this.flows.delete(endpointId);
+    this.loadChanged(endpointId);
   }
 
   /**
@@ -152,6 +178,7 @@ export class ClusterState {
   }
 
   dispose(): void {
+    this.balancers.dispose();
     for (const t of this.drains.values()) clearTimeout(t);
     this.drains.clear();
   }

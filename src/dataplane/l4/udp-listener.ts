@@ -9,6 +9,7 @@ import type { L4Route } from '../../model/l4.ts';
 import type { ClusterState, Flow } from './cluster-state.ts';
 import type { L4Stats } from './l4-metrics.ts';
 import { unmapIPv4 } from './proxy-protocol.ts';
+import { listenDefaults } from '../listen.ts';
 
 export interface UdpListenerOptions {
   readonly bindAddress: string;
@@ -74,7 +75,8 @@ export class UdpListener {
     this.stats = stats;
     this.opts = opts;
     this.now = opts.now ?? Date.now;
-    this.socket = dgram.createSocket({ type: isIPv6(opts.bindAddress) ? 'udp6' : 'udp4' });
+    // Worker processes share the port (listen.ts); the kernel hashes a client's datagrams to one socket.
+    this.socket = dgram.createSocket({ type: isIPv6(opts.bindAddress) ? 'udp6' : 'udp4', ...(listenDefaults.reusePort ? { reusePort: true } : {}) });
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
   }
 

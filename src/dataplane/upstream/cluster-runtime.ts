@@ -54,6 +54,10 @@ export class ClusterRuntime {
     this.balancers = new BalancerSet(clusterSpec(cluster), {
       clusterId: cluster.id,
       inflight: (id) => registry.inflight(id),
+      watch: {
+        watch: (id, l) => registry.get(id)?.listen(l),
+        unwatch: (id, l) => registry.get(id)?.unlisten(l),
+      },
       latency: (id) => registry.get(id)?.latency(now()) ?? 0,
       total: () => this.inflight,
       now,
@@ -109,12 +113,14 @@ export class ClusterRuntime {
   begin(state: EndpointState): void {
     state.inflight++;
     this.inflight++;
+    if (state.listeners !== null) state.loadChanged();
   }
 
   /** An attempt on `state` is over. */
   end(state: EndpointState): void {
     state.inflight--;
     if (this.inflight > 0) this.inflight--;
+    if (state.listeners !== null) state.loadChanged();
   }
 
   /**
@@ -146,6 +152,7 @@ export class ClusterRuntime {
 
   /** Drop every endpoint reference (cluster left the snapshot). */
   dispose(): void {
+    this.balancers.dispose();
     for (const id of this.states.keys()) this.registry.release(id);
     this.states = new Map();
   }
@@ -192,11 +199,17 @@ export class ClusterRuntimes {
    * After the routes of a snapshot were compiled: keep the balancers of `routes` (including routes
    * compiled by an earlier apply and kept), drop the others. Free when no route has its own.
    */
-  endApply(routes: () => Iterable<{ readonly cluster: ClusterRuntime | null; readonly balancing: { readonly balancer: Balancer } | null }>): void {
+  endApply(routes: () => Iterable<{ readonly cluster: ClusterRuntime | null; readonly balancing: { readonly balancer: Balancer } | null;
+    readonly canaryAffinity?: { readonly canary: { readonly cluster: ClusterRuntime; readonly balancer: Balancer } | null } | null }>): void {
     let extra = false;
     for (const rt of this.runtimes.values()) if (rt.balancers.count > 1) extra = true;
     if (!extra) return;
-    for (const r of routes()) if (r.balancing !== null && r.cluster !== null) r.cluster.balancers.keep(r.balancing.balancer);
+    for (const r of routes()) {
+      if (r.balancing !== null && r.cluster !== null) r.cluster.balancers.keep(r.balancing.balancer);
+      // The canary side of a sticky or hashing split balances on the canary's cluster (canary-affinity.ts).
+      const c = r.canaryAffinity?.canary;
+      if (c != null) c.cluster.balancers.keep(c.balancer);
+    }
     for (const rt of this.runtimes.values()) rt.balancers.prune();
   }
 

@@ -5,6 +5,7 @@
 // closed (gracefully: in-flight requests finish) when the last reference goes.
 
 import type { Dispatcher } from 'undici';
+import type { LoadListener } from '../balancer/balancer.ts';
 import { decayEwma } from '../balancer/ewma.ts';
 import { DEFAULT_OUTLIER, OutlierState, type Outcome } from './outlier.ts';
 
@@ -30,9 +31,32 @@ export class EndpointState {
   ewmaAt = 0;
   /** Pools of non-default upstream profiles (TLS, HTTP/2, own timeouts), by profile key (upstream-profile.ts). */
   profilePools: Map<string, Dispatcher> | null = null;
+  /** Balancers indexing this endpoint by load (lc/wlc/sed/nq), told of every in-flight change; null = none. */
+  listeners: LoadListener[] | null = null;
+  /** The lean HTTP/1.1 engine's pool to this endpoint (src/dataplane/http1/upstream-pool.ts). */
+  leanPool: { close(): void } | null = null;
 
   constructor(id: string) {
     this.id = id;
+  }
+
+  listen(l: LoadListener): void {
+    if (this.listeners === null) this.listeners = [l];
+    else if (!this.listeners.includes(l)) this.listeners.push(l);
+  }
+
+  unlisten(l: LoadListener): void {
+    const ls = this.listeners;
+    if (ls === null) return;
+    const i = ls.indexOf(l);
+    if (i >= 0) ls.splice(i, 1);
+    if (ls.length === 0) this.listeners = null;
+  }
+
+  /** `inflight` moved: tell the indexing balancers (nothing to do, and nothing done, when none). */
+  loadChanged(): void {
+    const ls = this.listeners;
+    if (ls !== null) for (let i = 0; i < ls.length; i++) ls[i].loadChanged(this.id);
   }
 
   /**
@@ -73,6 +97,9 @@ export class EndpointState {
     const pp = this.profilePools;
     this.profilePools = null;
     if (pp !== null) for (const d of pp.values()) d.close().catch(() => undefined);
+    const lp = this.leanPool;
+    this.leanPool = null;
+    if (lp !== null) lp.close();
   }
 
   /** Not ejected and not failing active checks. */
@@ -115,6 +142,10 @@ export class EndpointRegistry {
 
   get(id: string): EndpointState | undefined {
     return this.states.get(id);
+  }
+
+  values(): IterableIterator<EndpointState> {
+    return this.states.values();
   }
 
   inflight(id: string): number {

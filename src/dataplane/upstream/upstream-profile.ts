@@ -47,6 +47,8 @@ export class UpstreamProfile {
   private readonly poolOpts: Pool.Options;
   /** For an endpoint without state (its cluster left the snapshot while a request was on it). */
   private fallbackAgent: Agent | null = null;
+  /** No route of the current snapshot uses this profile (UpstreamProfiles.prune). */
+  retired = false;
 
   /** `upstreamTimeoutMs`: the pool's header/body idle timeouts (per-request values override them). */
   constructor(key: string, spec: ProfileSpec, upstreamTimeoutMs: number, maxConnections: number) {
@@ -69,7 +71,10 @@ export class UpstreamProfile {
   /** The endpoint's pool for this profile, created on first use and kept with the endpoint's state. */
   dispatcher(state: EndpointState | null, ep: Endpoint): { d: Dispatcher; origin: string | undefined } {
     const origin = originOf(ep, this.spec.tls !== null);
-    if (state === null) {
+    // A retired profile stores no new pool in an endpoint's state: a request of an older snapshot
+    // still running after the swap gets the profile's own agent, whose idle connections close by
+    // keep-alive timeout, and nothing outlives the profile.
+    if (state === null || this.retired) {
       this.fallbackAgent ??= new Agent(this.poolOpts);
       return { d: this.fallbackAgent, origin };
     }
@@ -83,6 +88,31 @@ export class UpstreamProfile {
     this.fallbackAgent?.destroy().catch(() => undefined);
     this.fallbackAgent = null;
   }
+
+  /**
+   * No route uses the profile any more: each endpoint's pool for it leaves the endpoint state and
+   * closes gracefully (undici `close()`: requests already dispatched finish, then the connections
+   * close; nothing in flight is cut).
+   */
+  retire(states: Iterable<EndpointState>): void {
+    this.retired = true;
+    for (const s of states) {
+      const pools = s.profilePools;
+      const p = pools?.get(this.key);
+      if (pools == null || p === undefined) continue;
+      pools.delete(this.key);
+      if (pools.size === 0) s.profilePools = null;
+      p.close().catch(() => undefined);
+    }
+    const a = this.fallbackAgent;
+    this.fallbackAgent = null;
+    a?.close().catch(() => undefined);
+  }
+}
+
+/** What `prune` reads of a compiled route: the profiles its requests dispatch to. */
+interface ProfileUser {
+  readonly upstream: { readonly plainProfile: UpstreamProfile | null; readonly secureProfile: UpstreamProfile | null } | null;
 }
 
 /** Profiles by key: one per distinct (wire, TLS settings, timeouts), shared by routes and snapshots. */
@@ -103,6 +133,34 @@ export class UpstreamProfiles {
     return p;
   }
 
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /**
+   * After an apply: retire the profiles no route of the new tables uses (their pools close once
+   * idle), so profiles of settings that were edited away do not pile up over many applies. Free
+   * when no profile exists (routes without an upstream policy never create one).
+   */
+  prune(routes: Iterable<ProfileUser>, states: () => Iterable<EndpointState>): number {
+    if (this.byKey.size === 0) return 0;
+    const used = new Set<UpstreamProfile>();
+    for (const r of routes) {
+      const u = r.upstream;
+      if (u === null) continue;
+      if (u.plainProfile !== null) used.add(u.plainProfile);
+      if (u.secureProfile !== null) used.add(u.secureProfile);
+    }
+    let n = 0;
+    for (const [key, p] of this.byKey) {
+      if (used.has(p)) continue;
+      this.byKey.delete(key);
+      p.retire(states());
+      n++;
+    }
+    return n;
+  }
+
   close(): void {
     for (const p of this.byKey.values()) p.close();
     this.byKey.clear();
@@ -113,7 +171,7 @@ export class UpstreamProfiles {
 export function profileKey(s: ProfileSpec): string {
   const t = s.tls;
   const tlsPart = t === null ? 'plain' : createHash('sha256').update(JSON.stringify([
-    t.verify, t.caPem, t.certPem, t.keyPem, t.name, t.serverName, t.verifyDepth, t.protocols, t.verify ? s.defaultName : '',
+    t.verify, t.caPem, t.certPem, t.keyPem, t.name, t.serverName, t.verifyDepth, t.protocols, t.verify ? s.defaultName : '', t.ciphers,
   ])).digest('base64url').slice(0, 22);
   return `${s.wire}|${tlsPart}|${s.connectTimeoutMs}`;
 }
@@ -134,6 +192,9 @@ function connector(spec: ProfileSpec): ConnectFn {
     ctx = tls.createSecureContext({
       ...(t.caPem !== null ? { ca: t.caPem } : {}),
       ...(t.certPem !== null && t.keyPem !== null ? { cert: t.certPem, key: t.keyPem } : {}),
+      // proxy-ssl-ciphers (nginx proxy_ssl_ciphers: OpenSSL's TLS ≤ 1.2 cipher list; Node also
+      // takes TLS 1.3 suite names TLS_* from the same list). Validated when the annotation was read.
+      ...(t.ciphers !== null ? { ciphers: t.ciphers } : {}),
       minVersion: t.protocols[0],
       maxVersion: t.protocols[t.protocols.length - 1],
     });

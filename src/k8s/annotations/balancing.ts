@@ -7,7 +7,7 @@
 
 import type { BalancerPolicy, CookieAffinity, HashBy, HashPart, HealthCheck, RouteBalancing } from '../../model/balancing.ts';
 import { parseDuration } from '../../config/duration.ts';
-import { catalogue, defineAnnotation, type AnnotationEntry, type Parsed, type Prefix } from './registry.ts';
+import { defineAnnotation, type AnnotationEntry, type Parsed, type Prefix } from './registry.ts';
 import { parseBool, parseInt } from './grammar.ts';
 import type { AnnotationValues } from './read.ts';
 
@@ -214,7 +214,6 @@ export const outlierEject5xx = entry<boolean>('outlier-eject-5xx', '5xx answers 
 export const BALANCING: readonly AnnotationEntry<any>[] = [
   outlierEject5xx,
   affinity, affinityMode,
-  catalogue('balancing', 'affinity-canary-behavior', 'unsupported', 'affinity with canaries', { grammar: 'sticky | legacy' }),
   sessionCookieName, sessionCookiePath, sessionCookieDomain, sessionCookieSameSite, sessionCookieConditionalSameSiteNone,
   sessionCookieSecure, sessionCookieMaxAge, sessionCookieExpires, sessionCookieChangeOnFailure,
   upstreamHashBy, upstreamHashBySubset, upstreamHashBySubsetSize, loadBalance,

@@ -58,4 +58,13 @@ export const canaryWeightTotal = defineAnnotation<number>({
   help: 'total of canary-weight', difference: '',
 });
 
-export const CANARY = [canary, canaryByHeader, canaryByHeaderValue, canaryByHeaderPattern, canaryByCookie, canaryWeight, canaryWeightTotal] as const;
+// sessionaffinity/main.go `^(sticky|legacy)$` on the canary Ingress; controller.go
+// mergeAlternativeBackend copies the main backend's affinity to the canary unless it is "legacy".
+export const affinityCanaryBehavior = defineAnnotation<'sticky' | 'legacy'>({
+  key: 'affinity-canary-behavior', group: 'canary', kinds: ['Ingress'], scope: 'ingress', prefixes: 'both', status: 'honoured',
+  grammar: 'sticky | legacy', defaultText: 'sticky',
+  parse: (raw) => raw.trim() === 'sticky' || raw.trim() === 'legacy' ? { value: raw.trim() as 'sticky' | 'legacy' } : { error: `expected sticky or legacy, got ${q(raw)}` },
+  help: 'sticky: the main route\'s cookie affinity holds on the canary side too; legacy: canary requests are not sticky', difference: '',
+});
+
+export const CANARY = [canary, canaryByHeader, canaryByHeaderValue, canaryByHeaderPattern, canaryByCookie, canaryWeight, canaryWeightTotal, affinityCanaryBehavior] as const;

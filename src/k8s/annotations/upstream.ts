@@ -14,6 +14,7 @@
 //   `^(SSLv2|SSLv3|TLSv1|TLSv1\.1|TLSv1\.2|TLSv1\.3| )*$`, secret `namespace/name` in the Ingress's
 //   namespace only.
 
+import { createSecureContext } from 'node:tls';
 import type { NextUpstreamCondition, TlsProtocolVersion } from '../../model/upstream.ts';
 import { catalogue, defineAnnotation, type AnnotationEntry, type Parsed } from './registry.ts';
 import { parseBool } from './grammar.ts';
@@ -29,6 +30,7 @@ export interface UpstreamAnnotations {
   sslServerName: boolean | null;
   sslVerifyDepth: number | null;
   sslProtocols: TlsProtocolVersion[] | null;
+  sslCiphers: string | null;
   connectTimeoutS: number | null;
   readTimeoutS: number | null;
   sendTimeoutS: number | null;
@@ -103,6 +105,27 @@ export function parseTlsProtocols(raw: string): Parsed<TlsProtocolVersion[]> {
   return { value: [...new Set(usable)].sort() as TlsProtocolVersion[] };
 }
 
+/** ingress-nginx proxyssl/main.go proxySSLCiphersRegex (anchored, linear). */
+const CIPHERS = /^[A-Za-z0-9+:_!-]+$/;
+const MAX_CIPHERS_LENGTH = 1024;
+
+/**
+ * `proxy-ssl-ciphers`: ingress-nginx's character set, then OpenSSL itself must find at least one
+ * cipher in the list (a list that matches nothing would fail every connection). The list is handed
+ * to OpenSSL's cipher-list parser only: the same thing nginx does with proxy_ssl_ciphers, and the
+ * character set keeps out everything else. Invalid ⇒ the default, with a warning (as ingress-nginx).
+ */
+export function parseCiphers(raw: string): Parsed<string> {
+  const v = raw.trim();
+  if (v.length > MAX_CIPHERS_LENGTH || !CIPHERS.test(v)) return { error: `${JSON.stringify(raw.slice(0, 64))} is not an OpenSSL cipher list (letters, digits and + : _ ! -)` };
+  try {
+    createSecureContext({ ciphers: v });
+  } catch (e) {
+    return { error: `OpenSSL matches no cipher in ${JSON.stringify(v)} (${(e as Error).message})` };
+  }
+  return { value: v };
+}
+
 /** `namespace/name` (or a bare name: the Ingress's namespace); the namespace check is translate's. */
 export function parseSecretRef(raw: string): Parsed<{ namespace: string | null; name: string }> {
   const v = raw.trim();
@@ -141,6 +164,7 @@ export const proxySslVerifyDepth = h('proxy-ssl-verify-depth', 'certificates all
   return 'value' in n && n.value === 0 ? { value: 1 } : n;
 }, { grammar: 'int', defaultText: '1' });
 export const proxySslProtocols = h('proxy-ssl-protocols', 'TLS versions to HTTPS backends', parseTlsProtocols, { grammar: 'space-separated TLSv1 TLSv1.1 TLSv1.2 TLSv1.3', defaultText: 'TLSv1.2 TLSv1.3', difference: 'SSLv2/SSLv3 are not available' });
+export const proxySslCiphers = h('proxy-ssl-ciphers', 'OpenSSL cipher list to HTTPS backends', parseCiphers, { grammar: 'OpenSSL cipher list of [A-Za-z0-9+:_!-]', defaultText: "Node's default (OpenSSL DEFAULT)", difference: 'TLS_* names in the list also restrict the TLS 1.3 suites' });
 export const proxyConnectTimeout = h('proxy-connect-timeout', 'connect timeout in seconds', seconds(1), { grammar: 'int seconds ("60s" is invalid, as in ingress-nginx)', defaultText: '--upstream-connect-timeout' });
 export const proxyReadTimeout = h('proxy-read-timeout', 'timeout between two reads of the response, in seconds', seconds(1), { grammar: 'int seconds', defaultText: '--upstream-timeout' });
 export const proxySendTimeout = h('proxy-send-timeout', 'timeout between two writes of the request body, in seconds', seconds(1), { grammar: 'int seconds', defaultText: 'none' });
@@ -158,7 +182,7 @@ const u = (key: string, help: string, more: Parameters<typeof catalogue>[4] = {}
   catalogue('upstream', key, 'unsupported', help, { scope: 'path', ...more });
 
 const HONOURED = [
-  backendProtocol, proxySslSecret, proxySslVerify, proxySslName, proxySslServerName, proxySslVerifyDepth, proxySslProtocols,
+  backendProtocol, proxySslSecret, proxySslVerify, proxySslName, proxySslServerName, proxySslVerifyDepth, proxySslProtocols, proxySslCiphers,
   proxyConnectTimeout, proxyReadTimeout, proxySendTimeout, proxyNextUpstream, proxyNextUpstreamTries, proxyNextUpstreamTimeout,
   proxyBodySize,
 ] as const;
@@ -175,7 +199,6 @@ export const UPSTREAM: readonly AnnotationEntry<any>[] = [
   u('proxy-cookie-path', 'rewrite Set-Cookie Path'),
   u('proxy-redirect-from', 'rewrite Location from'),
   u('proxy-redirect-to', 'rewrite Location to'),
-  u('proxy-ssl-ciphers', 'ciphers to HTTPS backends'),
   u('service-upstream', 'forward to the Service ClusterIP instead of endpoints', { grammar: 'bool' }),
   u('custom-http-errors', 'statuses answered by the default backend', { grammar: 'list of ints' }),
   u('disable-proxy-intercept-errors', 'do not intercept upstream errors', { grammar: 'bool' }),
@@ -191,6 +214,7 @@ export function upstreamAnnotations(values: AnnotationValues): UpstreamAnnotatio
   const out: UpstreamAnnotations = {
     backendProtocol: g(backendProtocol), sslSecret: g(proxySslSecret), sslVerify: g(proxySslVerify), sslName: g(proxySslName),
     sslServerName: g(proxySslServerName), sslVerifyDepth: g(proxySslVerifyDepth), sslProtocols: g(proxySslProtocols),
+    sslCiphers: g(proxySslCiphers),
     connectTimeoutS: g(proxyConnectTimeout), readTimeoutS: g(proxyReadTimeout), sendTimeoutS: g(proxySendTimeout),
     nextUpstream: g(proxyNextUpstream), nextUpstreamTries: g(proxyNextUpstreamTries), nextUpstreamTimeoutS: g(proxyNextUpstreamTimeout),
     bodySizeBytes: g(proxyBodySize), any: false, sslPassthrough: false,

@@ -60,7 +60,8 @@ export async function startProxy(opts: Partial<HttpDataplaneOptions> = {}, limit
   // verboseErrors: these tests read the detail in error bodies (test/abuse checks the default).
   const dp = new HttpDataplane({ logger, metrics, trustProxy: [], connectTimeoutMs: 2000, upstreamTimeoutMs: 10000,
     httpsPort: null, hsts: null, verboseErrors: true, ...opts });
-  const listener = new HttpListener(dp, { host: '127.0.0.1', port: 0, logger, metrics, limits });
+  const listener = new HttpListener(dp, { host: '127.0.0.1', port: 0, logger, metrics, limits,
+    engine: process.env.PORTICO_HTTP1_ENGINE === 'lean' ? 'lean' : 'node' });
   const port = await listener.listen();
   return { dp, listener, port, metrics, close: async () => { await listener.close(500); await dp.close(); } };
 }

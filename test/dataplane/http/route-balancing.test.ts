@@ -46,3 +46,27 @@ test('a cookie route follows the Service policy across applies; unused route bal
   assert.deepEqual(balancerOf(), { policy: 'least-request', hashBy: false, affinity: null });
   void dp.close();
 });
+
+test('a sticky route with a canary keeps its canary-side balancer across applies, and drops it with the canary', () => {
+  const dp = new HttpDataplane({ logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), trustProxy: [],
+    connectTimeoutMs: 1000, upstreamTimeoutMs: 1000, httpsPort: null, hsts: null });
+  const endpoints = new Map([['ns/web:80', eps(1001, 1002)], ['ns/web-canary:80', eps(1003, 1004)]]);
+  const base = { ...route('Prefix', '/', 'ns/web:80'), id: 'ns/ing#0.0' };
+  const snapWith = (version: number, withCanary: boolean): Snapshot => {
+    const canary = { ingress: 'ns/ing-canary', backend: { kind: 'cluster' as const, clusterId: 'ns/web-canary:80' }, service: 'web-canary',
+      header: null, headerValue: null, headerPattern: null, cookie: null, weight: 50, weightTotal: 100 };
+    // The same values each time (translate builds new objects): the host router is reused.
+    const r = { ...base, balancing: sticky,
+      ...(withCanary ? { actions: { appRoot: null, redirect: null, hostRedirect: null, rewrite: null, upstreamHost: null, forwardedPrefix: null, canary, defaultBackend: null } } : {}) };
+    return { ...snapshot(version, [vhost('a.test', [r])], []), clusters: [cluster('ns/web:80'), cluster('ns/web-canary:80')] };
+  };
+  const runtimes = (dp as unknown as { runtimes: { get(id: string): { balancers: { count: number } } } }).runtimes;
+  dp.apply(snapWith(1, true), endpoints);
+  const canaryRt = runtimes.get('ns/web-canary:80');
+  assert.equal(canaryRt.balancers.count, 2, 'the canary cluster holds the route\'s cookie balancer');
+  dp.apply(snapWith(2, true), endpoints);
+  assert.equal(canaryRt.balancers.count, 2, 'kept by the reused route');
+  dp.apply(snapWith(3, false), endpoints);
+  assert.equal(canaryRt.balancers.count, 1, 'dropped with the canary');
+  void dp.close();
+});

@@ -1,0 +1,53 @@
+// Which requests the lean engine serves itself, and handing a connection to node:http for the
+// rest. The engine serves plain HTTP/1.1 requests to Ingress routes with a plain HTTP/1.1
+// upstream and no per-route feature it does not implement yet; anything else goes, with the bytes
+// read so far put back (socket.unshift), to the node:http server of the same listener, which then
+// owns the connection (README "Lean HTTP/1.1 engine" lists the cases).
+import type { Socket } from 'node:net';
+import type http from 'node:http';
+import type { CompiledRoute } from '../http/compiled-route.ts';
+import type { MessageHead } from './types.ts';
+
+/** Methods the engine forwards; TRACE / CONNECT / others get node:http's answers (request-screen.ts). */
+const SIMPLE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** Head-level reasons to hand over: HTTP/1.0, upgrades, 100-continue, unusual methods or targets. */
+export function headNeedsNode(head: MessageHead): boolean {
+  if (head.versionMinor !== 1 || head.upgrade || head.expectContinue || !SIMPLE_METHODS.has(head.method)) return true;
+  return head.target.charCodeAt(0) !== 0x2f; // absolute-form, asterisk-form
+}
+
+/**
+ * Route-level reasons: access policies, routing actions (rewrites, redirects, canaries), an
+ * upstream policy (TLS, HTTP/2, gRPC, timeouts, retries, body limit), the HTTP→HTTPS redirect.
+ */
+export function routeNeedsNode(route: CompiledRoute, scheme: 'http' | 'https'): boolean {
+  return route.cluster === null || route.policies !== null || route.actions !== null || route.upstream !== null ||
+    (scheme === 'http' && route.sslRedirect);
+}
+
+/** The Host field value when there is exactly one, else null (node:http's screen answers those). */
+export function singleHost(raw: readonly string[]): string | null {
+  let host: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i];
+    if (n.length === 4 && (n.charCodeAt(0) | 0x20) === 0x68 && n.toLowerCase() === 'host') {
+      if (host !== null) return null;
+      host = raw[i + 1];
+    }
+  }
+  return host;
+}
+
+/** Gives the connection to `server` with `raw` (the current message and what followed) unread. */
+export function handToNode(server: http.Server, socket: Socket, raw: Buffer): void {
+  socket.pause();
+  if (raw.length > 0) socket.unshift(raw);
+  server.emit('connection', socket);
+  // node:http reads the put-back bytes as 'data' once the socket flows again (h2c-front.ts does the same).
+  process.nextTick(resumeSocket, socket);
+}
+
+function resumeSocket(socket: Socket): void {
+  socket.resume();
+}

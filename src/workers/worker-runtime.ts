@@ -1,0 +1,94 @@
+// A worker process's side of the channel (protocol.ts): apply each snapshot to this process's
+// dataplanes with their usual one-reference swap and acknowledge its version, pass endpoint
+// updates straight through (the fast path stays as fast as in one process), answer metrics
+// requests, drain on request. A malformed message is counted and logged, never fatal.
+import type { Dataplane } from '../model/dataplane.ts';
+import type { Diagnostic } from '../model/diagnostic.ts';
+import type { Logger } from '../util/logger.ts';
+import type { Metrics } from '../util/metrics.ts';
+import { messageKind, parseToWorker, type FromWorker, type ToWorker } from './protocol.ts';
+import { workerMetrics } from './worker-metrics.ts';
+
+export interface WorkerServing {
+  /** This process's dataplanes, in the order the single process applies them. */
+  readonly targets: readonly Dataplane[];
+  /** Stop accepting, finish in-flight work within `drainMs`, release every socket. */
+  close(drainMs: number): Promise<void>;
+}
+
+export interface WorkerRuntimeOptions {
+  readonly send: (m: FromWorker) => void;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** After a drain completed: the entry exits. */
+  readonly onDrained: () => void;
+}
+
+export class WorkerRuntime {
+  private readonly serving: WorkerServing;
+  private readonly o: WorkerRuntimeOptions;
+  /** Applies run one after another, as the controller serialises them in one process. */
+  private applying: Promise<void> = Promise.resolve();
+  private draining: Promise<void> | null = null;
+
+  constructor(serving: WorkerServing, opts: WorkerRuntimeOptions) {
+    this.serving = serving;
+    this.o = opts;
+  }
+
+  handle(raw: unknown): void {
+    const m = parseToWorker(raw);
+    if (m === null || m.t === 'init') {
+      workerMetrics(this.o.metrics).malformed.inc({ side: 'worker' });
+      this.o.logger.error({ kind: messageKind(raw) }, 'malformed message from the primary ignored (a bug)');
+      return;
+    }
+    this.dispatch(m);
+  }
+
+  private dispatch(m: Exclude<ToWorker, { t: 'init' }>): void {
+    switch (m.t) {
+      case 'apply': {
+        const { snapshot, endpoints } = m;
+        this.applying = this.applying.then(async () => {
+          const diagnostics: Diagnostic[] = [];
+          const failed: string[] = [];
+          for (const t of this.serving.targets) {
+            try {
+              diagnostics.push(...(await t.apply(snapshot, endpoints)).diagnostics);
+            } catch (err) {
+              failed.push(t.name);
+              this.o.logger.error({ err, target: t.name, version: snapshot.version }, 'apply failed; that target keeps its previous snapshot');
+            }
+          }
+          this.o.send({ t: 'applied', version: snapshot.version, diagnostics, failed });
+        });
+        return;
+      }
+      case 'endpoints':
+        for (const t of this.serving.targets) {
+          try {
+            t.updateEndpoints(m.clusterId, m.endpoints);
+          } catch (err) {
+            this.o.logger.error({ err, target: t.name, cluster: m.clusterId }, 'endpoint update failed');
+          }
+        }
+        return;
+      case 'metrics':
+        void this.o.metrics.registry.getMetricsAsJSON().then((metrics) => this.o.send({ t: 'metrics', seq: m.seq, metrics }));
+        return;
+      case 'drain':
+        void this.drain(m.drainMs);
+    }
+  }
+
+  /** Also when the primary is gone (IPC 'disconnect'): a worker never outlives its primary. */
+  drain(drainMs: number): Promise<void> {
+    this.draining ??= (async () => {
+      this.o.logger.info({ drainMs }, 'worker draining');
+      await this.serving.close(drainMs).catch((err) => this.o.logger.error({ err }, 'worker drain failed'));
+      this.o.onDrained();
+    })();
+    return this.draining;
+  }
+}
