@@ -13,7 +13,7 @@ import type { ConditionReport } from '../../../src/translate/gateway/status-repo
 
 function run(objs: KubeObject[]) {
   const store = new Store();
-  for (const o of objs) if (isKind(o.kind)) store.upsert(o.kind, o as never);
+  for (const o of objs) if (isKind(o.kind)) store.upsert(o.kind, o);
   return translate(store, { ...defaultTranslateOptions(), gatewayPorts: { http: 8080, https: 8443, offset: 0 } }).gatewayStatus;
 }
 const conds = (list: readonly ConditionReport[] | undefined) => Object.fromEntries((list ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
