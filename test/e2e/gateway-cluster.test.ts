@@ -68,7 +68,7 @@ test('cluster mode: CRDs installed after start are picked up; deleting them stop
     api.uninstallGatewayApi();
     assert.equal(await eventually(() => servedBy(gw.url, 'shop.test'), (v) => v === 404), 404);
     // The DELETED events can stop the serving before discovery notices the CRDs went.
-    const notInstalled = () => gw.logs.filter((l) => l.includes('Gateway API CRDs not installed')).length;
+    const notInstalled = (): number => gw.logs.filter((l) => l.includes('Gateway API CRDs not installed')).length;
     assert.equal(await eventually(notInstalled, (n) => n >= 2), 2, 'logged on each change');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(notInstalled(), 2, 'not on every look-up');
