@@ -188,6 +188,7 @@ async function buildStatus(config: PorticoConfig, opts: AppOptions, logger: Logg
     served: () => controller.served,
     ingresses: () => store.list('Ingress'),
     diagnostics: () => controller.diagnostics(),
+    gateway: { controllerName: config.gatewayControllerName, report: () => controller.gatewayStatus, lookup: (kind, key) => store.get(kind, key), ready: () => controller.isReady() },
     ...(opts.leaderElection ?? {}),
   });
   controller.subscribe({ onApplied: () => status.onApplied(), onDiagnostics: (_all, added) => status.onDiagnostics(added) });

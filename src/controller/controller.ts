@@ -1,3 +1,4 @@
+import { EMPTY_GATEWAY_STATUS, type GatewayStatusReport } from '../translate/gateway/status-report.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { objectKey, nsName } from '../k8s/keys.ts';
 import type { Kind, KubeObject } from '../k8s/types.ts';
@@ -56,6 +57,7 @@ export class Controller implements SourceSink {
   /** Service key (`ns/name`) → its clusters in the current snapshot: the fast path's lookup. */
   private clustersByService = new Map<string, Cluster[]>();
   private servedValue: readonly string[] = [];
+  private gatewayStatusValue: GatewayStatusReport = EMPTY_GATEWAY_STATUS;
   private sourceDiags = new Map<string, readonly Diagnostic[]>();
   /** Each dataplane's own diagnostics from its last apply (ApplyResult). */
   private targetDiags = new Map<string, readonly Diagnostic[]>();
@@ -100,6 +102,11 @@ export class Controller implements SourceSink {
 
   get served(): readonly string[] {
     return this.servedValue;
+  }
+
+  /** Gateway API status of the last applied snapshot (src/status/gateway-status.ts writes it). */
+  get gatewayStatus(): GatewayStatusReport {
+    return this.gatewayStatusValue;
   }
 
   /** Ready once every source synced and the first snapshot was applied; stays ready after. */
@@ -242,6 +249,7 @@ export class Controller implements SourceSink {
     }
     this.clustersByService = bySvc;
     this.servedValue = result.served;
+    this.gatewayStatusValue = result.gatewayStatus;
     this.translateDiags = result.diagnostics;
     this.o.metrics.snapshotVersion.set(version);
     this.o.metrics.configReloads.inc();

@@ -6,6 +6,9 @@ import { EventRecorder } from './events.ts';
 import { IngressStatusWriter } from './ingress-status.ts';
 import { LeaderElector, defaultIdentity, shortError } from './leader-election.ts';
 import { PublishAddressResolver } from './publish-address.ts';
+import { GatewayStatusWriter } from './gateway-status.ts';
+import type { GatewayStatusReport } from '../translate/gateway/status-report.ts';
+import type { Kind, KubeObject } from '../k8s/types.ts';
 
 export interface StatusControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -20,6 +23,14 @@ export interface StatusControllerOptions {
   readonly ingresses: () => readonly Ingress[];
   /** The diagnostics outstanding now: a new leader reports them (Events are leader-only). */
   readonly diagnostics?: () => readonly Diagnostic[];
+  /** Gateway API status (README "Gateway API" "Status"): what to write, and the objects as watched. */
+  readonly gateway?: {
+    readonly controllerName: string;
+    readonly report: () => GatewayStatusReport;
+    readonly lookup: (kind: Kind, key: string) => KubeObject | undefined;
+    /** False until the first snapshot built from a complete initial sync: status from a partial view would be wrong. */
+    readonly ready: () => boolean;
+  };
   /** How often status is re-checked even without a new snapshot (publish Service addresses move). */
   readonly resyncMs?: number;
   readonly identity?: string;
@@ -38,6 +49,7 @@ export class StatusController {
   private readonly writer: IngressStatusWriter;
   private readonly resolver: PublishAddressResolver;
   private readonly events: EventRecorder;
+  private readonly gatewayWriter: GatewayStatusWriter | null;
   private timer: NodeJS.Timeout | null = null;
   private pending: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -54,10 +66,14 @@ export class StatusController {
     const isLeader = () => this.elector.isLeader;
     this.writer = new IngressStatusWriter({ kubeConfig: o.kubeConfig, logger: o.logger, isLeader });
     this.resolver = new PublishAddressResolver({ kubeConfig: o.kubeConfig, publishService: o.publishService, publishAddresses: o.publishAddresses, logger: o.logger });
+    this.gatewayWriter = o.gateway
+      ? new GatewayStatusWriter({ kubeConfig: o.kubeConfig, logger: o.logger, isLeader, controllerName: o.gateway.controllerName, lookup: o.gateway.lookup })
+      : null;
     this.events = new EventRecorder({ kubeConfig: o.kubeConfig, logger: o.logger, instance: identity, isLeader });
     this.elector.on('leading', () => {
       o.logger.info({ identity }, 'leading: writing Ingress status');
       this.writer.reset();
+      this.gatewayWriter?.reset();
       this.schedule(0);
       // Diagnostics published before this replica led were dropped by the recorder; report what is
       // outstanding now (the recorder's per-object interval keeps a re-elected leader from repeating).
@@ -102,6 +118,8 @@ export class StatusController {
     if (this.stopped || !this.elector.isLeader) return;
     try {
       const addresses = await this.resolver.resolve();
+      // Gateway API status is written with or without addresses (null: leave status.addresses as is).
+      if (this.gatewayWriter && this.o.gateway?.ready()) await this.gatewayWriter.sync(this.o.gateway.report(), addresses);
       if (addresses === null) return; // API error: leave status as it is
       // Nothing to publish (no --publish-service/--publish-address): write nothing rather than
       // empty lists, which would look like "accepted, no address".

@@ -231,14 +231,17 @@ function dropFrom(m: Map<string, Set<string>>, k: string, v: string): void {
   if (s.size === 0) m.delete(k);
 }
 
+/** Kinds whose status Portico writes and never reads: a status write must not cause a new translation. */
+const STATUS_NOT_TRANSLATED: ReadonlySet<Kind> = new Set<Kind>(['Ingress', 'GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute']);
+
 /**
- * What of an object can change translation: everything but bookkeeping and (for Ingress) status.
+ * What of an object can change translation: everything but bookkeeping and (for the kinds Portico writes status of) status.
  * Kept as a digest, not the JSON text: a copy of every object's text would double the store.
  */
 function fingerprint(kind: Kind, obj: KubeObject): string {
   const json = JSON.stringify(obj, (k, v: unknown) => {
     if (k === 'resourceVersion' || k === 'managedFields' || k === 'generation') return undefined;
-    if (k === 'status' && kind === 'Ingress') return undefined;
+    if (k === 'status' && STATUS_NOT_TRANSLATED.has(kind)) return undefined;
     return v;
   });
   return createHash('sha1').update(json).digest('base64');

@@ -17,6 +17,7 @@ import { ingressRef, parseIngress, sortIngressesByAge, type ParsedIngress } from
 import { translateL4 } from './l4.ts';
 import { translateAccess } from './access.ts';
 import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
+import type { GatewayStatusReport } from './gateway/status-report.ts';
 
 export interface TranslateOptions {
   version: number;
@@ -54,6 +55,8 @@ export interface TranslateResult {
   served: string[];
   /** Migration report: every annotation of every Ingress of our class, by Ingress key. */
   annotationReports: AnnotationReport[];
+  /** Gateway API status Portico would write (cluster mode, src/status/gateway-status.ts). */
+  gatewayStatus: GatewayStatusReport;
 }
 
 export function defaultTranslateOptions(): TranslateOptions {
@@ -152,6 +155,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     diagnostics: dedupe(diags.sort(compareDiagnostics)),
     served: parsed.map((p) => p.key).sort(),
     annotationReports: reports.sort((a, b) => cmp(a.ingress, b.ingress)),
+    gatewayStatus: gw.status,
   };
 }
 

@@ -19,6 +19,8 @@ import { namespaceLabels, selectorMatches } from './references.ts';
 import { parseRule } from './route-rules.ts';
 import { checkBackendRef, resolveBackends } from './backends.ts';
 import { compareRules, type Ranked } from './precedence.ts';
+import { gatewayStatusReport, type RouteParentReport, type RouteStatusEntry, type GatewayStatusReport } from './status-report-build.ts';
+import { routeParentConditions, generationOf } from './status-report.ts';
 
 export type { GatewayPorts } from './listeners.ts';
 
@@ -37,6 +39,8 @@ export interface GatewayTranslation {
   readonly anyHostCertificateId: string | null;
   /** `ns/name` of every HTTPRoute attached to at least one listener, sorted. */
   readonly attachedRoutes: readonly string[];
+  /** What the status of Portico's GatewayClasses, Gateways and routes should say (cluster mode writes it). */
+  readonly status: GatewayStatusReport;
 }
 
 export const DEFAULT_GATEWAY_CONTROLLER = 'portico.io/gateway-controller';
@@ -44,7 +48,9 @@ export const DEFAULT_GATEWAY_CONTROLLER = 'portico.io/gateway-controller';
 type Attached = Ranked & { rule: number; readonly gatewayRule: Omit<GatewayRule, 'match'> & { match: GatewayRule['match'] } };
 
 export function translateGateway(view: StoreView, opts: GatewayTranslateOptions, diags: Diagnostic[]): GatewayTranslation {
-  const classes = new Set(view.list('GatewayClass').filter((c) => c.spec?.controllerName === opts.controllerName).map((c) => c.metadata?.name ?? ''));
+  const ourClasses = view.list('GatewayClass').filter((c) => c.spec?.controllerName === opts.controllerName);
+  const classes = new Set(ourClasses.map((c) => c.metadata?.name ?? ''));
+  const routeStatus: RouteStatusEntry[] = [];
   const gateways = view.list('Gateway').filter((g) => typeof g.spec?.gatewayClassName === 'string' && classes.has(g.spec.gatewayClassName));
   const { byGateway } = collectListeners(view, gateways, opts.ports, diags);
 
@@ -52,6 +58,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   const attached = new Map<string, Map<string, Attached[]>>();
   const clusters = new Map<string, Cluster>();
   const attachedRoutes = new Set<string>();
+  /** `listener id \n route key` pairs already counted into the listener's attachedRoutes. */
+  const countedOn = new Set<string>();
   for (const route of [...view.list('HTTPRoute')].sort(compareAge)) {
     const ns = route.metadata?.namespace ?? '';
     const key = nsName(ns, route.metadata?.name ?? '');
@@ -66,6 +74,11 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       for (const p of missing) diags.push(diagnostic(ref, 'NoMatchingParent', `parentRef Gateway ${nsName(p.namespace ?? ns, p.name ?? '')} does not exist`, 'warning'));
     }
     if (ours.length === 0) continue;
+    const parentStatus: RouteParentReport[] = [];
+    routeStatus.push({ kind: 'HTTPRoute', key, generation: generationOf(route), parents: parentStatus });
+    const reject = (reason: string, message: string) => {
+      for (const p of ours) parentStatus.push({ parentRef: parentRefReport(p, ns), conditions: routeParentConditions(reason, message, null) });
+    };
     const hostnames: string[] = [];
     let valid = true;
     for (const h of Array.isArray(route.spec?.hostnames) ? route.spec.hostnames : []) {
@@ -75,9 +88,20 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
         valid = false;
       } else hostnames.push(c.hostname);
     }
-    if (!valid) continue;
+    if (!valid) {
+      reject('UnsupportedValue', 'spec.hostnames has an invalid hostname');
+      continue;
+    }
+    const before = diags.length;
     const rules = buildRules(view, route, key, opts, clusters, diags);
-    if (rules === null) continue;
+    if (rules === null) {
+      reject('UnsupportedValue', 'no rule of the route can be served');
+      continue;
+    }
+    // ResolvedRefs (shared_types.go RouteReasonBackendNotFound, RouteReasonInvalidKind, RouteReasonRefNotPermitted): the first problem.
+    const refsProblem = diags.slice(before).find((d) => d.reason === 'BackendNotFound' || d.reason === 'InvalidKind' || d.reason === 'RefNotPermitted');
+    const parentDone = (p: ParentReference, reason: string | null, message: string) =>
+      parentStatus.push({ parentRef: parentRefReport(p, ns), conditions: routeParentConditions(reason, message, refsProblem ? { reason: refsProblem.reason, message: refsProblem.message } : null) });
     for (const p of ours) {
       const entry = byGateway.get(nsName(p.namespace ?? ns, p.name ?? ''))!;
       const where = `parentRef Gateway ${nsName(p.namespace ?? ns, p.name ?? '')}${p.sectionName ? ` sectionName ${p.sectionName}` : ''}${p.port ? ` port ${p.port}` : ''}`;
@@ -85,11 +109,13 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       if (candidates.length === 0) {
         const declared = p.sectionName === undefined || entry.names.has(p.sectionName);
         diags.push(diagnostic(ref, 'NoMatchingParent', `${where}: ${declared ? 'no served listener matches' : 'no listener of that name'}`));
+        parentDone(p, 'NoMatchingParent', declared ? 'no served listener matches' : 'no listener of that name');
         continue;
       }
       const allowed = candidates.filter((l) => l.acceptsHTTPRoute && namespaceAllowed(view, l, ns));
       if (allowed.length === 0) {
         diags.push(diagnostic(ref, 'NotAllowedByListeners', `${where}: the listeners' allowedRoutes do not admit HTTPRoutes from namespace ${ns}`));
+        parentDone(p, 'NotAllowedByListeners', `the listeners' allowedRoutes do not admit HTTPRoutes from namespace ${ns}`);
         continue;
       }
       let any = false;
@@ -97,6 +123,10 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
         const hosts = intersectHostnames(l.hostname, hostnames);
         if (hosts.length === 0) continue;
         any = true;
+        if (!countedOn.has(`${l.id}\n${key}`)) {
+          countedOn.add(`${l.id}\n${key}`);
+          l.status.attachedRoutes++;
+        }
         let byHost = attached.get(l.id);
         if (!byHost) attached.set(l.id, (byHost = new Map<string, Attached[]>()));
         for (const h of hosts) {
@@ -105,8 +135,13 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
           list.push(...rules);
         }
       }
-      if (!any) diags.push(diagnostic(ref, 'NoMatchingListenerHostname', `${where}: no hostname of the route (${hostnames.join(', ')}) intersects the listeners' hostnames`));
-      else attachedRoutes.add(key);
+      if (!any) {
+        diags.push(diagnostic(ref, 'NoMatchingListenerHostname', `${where}: no hostname of the route (${hostnames.join(', ')}) intersects the listeners' hostnames`));
+        parentDone(p, 'NoMatchingListenerHostname', `no hostname of the route (${hostnames.join(', ')}) intersects the listeners' hostnames`);
+      } else {
+        attachedRoutes.add(key);
+        parentDone(p, null, '');
+      }
     }
   }
 
@@ -115,7 +150,12 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   for (const route of view.list('GRPCRoute')) {
     const ns = route.metadata?.namespace ?? '';
     const parents = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
-    for (const p of parents.filter((x) => isGatewayRef(x) && byGateway.has(nsName(x.namespace ?? ns, x.name ?? '')))) {
+    const mine = parents.filter((x) => isGatewayRef(x) && byGateway.has(nsName(x.namespace ?? ns, x.name ?? '')));
+    if (mine.length > 0) {
+      routeStatus.push({ kind: 'GRPCRoute', key: nsName(ns, route.metadata?.name ?? ''), generation: generationOf(route),
+        parents: mine.map((p) => ({ parentRef: parentRefReport(p, ns), conditions: [routeParentConditions('NotAllowedByListeners', 'GRPCRoute is not served yet', null)[0]] })) });
+    }
+    for (const p of mine) {
       diags.push(diagnostic({ kind: 'GRPCRoute', namespace: ns, name: route.metadata?.name ?? '' }, 'NotAllowedByListeners',
         `parentRef Gateway ${nsName(p.namespace ?? ns, p.name ?? '')}: GRPCRoute is not served yet (the listeners' supportedKinds are HTTPRoute); route not served`));
     }
@@ -147,6 +187,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     certificates: [...certificates.values()],
     anyHostCertificateId,
     attachedRoutes: [...attachedRoutes].sort(),
+    status: gatewayStatusReport(ourClasses, byGateway, routeStatus),
   };
 }
 
@@ -187,6 +228,13 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
 function dedupeRules(sorted: Attached[]): Attached[] {
   const seen = new Set<string>();
   return sorted.filter((r) => !seen.has(r.gatewayRule.id) && (seen.add(r.gatewayRule.id), true));
+}
+
+function parentRefReport(p: ParentReference, routeNs: string): RouteParentReport['parentRef'] {
+  return {
+    group: p.group ?? GATEWAY_GROUP, kind: p.kind ?? 'Gateway', namespace: p.namespace ?? routeNs, name: p.name ?? '',
+    ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}), ...(p.port !== undefined ? { port: p.port } : {}),
+  };
 }
 
 function isGatewayRef(p: ParentReference | undefined): p is ParentReference {

@@ -11,6 +11,7 @@ import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnos
 import { parseCached } from '../certificates.ts';
 import { checkHostname } from './hostnames.ts';
 import { referenceAllowed } from './references.ts';
+import { HTTP_ROUTE_KIND, type RouteGroupKind } from './status-report.ts';
 
 export interface GatewayPorts {
   /** Port of the HTTP server, or null when there is none. */
@@ -33,11 +34,28 @@ export interface ServedListener {
   readonly spec: GatewayListener;
   /** False when allowedRoutes.kinds excludes HTTPRoute (InvalidRouteKinds). */
   readonly acceptsHTTPRoute: boolean;
+  /** Its status, which the route attachment counts into (attachedRoutes). */
+  readonly status: ListenerState;
+}
+
+/** A declared listener's status as collectListeners found it (status-report.ts listenerConditions). */
+export interface ListenerState {
+  readonly name: string;
+  /** Null, or the Accepted=False reason. */
+  accepted: string | null;
+  /** Null, or the ResolvedRefs=False reason. */
+  refs: string | null;
+  /** Null, or the Conflicted=True reason. */
+  conflicted: string | null;
+  served: boolean;
+  message: string;
+  supportedKinds: RouteGroupKind[];
+  attachedRoutes: number;
 }
 
 export interface GatewayListeners {
   /** Every listener of every Gateway of ours, served or not, by Gateway key. */
-  readonly byGateway: Map<string, { gateway: Gateway; listeners: ServedListener[]; names: Set<string> }>;
+  readonly byGateway: Map<string, { gateway: Gateway; listeners: ServedListener[]; names: Set<string>; states: ListenerState[]; declared: number }>;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -51,9 +69,9 @@ export function collectListeners(view: StoreView, gateways: readonly Gateway[], 
   for (const g of gateways) {
     const ref = gatewayRef(g);
     const key = nsName(ref.namespace, ref.name);
-    const entry = { gateway: g, listeners: [] as ServedListener[], names: new Set<string>() };
-    byGateway.set(key, entry);
     const list = g.spec?.listeners;
+    const entry = { gateway: g, listeners: [] as ServedListener[], names: new Set<string>(), states: [] as ListenerState[], declared: Array.isArray(list) ? list.length : 0 };
+    byGateway.set(key, entry);
     if (!Array.isArray(list) || list.length === 0) {
       diags.push(diagnostic(ref, 'InvalidGateway', 'spec.listeners must list at least one listener'));
       continue;
@@ -69,30 +87,38 @@ export function collectListeners(view: StoreView, gateways: readonly Gateway[], 
       }
       seen.add(name);
       entry.names.add(name);
+      const st: ListenerState = { name, accepted: null, refs: null, conflicted: null, served: false, message: '', supportedKinds: [HTTP_ROUTE_KIND], attachedRoutes: 0 };
+      entry.states.push(st);
+      /** Records the problem on the listener's status and as a diagnostic. */
+      const problem = (reason: 'InvalidListener' | 'UnsupportedProtocol' | 'PortUnavailable', status: Partial<ListenerState>, message: string): void => {
+        Object.assign(st, status, { message });
+        diags.push(diagnostic(ref, reason, `${where}: ${message}`));
+      };
       const port = l.port;
       if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
-        diags.push(diagnostic(ref, 'InvalidListener', `${where}: port ${JSON.stringify(port)} is not 1..65535`));
+        problem('InvalidListener', { accepted: 'UnsupportedValue' }, `port ${JSON.stringify(port)} is not 1..65535`);
         continue;
       }
       let hostname = '';
       if (l.hostname !== undefined && l.hostname !== '') {
         const h = checkHostname(l.hostname);
         if (!h.ok) {
-          diags.push(diagnostic(ref, 'InvalidListener', `${where}: ${h.message}`));
+          problem('InvalidListener', { accepted: 'UnsupportedValue' }, h.message);
           continue;
         }
         hostname = h.hostname;
       }
       const protocol = l.protocol;
       if (protocol !== 'HTTP' && protocol !== 'HTTPS') {
-        diags.push(diagnostic(ref, 'UnsupportedProtocol', `${where}: protocol ${JSON.stringify(protocol)} is not served yet (HTTP and HTTPS are)`));
+        // ListenerStatus.SupportedKinds: the kinds served for the protocol, none here.
+        problem('UnsupportedProtocol', { accepted: 'UnsupportedProtocol', supportedKinds: [] }, `protocol ${JSON.stringify(protocol)} is not served yet (HTTP and HTTPS are)`);
         continue;
       }
       // gateway_types.go Listener: port+protocol+hostname must be distinct within a Gateway
       // (Conflicted/HostnameConflict); both are reported, the first keeps serving.
       const ph = `${port}|${hostname}`;
       if (portHost.has(ph)) {
-        diags.push(diagnostic(ref, 'InvalidListener', `${where}: another listener already uses port ${port} with hostname ${JSON.stringify(hostname)} (HostnameConflict)`));
+        problem('InvalidListener', { conflicted: 'HostnameConflict' }, `another listener already uses port ${port} with hostname ${JSON.stringify(hostname)} (HostnameConflict)`);
         continue;
       }
       portHost.add(ph);
@@ -100,44 +126,62 @@ export function collectListeners(view: StoreView, gateways: readonly Gateway[], 
       const want = scheme === 'http' ? ports.http : ports.https;
       const effective = (port as number) + ports.offset;
       if (want === null || effective !== want) {
-        diags.push(diagnostic(ref, 'PortUnavailable', `${where}: port ${port}${ports.offset ? ` + offset ${ports.offset} = ${effective}` : ''} is not the ${scheme.toUpperCase()} port (${want ?? 'off'}); only listeners on --${scheme}-port are served`));
+        problem('PortUnavailable', { accepted: 'PortUnavailable' }, `port ${port}${ports.offset ? ` + offset ${ports.offset} = ${effective}` : ''} is not the ${scheme.toUpperCase()} port (${want ?? 'off'}); only listeners on --${scheme}-port are served`);
         continue;
       }
       let certificate: Certificate | null = null;
       if (scheme === 'https') {
         const c = listenerCertificate(view, g, l, where, diags);
-        if (c === null) continue;
-        certificate = c;
+        if (!c.ok) {
+          Object.assign(st, c.status);
+          continue;
+        }
+        certificate = c.certificate;
       }
+      const kinds = routeKinds(g, l, where, diags);
+      const accepts = kinds.accepts;
+      if (kinds.invalid) Object.assign(st, { refs: 'InvalidRouteKinds', supportedKinds: accepts ? [HTTP_ROUTE_KIND] : [], message: kinds.invalid });
+      st.served = true;
       entry.listeners.push({
         gateway: g, gatewayKey: key, name, id: `${key}/${name}`, port: port as number, scheme, hostname, certificate, spec: l,
-        acceptsHTTPRoute: acceptsHTTPRoute(g, l, where, diags),
+        acceptsHTTPRoute: accepts, status: st,
       });
     }
   }
   return { byGateway };
 }
 
-/** allowedRoutes.kinds: default (absent/empty) = the protocol's route kinds, HTTPRoute here. */
-function acceptsHTTPRoute(g: Gateway, l: GatewayListener, where: string, diags: Diagnostic[]): boolean {
+/**
+ * allowedRoutes.kinds: default (absent/empty) = the protocol's route kinds, HTTPRoute here. Kinds
+ * listed that are not served make ResolvedRefs False/InvalidRouteKinds while HTTPRoute, if listed,
+ * still attaches (ListenerStatus.SupportedKinds; conformance gateway-invalid-route-kind).
+ */
+function routeKinds(g: Gateway, l: GatewayListener, where: string, diags: Diagnostic[]): { accepts: boolean; invalid: string | null } {
   const kinds = l.allowedRoutes?.kinds;
-  if (!Array.isArray(kinds) || kinds.length === 0) return true;
-  if (kinds.some((k) => k && (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === 'HTTPRoute')) return true;
-  diags.push(diagnostic(gatewayRef(g), 'InvalidRouteKinds', `${where}: allowedRoutes.kinds lists no HTTPRoute (the only route kind served on ${l.protocol})`));
-  return false;
+  if (!Array.isArray(kinds) || kinds.length === 0) return { accepts: true, invalid: null };
+  const isHttp = (k: { group?: string; kind?: string } | undefined) => !!k && (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === 'HTTPRoute';
+  const accepts = kinds.some(isHttp);
+  const others = kinds.filter((k) => !isHttp(k)).map((k) => `${k?.group ?? GATEWAY_GROUP}/${k?.kind ?? '?'}`);
+  if (others.length === 0) return { accepts, invalid: null };
+  const message = `allowedRoutes.kinds lists ${others.join(', ')}, not served on ${l.protocol} (HTTPRoute is)`;
+  diags.push(diagnostic(gatewayRef(g), 'InvalidRouteKinds', `${where}: ${message}`, accepts ? 'warning' : 'error'));
+  return { accepts, invalid: message };
 }
 
 /**
  * tls.mode Terminate (the default) with certificateRefs to core Secrets; a Secret in another
  * namespace needs a ReferenceGrant from this Gateway's namespace. The first usable ref serves.
  */
-function listenerCertificate(view: StoreView, g: Gateway, l: GatewayListener, where: string, diags: Diagnostic[]): Certificate | null {
+function listenerCertificate(view: StoreView, g: Gateway, l: GatewayListener, where: string, diags: Diagnostic[]):
+  { ok: true; certificate: Certificate } | { ok: false; status: Partial<ListenerState> } {
   const ref = gatewayRef(g);
   const mode = l.tls?.mode ?? 'Terminate';
   if (mode !== 'Terminate') {
-    diags.push(diagnostic(ref, 'UnsupportedProtocol', `${where}: tls.mode ${JSON.stringify(mode)} is not served yet (Terminate is)`));
-    return null;
+    const message = `tls.mode ${JSON.stringify(mode)} is not served yet (Terminate is)`;
+    diags.push(diagnostic(ref, 'UnsupportedProtocol', `${where}: ${message}`));
+    return { ok: false, status: { accepted: 'UnsupportedProtocol', supportedKinds: [], message } };
   }
+  let notPermitted = 0;
   const refs = Array.isArray(l.tls?.certificateRefs) ? l.tls.certificateRefs : [];
   const problems: string[] = [];
   for (const r of refs) {
@@ -153,6 +197,7 @@ function listenerCertificate(view: StoreView, g: Gateway, l: GatewayListener, wh
     if (!referenceAllowed(view, { group: GATEWAY_GROUP, kind: 'Gateway', namespace: ref.namespace }, { group: '', kind: 'Secret', namespace: ns, name })) {
       diags.push(diagnostic(ref, 'RefNotPermitted', `${where}: Secret ${key} is in another namespace and no ReferenceGrant there allows Gateways from ${ref.namespace}`));
       problems.push(`Secret ${key} not permitted`);
+      notPermitted++;
       continue;
     }
     const secret = view.get('Secret', key);
@@ -166,8 +211,10 @@ function listenerCertificate(view: StoreView, g: Gateway, l: GatewayListener, wh
       continue;
     }
     const t = parsed.tls;
-    return { id: key, certPem: t.certPem, keyPem: t.keyPem, names: t.names, notBefore: t.notBefore, notAfter: t.notAfter };
+    return { ok: true, certificate: { id: key, certPem: t.certPem, keyPem: t.keyPem, names: t.names, notBefore: t.notBefore, notAfter: t.notAfter } };
   }
-  diags.push(diagnostic(ref, 'InvalidCertificateRef', `${where}: ${refs.length === 0 ? 'HTTPS needs tls.certificateRefs' : problems.join('; ')}`));
-  return null;
+  const message = refs.length === 0 ? 'HTTPS needs tls.certificateRefs' : problems.join('; ');
+  diags.push(diagnostic(ref, 'InvalidCertificateRef', `${where}: ${message}`));
+  // ListenerReasonInvalidCertificateRef is for references that are allowed; otherwise RefNotPermitted.
+  return { ok: false, status: { refs: notPermitted > 0 && notPermitted === problems.length ? 'RefNotPermitted' : 'InvalidCertificateRef', message } };
 }
