@@ -11,6 +11,7 @@ import http2 from 'node:http2';
 import { Metrics } from '../../src/util/metrics.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { TlsDataplane } from '../../src/dataplane/tls/tls-dataplane.ts';
+import { HttpDataplane } from '../../src/dataplane/http/dataplane.ts';
 import { makeEndpoint } from '../../src/model/endpoint.ts';
 import type { Snapshot } from '../../src/model/snapshot.ts';
 import { makeCert } from '../support/certs.ts';
@@ -49,7 +50,7 @@ after(async () => {
   backend.close();
 });
 
-function talk(servername: string, alpn: string[] = ['http/1.1']): Promise<{ cn: string; alpn: string | false; reply: string }> {
+function talk(servername: string, alpn: string[] = ['http/1.1']): Promise<{ cn: string; alpn: string | false | null; reply: string }> {
   return new Promise((resolve, reject) => {
     const s = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false, ALPNProtocols: alpn }, () => {
       s.write('ping');
@@ -126,4 +127,12 @@ test('no endpoint: passthrough connections are closed; removing passthrough term
   dp.updateEndpoints('default/pass:443', [makeEndpoint('127.0.0.1', backendPort)]);
   dp.apply(snapshot(4, [['pass.example', 'default/term']], [certificate('default/term', gwCert, ['term.example'])]), new Map());
   assert.equal((await handshake(port, 'pass.example')).cn, 'gateway-term');
+});
+
+test('explain says a host is passed through over TLS', () => {
+  const http = new HttpDataplane({ logger: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), trustProxy: [], connectTimeoutMs: 1000, upstreamTimeoutMs: 1000, httpsPort: null, hsts: null });
+  const [s, e] = passSnapshot(5, true);
+  http.apply(s, e);
+  assert.deepEqual(http.explain('PASS.example', '/').tlsPassthrough, { clusterId: 'default/pass:443', ingress: 'default/pass' });
+  assert.equal(http.explain('term.example', '/').tlsPassthrough, undefined);
 });
