@@ -76,6 +76,7 @@ export function translateOptionsFrom(c: PorticoConfig): Omit<TranslateOptions, '
     allowlistSourceRange: c.allowlistSourceRange,
     denylistSourceRange: c.denylistSourceRange,
     serveUnenforcedAnnotations: c.serveUnenforcedAnnotations,
+    sslPassthrough: c.enableSslPassthrough,
     gatewayControllerName: c.gatewayControllerName,
     gatewayPorts: { http: c.httpPort, https: c.httpsPort, offset: c.gatewayPortOffset },
   };

@@ -56,6 +56,8 @@ export const FLAG_TABLE = {
   limitClients: flag(t.count, { flag: 'limit-clients', default: 16_384, help: 'client addresses tracked per rate-limited route; the least recently seen is forgotten beyond it' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
   serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
+  /** ingress-nginx's flag of the same name (README "TLS passthrough"). */
+  enableSslPassthrough: flag(t.boolean, { flag: 'enable-ssl-passthrough', default: false, help: 'honour ssl-passthrough: TLS connections whose SNI names such a host are relayed undecrypted to its backend' }),
   // Gateway API (README "Gateway API").
   gatewayControllerName: flag(t.text, { flag: 'gateway-controller-name', default: 'portico.io/gateway-controller', help: 'GatewayClass spec.controllerName Portico answers to' }),
   gatewayPortOffset: flag(t.count, { flag: 'gateway-port-offset', default: 0, help: 'added to every Gateway listener port (containers that cannot bind below 1024: 8000 serves port 80 on 8080)' }),

@@ -43,6 +43,8 @@ export const REASONS = {
   RouteConflict: { severity: 'warning', topic: 'ingress', meaning: 'host + path + pathType is already served by an older Ingress, which keeps it (SPEC §1.8)' },
   UnsupportedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'an nginx.ingress.kubernetes.io or portico.io annotation Portico does not implement (or not on this kind); ignored' },
   InvalidAnnotation: { severity: 'warning', topic: 'ingress', meaning: "an annotation's value cannot be read; the documented default is used" },
+  SslPassthroughDisabled: { severity: 'error', topic: 'tls', meaning: 'ssl-passthrough asked without --enable-ssl-passthrough (off by default, as in ingress-nginx); the Ingress is not served until the flag is set' },
+  SslPassthroughIgnored: { severity: 'warning', topic: 'tls', meaning: 'part of a passthrough Ingress that passthrough cannot honour (a path other than /, a rule without host, a wildcard host, a host another Ingress passes through already); that part is not passed through' },
   AccessPolicyInvalid: { severity: 'error', topic: 'ingress', meaning: 'an access-control annotation (source range, basic or external auth) is malformed or names a missing Secret/ConfigMap; the whole Ingress is not served rather than served unprotected' },
   AnnotationOverridden: { severity: 'warning', topic: 'ingress', meaning: 'the same key is set under both prefixes; the portico.io value wins' },
   RefusedAnnotation: { severity: 'error', topic: 'ingress', meaning: 'the Ingress carries an annotation Portico cannot enforce (auth, source ranges, snippets, WAF…); it is not served' },

@@ -3,6 +3,7 @@ import type { Certificate } from './certificate.ts';
 import type { L4Route } from './l4.ts';
 import type { Route, VirtualHost } from './route.ts';
 import type { GatewaySnapshot } from './gateway.ts';
+import type { PassthroughHost } from './passthrough.ts';
 
 /**
  * The whole routing configuration at one instant: immutable, plain serialisable data, no
@@ -25,6 +26,8 @@ export interface Snapshot {
   readonly l4: readonly L4Route[];
   /** Gateway API listeners and routes (model/gateway.ts); absent when no Gateway is served. */
   readonly gateway?: GatewaySnapshot;
+  /** TLS passthrough hosts (model/passthrough.ts), sorted by hostname; absent when there are none. */
+  readonly passthrough?: readonly PassthroughHost[];
 }
 
 export function emptySnapshot(version = 0): Snapshot {

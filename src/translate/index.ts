@@ -16,6 +16,7 @@ import { buildHosts } from './hosts.ts';
 import { ingressRef, parseIngress, sortIngressesByAge, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
 import { translateAccess } from './access.ts';
+import { passthroughAllowed, translatePassthrough } from './passthrough.ts';
 import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
 import type { GatewayStatusReport } from './gateway/status-report.ts';
 
@@ -45,6 +46,8 @@ export interface TranslateOptions {
   /** Global source ranges (`--allowlist-source-range`, `--denylist-source-range`), normalised CIDRs. */
   allowlistSourceRange?: readonly string[];
   denylistSourceRange?: readonly string[];
+  /** --enable-ssl-passthrough (README "TLS passthrough"). */
+  sslPassthrough?: boolean;
 }
 
 export interface TranslateResult {
@@ -94,7 +97,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
       continue;
     }
     const p = parseIngress(ing, diags, parseOpts);
-    if (!p) continue;
+    if (!p || !passthroughAllowed(p, options.sslPassthrough === true, diags)) continue;
     // Access control (src/translate/access.ts): an Ingress whose protection cannot be enforced
     // exactly is not served at all.
     const acc = translateAccess(view, p, { allowlistSourceRange: options.allowlistSourceRange ?? [], denylistSourceRange: options.denylistSourceRange ?? [] });
@@ -127,6 +130,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   const clusters = new Map<string, Cluster>(hosts.clusters);
   for (const p of parsed) for (const c of p.accessClusters ?? []) if (!clusters.has(c.id)) clusters.set(c.id, c);
   for (const c of l4.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
+  const passthrough = translatePassthrough(view, parsed, { allowExternalName: options.allowExternalName }, diags);
+  for (const c of passthrough.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
 
   // 5. Gateway API: the same clusters and certificates, its own listener/host/rule tables.
   const gw = translateGateway(view, {
@@ -149,6 +154,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     defaultCertificateId: tls.defaultCertificateId ?? gw.anyHostCertificateId,
     l4: [...l4.routes].sort((a, b) => cmp(a.id, b.id)),
     ...(gw.gateway === null ? {} : { gateway: gw.gateway }),
+    ...(passthrough.hosts.length === 0 ? {} : { passthrough: passthrough.hosts }),
   };
   return {
     snapshot,

@@ -65,7 +65,7 @@ test('kinds: l4-balance is a portico.io Service key; Ingress keys on a Service a
   assert.ok('error' in (l4Balance.parse!('fastest', 'portico')));
 });
 
-test('security keys refuse; boolean WAF and passthrough refuse only when true; FCGI refuses', () => {
+test('security keys refuse; boolean WAF refuses only when true; passthrough is read, not refused here; FCGI refuses', () => {
   const refusedOf = (a: Record<string, string>) => readAnnotations(withAnn(a), 'Ingress').refused.map((f) => f.key);
   assert.deepEqual(refusedOf({ [N + 'auth-tls-secret']: 'ns/ca' }), ['auth-tls-secret']);
   assert.deepEqual(refusedOf({ [P + 'auth-tls-verify-client']: 'on' }), ['auth-tls-verify-client']);
@@ -75,7 +75,8 @@ test('security keys refuse; boolean WAF and passthrough refuse only when true; F
   assert.deepEqual(refusedOf({ [N + 'configuration-snippet']: 'more_set_headers "A: b";' }), ['configuration-snippet']);
   assert.deepEqual(refusedOf({ [N + 'enable-modsecurity']: 'false', [N + 'ssl-passthrough']: 'false' }), []);
   assert.deepEqual(refusedOf({ [N + 'enable-modsecurity']: 'true' }), ['enable-modsecurity']);
-  assert.deepEqual(refusedOf({ [N + 'ssl-passthrough']: 'true' }), ['ssl-passthrough']);
+  // ssl-passthrough is honoured; without --enable-ssl-passthrough translate/passthrough.ts refuses it.
+  assert.deepEqual(refusedOf({ [N + 'ssl-passthrough']: 'true' }), []);
   assert.deepEqual(refusedOf({ [N + 'backend-protocol']: 'FCGI' }), ['backend-protocol']);
   assert.deepEqual(refusedOf({ [N + 'backend-protocol']: 'HTTPS' }), []);
   assert.deepEqual(refusedOf({ [N + 'rewrite-target']: '/$remote_user' }), ['rewrite-target']);

@@ -113,6 +113,7 @@ export class HttpDataplane implements Dataplane {
   private readonly profiles: UpstreamProfiles;
   private readonly maxBodyBytes: number;
   private table: RouteTable;
+  private passthrough: ReadonlyMap<string, { clusterId: string | null; ingress: string }> | null = null;
   /** Gateway API routes (gateway-table.ts), null when the snapshot has none: Ingress-only costs one check. */
   private gateway: GatewayTable | null = null;
   private readonly gatewayHost: GatewayServeHost;
@@ -212,6 +213,8 @@ export class HttpDataplane implements Dataplane {
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
     this.table = table;
     this.gateway = gateway;
+    // TLS passthrough hosts (README "TLS passthrough"), for explain only: the TLS front relays them.
+    this.passthrough = snapshot.passthrough === undefined ? null : new Map(snapshot.passthrough.map((h) => [h.hostname, { clusterId: h.clusterId, ingress: h.ingress }]));
     const routes = (): Iterable<CompiledRoute> => gateway === null ? table.routes() : [...table.routes(), ...gateway.routes()];
     this.runtimes.endApply(routes);
     // Upstream profiles no route uses any more are freed (upstream-profile.ts prune).
@@ -529,8 +532,10 @@ export class HttpDataplane implements Dataplane {
   }
 
   explain(host: string | undefined, path: string): Explanation {
-    return explainRequest(this.table, host, path, this.escapedSlashes,
+    const e = explainRequest(this.table, host, path, this.escapedSlashes,
       { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
+    const pt = e.host === null ? undefined : this.passthrough?.get(e.host);
+    return pt === undefined ? e : { ...e, tlsPassthrough: pt };
   }
 
   /** Dashboard: a served cluster's endpoints with in-flight count and passive health; null if unused. */

@@ -39,6 +39,11 @@ export interface Explanation {
   annotationResult: { redirect: { status: number; location: string } } | { upstreamPath: string } | { status: 414 } | null;
   /** Protocol, TLS verification mode, timeouts, retries and body limit towards the upstream. */
   upstream: Record<string, unknown> | null;
+  /**
+   * Set when the host's TLS connections on the HTTPS port are passed through undecrypted (README
+   * "TLS passthrough"): the route above then serves plain HTTP only.
+   */
+  tlsPassthrough?: { clusterId: string | null; ingress: string };
 }
 
 export interface ExplainDefaults {

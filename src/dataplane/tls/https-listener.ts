@@ -7,7 +7,10 @@ import http2 from 'node:http2';
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session, ServerHttp2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { listenOn } from '../listen.ts';
+import { TlsFront } from './tls-front.ts';
+import type { PassthroughHost } from '../../model/passthrough.ts';
+import type { Cluster } from '../../model/cluster.ts';
+import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket, SecureContext, SecureContextOptions } from 'node:tls';
 import { DEFAULT_TLS_POLICY, tlsContextOptions } from './tls-policy.ts';
@@ -63,6 +66,9 @@ export class HttpsListener {
   /** HTTP/1.1 requests in flight per TLS socket; upgraded sockets count as busy forever. */
   private readonly busy = new Map<Duplex, number>();
   private draining = false;
+  /** Accepts the port's connections: TLS here, or passthrough by SNI (tls-front.ts). */
+  private readonly front: TlsFront;
+  private socketsGone: (() => void) | null = null;
 
   constructor(dataplane: HttpsRequestHandler, opts: HttpsListenerOptions) {
     this.dataplane = dataplane;
@@ -115,6 +121,20 @@ export class HttpsListener {
     this.server.on('sessionError', (err: Error) => this.log.debug({ err: err.message }, 'http2 session error'));
     this.server.on('error', (err: Error) => this.log.error({ err: err.message }, 'https listener error'));
     this.recordExpiry(opts.sni);
+    this.front = new TlsFront({
+      logger: opts.logger, metrics: opts.metrics, helloTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+      terminate: (s) => this.server.emit('connection', s),
+      onRejected: (reason) => this.tlsm.handshakeErrors.inc({ reason }),
+    });
+  }
+
+  /** TLS passthrough hosts of the Snapshot (README "TLS passthrough"). */
+  setPassthrough(hosts: readonly PassthroughHost[], clusters: readonly Cluster[], endpoints: EndpointSet): void {
+    this.front.apply(hosts, clusters, endpoints);
+  }
+
+  updatePassthroughEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
+    this.front.updateEndpoints(clusterId, endpoints);
   }
 
   get sniTable(): SniTable {
@@ -134,7 +154,7 @@ export class HttpsListener {
   }
 
   async listen(): Promise<number> {
-    const port = await listenOn(this.server, { port: this.opts.port, host: this.opts.host });
+    const port = await this.front.listen(this.opts.host, this.opts.port);
     this.log.info({ host: this.opts.host, port }, 'https listener started');
     return port;
   }
@@ -142,7 +162,10 @@ export class HttpsListener {
   /** Stop accepting, let in-flight requests finish (h2: GOAWAY), destroy what is left at the deadline. */
   async close(drainTimeoutMs: number): Promise<void> {
     this.draining = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // The server itself never listens (the front does): closed = every terminated socket gone.
+    this.server.close();
+    const gone = new Promise<void>((resolve) => { if (this.sockets.size === 0) resolve(); else this.socketsGone = resolve; });
+    const closed = Promise.all([gone, this.front.close(drainTimeoutMs)]).then(() => undefined);
     for (const s of this.sessions) s.close();
     // Idle HTTP/1.1 keep-alive sockets have nothing to finish; busy ones close after their response.
     for (const s of this.tlsSockets) if (s.alpnProtocol !== 'h2' && !this.busy.has(s)) s.destroy();
@@ -165,6 +188,7 @@ export class HttpsListener {
     s.once('close', () => {
       this.sockets.delete(s);
       this.metrics.activeConnections.dec({ listener: LISTENER });
+      if (this.sockets.size === 0) this.socketsGone?.();
     });
   }
 

@@ -3,6 +3,7 @@
 import type { ApplyResult, Dataplane } from '../../model/dataplane.ts';
 import { APPLIED } from '../../model/dataplane.ts';
 import { emptySnapshot, type Snapshot } from '../../model/snapshot.ts';
+import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { Metrics } from '../../util/metrics.ts';
 import { generateDefaultCertificate, type PemPair } from './default-certificate.ts';
@@ -49,14 +50,16 @@ export class TlsDataplane implements Dataplane {
     return this.listener.listen();
   }
 
-  apply(snapshot: Snapshot): ApplyResult {
+  apply(snapshot: Snapshot, endpoints: EndpointSet = new Map()): ApplyResult {
     this.table = this.builder.build(snapshot);
     this.listener.setSniTable(this.table);
+    this.listener.setPassthrough(snapshot.passthrough ?? [], snapshot.clusters, endpoints);
     return APPLIED;
   }
 
-  updateEndpoints(): void {
-    // Certificates do not depend on endpoints.
+  /** Certificates do not depend on endpoints; passthrough hosts' clusters do. */
+  updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
+    this.listener.updatePassthroughEndpoints(clusterId, endpoints);
   }
 
   close(drainMs: number): Promise<void> {

@@ -173,10 +173,14 @@ export const proxyNextUpstreamTries = h('proxy-next-upstream-tries', 'tries incl
 export const proxyNextUpstreamTimeout = h('proxy-next-upstream-timeout', 'no new try this many seconds after the first (0 = no limit)', seconds(0), { grammar: 'int seconds', defaultText: '0' });
 export const proxyBodySize = h('proxy-body-size', 'largest request body; 413 above it', parseSize, { grammar: 'nginx size (digits + b, k, m or g, 1024-based; 0 = unlimited)', defaultText: '--proxy-body-size (0 = unlimited)', difference: "Portico's default is unlimited, ingress-nginx's 1m" });
 
-const passthroughRefusal = (raw: string): string | null => {
-  const b = parseBool(raw);
-  return 'value' in b && !b.value ? null : 'asks for TLS passthrough, which this build does not do';
-};
+// ingress-nginx sslpassthrough/main.go: parser.GetBoolAnnotation; honoured only with
+// --enable-ssl-passthrough (translate/passthrough.ts refuses the Ingress otherwise).
+export const sslPassthrough = defineAnnotation<boolean>({
+  key: 'ssl-passthrough', group: 'upstream', kinds: ['Ingress'], scope: 'host', prefixes: 'both', status: 'honoured',
+  grammar: 'bool', defaultText: 'false', help: 'pass TLS through to the backend undecrypted (needs --enable-ssl-passthrough)',
+  difference: 'without --enable-ssl-passthrough the Ingress is refused (ingress-nginx ignores the key silently); paths other than / are ignored, as there',
+  parse: (raw, prefix) => parseBool(raw, prefix),
+});
 
 const u = (key: string, help: string, more: Parameters<typeof catalogue>[4] = {}) =>
   catalogue('upstream', key, 'unsupported', help, { scope: 'path', ...more });
@@ -191,10 +195,7 @@ const HONOURED = [
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const UPSTREAM: readonly AnnotationEntry<any>[] = [
   ...HONOURED,
-  catalogue('upstream', 'ssl-passthrough', 'refused', 'pass TLS through to the backend undecrypted', {
-    scope: 'host', grammar: 'bool', defaultText: 'false', refuseWhen: passthroughRefusal,
-    difference: 'refused when true (not implemented yet)',
-  }),
+  sslPassthrough,
   u('proxy-cookie-domain', 'rewrite Set-Cookie Domain'),
   u('proxy-cookie-path', 'rewrite Set-Cookie Path'),
   u('proxy-redirect-from', 'rewrite Location from'),
@@ -217,7 +218,7 @@ export function upstreamAnnotations(values: AnnotationValues): UpstreamAnnotatio
     sslCiphers: g(proxySslCiphers),
     connectTimeoutS: g(proxyConnectTimeout), readTimeoutS: g(proxyReadTimeout), sendTimeoutS: g(proxySendTimeout),
     nextUpstream: g(proxyNextUpstream), nextUpstreamTries: g(proxyNextUpstreamTries), nextUpstreamTimeoutS: g(proxyNextUpstreamTimeout),
-    bodySizeBytes: g(proxyBodySize), any: false, sslPassthrough: false,
+    bodySizeBytes: g(proxyBodySize), any: false, sslPassthrough: g(sslPassthrough) === true,
   };
   out.any = HONOURED.some((e) => values.has(e));
   return out;
