@@ -2,6 +2,7 @@
 // v1.15 semantics; README "Annotations"). Plain serialisable data: the dataplane compiles it at
 // apply time (dataplane/http/route-actions.ts).
 
+import type { RouteBalancing } from './balancing.ts';
 import type { RouteBackend } from './route.ts';
 
 /** nginx variables Portico expands itself; anything else was refused by translate. */
@@ -33,6 +34,11 @@ export interface CanaryAction {
   readonly weightTotal: number;
   /** `affinity-canary-behavior: legacy`: the main route's cookie affinity does not apply on the canary side. */
   readonly affinityLegacy?: boolean;
+  /**
+   * The canary Ingress's own `load-balance` / `upstream-hash-by` (ingress-nginx keeps those of a
+   * canary, and only those besides affinity: docs "Canary"); absent when it sets none.
+   */
+  readonly balancing?: RouteBalancing;
 }
 
 export interface RouteActions {

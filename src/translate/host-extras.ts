@@ -19,8 +19,11 @@ export interface HostBucket {
 
 /**
  * Canary Ingresses (ingress-nginx docs "Canary"; controller mergeAlternativeBackends): each path
- * joins the main route with the same host, pathType and path as an alternative backend; the
- * canary's other annotations are not used (the main route's apply). A canary without a main
+ * joins the main route with the same host, pathType and path as an alternative backend; of the
+ * canary's other annotations only `load-balance` and `upstream-hash-by` are kept for its side
+ * (docs: "all the other non-canary annotations will be ignored … except load-balance,
+ * upstream-hash-by, and annotations related to session affinity"; the affinity is the main
+ * route's, dataplane/http/canary-affinity.ts). A canary without a main
  * route is ignored; only one canary per route ("Known Limitations"), the oldest.
  */
 export function attachCanary<R extends ResolvedBackend>(buckets: Map<string, HostBucket>, ing: ParsedIngress,
@@ -44,7 +47,9 @@ export function attachCanary<R extends ResolvedBackend>(buckets: Map<string, Hos
       }
       const resolved = resolve(ing, p.service);
       use(resolved);
-      b.routes[i] = { ...main, actions: { ...current, canary: { ...spec, backend: resolved.backend, service: resolved.service } } };
+      const own = ing.balancing !== null && (ing.balancing.policy !== null || ing.balancing.hashBy !== null)
+        ? { balancing: { policy: ing.balancing.policy, hashBy: ing.balancing.hashBy, cookie: null } } : {};
+      b.routes[i] = { ...main, actions: { ...current, canary: { ...spec, backend: resolved.backend, service: resolved.service, ...own } } };
     }
   }
   if (ing.defaultBackend !== null) {

@@ -46,12 +46,18 @@ export class Metrics {
     labelNames: ['cluster', 'result'] as const,
     registers: [this.registry],
   });
-  /** Set at apply time, nothing per request: join with the request metrics on ingress/service. */
-  readonly upstreamInfo = new Gauge({
+  /**
+   * Filled at scrape time from the served snapshot (upstreamInfoSource, set by the HTTP dataplane
+   * on apply), nothing per request and nothing per apply: join with the request metrics on
+   * ingress/service.
+   */
+  upstreamInfoSource: ((g: Metrics['upstreamInfo']) => void) | null = null;
+  readonly upstreamInfo: Gauge<'ingress' | 'service' | 'route' | 'protocol' | 'tls_verify'> = new Gauge({
     name: 'portico_route_upstream_info',
     help: 'Upstream protocol and TLS verification of each route (value 1), by Ingress, Service, protocol and tls_verify.',
     labelNames: ['ingress', 'service', 'route', 'protocol', 'tls_verify'] as const,
     registers: [this.registry],
+    collect: () => this.upstreamInfoSource?.(this.upstreamInfo),
   });
   // Faults contained per request (handler-fault.ts); the last resort's count is
   // portico_uncaught_exceptions_total (process-metrics.ts). Each is a bug: alert on any increase.

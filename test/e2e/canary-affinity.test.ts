@@ -28,7 +28,9 @@ before(async () => {
     ...pair('sticky', 'sticky.example', cookie, { [N + 'canary-weight']: '50' }),
     ...pair('persist', 'persist.example', { ...cookie, [N + 'affinity-mode']: 'persistent' }, { [N + 'canary-weight']: '50' }),
     ...pair('legacy', 'legacy.example', cookie, { [N + 'canary-weight']: '50', [N + 'affinity-canary-behavior']: 'legacy' }),
-    ...pair('hash', 'hash.example', { [N + 'upstream-hash-by']: '$http_x_user' }, { [N + 'canary-weight']: '40' }),
+    ...pair('hash', 'hash.example', { [N + 'upstream-hash-by']: '$http_x_user' }, { [N + 'canary-weight']: '40', [N + 'upstream-hash-by']: '$http_x_user' }),
+    // Only the canary hashes: its own upstream-hash-by is one of the keys a canary keeps.
+    ...pair('ownhash', 'ownhash.example', {}, { [N + 'canary-weight']: '100', [N + 'upstream-hash-by']: '$http_x_user' }),
   ]);
 });
 
@@ -99,4 +101,16 @@ test('upstream-hash-by through a canary split: a key keeps its side and its endp
   // The header rule still comes first for a hashed key.
   assert.match((await get('hash.example', { 'x-user': 'user-1', 'x-canary': 'always' })).name, /^canary-/);
   assert.match((await get('hash.example', { 'x-user': 'user-1', 'x-canary': 'never' })).name, /^main-/);
+});
+
+test("a canary Ingress's own upstream-hash-by balances its side (ingress-nginx keeps it on canaries)", async () => {
+  const seen = new Set<string>();
+  for (let u = 0; u < 12; u++) {
+    const user = `user-${u}`;
+    const first = (await get('ownhash.example', { 'x-user': user })).name;
+    assert.match(first, /^canary-/);
+    seen.add(first);
+    for (let i = 0; i < 4; i++) assert.equal((await get('ownhash.example', { 'x-user': user })).name, first, user);
+  }
+  assert.equal(seen.size, 2, 'keys spread over both canary endpoints');
 });

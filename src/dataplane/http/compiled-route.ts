@@ -63,7 +63,7 @@ export class CompiledRoute {
   readonly balancing: RouteBalancing | null;
   /** Annotation actions (redirects, rewrite, canary…), null for a plain route. */
   readonly actions: CompiledActions | null;
-  /** Cookie affinity / hashing through a canary split (canary-affinity.ts); null without both. */
+  /** Cookie affinity / hashing through a canary split (canary-affinity.ts); null when no side balances by its own. */
   readonly canaryAffinity: CanaryAffinity | null;
   /** Protocol, TLS pools, timeouts, retries, body limit (null: process defaults, nothing to check). */
   readonly upstream: CompiledUpstream | null;
@@ -101,8 +101,8 @@ export class CompiledRoute {
     this.balancing = route.balancing !== undefined && cluster !== null ? new RouteBalancing(route, cluster) : null;
     this.actions = route.actions === undefined ? null : new CompiledActions(route.actions, route.match, runtimeOf);
     const act = this.actions;
-    this.canaryAffinity = this.balancing !== null && act !== null && act.canary !== null && act.model.canary !== null
-      ? new CanaryAffinity(route, this.balancing, act.canary, act.model.canary) : null;
+    this.canaryAffinity = act !== null && act.canary !== null && act.model.canary !== null
+      ? CanaryAffinity.of(route, this.balancing, act.canary, act.model.canary) : null;
     if (act !== null) act.affinity = this.canaryAffinity;
     this.metrics = metrics;
     this.policies = policies;

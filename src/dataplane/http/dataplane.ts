@@ -47,7 +47,7 @@ import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
-import type { LeanView } from '../http1/lean-view.ts';
+import { leanViewOf, type LeanView } from '../http1/lean-view.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -86,7 +86,7 @@ export interface HttpDataplaneOptions {
   requestIds?: boolean;
   /** null/absent: tracing off. */
   tracer?: Tracer | null;
-  /** --max-header-count: HTTP/1 requests with more header fields get 431 (default 100). */
+  /** --max-header-count: HTTP/1 requests with more header fields get 431 (request-screen.ts). */
   maxHeaderCount?: number;
 }
 
@@ -151,7 +151,7 @@ export class HttpDataplane implements Dataplane {
     this.accessLog = new AccessLog(opts.logger, opts.accessLog?.format, opts.accessLog?.fields);
     this.decorator = RequestDecorator.create({ requestIds: opts.requestIds ?? false, keepRequest: this.accessLog.needsRequest, tracer: opts.tracer ?? null });
     this.redirectPort = opts.httpsPort;
-    this.screen = { allowTrace: opts.allowTrace ?? false };
+    this.screen = { allowTrace: opts.allowTrace ?? false, maxHeaderCount: opts.maxHeaderCount ?? 100 };
     if (opts.verboseErrors !== undefined) setVerboseErrors(opts.verboseErrors);
     this.escapedSlashes = opts.escapedSlashes ?? 'keep';
     this.trusted = new TrustedProxies(opts.trustProxy);
@@ -159,7 +159,6 @@ export class HttpDataplane implements Dataplane {
       clientSendTimeoutMs: opts.clientSendTimeoutMs ?? 0, maxConnectionsPerEndpoint: opts.upstreamMaxConnections ?? 0, logger: opts.logger });
     this.profiles = new UpstreamProfiles(opts.upstreamTimeoutMs, opts.upstreamMaxConnections ?? 0);
     this.maxBodyBytes = opts.maxBodyBytes ?? 0;
-    this.maxHeaderCount = opts.maxHeaderCount ?? 100;
     const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
     this.authAgent = new Agent({ connect: { timeout: authTimeoutMs }, keepAliveTimeout: 30_000, connections: 128 });
     this.policyDeps = {
@@ -176,29 +175,12 @@ export class HttpDataplane implements Dataplane {
     });
   }
 
-  private readonly maxHeaderCount: number;
-
-  /**
-   * What the lean HTTP/1.1 engine routes and records with (src/dataplane/http1/lean-view.ts). Its
-   * table() is null while a dataplane-wide feature it leaves to node:http is on.
-   */
+  /** The lean HTTP/1.1 engine's view of this dataplane (src/dataplane/http1/lean-view.ts). */
   leanView(): LeanView {
     const dp = this;
-    const o = this.opts;
-    // Features that need the node:http request object: access-log fields read from it, tracing.
-    const nodeOnly = this.accessLog.needsRequest || (o.tracer ?? null) !== null || (o.requestBufferBytes ?? 0) > 0 || this.maxBodyBytes > 0;
-    const deco = this.decorator;
-    return {
-      escapedSlashes: this.escapedSlashes, trusted: this.trusted, hsts: o.hsts, metrics: o.metrics,
-      connectTimeoutMs: o.connectTimeoutMs, upstreamTimeoutMs: o.upstreamTimeoutMs,
-      clientBodyTimeoutMs: o.clientBodyTimeoutMs ?? 0, clientSendTimeoutMs: o.clientSendTimeoutMs ?? 0,
-      table: () => (nodeOnly || dp.gateway !== null ? null : dp.table),
-      record: (ctx) => dp.record(ctx),
-      logInfo: () => dp.logInfo,
-      // X-Request-Id (request-decorator.ts): without keepRequest it never reads the request.
-      decorate: deco === null ? null : (ctx, headers) => deco.onRequest(ctx, null as unknown as IncomingMessage, headers),
-      maxConnectionsPerEndpoint: o.upstreamMaxConnections ?? 0,
-    };
+    return leanViewOf({ opts: this.opts, escapedSlashes: this.escapedSlashes, trusted: this.trusted, maxBodyBytes: this.maxBodyBytes,
+      needsRequest: this.accessLog.needsRequest, decorator: this.decorator, table: () => dp.table, gatewayOn: () => dp.gateway !== null,
+      record: (ctx) => dp.record(ctx), logInfo: () => dp.logInfo });
   }
 
   /** Whether access-log lines are written (bytes are counted only then). */
@@ -233,7 +215,7 @@ export class HttpDataplane implements Dataplane {
     // Upstream profiles no route uses any more are freed (upstream-profile.ts prune).
     this.profiles.prune(routes(), () => this.runtimes.registry.values());
     this.health.sync(this.runtimes.values());
-    publishUpstreamInfo(this.opts.metrics.upstreamInfo, snapshot);
+    this.opts.metrics.upstreamInfoSource = (g) => publishUpstreamInfo(g, snapshot);
     return APPLIED;
   }
 
@@ -267,12 +249,6 @@ export class HttpDataplane implements Dataplane {
     res.on('close', this.onResponseClose);
 
     if (screenRequest(req, res, ctx, h2, this.screen)) return;
-    // --max-header-count: node:http's own maxHeadersCount truncates silently; the listeners turn it
-    // off and the count is refused here (RFC 6585 §5: 431).
-    if (!h2 && req.rawHeaders.length > 2 * this.maxHeaderCount) {
-      this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_HEADERS_TOO_LARGE', `more than ${this.maxHeaderCount} header fields`));
-      return;
-    }
     if (target.error !== null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_BAD_REQUEST', target.error));
       return;

@@ -24,6 +24,11 @@ export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 export interface ScreenOptions {
   allowTrace: boolean;
+  /**
+   * --max-header-count for HTTP/1 (RFC 6585 §5: 431). node:http's own maxHeadersCount drops the
+   * fields past it silently, so the listeners turn that off and the count is refused here.
+   */
+  maxHeaderCount?: number;
 }
 
 /**
@@ -46,6 +51,8 @@ export function screenRequest(req: AnyRequest, res: AnyResponse, ctx: RequestCon
     err = new PorticoError('PORTICO_ERR_METHOD_NOT_ALLOWED', 'TRACE is not allowed');
   } else if (req.method === 'CONNECT') {
     err = new PorticoError('PORTICO_ERR_METHOD_NOT_ALLOWED', 'CONNECT is not allowed');
+  } else if (!h2 && opts.maxHeaderCount !== undefined && req.rawHeaders.length > 2 * opts.maxHeaderCount) {
+    err = new PorticoError('PORTICO_ERR_HEADERS_TOO_LARGE', `more than ${opts.maxHeaderCount} header fields`);
   } else {
     const bad = h2 ? checkHostValue((req.headers[':authority'] as string | undefined) ?? req.headers.host) : checkHostLines(req.rawHeaders);
     if (bad !== null) err = new PorticoError('PORTICO_ERR_BAD_REQUEST', bad);

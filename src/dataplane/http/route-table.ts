@@ -2,8 +2,8 @@
 // global default route. Host match is Map lookups only (ARCHITECTURE.md hot-path rule 3); each
 // bucket owns one PathRouter (one find-my-way tree).
 
-import { isDeepStrictEqual } from 'node:util';
 import { lookupHost } from '../../model/host.ts';
+import { plainEqual } from '../../util/plain-equal.ts';
 import type { Snapshot } from '../../model/snapshot.ts';
 import type { Route, VirtualHost } from '../../model/route.ts';
 import { PathRouter } from './path-router.ts';
@@ -37,7 +37,7 @@ export class HostRouter {
    */
   servesUnchanged(vh: VirtualHost, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
     const old = this.vh;
-    if (!isDeepStrictEqual(old, vh)) return false;
+    if (!plainEqual(old, vh)) return false;
     for (const e of this.router.entries) if (!liveRuntime(e.value, runtimeOf)) return false;
     return this.fallback === null || liveRuntime(this.fallback, runtimeOf);
   }

@@ -4,8 +4,8 @@ import type { Metrics } from '../../util/metrics.ts';
 
 /**
  * portico_route_upstream_info: one series per served route with its upstream protocol and TLS
- * verification mode (README "Upstream protocols, timeouts and limits"), rebuilt per snapshot at
- * apply time so that nothing is counted per request.
+ * verification mode (README "Upstream protocols, timeouts and limits"), rebuilt from the served
+ * snapshot at scrape time (Metrics.upstreamInfoSource) so that neither a request nor an apply pays.
  */
 export function publishUpstreamInfo(g: Metrics['upstreamInfo'], snapshot: Snapshot): void {
   g.reset();

@@ -27,6 +27,8 @@ import type { LeanPool } from './upstream-pool.ts';
 
 const P_IDLE = 0, P_REQ = 1, P_CLOSED = 2;
 const MAX_ATTEMPTS = 3; // SPEC §1.7
+/** Response bodies up to this size are copied behind the head into one write. */
+const MERGE_BYTES = 16 * 1024;
 
 export class ClientConn implements ParserSink, Timed, UpstreamUser {
   private readonly engine: LeanEngine;
@@ -71,7 +73,10 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
   private sentAt = 0;
   /** Client reads paused: the upstream is not ready or reports backpressure. */
   private readPaused = false;
-  private readonly headOut = { chunked: false };
+  private readonly headOut = { chunked: false, close: false };
+  private http10 = false;
+  /** Response head not yet written (see onUpstreamHead). */
+  private pendingHead: string | null = null;
 
   constructor(engine: LeanEngine, socket: Socket) {
     this.engine = engine;
@@ -149,6 +154,9 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     // No body: the request is whole with its head (onComplete follows in the same parser pass).
     this.reqDone = !head.chunked && head.contentLength <= 0;
     this.keepAlive = head.keepAlive;
+    this.http10 = head.versionMinor === 0;
+    // RFC 9110 §10.1.1: the client waits for 100 Continue before its body (node:http sends it at once too).
+    if (head.expectContinue && !this.reqDone) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
     this.countBytes = view.logInfo();
     this.cluster = route.cluster;
     const rb = route.balancing;
@@ -158,6 +166,7 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     this.queue = null;
     this.sentBody = false;
     this.respStarted = false;
+    this.pendingHead = null;
     this.phase = P_REQ;
     this.deadline = info.hasBody === true && view.clientBodyTimeoutMs > 0 ? e.wheel.now + view.clientBodyTimeoutMs : 0;
     this.attempt();
@@ -282,10 +291,14 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     const e = this.engine;
     const text = clientResponseHead(head, this.respBodyless, {
       hsts: e.scheme === 'https' ? e.view.hsts : null, date: e.wheel.date, keepAlive: this.respKeepAlive,
-      keepAliveSeconds: e.keepAliveSeconds, extra: cookie === null ? null : ['set-cookie', cookie],
+      keepAliveSeconds: e.keepAliveSeconds, extra: cookie === null ? null : ['set-cookie', cookie], http10: this.http10,
     }, this.headOut);
     this.respChunked = this.headOut.chunked;
-    this.socket.write(text, 'latin1');
+    if (this.headOut.close) this.respKeepAlive = false;
+    // Held until the first body bytes of the same upstream read (or the end of that read): a small
+    // response leaves as one Buffer, head and body (docs/benchmarks/http.md "lean engine").
+    if (this.respChunked || this.respBodyless) this.socket.write(text, 'latin1');
+    else this.pendingHead = text;
     (this.up as UpstreamConn).setDeadline('timeout', e.view.upstreamTimeoutMs);
   }
 
@@ -297,7 +310,19 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     up.setDeadline('timeout', this.engine.view.upstreamTimeoutMs);
     const s = this.socket;
     let ok: boolean;
-    if (this.respChunked) {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      if (chunk.length <= MERGE_BYTES) {
+        const b = Buffer.allocUnsafe(head.length + chunk.length);
+        b.write(head, 0, 'latin1');
+        chunk.copy(b, head.length);
+        ok = s.write(b);
+      } else {
+        s.write(head, 'latin1');
+        ok = s.write(chunk);
+      }
+    } else if (this.respChunked) {
       s.write(`${chunk.length.toString(16)}\r\n`);
       s.write(chunk);
       ok = s.write('\r\n');
@@ -326,6 +351,7 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     const conn = this.up as UpstreamConn;
     this.up = null;
     this.upReady = false;
+    this.flushHead();
     if (this.respChunked && !this.respBodyless) this.socket.write('0\r\n\r\n');
     // The upstream connection is reused only when both messages ended cleanly.
     if (this.upKeepAlive && this.reqDone) conn.pool.release(conn);
@@ -361,8 +387,20 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
   }
 
   batch(on: boolean): void {
-    if (on) this.socket.cork();
-    else this.socket.uncork();
+    if (on) {
+      this.socket.cork();
+      return;
+    }
+    this.flushHead();
+    this.socket.uncork();
+  }
+
+  private flushHead(): void {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      this.socket.write(head, 'latin1');
+    }
   }
 
   // ---- Endings ----

@@ -96,7 +96,7 @@ export class LeanEngine {
 
   close(): void {
     this.drain();
-    for (const p of this.loose.values()) p.close();
+    for (const p of this.loose.values()) p.destroy();
     this.wheel.close();
   }
 }

@@ -11,10 +11,19 @@ import type { MessageHead } from './types.ts';
 /** Methods the engine forwards; TRACE / CONNECT / others get node:http's answers (request-screen.ts). */
 const SIMPLE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/** Head-level reasons to hand over: HTTP/1.0, upgrades, 100-continue, unusual methods or targets. */
+/** Head-level reasons to hand over: upgrades, unusual methods or targets, an Expect other than 100-continue. */
 export function headNeedsNode(head: MessageHead): boolean {
-  if (head.versionMinor !== 1 || head.upgrade || head.expectContinue || !SIMPLE_METHODS.has(head.method)) return true;
-  return head.target.charCodeAt(0) !== 0x2f; // absolute-form, asterisk-form
+  if (head.upgrade || !SIMPLE_METHODS.has(head.method)) return true;
+  if (head.target.charCodeAt(0) !== 0x2f) return true; // absolute-form, asterisk-form
+  return !head.expectContinue && hasExpect(head.headers); // node:http answers 417
+}
+
+function hasExpect(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i];
+    if (n.length === 6 && n.toLowerCase() === 'expect') return true;
+  }
+  return false;
 }
 
 /**

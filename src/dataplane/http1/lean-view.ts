@@ -6,6 +6,7 @@ import type { RequestContext } from '../http/request-context.ts';
 import type { RouteTable } from '../http/route-table.ts';
 import type { TrustedProxies } from '../http/forwarded-headers.ts';
 import type { EscapedSlashes } from '../http/request-target.ts';
+import type { IncomingMessage } from 'node:http';
 
 export interface LeanView {
   readonly escapedSlashes: EscapedSlashes;
@@ -30,4 +31,40 @@ export interface LeanView {
   readonly decorate: ((ctx: RequestContext, headers: string[]) => void) | null;
   /** --upstream-max-connections (0 = unbounded): requests beyond wait for a free connection. */
   readonly maxConnectionsPerEndpoint: number;
+}
+
+/** The dataplane parts a view is made of (dataplane.ts leanView()). */
+export interface LeanViewSource {
+  opts: {
+    hsts: string | null; metrics: Metrics; connectTimeoutMs: number; upstreamTimeoutMs: number; clientBodyTimeoutMs?: number;
+    clientSendTimeoutMs?: number; upstreamMaxConnections?: number; tracer?: unknown; requestBufferBytes?: number;
+  };
+  escapedSlashes: EscapedSlashes;
+  trusted: TrustedProxies;
+  maxBodyBytes: number;
+  /** The access log reads the request object (combined format, TLS fields). */
+  needsRequest: boolean;
+  decorator: { onRequest(ctx: RequestContext, req: IncomingMessage, headers: string[]): void } | null;
+  table(): RouteTable;
+  gatewayOn(): boolean;
+  record: (ctx: RequestContext) => void;
+  logInfo: () => boolean;
+}
+
+export function leanViewOf(s: LeanViewSource): LeanView {
+  const o = s.opts;
+  // Features that need node:http's request object or its whole-body reading stay there.
+  const nodeOnly = s.needsRequest || (o.tracer ?? null) !== null || (o.requestBufferBytes ?? 0) > 0 || s.maxBodyBytes > 0;
+  const deco = s.decorator;
+  return {
+    escapedSlashes: s.escapedSlashes, trusted: s.trusted, hsts: o.hsts, metrics: o.metrics,
+    connectTimeoutMs: o.connectTimeoutMs, upstreamTimeoutMs: o.upstreamTimeoutMs,
+    clientBodyTimeoutMs: o.clientBodyTimeoutMs ?? 0, clientSendTimeoutMs: o.clientSendTimeoutMs ?? 0,
+    table: () => (nodeOnly || s.gatewayOn() ? null : s.table()),
+    record: s.record,
+    logInfo: s.logInfo,
+    // X-Request-Id (request-decorator.ts): without keepRequest (nodeOnly above) it never reads the request.
+    decorate: deco === null ? null : (ctx, headers) => deco.onRequest(ctx, null as unknown as IncomingMessage, headers),
+    maxConnectionsPerEndpoint: o.upstreamMaxConnections ?? 0,
+  };
 }

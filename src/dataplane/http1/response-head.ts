@@ -35,13 +35,16 @@ export interface ClientHeadOptions {
   keepAliveSeconds: number;
   /** Flat extra fields (affinity Set-Cookie), or null. */
   extra: string[] | null;
+  /** The client spoke HTTP/1.0: no chunked coding (RFC 9112 §7), an unknown length ends with the close. */
+  http10: boolean;
 }
 
 /**
  * Returns the head text and sets `chunked` in `out` when the body must be chunk-framed to the
- * client (no Content-Length upstream and a body can follow).
+ * client (no Content-Length upstream and a body can follow), `close` when the connection must
+ * close after it (asked for, or an HTTP/1.0 client and a body of unknown length).
  */
-export function clientResponseHead(head: MessageHead, bodyless: boolean, o: ClientHeadOptions, out: { chunked: boolean }): string {
+export function clientResponseHead(head: MessageHead, bodyless: boolean, o: ClientHeadOptions, out: { chunked: boolean; close: boolean }): string {
   const h = head.headers;
   let listed: string[] | null = null;
   for (let i = 0; i < h.length; i += 2) {
@@ -68,9 +71,11 @@ export function clientResponseHead(head: MessageHead, bodyless: boolean, o: Clie
   if (o.hsts !== null && !sts) s += `strict-transport-security: ${o.hsts}\r\n`;
   const extra = o.extra;
   if (extra !== null) for (let i = 0; i < extra.length; i += 2) s += `${extra[i]}: ${extra[i + 1]}\r\n`;
-  out.chunked = !bodyless && head.contentLength < 0;
+  const unknownLength = !bodyless && head.contentLength < 0;
+  out.chunked = unknownLength && !o.http10;
+  out.close = !o.keepAlive || (unknownLength && o.http10);
   if (out.chunked) s += 'transfer-encoding: chunked\r\n';
-  s += o.keepAlive ? `connection: keep-alive\r\nkeep-alive: timeout=${o.keepAliveSeconds}\r\n\r\n` : 'connection: close\r\n\r\n';
+  s += !out.close ? `connection: keep-alive\r\nkeep-alive: timeout=${o.keepAliveSeconds}\r\n\r\n` : 'connection: close\r\n\r\n';
   return s;
 }
 

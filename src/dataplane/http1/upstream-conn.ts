@@ -114,6 +114,8 @@ export class UpstreamConn implements ResponseSink, Timed {
   idle(keepAliveMs: number): void {
     this.user = null;
     this.parser.reset();
+    // Client backpressure may have paused the read as the response ended.
+    if (this.socket.isPaused()) this.socket.resume();
     this.setDeadline('idle', keepAliveMs);
   }
 

@@ -90,6 +90,13 @@ export class LeanPool implements PoolOwner {
     return this.all.size;
   }
 
+  /** Shutdown: every connection, busy or not. */
+  destroy(): void {
+    this.closed = true;
+    this.waiting.length = 0;
+    for (const c of [...this.all]) c.destroy();
+  }
+
   close(): void {
     this.closed = true;
     for (const c of [...this.idleConns]) c.destroy();

@@ -113,14 +113,12 @@ export class ClusterRuntime {
   begin(state: EndpointState): void {
     state.inflight++;
     this.inflight++;
-    if (state.listeners !== null) state.loadChanged();
   }
 
   /** An attempt on `state` is over. */
   end(state: EndpointState): void {
     state.inflight--;
     if (this.inflight > 0) this.inflight--;
-    if (state.listeners !== null) state.loadChanged();
   }
 
   /**

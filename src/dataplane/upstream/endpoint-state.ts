@@ -18,7 +18,7 @@ export const FAILURE_THRESHOLD = DEFAULT_OUTLIER.windowFailures;
  */
 export class EndpointState {
   readonly id: string;
-  inflight = 0;
+  private count = 0;
   /** Snapshots/clusters currently referencing this endpoint. */
   refs = 0;
   /** Keep-alive connection pool to this endpoint, created by the forwarder on first use. */
@@ -34,10 +34,22 @@ export class EndpointState {
   /** Balancers indexing this endpoint by load (lc/wlc/sed/nq), told of every in-flight change; null = none. */
   listeners: LoadListener[] | null = null;
   /** The lean HTTP/1.1 engine's pool to this endpoint (src/dataplane/http1/upstream-pool.ts). */
-  leanPool: { close(): void } | null = null;
+  leanPool: { close(): void; destroy(): void } | null = null;
 
   constructor(id: string) {
     this.id = id;
+  }
+
+  /** Attempts in flight on this endpoint. */
+  get inflight(): number {
+    return this.count;
+  }
+
+  /** Every write tells the balancers indexing by load, whoever writes (nothing to do when none). */
+  set inflight(n: number) {
+    this.count = n;
+    const ls = this.listeners;
+    if (ls !== null) for (let i = 0; i < ls.length; i++) ls[i].loadChanged(this.id);
   }
 
   listen(l: LoadListener): void {
@@ -51,12 +63,6 @@ export class EndpointState {
     const i = ls.indexOf(l);
     if (i >= 0) ls.splice(i, 1);
     if (ls.length === 0) this.listeners = null;
-  }
-
-  /** `inflight` moved: tell the indexing balancers (nothing to do, and nothing done, when none). */
-  loadChanged(): void {
-    const ls = this.listeners;
-    if (ls !== null) for (let i = 0; i < ls.length; i++) ls[i].loadChanged(this.id);
   }
 
   /**
@@ -137,6 +143,9 @@ export class EndpointRegistry {
       const pp = s.profilePools;
       s.profilePools = null;
       if (pp !== null) for (const d of pp.values()) d.destroy().catch(() => undefined);
+      const lp = s.leanPool;
+      s.leanPool = null;
+      if (lp !== null) lp.destroy();
     }
   }
 

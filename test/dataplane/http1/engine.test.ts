@@ -145,10 +145,33 @@ test('a request the engine does not implement is handed to node:http with its by
   const nf = await request(px.port, '/', { host: 'nowhere.example' });
   assert.equal(nf.status, 404);
   assert.equal(nf.headers['x-portico-error'], 'PORTICO_ERR_ROUTE_NOT_FOUND');
-  const ten = await raw('GET /ten HTTP/1.0\r\nHost: a.example\r\n\r\n');
-  assert.match(ten, /^HTTP\/1\.1 200 /);
+  const odd = await raw('GET /odd HTTP/1.1\r\nHost: a.example\r\nExpect: something-else\r\nConnection: close\r\n\r\n');
+  assert.match(odd, /^HTTP\/1\.1 417 /, 'node:http answers an unknown expectation');
   const after = await counts();
   assert.equal(after.node - before.node, 3);
+});
+
+test('HTTP/1.0 clients and Expect: 100-continue are served by the engine', async () => {
+  const before = await counts();
+  const ten = await raw('GET /ten HTTP/1.0\r\nHost: a.example\r\n\r\n');
+  assert.match(ten, /^HTTP\/1\.1 200 [\s\S]*connection: close\r\n[\s\S]*"\/ten"/);
+  const kept = await raw('GET /kept HTTP/1.0\r\nHost: a.example\r\nConnection: keep-alive\r\n\r\n', 800);
+  assert.match(kept, /connection: keep-alive\r\n/);
+  const cont = await new Promise<string>((resolve) => {
+    const s = net.connect(px.port, '127.0.0.1');
+    let out = '';
+    s.on('data', (c) => {
+      out += c.toString('latin1');
+      if (out === 'HTTP/1.1 100 Continue\r\n\r\n') s.write('hello');
+    });
+    s.on('close', () => resolve(out));
+    s.write('POST /c HTTP/1.1\r\nHost: a.example\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n');
+  });
+  assert.match(cont, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  assert.match(cont, /"body":"hello"/);
+  const after = await counts();
+  assert.equal(after.lean - before.lean, 3);
+  assert.equal(after.node - before.node, 0);
 });
 
 test('connect failures are retried on another endpoint (SPEC §1.7)', async () => {

@@ -44,6 +44,11 @@ test('http: wlc clusters sharing endpoints see each other\'s in-flight attempts,
       r.end(s);
     }
   }
+  // Whoever writes an endpoint's count (not only begin/end), the index follows.
+  reg.get(eps[0].id)!.inflight += 50;
+  assert.equal(ra.pick(ctx.clientIp, null, 0)!.id, scanA.pick(ctx, null)!.id);
+  assert.notEqual(ra.pick(ctx.clientIp, null, 0)!.id, eps[0].id);
+  reg.get(eps[0].id)!.inflight -= 50;
   // Cluster b leaves: its balancer stops listening; a's still listens on every endpoint.
   rts.reconcile([a], new Map([['ns/a:80', eps]]));
   for (const e of eps) assert.equal(reg.get(e.id)!.listeners?.length, 1, e.id);
