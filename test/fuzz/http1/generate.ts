@@ -153,7 +153,7 @@ function response(rng: Rng, method: string, last: boolean): { text: string; clos
   text += `HTTP/1.${v10 ? 0 : 1} ${code} ${rng.pick(REASONS)}\r\n${extraFields(rng)}`;
   const noBody = method === 'HEAD' || code === 204 || code === 304;
   const framing = rng.pick(last ? ['cl', 'cl', 'chunked', 'close'] : ['cl', 'cl', 'chunked']);
-  let body = '';
+  let body: string;
   let closes = false;
   if (framing === 'cl') {
     body = bodyBytes(rng, 0, 60);
