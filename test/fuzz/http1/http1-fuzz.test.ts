@@ -63,9 +63,9 @@ test('fixtures are saved and loaded as JSON', () => {
 });
 
 test('bounded fuzz run over fixed seeds: no finding (a failure saves its input as a fixture)', () => {
-  const stats = fuzz(1, 3000, Date.now() + 8000);
+  const stats = fuzz(1, 3000, Date.now() + 4000);
   for (const f of stats.findings) saveFixture(f.fuzzCase, f.seed, JSON.stringify(f.verdict));
-  assert.ok(stats.cases >= 500, `only ${stats.cases} cases`);
+  assert.ok(stats.cases >= 300, `only ${stats.cases} cases`);
   assert.ok(stats.same > stats.cases / 2, JSON.stringify(stats.allowed));
   assert.deepEqual(stats.findings.map((f) => ({ seed: f.seed, verdict: f.verdict })), []);
 });
