@@ -50,10 +50,10 @@ if [[ $QUICK == 1 ]]; then RUNS=1; DURATION=${QUICK_DURATION:-4}; CASES=${QUICK_
 
 # ---------------------------------------------------------------- ports (127.0.0.1; clear of the shared rig's 18xxx)
 P_BACKEND=28080; P_WS_BACKEND=28082
-declare -A PORT=([nginx]=28101 [haproxy]=28111 [http-proxy-3]=28121 [node-http-proxy]=28122 [fastify-proxy]=28123 [portico]=28190 [portico-lean]=28191)
-declare -A TLS_PORT=([nginx]=28441 [haproxy]=28442 [http-proxy-3]=28451 [node-http-proxy]=28452 [fastify-proxy]=28453 [portico]=28490 [portico-lean]=28491)
+declare -A PORT=([nginx]=28101 [haproxy]=28111 [http-proxy-3]=28121 [node-http-proxy]=28122 [fastify-proxy]=28123 [portico]=28190 [portico-lean]=28191 [caddy]=28131 [h2o]=28132)
+declare -A TLS_PORT=([nginx]=28441 [haproxy]=28442 [http-proxy-3]=28451 [node-http-proxy]=28452 [fastify-proxy]=28453 [portico]=28490 [portico-lean]=28491 [caddy]=28461 [h2o]=28462)
 P_PORTICO_ADMIN=28901
-CONFIGS=(direct nginx haproxy http-proxy-3 node-http-proxy fastify-proxy portico portico-lean)
+CONFIGS=(direct nginx haproxy caddy h2o http-proxy-3 node-http-proxy fastify-proxy portico portico-lean)
 declare -A DESC=(
   [direct]="no proxy: wrk → backend (the harness ceiling)"
   [nginx]="nginx, worker_processes 1, 1,000 server blocks × 10 locations, upstream keepalive 64 (ratio reference)"
@@ -62,6 +62,8 @@ declare -A DESC=(
   [node-http-proxy]="http-proxy 1.18.1 + keep-alive http.Agent, no routing"
   [fastify-proxy]="fastify 5 + @fastify/http-proxy (undici), no routing"
   [portico]="Portico, one process, serving the generated manifests"
+  [caddy]="Caddy (Debian caddy), GOMAXPROCS=1, reverse_proxy to the backend, no routing"
+  [h2o]="h2o (Debian h2o), num-threads 1, proxy.reverse.url to the backend, no routing"
   [portico-lean]="Portico with --http1-engine lean (src/dataplane/http1), same manifests"
 )
 
@@ -85,11 +87,16 @@ command -v taskset >/dev/null || die "taskset is required (util-linux)"
 command -v curl >/dev/null || die "curl is required"
 HAVE_NGINX=0; command -v nginx >/dev/null && HAVE_NGINX=1
 HAVE_HAPROXY=0; command -v haproxy >/dev/null && HAVE_HAPROXY=1
+# Peers (Debian caddy, h2o): a missing binary skips its rows with a message, never the run.
+HAVE_CADDY=0; command -v caddy >/dev/null && HAVE_CADDY=1
+HAVE_H2O=0; command -v h2o >/dev/null && HAVE_H2O=1
 "$NODE_BIN" --version >/dev/null 2>&1 || die "NODE_BIN=$NODE_BIN does not run (npm ci in the project first)"
 NOTES=()
 note() { NOTES+=("$*"); log "note: $*"; }
 ((HAVE_NGINX)) || note "nginx not installed: its row is skipped and the backend is the Node one (bench/lib/backend.ts); ratios to nginx are unavailable"
 ((HAVE_HAPROXY)) || note "haproxy not installed: its row is skipped"
+((HAVE_CADDY)) || note "caddy not installed (apt-get install caddy): its rows are skipped"
+((HAVE_H2O)) || note "h2o not installed (apt-get install h2o): its rows are skipped"
 
 # The Node proxy libraries: the shared rig's pinned package.json/lock, installed once under .run.
 HAVE_NODERIG=0
@@ -347,6 +354,46 @@ backend be_ws
 EOF
 }
 
+write_caddy_conf() {  # Go on one core via GOMAXPROCS=1 at start; no admin endpoint, no ACME
+  cat >"$RUN_DIR/conf/Caddyfile" <<EOF
+{
+  admin off
+  auto_https off
+}
+http://:${PORT[caddy]} {
+  bind 127.0.0.1
+  reverse_proxy 127.0.0.1:$P_BACKEND
+}
+https://:${TLS_PORT[caddy]} {
+  bind 127.0.0.1
+  tls $TLS_CERT $TLS_KEY
+  reverse_proxy 127.0.0.1:$P_BACKEND
+}
+EOF
+}
+write_h2o_conf() {
+  cat >"$RUN_DIR/conf/h2o.conf" <<EOF
+num-threads: 1
+error-log: $RUN_DIR/log/h2o.error.log
+listen:
+  host: 127.0.0.1
+  port: ${PORT[h2o]}
+listen:
+  host: 127.0.0.1
+  port: ${TLS_PORT[h2o]}
+  ssl:
+    certificate-file: $TLS_CERT
+    key-file: $TLS_KEY
+    ocsp-update-interval: 0
+proxy.timeout.keepalive: 60000
+hosts:
+  default:
+    paths:
+      /:
+        proxy.reverse.url: http://127.0.0.1:$P_BACKEND/
+EOF
+}
+
 # ---------------------------------------------------------------- starting each proxy
 PROXY_PID=; PROXY_TLS=0; PORTICO_REV=
 start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its TLS port answers)
@@ -356,6 +403,10 @@ start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its T
   case $name in
     nginx)   write_nginx_conf; start nginx "$PROXY_CPUS" nginx -c "$RUN_DIR/conf/nginx.conf" -g 'daemon off;' ;;
     haproxy) write_haproxy_conf; start haproxy "$PROXY_CPUS" haproxy -db -f "$RUN_DIR/conf/haproxy.cfg" ;;
+    caddy) write_caddy_conf; mkdir -p "$RUN_DIR/tmp/caddy"
+      start caddy "$PROXY_CPUS" env GOMAXPROCS=1 XDG_DATA_HOME="$RUN_DIR/tmp/caddy" XDG_CONFIG_HOME="$RUN_DIR/tmp/caddy" \
+        caddy run --config "$RUN_DIR/conf/Caddyfile" --adapter caddyfile ;;
+    h2o) write_h2o_conf; start h2o "$PROXY_CPUS" h2o -c "$RUN_DIR/conf/h2o.conf" ;;
     http-proxy-3|node-http-proxy|fastify-proxy)
       start "$name" "$PROXY_CPUS" env -C "$NODERIG" KIND="$name" PORT="$port" TLS_PORT="$tport" TLS_CERT="$TLS_CERT" \
         TLS_KEY="$TLS_KEY" UPSTREAM_PORT=$P_BACKEND WS_UPSTREAM_PORT=$P_WS_BACKEND "$NODE_BIN" node-lib.cjs ;;
@@ -420,6 +471,8 @@ for cfg in "${CONFIGS[@]}"; do
   case $cfg in
     nginx) ((HAVE_NGINX)) || { for c in ${CASES//,/ }; do skip_row "$c" nginx "not installed"; done; continue; } ;;
     haproxy) ((HAVE_HAPROXY)) || { for c in ${CASES//,/ }; do skip_row "$c" haproxy "not installed"; done; continue; } ;;
+    caddy) ((HAVE_CADDY)) || { for c in ${CASES//,/ }; do skip_row "$c" caddy "not installed"; done; continue; } ;;
+    h2o) ((HAVE_H2O)) || { for c in ${CASES//,/ }; do skip_row "$c" h2o "not installed"; done; continue; } ;;
     http-proxy-3|node-http-proxy|fastify-proxy) ((HAVE_NODERIG)) || continue ;;
   esac
   pid=
