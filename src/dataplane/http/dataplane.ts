@@ -13,8 +13,6 @@ import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
 import { APPLIED, type ApplyResult, type Dataplane } from '../../model/dataplane.ts';
 import { emptySnapshot } from '../../model/snapshot.ts';
 import { PorticoError } from '../../util/errors.ts';
-import type { Logger } from '../../util/logger.ts';
-import type { Metrics } from '../../util/metrics.ts';
 import type { RouteStats } from '../../util/route-metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
@@ -32,7 +30,6 @@ import { sendError, sendText, setVerboseErrors, type AnyResponse } from './error
 import { RequestContext } from './request-context.ts';
 import { AccessLog, writeRawError } from './access-log.ts';
 import { RequestDecorator } from './request-decorator.ts';
-import type { Tracer } from './tracing.ts';
 import { explainRequest, type Explanation } from './explain.ts';
 import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
 import { serveGatewayRule, upgradeTarget, type GatewayServeHost } from './gateway-serve.ts';
@@ -52,44 +49,8 @@ import { leanViewOf, type LeanView } from '../http1/lean-view.ts';
 
 export type { Explanation } from './explain.ts';
 
-export interface HttpDataplaneOptions {
-  logger: Logger;
-  metrics: Metrics;
-  trustProxy: string[];
-  connectTimeoutMs: number;
-  upstreamTimeoutMs: number;
-  httpsPort: number | null;
-  hsts: string | null;
-  /** --proxy-body-size in bytes; 0 (the default) = unlimited. */
-  maxBodyBytes?: number;
-  /** request-target.ts normalizePath: %2F/%5C in paths (default 'keep'). */
-  escapedSlashes?: EscapedSlashes;
-  /** request-screen.ts: forward TRACE instead of answering 405. */
-  allowTrace?: boolean;
-  /** error-response.ts: error bodies carry the internal detail (endpoints, object names). */
-  verboseErrors?: boolean;
-  /** client-timeouts.ts (0 = off). */
-  clientBodyTimeoutMs?: number;
-  clientSendTimeoutMs?: number;
-  /** Upstream connections per endpoint (0 = unbounded). */
-  upstreamMaxConnections?: number;
-  /** request-buffer.ts: bodies up to this many bytes are read whole before dispatch (0 = stream all). */
-  requestBufferBytes?: number;
-  /** External auth subrequest timeout (connect + response); default 5 s. */
-  authTimeoutMs?: number;
-  /** Rate limits (policies/rate-limit.ts): answer statuses and the per-route client table bound. */
-  limitReqStatusCode?: number;
-  limitConnStatusCode?: number;
-  limitClients?: number;
-  /** Access log format and extra fields (README "Access log"); default JSON, today's fields. */
-  accessLog?: { format: 'json' | 'combined'; fields: readonly import('./access-log.ts').AccessLogField[] };
-  /** X-Request-Id generated when absent and passed upstream. */
-  requestIds?: boolean;
-  /** null/absent: tracing off. */
-  tracer?: Tracer | null;
-  /** --max-header-count: HTTP/1 requests with more header fields get 431 (request-screen.ts). */
-  maxHeaderCount?: number;
-}
+export type { HttpDataplaneOptions } from './http-dataplane-options.ts';
+import type { HttpDataplaneOptions } from './http-dataplane-options.ts';
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
