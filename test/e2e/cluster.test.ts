@@ -2,64 +2,19 @@
 // against the fake API server (test/support/fake-apiserver.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { Agent, request as undiciRequest } from 'undici';
-import { startApp, type RunningApp } from '../../src/app.ts';
-import { DEFAULTS, type PorticoConfig } from '../../src/config/config.ts';
-import { kubeConfigForServer } from '../../src/sources/kube/config.ts';
-import { createLogger } from '../../src/util/logger.ts';
-import { Metrics } from '../../src/util/metrics.ts';
 import { startEchoServer } from '../support/echo-server.ts';
 import { FakeApiServer } from '../support/fake-apiserver.ts';
 import { endpointSlice, ingress, ingressClass, service } from '../support/manifests.ts';
+import { eventually, servedBy, startClusterGateway } from '../support/cluster-gateway.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startClusterGateway(api: FakeApiServer, overrides: Partial<PorticoConfig> = {}, identity?: string): Promise<{ app: RunningApp; url: string; logs: string[] }> {
-  const logs: string[] = [];
-  const stream = new PassThrough();
-  stream.on('data', (c: Buffer) => logs.push(...c.toString('utf8').split('\n').filter(Boolean)));
-  const config: PorticoConfig = {
-    ...DEFAULTS, kubeconfig: '(test)', bindAddress: '127.0.0.1', httpPort: 0, httpsPort: null, adminPort: 0,
-    drainTimeoutMs: 1000, publishAddress: ['203.0.113.7'], ...overrides,
-  };
-  const app = await startApp(config, {
-    logger: createLogger({ level: 'info', destination: stream }),
-    metrics: new Metrics({ defaultMetrics: false }),
-    kubeConfig: kubeConfigForServer(api.url),
-    leaderElection: { ...(identity ? { identity } : {}), leaseDurationSeconds: 2, renewDeadlineMs: 1500, retryPeriodMs: 200, resyncMs: 500 },
-    deniedGraceMs: 500,
-  });
-  await app.ready();
-  return { app, url: `http://127.0.0.1:${app.ports.http}`, logs };
-}
 
 /** The IngressClass, Service `web` (port 80 named http) and one EndpointSlice every test starts from. */
 function seedWeb(api: FakeApiServer, ns: string, slice: string, port: number): void {
   api.apply(ingressClass());
   api.apply(service(ns, 'web', [{ name: 'http', port: 80 }]));
   api.apply(endpointSlice(ns, 'web', slice, ['127.0.0.1'], port));
-}
-
-async function servedBy(url: string, host: string, path = '/'): Promise<string | number> {
-  try {
-    const r = await undiciRequest(url + path, { headers: { host } });
-    const text = await r.body.text();
-    return r.statusCode === 200 ? (JSON.parse(text) as { name: string }).name : r.statusCode;
-  } catch (err) {
-    return String(err);
-  }
-}
-
-async function eventually<T>(fn: () => Promise<T> | T, want: (v: T) => boolean, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T;
-  for (;;) {
-    last = await fn();
-    if (want(last)) return last;
-    if (Date.now() > end) return last;
-    await sleep(25);
-  }
 }
 
 test('routing follows Ingress, Service and EndpointSlice changes within 1 s, and status is written', async () => {
@@ -188,8 +143,8 @@ test('two replicas: both serve, exactly one writes status; a 403 kind is reporte
   seedWeb(api, 'ns', 'web-1', a.port);
   api.apply(ingress('ns', 'i', [{ host: 'r.test', paths: [{ path: '/', service: 'web', port: 80 }, { path: 'bad', service: 'web', port: 80 }] }]));
   api.deny('Secret');
-  const r1 = await startClusterGateway(api, {}, 'replica-1');
-  const r2 = await startClusterGateway(api, {}, 'replica-2');
+  const r1 = await startClusterGateway(api, {}, { identity: 'replica-1' });
+  const r2 = await startClusterGateway(api, {}, { identity: 'replica-2' });
   try {
     assert.equal(await servedBy(r1.url, 'r.test'), 'a');
     assert.equal(await servedBy(r2.url, 'r.test'), 'a');

@@ -3,22 +3,11 @@
 // up when the CRDs appear after start, and dropped when the CRDs go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as undiciRequest } from 'undici';
 import { startEchoServer } from '../support/echo-server.ts';
 import { FakeApiServer } from '../support/fake-apiserver.ts';
 import { endpointSlice, service } from '../support/manifests.ts';
 import { freePort, gateway, gatewayClass, httpRoute } from '../support/gateway-api.ts';
-import { eventually, startClusterGateway } from '../support/cluster-gateway.ts';
-
-async function servedBy(url: string, host: string, path = '/'): Promise<string | number> {
-  try {
-    const r = await undiciRequest(url + path, { headers: { host } });
-    const text = await r.body.text();
-    return r.statusCode === 200 ? (JSON.parse(text) as { name: string }).name : r.statusCode;
-  } catch (err) {
-    return String(err);
-  }
-}
+import { eventually, servedBy, startClusterGateway } from '../support/cluster-gateway.ts';
 
 function seed(api: FakeApiServer, port: number, echoPort: number): void {
   api.apply(service('shop', 'web', [{ name: 'http', port: 80 }]));

@@ -7,6 +7,7 @@ import { kubeConfigForServer } from '../../src/sources/kube/config.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { Metrics } from '../../src/util/metrics.ts';
 import type { FakeApiServer } from './fake-apiserver.ts';
+import { request as undiciRequest } from 'undici';
 
 export interface ClusterGateway {
   readonly app: RunningApp;
@@ -41,5 +42,16 @@ export async function eventually<T>(fn: () => Promise<T> | T, want: (v: T) => bo
     const last = await fn();
     if (want(last) || Date.now() > end) return last;
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The echo backend's name for a 200, else the status (or the error text when the request failed). */
+export async function servedBy(url: string, host: string, path = '/'): Promise<string | number> {
+  try {
+    const r = await undiciRequest(url + path, { headers: { host } });
+    const text = await r.body.text();
+    return r.statusCode === 200 ? (JSON.parse(text) as { name: string }).name : r.statusCode;
+  } catch (err) {
+    return String(err);
   }
 }
