@@ -11,7 +11,8 @@ import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnos
 import { parseCached } from '../certificates.ts';
 import { checkHostname } from './hostnames.ts';
 import { referenceAllowed } from './references.ts';
-import { HTTP_ROUTE_KIND, type RouteGroupKind } from './status-report.ts';
+import { GRPC_ROUTE_KIND, HTTP_ROUTE_KIND, type RouteGroupKind } from './status-report.ts';
+import type { RouteKind } from './backends.ts';
 
 export interface GatewayPorts {
   /** Port of the HTTP server, or null when there is none. */
@@ -32,8 +33,8 @@ export interface ServedListener {
   readonly hostname: string;
   readonly certificate: Certificate | null;
   readonly spec: GatewayListener;
-  /** False when allowedRoutes.kinds excludes HTTPRoute (InvalidRouteKinds). */
-  readonly acceptsHTTPRoute: boolean;
+  /** The route kinds that may attach: HTTPRoute and GRPCRoute unless allowedRoutes.kinds narrows them. */
+  readonly kinds: ReadonlySet<RouteKind>;
   /** Its status, which the route attachment counts into (attachedRoutes). */
   readonly status: ListenerState;
 }
@@ -87,7 +88,7 @@ export function collectListeners(view: StoreView, gateways: readonly Gateway[], 
       }
       seen.add(name);
       entry.names.add(name);
-      const st: ListenerState = { name, accepted: null, refs: null, conflicted: null, served: false, message: '', supportedKinds: [HTTP_ROUTE_KIND], attachedRoutes: 0 };
+      const st: ListenerState = { name, accepted: null, refs: null, conflicted: null, served: false, message: '', supportedKinds: [...SERVED_KINDS], attachedRoutes: 0 };
       entry.states.push(st);
       /** Records the problem on the listener's status and as a diagnostic. */
       const problem = (reason: 'InvalidListener' | 'UnsupportedProtocol' | 'PortUnavailable', status: Partial<ListenerState>, message: string): void => {
@@ -139,12 +140,12 @@ export function collectListeners(view: StoreView, gateways: readonly Gateway[], 
         certificate = c.certificate;
       }
       const kinds = routeKinds(g, l, where, diags);
-      const accepts = kinds.accepts;
-      if (kinds.invalid) Object.assign(st, { refs: 'InvalidRouteKinds', supportedKinds: accepts ? [HTTP_ROUTE_KIND] : [], message: kinds.invalid });
+      st.supportedKinds = SERVED_KINDS.filter((k) => kinds.accepts.has(k.kind as RouteKind));
+      if (kinds.invalid) Object.assign(st, { refs: 'InvalidRouteKinds', message: kinds.invalid });
       st.served = true;
       entry.listeners.push({
         gateway: g, gatewayKey: key, name, id: `${key}/${name}`, port: port as number, scheme, hostname, certificate, spec: l,
-        acceptsHTTPRoute: accepts, status: st,
+        kinds: kinds.accepts, status: st,
       });
     }
   }
@@ -152,19 +153,27 @@ export function collectListeners(view: StoreView, gateways: readonly Gateway[], 
 }
 
 /**
- * allowedRoutes.kinds: default (absent/empty) = the protocol's route kinds, HTTPRoute here. Kinds
- * listed that are not served make ResolvedRefs False/InvalidRouteKinds while HTTPRoute, if listed,
- * still attaches (ListenerStatus.SupportedKinds; conformance gateway-invalid-route-kind).
+ * The route kinds an HTTP or HTTPS listener serves (ListenerStatus.SupportedKinds): HTTPRoute, and
+ * GRPCRoute — HTTP listeners take HTTP/2 with prior knowledge (h2c-front.ts), HTTPS ones h2 by
+ * ALPN, as grpcroute_types.go GRPCRoute requires.
  */
-function routeKinds(g: Gateway, l: GatewayListener, where: string, diags: Diagnostic[]): { accepts: boolean; invalid: string | null } {
+const SERVED_KINDS: readonly RouteGroupKind[] = [HTTP_ROUTE_KIND, GRPC_ROUTE_KIND];
+
+/**
+ * allowedRoutes.kinds: default (absent/empty) = the protocol's route kinds. Kinds listed that are
+ * not served make ResolvedRefs False/InvalidRouteKinds while the served ones listed still attach
+ * (ListenerStatus.SupportedKinds; conformance gateway-invalid-route-kind).
+ */
+function routeKinds(g: Gateway, l: GatewayListener, where: string, diags: Diagnostic[]): { accepts: ReadonlySet<RouteKind>; invalid: string | null } {
   const kinds = l.allowedRoutes?.kinds;
-  if (!Array.isArray(kinds) || kinds.length === 0) return { accepts: true, invalid: null };
-  const isHttp = (k: { group?: string; kind?: string } | undefined) => !!k && (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === 'HTTPRoute';
-  const accepts = kinds.some(isHttp);
-  const others = kinds.filter((k) => !isHttp(k)).map((k) => `${k?.group ?? GATEWAY_GROUP}/${k?.kind ?? '?'}`);
+  if (!Array.isArray(kinds) || kinds.length === 0) return { accepts: new Set<RouteKind>(['HTTPRoute', 'GRPCRoute']), invalid: null };
+  const served = (k: { group?: string; kind?: string } | undefined): k is { kind: RouteKind } =>
+    !!k && (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (k.kind === 'HTTPRoute' || k.kind === 'GRPCRoute');
+  const accepts = new Set<RouteKind>(kinds.filter(served).map((k) => k.kind));
+  const others = kinds.filter((k) => !served(k)).map((k) => `${k?.group ?? GATEWAY_GROUP}/${k?.kind ?? '?'}`);
   if (others.length === 0) return { accepts, invalid: null };
-  const message = `allowedRoutes.kinds lists ${others.join(', ')}, not served on ${l.protocol} (HTTPRoute is)`;
-  diags.push(diagnostic(gatewayRef(g), 'InvalidRouteKinds', `${where}: ${message}`, accepts ? 'warning' : 'error'));
+  const message = `allowedRoutes.kinds lists ${others.join(', ')}, not served on ${l.protocol} (HTTPRoute and GRPCRoute are)`;
+  diags.push(diagnostic(gatewayRef(g), 'InvalidRouteKinds', `${where}: ${message}`, accepts.size > 0 ? 'warning' : 'error'));
   return { accepts, invalid: message };
 }
 

@@ -65,6 +65,7 @@ export function cond(type: string, ok: boolean, reason: string, message = ''): C
 }
 
 export const HTTP_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'HTTPRoute' };
+export const GRPC_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'GRPCRoute' };
 
 /** metadata.generation of an object, 0 when absent (files carry none). */
 export function generationOf(o: { metadata?: { generation?: unknown } } | undefined): number {
