@@ -104,6 +104,13 @@ export interface GRPCRoute extends KubeObject {
   spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: GRPCRouteRule[] };
 }
 
+/** TCPRoute / UDPRoute (apis/v1alpha2 tcproute_types.go, udproute_types.go): one rule of backendRefs. */
+export interface L4RouteRule { name?: string; backendRefs?: HTTPBackendRef[] }
+export interface TCPRoute extends KubeObject {
+  spec?: { parentRefs?: ParentReference[]; rules?: L4RouteRule[] };
+}
+export type UDPRoute = TCPRoute;
+
 export interface ReferenceGrant extends KubeObject {
   spec?: {
     from?: { group?: string; kind?: string; namespace?: string }[];

@@ -74,8 +74,9 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     assert.deepEqual(listener('kinds').supportedKinds, [{ group: G, kind: 'HTTPRoute' }]);
     assert.equal(conds(listener('kinds').conditions).ResolvedRefs, 'False/InvalidRouteKinds');
     assert.equal(listener('kinds').attachedRoutes, 0);
-    assert.deepEqual(listener('tcp').supportedKinds, []);
-    assert.equal(conds(listener('tcp').conditions).Accepted, 'False/UnsupportedProtocol');
+    // A TCP listener on its own port is served by the L4 module; it takes TCPRoutes only.
+    assert.deepEqual(listener('tcp').supportedKinds, [{ group: G, kind: 'TCPRoute' }]);
+    assert.equal(conds(listener('tcp').conditions).Programmed, 'True/Programmed');
     assert.equal(conds(listener('elsewhere').conditions).Accepted, 'False/PortUnavailable');
     assert.equal(conds(listener('elsewhere').conditions).Programmed, 'False/Invalid');
     assert.deepEqual(generations([...st.conditions, ...st.listeners.flatMap((l: Obj) => l.conditions)]), [1], 'observedGeneration on every condition');

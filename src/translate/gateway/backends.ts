@@ -3,7 +3,7 @@
 // route's. An unresolvable ref keeps its weight and answers 500 for its share of requests
 // (HTTPRouteRule.BackendRefs: "500 status codes MUST be returned for requests that would have
 // otherwise been routed to an invalid backend"); weight 0 gets no traffic and is left out.
-import type { GRPCRoute, HTTPBackendRef, HTTPRoute } from '../../k8s/gateway-types.ts';
+import type { GRPCRoute, HTTPBackendRef, HTTPRoute, TCPRoute } from '../../k8s/gateway-types.ts';
 import type { UpstreamPolicy } from '../../model/upstream.ts';
 import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
 import { nsName } from '../../k8s/keys.ts';
@@ -30,9 +30,12 @@ export function checkBackendRef(b: HTTPBackendRef | undefined): BackendCheck {
   return { ok: true };
 }
 
-export type RouteKind = 'HTTPRoute' | 'GRPCRoute';
+export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'UDPRoute';
 
-export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute, refs: readonly HTTPBackendRef[], opts: { allowExternalName: boolean },
+/** What a request or connection sent to an invalid backend gets, per route kind (its BackendRefs docs). */
+const SHARE_ANSWER: Readonly<Record<RouteKind, string>> = { HTTPRoute: '500', GRPCRoute: 'UNAVAILABLE', TCPRoute: 'connections closed', UDPRoute: 'datagrams dropped' };
+
+export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute | TCPRoute, refs: readonly HTTPBackendRef[], opts: { allowExternalName: boolean; protocol?: 'TCP' | 'UDP' },
   clusters: Map<string, Cluster>, diags: Diagnostic[], where: string, routeKind: RouteKind = 'HTTPRoute'): WeightedBackend[] {
   const ns = route.metadata?.namespace ?? '';
   const ref: ObjectRef = { kind: routeKind, namespace: ns, name: route.metadata?.name ?? '' };
@@ -46,7 +49,7 @@ export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute, r
     const name = b.name as string;
     const key = nsName(targetNs, name);
     const fail = (reason: 'InvalidKind' | 'RefNotPermitted' | 'BackendNotFound' | 'UnsupportedProtocol', message: string): void => {
-      diags.push(diagnostic(ref, reason, `${where}: ${message}; its share of requests answers ${routeKind === 'GRPCRoute' ? 'UNAVAILABLE' : '500'}`));
+      diags.push(diagnostic(ref, reason, `${where}: ${message}; its share of requests answers ${SHARE_ANSWER[routeKind]}`));
       out.push({ clusterId: null, reason, service: '', weight });
     };
     if (group !== '' || kind !== 'Service') {
@@ -57,11 +60,14 @@ export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute, r
       fail('RefNotPermitted', `backendRef Service ${key} is in another namespace and no ReferenceGrant there allows ${routeKind}s from ${ns}`);
       continue;
     }
-    const r = resolveServiceBackend(view, targetNs, name, { number: b.port }, { allowExternalName: opts.allowExternalName });
-    if (!r.ok) {
-      fail('BackendNotFound', `${r.message} (${r.reason})`);
+    const udp = opts.protocol === 'UDP';
+    const res = resolveServiceBackend(view, targetNs, name, { number: b.port }, { allowExternalName: opts.allowExternalName, ...(udp ? { protocol: 'UDP' as const } : {}) });
+    if (!res.ok) {
+      fail('BackendNotFound', `${res.message} (${res.reason})`);
       continue;
     }
+    // A UDP Service port is its own cluster, as in the tcp/udp services ConfigMaps (translate/l4.ts).
+    const r = udp ? { ...res, cluster: { ...res.cluster, id: `${res.cluster.id}/udp` } } : res;
     const app = portAppProtocol(view, r.cluster);
     const upstream = backendProtocol(routeKind, app);
     if (upstream === 'unsupported') {
@@ -95,7 +101,7 @@ function backendProtocol(kind: RouteKind, app: string | null): UpstreamPolicy | 
     if (a === null || a === 'grpc') return GRPC_INFERRED;
     return a === 'kubernetes.io/h2c' ? GRPC_H2C : 'unsupported';
   }
-  return a === 'kubernetes.io/h2c' ? H2C : null;
+  return kind === 'HTTPRoute' && a === 'kubernetes.io/h2c' ? H2C : null;
 }
 
 function portAppProtocol(view: StoreView, cluster: Cluster): string | null {

@@ -5,17 +5,18 @@
 //   3. HTTPRoutes and GRPCRoutes, oldest first: rules (route-rules.ts), backends (backends.ts), then each
 //      parentRef → listeners (sectionName, port) → allowedRoutes → hostname intersection;
 //   4. per served listener hostname, hosts with their rules in the spec's precedence order.
-import type { GRPCRoute, Gateway, HTTPRoute, ParentReference } from '../../k8s/gateway-types.ts';
-import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
+import type { GRPCRoute, HTTPRoute, ParentReference } from '../../k8s/gateway-types.ts';
 import { nsName } from '../../k8s/keys.ts';
 import type { StoreView } from '../../store/store.ts';
 import type { Cluster } from '../../model/cluster.ts';
 import type { Certificate } from '../../model/certificate.ts';
 import { hostnameMatches, type GatewayHost, type GatewayListenerModel, type GatewayRule, type GatewaySnapshot, type WeightedBackend } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
-import { collectListeners, type GatewayPorts, type ServedListener } from './listeners.ts';
+import { collectListeners, type GatewayPorts } from './listeners.ts';
+import { translateL4Routes } from './l4-routes.ts';
+import type { L4Route } from '../../model/l4.ts';
 import { checkHostname, hostKind, intersectHostnames } from './hostnames.ts';
-import { namespaceLabels, selectorMatches } from './references.ts';
+import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
 import { parseRule } from './route-rules.ts';
 import { checkBackendRef, resolveBackends, type RouteKind } from './backends.ts';
 import { parseGrpcRule } from './grpc-rules.ts';
@@ -40,6 +41,8 @@ export interface GatewayTranslation {
   readonly anyHostCertificateId: string | null;
   /** `ns/name` of every HTTPRoute attached to at least one listener, sorted. */
   readonly attachedRoutes: readonly string[];
+  /** TCP and UDP listeners with their route's cluster, for the L4 module (sorted by the caller). */
+  readonly l4: readonly L4Route[];
   /** What the status of Portico's GatewayClasses, Gateways and routes should say (cluster mode writes it). */
   readonly status: GatewayStatusReport;
 }
@@ -169,12 +172,16 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     }
   }
 
+  // TCPRoute and UDPRoute: L4 listeners on their own ports (l4-routes.ts).
+  const l4 = translateL4Routes(view, { byGateway }, { allowExternalName: opts.allowExternalName, offset: opts.ports.offset }, clusters, routeStatus, diags);
+
   const listeners: GatewayListenerModel[] = [];
   const certificates = new Map<string, Certificate>();
   const sni = new Map<string, { hostname: string; kind: ReturnType<typeof hostKind>; certificateId: string }>();
   let anyHostCertificateId: string | null = null;
   for (const { listeners: ls } of [...byGateway.values()]) {
     for (const l of ls) {
+      if (l.scheme === 'tcp' || l.scheme === 'udp') continue; // the L4 module's (l4-routes.ts)
       const byHost = attached.get(l.id) ?? new Map<string, Attached[]>();
       const hosts: GatewayHost[] = [...byHost.entries()].sort(([a], [b]) => cmp(a, b)).map(([hostname, rs]) => ({
         hostname, kind: hostKind(hostname),
@@ -195,6 +202,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     certificates: [...certificates.values()],
     anyHostCertificateId,
     attachedRoutes: [...attachedRoutes].sort(),
+    l4,
     status: gatewayStatusReport(ourClasses, byGateway, routeStatus),
   };
 }
@@ -280,36 +288,8 @@ function dedupeRules(sorted: Attached[]): Attached[] {
   return sorted.filter((r) => !seen.has(r.gatewayRule.id) && (seen.add(r.gatewayRule.id), true));
 }
 
-function parentRefReport(p: ParentReference, routeNs: string): RouteParentReport['parentRef'] {
-  return {
-    group: p.group ?? GATEWAY_GROUP, kind: p.kind ?? 'Gateway', namespace: p.namespace ?? routeNs, name: p.name ?? '',
-    ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}), ...(p.port !== undefined ? { port: p.port } : {}),
-  };
-}
-
-function isGatewayRef(p: ParentReference | undefined): p is ParentReference {
-  return !!p && (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? 'Gateway') === 'Gateway' && typeof p.name === 'string';
-}
-
-/** allowedRoutes.namespaces.from: Same (default), All, Selector (Namespace labels). */
-function namespaceAllowed(view: StoreView, l: ServedListener, routeNs: string): boolean {
-  const ns = l.spec.allowedRoutes?.namespaces;
-  const from = ns?.from ?? 'Same';
-  if (from === 'All') return true;
-  if (from === 'Same') return routeNs === (l.gateway.metadata?.namespace ?? '');
-  if (from === 'Selector') return ns?.selector !== undefined && selectorMatches(ns.selector, namespaceLabels(view, routeNs));
-  return false;
-}
-
 function listenerRank(h: string): number {
   return h === '' ? 2 : h.startsWith('*.') ? 1 : 0;
-}
-
-function compareAge(a: HTTPRoute | GRPCRoute | Gateway, b: HTTPRoute | GRPCRoute | Gateway): number {
-  const ta = a.metadata?.creationTimestamp ?? '';
-  const tb = b.metadata?.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return cmp(nsName(a.metadata?.namespace ?? '', a.metadata?.name ?? ''), nsName(b.metadata?.namespace ?? '', b.metadata?.name ?? ''));
 }
 
 function cmp(a: string, b: string): number {
