@@ -110,6 +110,10 @@ export interface TCPRoute extends KubeObject {
   spec?: { parentRefs?: ParentReference[]; rules?: L4RouteRule[] };
 }
 export type UDPRoute = TCPRoute;
+/** TLSRoute (apis/v1alpha2, v1alpha3, v1 tlsroute_types.go): SNI hostnames and one rule. */
+export interface TLSRoute extends KubeObject {
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: L4RouteRule[] };
+}
 
 export interface ReferenceGrant extends KubeObject {
   spec?: {

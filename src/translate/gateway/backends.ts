@@ -30,10 +30,10 @@ export function checkBackendRef(b: HTTPBackendRef | undefined): BackendCheck {
   return { ok: true };
 }
 
-export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'UDPRoute';
+export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'UDPRoute' | 'TLSRoute';
 
 /** What a request or connection sent to an invalid backend gets, per route kind (its BackendRefs docs). */
-const SHARE_ANSWER: Readonly<Record<RouteKind, string>> = { HTTPRoute: '500', GRPCRoute: 'UNAVAILABLE', TCPRoute: 'connections closed', UDPRoute: 'datagrams dropped' };
+const SHARE_ANSWER: Readonly<Record<RouteKind, string>> = { HTTPRoute: '500', GRPCRoute: 'UNAVAILABLE', TCPRoute: 'connections closed', UDPRoute: 'datagrams dropped', TLSRoute: 'connections closed' };
 
 export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute | TCPRoute, refs: readonly HTTPBackendRef[], opts: { allowExternalName: boolean; protocol?: 'TCP' | 'UDP' },
   clusters: Map<string, Cluster>, diags: Diagnostic[], where: string, routeKind: RouteKind = 'HTTPRoute'): WeightedBackend[] {

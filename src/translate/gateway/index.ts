@@ -14,6 +14,8 @@ import { hostnameMatches, type GatewayHost, type GatewayListenerModel, type Gate
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import { collectListeners, type GatewayPorts } from './listeners.ts';
 import { translateL4Routes } from './l4-routes.ts';
+import { translateTlsRoutes } from './tls-routes.ts';
+import type { PassthroughHost } from '../../model/passthrough.ts';
 import type { L4Route } from '../../model/l4.ts';
 import { checkHostname, hostKind, intersectHostnames } from './hostnames.ts';
 import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
@@ -30,6 +32,8 @@ export interface GatewayTranslateOptions {
   readonly controllerName: string;
   readonly ports: GatewayPorts;
   readonly allowExternalName: boolean;
+  /** SNI names Ingresses already pass through: they keep them (README "TLS passthrough"). */
+  readonly takenSni?: ReadonlySet<string>;
 }
 
 export interface GatewayTranslation {
@@ -43,6 +47,8 @@ export interface GatewayTranslation {
   readonly attachedRoutes: readonly string[];
   /** TCP and UDP listeners with their route's cluster, for the L4 module (sorted by the caller). */
   readonly l4: readonly L4Route[];
+  /** TLSRoute hostnames passed through (sorted), after the Ingress ones (`takenSni`). */
+  readonly passthrough: readonly PassthroughHost[];
   /** What the status of Portico's GatewayClasses, Gateways and routes should say (cluster mode writes it). */
   readonly status: GatewayStatusReport;
 }
@@ -174,6 +180,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
 
   // TCPRoute and UDPRoute: L4 listeners on their own ports (l4-routes.ts).
   const l4 = translateL4Routes(view, { byGateway }, { allowExternalName: opts.allowExternalName, offset: opts.ports.offset }, clusters, routeStatus, diags);
+  // TLSRoute: SNI hostnames relayed by the HTTPS port's TLS front (tls-routes.ts).
+  const passthrough = translateTlsRoutes(view, { byGateway }, { allowExternalName: opts.allowExternalName, takenSni: opts.takenSni ?? new Set() }, clusters, routeStatus, diags);
 
   const listeners: GatewayListenerModel[] = [];
   const certificates = new Map<string, Certificate>();
@@ -181,7 +189,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   let anyHostCertificateId: string | null = null;
   for (const { listeners: ls } of [...byGateway.values()]) {
     for (const l of ls) {
-      if (l.scheme === 'tcp' || l.scheme === 'udp') continue; // the L4 module's (l4-routes.ts)
+      if (l.scheme === 'tcp' || l.scheme === 'udp' || l.scheme === 'tls') continue; // l4-routes.ts, tls-routes.ts
       const byHost = attached.get(l.id) ?? new Map<string, Attached[]>();
       const hosts: GatewayHost[] = [...byHost.entries()].sort(([a], [b]) => cmp(a, b)).map(([hostname, rs]) => ({
         hostname, kind: hostKind(hostname),
@@ -203,6 +211,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     anyHostCertificateId,
     attachedRoutes: [...attachedRoutes].sort(),
     l4,
+    passthrough,
     status: gatewayStatusReport(ourClasses, byGateway, routeStatus),
   };
 }
