@@ -4,7 +4,6 @@
 // read so far put back (socket.unshift), to the node:http server of the same listener, which then
 // owns the connection (README "Lean HTTP/1.1 engine" lists the cases).
 import type { Socket } from 'node:net';
-import type http from 'node:http';
 import type { CompiledRoute } from '../http/compiled-route.ts';
 import type { MessageHead } from './types.ts';
 
@@ -64,11 +63,15 @@ export function singleHost(raw: readonly string[]): string | null {
   return host;
 }
 
-/** Gives the connection to `server` with `raw` (the current message and what followed) unread. */
-export function handToNode(server: http.Server, socket: Socket, raw: Buffer): void {
+/**
+ * Gives the connection to node's server with `raw` (the current message and what followed)
+ * unread; `serve` is how that server takes a connection ('connection' on a node:http server, the
+ * allowHTTP1 listener of a node:http2 secure server: tls-attach.ts).
+ */
+export function handToNode(socket: Socket, raw: Buffer, serve: (s: Socket) => void): void {
   socket.pause();
   if (raw.length > 0) socket.unshift(raw);
-  server.emit('connection', socket);
+  serve(socket);
   // node:http reads the put-back bytes as 'data' once the socket flows again (h2c-front.ts does the same).
   process.nextTick(resumeSocket, socket);
 }
