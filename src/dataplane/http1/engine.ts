@@ -84,7 +84,16 @@ export class LeanEngine {
     this.handOff(socket, raw);
   }
 
-  /** Whether the engine is serving this connection (not handed over, not closed). */
+  /** A WebSocket splice holds the connection (ws-splice.ts): busy until it closes, as for drain. */
+  track(socket: Socket): void {
+    this.sockets.add(socket);
+  }
+
+  untrack(socket: Socket): void {
+    this.sockets.delete(socket);
+  }
+
+  /** Whether the engine is serving this connection (a request or a splice; not handed over, not closed). */
   owns(socket: Socket): boolean {
     return this.sockets.has(socket);
   }

@@ -10,12 +10,31 @@ import type { MessageHead } from './types.ts';
 /** Methods the engine forwards; TRACE / CONNECT / others get node:http's answers (request-screen.ts). */
 const SIMPLE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/** Head-level reasons to hand over: upgrades, unusual methods or targets, an Expect other than 100-continue. */
+/**
+ * Head-level reasons to hand over: upgrades other than a bodiless WebSocket GET (ws-splice.ts),
+ * unusual methods or targets, an Expect other than 100-continue.
+ */
 export function headNeedsNode(head: MessageHead): boolean {
-  if (head.upgrade || !SIMPLE_METHODS.has(head.method)) return true;
+  if ((head.upgrade && !isWebSocket(head)) || !SIMPLE_METHODS.has(head.method)) return true;
   if (head.target.charCodeAt(0) !== 0x2f) return true; // absolute-form, asterisk-form
   return !head.expectContinue && hasExpect(head.headers); // node:http answers 417
 }
+
+/**
+ * A WebSocket opening handshake (RFC 6455 §4.1: GET, `Upgrade: websocket`, `Connection: upgrade`)
+ * without a body; the node path's test is the same (client-error.ts isWebSocketUpgrade). Other
+ * upgrades (h2c, unknown protocols) are served as plain HTTP/1.1 by node:http.
+ */
+export function isWebSocket(head: MessageHead): boolean {
+  if (head.method !== 'GET' || !head.upgrade || head.chunked || head.contentLength > 0) return false;
+  const raw = head.headers;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i];
+    if (n.length === 7 && n.toLowerCase() === 'upgrade' && WEBSOCKET_TOKEN.test(raw[i + 1])) return true;
+  }
+  return false;
+}
+const WEBSOCKET_TOKEN = /(^|,)[ \t]*websocket[ \t]*(,|$)/i;
 
 function hasExpect(raw: readonly string[]): boolean {
   for (let i = 0; i < raw.length; i += 2) {

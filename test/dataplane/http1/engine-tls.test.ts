@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import https from 'node:https';
 import tls from 'node:tls';
+import { WebSocket } from 'ws';
 import { startEchoServer, patternSha256, type EchoServer } from '../../support/echo-server.ts';
 import { startGateway, type TestGateway } from '../../support/gateway.ts';
 import { backendFor, ingress, ingressClass } from '../../support/manifests.ts';
@@ -112,6 +113,19 @@ test('a request the engine does not serve is answered by node on the same TLS co
 test('a malformed request over TLS gets 400 from the lean parser and the connection closes', async () => {
   const out = await rawTls('GET / HTTP/1.1\r\nHost: shop.test\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n');
   assert.match(out, /^HTTP\/1\.1 400 /);
+});
+
+test('wss: the WebSocket handshake over TLS is served by the lean engine and spliced', async () => {
+  const before = await counts();
+  const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { headers: { host: 'shop.test' }, rejectUnauthorized: false });
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send('over tls');
+  assert.equal((await new Promise<Buffer>((resolve) => ws.once('message', (d) => resolve(d as Buffer)))).toString(), 'over tls');
+  ws.close();
+  await new Promise((r) => ws.once('close', r));
+  const now = await counts();
+  assert.equal(now.lean - before.lean, 1);
+  assert.equal(now.node - before.node, 0);
 });
 
 test('h2 by ALPN stays on node:http2', async () => {
