@@ -136,6 +136,7 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
     requestIds: config.requestId,
     maxHeaderCount: config.maxHeaderCount,
     tracer,
+    http1Engine: config.http1Engine,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
     host: config.bindAddress, port: config.httpsPort, logger, metrics, sessionResumption: config.tlsSessionResumption,

@@ -41,4 +41,6 @@ export interface HttpDataplaneOptions {
   tracer?: Tracer | null;
   /** --max-header-count: HTTP/1 requests with more header fields get 431 (request-screen.ts). */
   maxHeaderCount?: number;
+  /** --http1-engine, for `portico explain` (the listeners pick the engine; default node). */
+  http1Engine?: 'node' | 'lean';
 }

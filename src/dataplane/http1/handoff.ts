@@ -61,12 +61,26 @@ export function routeNeedsNode(route: CompiledRoute, scheme: 'http' | 'https'): 
   if (route.cluster === null || (scheme === 'http' && route.sslRedirect)) return true;
   let v = verdicts.get(route);
   if (v === undefined) {
-    const model = route.route as unknown as Record<string, unknown>;
-    v = route.policies !== null || route.actions !== null || route.upstream !== null ||
-      Object.keys(model).some((k) => model[k] !== undefined && !LEAN_ROUTE_FIELDS.has(k));
+    v = routeFieldReason(route) !== null;
     verdicts.set(route, v);
   }
   return v;
+}
+
+/** Why node:http serves requests to `route` (null: the lean engine does), in words (`portico explain`). */
+export function routeHandOffReason(route: CompiledRoute, scheme: 'http' | 'https'): string | null {
+  if (route.cluster === null) return 'no backend to forward to (node:http answers)';
+  if (scheme === 'http' && route.sslRedirect) return 'the HTTP to HTTPS redirect';
+  return routeFieldReason(route);
+}
+
+function routeFieldReason(route: CompiledRoute): string | null {
+  if (route.policies !== null) return 'access policies (auth, allow-lists, rate limits, CORS)';
+  if (route.actions !== null) return 'routing annotations (rewrites, redirects, canaries, affinity)';
+  if (route.upstream !== null) return 'an upstream policy (TLS, HTTP/2, gRPC, timeouts, retries or body limit)';
+  const model = route.route as unknown as Record<string, unknown>;
+  const k = Object.keys(model).find((n) => model[n] !== undefined && !LEAN_ROUTE_FIELDS.has(n));
+  return k === undefined ? null : `route field ${k}`;
 }
 
 /** The Host field value when there is exactly one, else null (node:http's screen answers those). */
