@@ -54,6 +54,7 @@ export interface HTTPRouteFilter {
   responseHeaderModifier?: HTTPHeaderFilter;
   requestRedirect?: { scheme?: string; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode?: number };
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  requestMirror?: { backendRef?: HTTPBackendRef; percent?: number; fraction?: { numerator?: number; denominator?: number } };
 }
 
 export interface HTTPRouteMatch {
@@ -78,6 +79,8 @@ export interface HTTPRouteRule {
   matches?: HTTPRouteMatch[];
   filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];
+  /** HTTPRouteTimeouts: GEP-2257 durations ('10s', '1m30s', '0s' = none). */
+  timeouts?: { request?: string; backendRequest?: string };
 }
 
 export interface HTTPRoute extends KubeObject {

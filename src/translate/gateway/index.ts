@@ -22,6 +22,7 @@ import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './p
 import { parseRule } from './route-rules.ts';
 import { checkBackendRef, resolveBackends, type RouteKind } from './backends.ts';
 import { parseGrpcRule } from './grpc-rules.ts';
+import { parseMirrors } from './mirror.ts';
 import { compareRules, type Ranked } from './precedence.ts';
 import { gatewayStatusReport, type RouteParentReport, type RouteStatusEntry, type GatewayStatusReport } from './status-report-build.ts';
 import { routeParentConditions, generationOf } from './status-report.ts';
@@ -238,11 +239,20 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
       return;
     }
     const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where);
+    const mirrors = parseMirrors(view, route, Array.isArray(rule?.filters) ? rule.filters : [], opts, clusters, diags, where);
+    if (!mirrors.ok) {
+      diags.push(diagnostic(ref, mirrors.reason, `${where}: ${mirrors.message}; rule not served`));
+      return;
+    }
     served++;
     parsed.value.matches.forEach((match, mi) => {
       out.push({
         match, created, routeKey: key, rule: ri, index: mi,
-        gatewayRule: { id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute', match, filters: parsed.value.filters, backends },
+        gatewayRule: {
+          id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute', match, filters: parsed.value.filters, backends,
+          ...(parsed.value.timeouts === null ? {} : { timeouts: parsed.value.timeouts }),
+          ...(mirrors.value.length === 0 ? {} : { mirrors: mirrors.value }),
+        },
       });
     });
   });
