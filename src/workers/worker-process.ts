@@ -2,6 +2,7 @@
 // of a snapshot version or a metrics reply, and a bounded drain. The pool (worker-pool.ts) decides
 // when to start, replace and stop them.
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { messageKind, parseFromWorker, type FromWorker, type ToWorker, type WorkerInit } from './protocol.ts';
 
@@ -32,6 +33,8 @@ export class WorkerProcess {
   /** Resolves with the exit code (null after a signal) once the process is gone. */
   readonly exited: Promise<number | null>;
   private alive = true;
+  /** Listening, not yet told to drain: may be handed connections (`--worker-accept primary`). */
+  private open = false;
   private ackWaiters: AckWaiter[] = [];
   private readonly metricWaiters = new Map<number, (metrics: readonly unknown[] | null) => void>();
   private seq = 0;
@@ -73,9 +76,25 @@ export class WorkerProcess {
     return this.alive;
   }
 
+  get takesConnections(): boolean {
+    return this.alive && this.open && this.child.connected;
+  }
+
+  /** Hand over an accepted connection (primary-accept.ts); the primary's copy is closed once sent. */
+  sendSocket(port: number, socket: Socket): void {
+    if (!this.takesConnections) {
+      socket.destroy();
+      return;
+    }
+    this.child.send({ t: 'conn', port }, socket, { keepOpen: false }, (err) => {
+      if (err) socket.destroy();
+    });
+  }
+
   private receive(m: FromWorker, onListening: () => void, onFailed: (err: Error) => void): void {
     switch (m.t) {
       case 'listening':
+        this.open = true;
         onListening();
         return;
       case 'listen-failed':
@@ -136,6 +155,7 @@ export class WorkerProcess {
 
   /** Ask it to stop accepting and finish in-flight work within `drainMs`; SIGKILL after `drainMs + graceMs`. */
   async drain(drainMs: number, graceMs: number): Promise<void> {
+    this.open = false;
     this.send({ t: 'drain', drainMs });
     const timer = setTimeout(() => this.kill(), drainMs + graceMs);
     await this.exited;
