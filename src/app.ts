@@ -13,6 +13,7 @@ import { Tracer } from './dataplane/http/tracing.ts';
 import { L4Dataplane } from './dataplane/l4/l4-dataplane.ts';
 import { TlsDataplane } from './dataplane/tls/tls-dataplane.ts';
 import { HealthCheckers, httpCheckHooks, type HealthSource } from './dataplane/health/health-checkers.ts';
+import type { Http1Limits } from './dataplane/http/http1-limits.ts';
 import type { Dataplane } from './model/dataplane.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/source.ts';
@@ -139,10 +140,12 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
     maxHeaderCount: config.maxHeaderCount,
     tracer,
     healthChecks,
+    http1Engine: config.http1Engine,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
     host: config.bindAddress, port: config.httpsPort, logger, metrics, sessionResumption: config.tlsSessionResumption,
     http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets },
+    http1: { engine: config.http1Engine, limits: http1Limits(config) },
   });
   const l4 = buildL4(config, logger, metrics, healthChecks);
   return { http, tracer, tls, l4, all: tls ? [http, tls, l4] : [http, l4] };
@@ -165,8 +168,11 @@ function buildL4(config: PorticoConfig, logger: Logger, metrics: Metrics, health
 /** The plain-HTTP front end of `dp.http` (a worker process builds the same one, src/worker.ts). */
 export function buildHttpListener(config: PorticoConfig, dp: Dataplanes, logger: Logger, metrics: Metrics): HttpListener {
   return new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
-    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount },
-    engine: config.http1Engine });
+    limits: http1Limits(config), engine: config.http1Engine });
+}
+
+function http1Limits(config: PorticoConfig): Http1Limits {
+  return { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount };
 }
 
 /** The one configuration source; in cluster mode also the KubeConfig the status writer uses. */

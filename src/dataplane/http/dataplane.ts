@@ -45,7 +45,8 @@ import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
-import { leanViewOf, type LeanView } from '../http1/lean-view.ts';
+import { dataplaneHandOffReason, leanViewOf, type LeanView, type LeanViewSource } from '../http1/lean-view.ts';
+import { explainEngine } from '../http1/explain-engine.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -135,10 +136,14 @@ export class HttpDataplane implements Dataplane {
 
   /** The lean HTTP/1.1 engine's view of this dataplane (src/dataplane/http1/lean-view.ts). */
   leanView(): LeanView {
+    return leanViewOf(this.leanSource());
+  }
+
+  private leanSource(): LeanViewSource {
     const dp = this;
-    return leanViewOf({ opts: this.opts, escapedSlashes: this.escapedSlashes, trusted: this.trusted, maxBodyBytes: this.maxBodyBytes,
+    return { opts: this.opts, escapedSlashes: this.escapedSlashes, trusted: this.trusted, maxBodyBytes: this.maxBodyBytes,
       needsRequest: this.accessLog.needsRequest, decorator: this.decorator, table: () => dp.table, gatewayOn: () => dp.gateway !== null,
-      record: (ctx) => dp.record(ctx), logInfo: () => dp.logInfo });
+      record: (ctx) => dp.record(ctx), logInfo: () => dp.logInfo };
   }
 
   /** Whether access-log lines are written (bytes are counted only then). */
@@ -494,6 +499,8 @@ export class HttpDataplane implements Dataplane {
   explain(host: string | undefined, path: string): Explanation {
     const e = explainRequest(this.table, host, path, this.escapedSlashes,
       { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
+    const route = e.targetError !== null ? null : this.table.resolve(e.host, e.path);
+    e.http1Engine = explainEngine(this.opts.http1Engine ?? 'node', dataplaneHandOffReason(this.leanSource()), route);
     const pt = e.host === null ? undefined : this.passthrough?.get(e.host);
     return pt === undefined ? e : { ...e, tlsPassthrough: pt };
   }

@@ -43,4 +43,6 @@ export interface HttpDataplaneOptions {
   maxHeaderCount?: number;
   /** 'remote' in worker processes: the primary probes, this dataplane applies its verdicts (health-checkers.ts). */
   healthChecks?: import('../health/health-checkers.ts').HealthSource;
+  /** --http1-engine, for `portico explain` (the listeners pick the engine; default node). */
+  http1Engine?: 'node' | 'lean';
 }

@@ -21,11 +21,16 @@ import { tlsMetrics, handshakeErrorReason, type TlsMetrics } from './tls-metrics
 import { guardSession, http2ServerOptions, type Http2Limits } from './http2-limits.ts';
 import { requestHandlerFault, upgradeHandlerFault } from '../http/handler-fault.ts';
 import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from '../http/client-error.ts';
+import type { LeanView } from '../http1/lean-view.ts';
+import type { LeanEngine } from '../http1/engine.ts';
+import { attachLeanTls, type LeanTlsOptions } from '../http1/tls-attach.ts';
 
 /** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
 export interface HttpsRequestHandler {
   handleRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void;
+  /** What the lean HTTP/1.1 engine routes with (src/dataplane/http1/lean-view.ts). */
+  leanView?(): LeanView;
 }
 
 export interface HttpsListenerOptions {
@@ -45,6 +50,8 @@ export interface HttpsListenerOptions {
   handshakeTimeoutMs?: number;
   /** Per-connection HTTP/2 bounds (http2-limits.ts); DEFAULT_HTTP2_LIMITS when absent. */
   http2?: Http2Limits;
+  /** --http1-engine lean: HTTP/1.1 over TLS on the lean engine (src/dataplane/http1/tls-attach.ts). */
+  lean?: LeanTlsOptions;
 }
 
 export const DEFAULT_HTTP2_LIMITS: Http2Limits = { maxConcurrentStreams: 128, maxHeaderListSize: 32 * 1024, idleTimeoutMs: 60_000, maxResets: 200 };
@@ -69,6 +76,7 @@ export class HttpsListener {
   /** Accepts the port's connections: TLS here, or passthrough by SNI (tls-front.ts). */
   private readonly front: TlsFront;
   private socketsGone: (() => void) | null = null;
+  private readonly lean: LeanEngine | null;
 
   constructor(dataplane: HttpsRequestHandler, opts: HttpsListenerOptions) {
     this.dataplane = dataplane;
@@ -94,6 +102,8 @@ export class HttpsListener {
       // Hot path: one Map get on the current table (README "TLS").
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => cb(null, this.table.lookup(servername)),
     });
+    // Before any other 'secureConnection' listener: it takes over the server's own (tls-attach.ts).
+    this.lean = opts.lean === undefined ? null : attachLeanTls(this.server, opts.lean);
     // HTTP/1.1 over TLS follows the plain listener's rules (client-error.ts): only WebSocket
     // handshakes leave the HTTP path, malformed requests never land inside a response, CONNECT 405.
     (this.server as unknown as { shouldUpgradeCallback: (req: IncomingMessage) => boolean }).shouldUpgradeCallback = isWebSocketUpgrade;
@@ -168,7 +178,9 @@ export class HttpsListener {
     const closed = Promise.all([gone, this.front.close(drainTimeoutMs)]).then(() => undefined);
     for (const s of this.sessions) s.close();
     // Idle HTTP/1.1 keep-alive sockets have nothing to finish; busy ones close after their response.
-    for (const s of this.tlsSockets) if (s.alpnProtocol !== 'h2' && !this.busy.has(s)) s.destroy();
+    // The lean engine's own connections close when idle, busy ones after their response.
+    for (const s of this.tlsSockets) if (s.alpnProtocol !== 'h2' && !this.busy.has(s) && this.lean?.owns(s) !== true) s.destroy();
+    this.lean?.drain();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainTimeoutMs);
@@ -180,6 +192,7 @@ export class HttpsListener {
     for (const s of this.tlsSockets) s.destroy();
     for (const s of this.sockets) s.destroy();
     await closed;
+    this.lean?.close();
   }
 
   private onConnection(s: Socket): void {

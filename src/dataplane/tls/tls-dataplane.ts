@@ -10,6 +10,8 @@ import { generateDefaultCertificate, type PemPair } from './default-certificate.
 import { HttpsListener, type HttpsListenerOptions, type HttpsRequestHandler } from './https-listener.ts';
 import { SniTableBuilder, type SniTable } from './sni-table.ts';
 import type { TlsPolicy } from './tls-policy.ts';
+import type { Http1Limits } from '../http/http1-limits.ts';
+import { leanLimits } from '../http1/engine.ts';
 
 export interface TlsDataplaneOptions {
   readonly host: string;
@@ -23,6 +25,8 @@ export interface TlsDataplaneOptions {
   readonly http2?: HttpsListenerOptions['http2'];
   /** TLS versions, ciphers and curves of every context (tls-policy.ts); the defaults when absent. */
   readonly policy?: TlsPolicy;
+  /** --http1-engine and the HTTP/1 bounds: with `lean`, HTTP/1.1 over TLS is served by src/dataplane/http1. */
+  readonly http1?: { engine: 'node' | 'lean'; limits?: Http1Limits };
 }
 
 export class TlsDataplane implements Dataplane {
@@ -37,6 +41,7 @@ export class TlsDataplane implements Dataplane {
     this.listener = new HttpsListener(http, {
       host: opts.host, port: opts.port, logger: opts.logger, metrics: opts.metrics, sni: this.table, secureOptions: this.builder.secureOptions, tlsPolicy: this.builder.policyOptions,
       ...(opts.http2 ? { http2: opts.http2 } : {}),
+      ...(opts.http1?.engine === 'lean' && http.leanView !== undefined ? { lean: { view: http.leanView(), ...leanLimits(opts.http1.limits) } } : {}),
     });
   }
 
