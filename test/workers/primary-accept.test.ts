@@ -11,18 +11,22 @@ import { backendFor, ingress, ingressClass } from '../support/manifests.ts';
 import { freshGet, load, perWorker, until } from './support.ts';
 import { freePort } from '../support/gateway-api.ts';
 import type { KubeObject } from '../../src/k8s/types.ts';
+import https from 'node:https';
+import { makeCert, tlsSecret } from '../support/certs.ts';
 
 const SLOW = 45_000;
 let echo: EchoServer;
 let gw: TestGateway;
 let l4Port: number;
 const tcpServices = (): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tcp', namespace: 'w' }, data: { [String(l4Port)]: 'w/echo:80' } } as KubeObject);
-const objs = () => [ingressClass(), ...backendFor('w', 'echo', [echo.port]), ingress('w', 'app', [{ host: 'app.test', paths: [{ path: '/', service: 'echo', port: 80 }] }]), tcpServices()];
+const cert = makeCert({ sans: ['sec.test'], cn: 'sec-cert' });
+const objs = () => [ingressClass(), ...backendFor('w', 'echo', [echo.port]), ingress('w', 'app', [{ host: 'app.test', paths: [{ path: '/', service: 'echo', port: 80 }] }]), tcpServices(),
+  tlsSecret('w', 'sec-tls', cert.certPem, cert.keyPem), ingress('w', 'sec', [{ host: 'sec.test', paths: [{ path: '/', service: 'echo', port: 80 }] }], { tls: [{ hosts: ['sec.test'], secretName: 'sec-tls' }] })];
 
 before(async () => {
   echo = await startEchoServer({ name: 'echo' });
   l4Port = await freePort();
-  gw = await startGateway(objs(), { workers: 2, workerAccept: 'primary', logLevel: 'warn', tcpServicesConfigMap: 'w/tcp' }, { workers: { ackTimeoutMs: 5000, backoff: { minMs: 50, maxMs: 1000 } } });
+  gw = await startGateway(objs(), { workers: 2, workerAccept: 'primary', logLevel: 'warn', tcpServicesConfigMap: 'w/tcp', httpsPort: 0 }, { workers: { ackTimeoutMs: 5000, backoff: { minMs: 50, maxMs: 1000 } } });
 });
 
 after(async () => {
@@ -48,6 +52,22 @@ test('the primary holds the listening socket; its connections are spread over bo
   assert.equal(s.size, 2);
   for (const [w, count] of s) assert.ok(count > 0, `worker ${w} was handed no connection`);
   assert.equal([...s.values()].reduce((x, y) => x + y, 0), n);
+});
+
+test('HTTPS connections are handed over too: TLS is terminated in the workers with the Secret\'s certificate', async () => {
+  const get = (): Promise<{ status: number; cn: string }> => new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port: gw.app.ports.https!, path: '/', servername: 'sec.test', headers: { host: 'sec.test' }, rejectUnauthorized: false, agent: false }, (r) => {
+      const cn = (r.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN;
+      r.resume();
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, cn: String(cn) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const before = await served();
+  for (let i = 0; i < 10; i++) assert.deepEqual(await get(), { status: 200, cn: 'sec-cert' });
+  const after = await served();
+  for (const w of ['1', '2']) assert.ok((after.get(w) ?? 0) > (before.get(w) ?? 0), `worker ${w} terminated none of the 10 connections`);
 });
 
 test('the L4 dataplane runs in the primary: a tcp-services port answers, counted in its own registry', async () => {
