@@ -28,6 +28,7 @@ import { Metrics } from './util/metrics.ts';
 import { WorkerPool } from './workers/worker-pool.ts';
 import { concretePort, initMessage, reusePortWorks, workerExecArgv } from './workers/worker-front.ts';
 import { PrimaryAccept } from './workers/primary-accept.ts';
+import { workerMetrics } from './workers/worker-metrics.ts';
 import { LazyView } from './workers/lazy-view.ts';
 
 export interface AppOptions {
@@ -269,7 +270,7 @@ function singleProcessFront(config: PorticoConfig, dp: Dataplanes, logger: Logge
  */
 async function workersFront(config: PorticoConfig, count: number, opts: AppOptions, dp: Dataplanes, logger: Logger, metrics: Metrics): Promise<Front> {
   const accept = config.workerAccept === 'auto' ? (await reusePortWorks(config.bindAddress) ? 'reuseport' : 'primary') : config.workerAccept;
-  const acceptor = accept === 'primary' ? new PrimaryAccept(() => pool.pickAcceptor(), logger) : null;
+  const acceptor = accept === 'primary' ? new PrimaryAccept(() => pool.pickAcceptor(), logger, () => workerMetrics(metrics).refused.inc()) : null;
   const bind = (port: number): Promise<number> => (acceptor ? acceptor.listen(config.bindAddress, port) : concretePort(config.bindAddress, port));
   const ports = { http: await bind(config.httpPort), https: config.httpsPort === null ? null : await bind(config.httpsPort) };
   // The primary's own L4 dataplane probes its clusters itself; the pool checks HTTP clusters only then.

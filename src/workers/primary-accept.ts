@@ -14,12 +14,13 @@ export class PrimaryAccept {
   private readonly servers: Server[] = [];
   private readonly pick: PickWorker;
   private readonly logger: Logger;
-  /** Connections closed because no worker could take them (all restarting). */
-  refused = 0;
+  /** A connection closed because no worker could take it. */
+  private readonly onRefused: () => void;
 
-  constructor(pick: PickWorker, logger: Logger) {
+  constructor(pick: PickWorker, logger: Logger, onRefused: () => void) {
     this.pick = pick;
     this.logger = logger;
+    this.onRefused = onRefused;
   }
 
   /** Bind `port` (0: any) on `host`; the bound port, which the workers are told. */
@@ -42,7 +43,7 @@ export class PrimaryAccept {
     socket.on('error', () => socket.destroy());
     const w = this.pick();
     if (w === null) {
-      this.refused++;
+      this.onRefused();
       socket.destroy();
       return;
     }

@@ -15,6 +15,9 @@ export interface WorkerProcessOptions {
   readonly onMalformed: (kind: string) => void;
 }
 
+/** Connections queued on one worker's channel before the primary hands that worker no more. */
+const MAX_QUEUED_SOCKETS = 1024;
+
 interface AckWaiter {
   readonly version: number;
   readonly resolve: (acked: boolean) => void;
@@ -35,6 +38,8 @@ export class WorkerProcess {
   private alive = true;
   /** Listening, not yet told to drain: may be handed connections (`--worker-accept primary`). */
   private open = false;
+  /** Connections handed to send() and not yet written to the channel (each holds a descriptor). */
+  private queuedSockets = 0;
   private ackWaiters: AckWaiter[] = [];
   private readonly metricWaiters = new Map<number, (metrics: readonly unknown[] | null) => void>();
   private seq = 0;
@@ -76,8 +81,12 @@ export class WorkerProcess {
     return this.alive;
   }
 
+  /**
+   * A worker that stops reading its channel (stuck, SIGSTOP) must not make the primary hold a
+   * descriptor per connection without bound: past MAX_QUEUED_SOCKETS it gets no more.
+   */
   get takesConnections(): boolean {
-    return this.alive && this.open && this.child.connected;
+    return this.alive && this.open && this.child.connected && this.queuedSockets < MAX_QUEUED_SOCKETS;
   }
 
   /** Hand over an accepted connection (primary-accept.ts); the primary's copy is closed once sent. */
@@ -86,7 +95,9 @@ export class WorkerProcess {
       socket.destroy();
       return;
     }
+    this.queuedSockets++;
     this.child.send({ t: 'conn', port }, socket, { keepOpen: false }, (err) => {
+      this.queuedSockets--;
       if (err) socket.destroy();
     });
   }
