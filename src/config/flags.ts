@@ -101,5 +101,6 @@ export const FLAG_TABLE = {
   traceSamplingRatio: flag(t.ratio, { flag: 'trace-sampling-ratio', default: 1, help: 'share of requests without a sampled parent that are traced (a sampled parent is always followed)' }),
   // ---- Worker processes (README "Worker processes").
   workers: flag(t.countOrAuto, { flag: 'workers', default: 'auto', defaultText: 'auto (the CPUs available: affinity and cgroup cpu.max quota)', help: 'dataplane worker processes fed by one control-plane process; 1 serves from a single process' }),
+  workerAccept: flag(t.oneOf(['auto', 'reuseport', 'primary'] as const), { flag: 'worker-accept', default: 'auto', help: 'how workers get connections: reuseport (each binds every port with SO_REUSEPORT), primary (the primary accepts and hands them out; L4 runs in the primary), auto (reuseport where it works, else primary)' }),
   workerMaxOldSpaceSize: flag(t.optionalMebibytes, { flag: 'worker-max-old-space-size', default: null, defaultText: '3/4 of the cgroup memory limit / (workers + 1); V8\'s own without a limit', help: 'V8 old-space limit of each worker process, MiB' }),
 } satisfies FlagTable;
