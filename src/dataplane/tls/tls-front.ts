@@ -49,6 +49,8 @@ export class TlsFront {
   private readonly peeking = new Set<Socket>();
   /** Null when nothing is passed through: the peek is skipped entirely. */
   private targets: ReadonlyMap<string, Target> | null = null;
+  /** Whether some target is a '*.' wildcard (the lookup then tries suffixes). */
+  private wildcards = false;
   private port = 0;
 
   constructor(opts: TlsFrontOptions) {
@@ -90,6 +92,7 @@ export class TlsFront {
       this.clusters.delete(id);
     }
     this.targets = targets.size === 0 ? null : targets;
+    this.wildcards = hosts.some((h) => h.hostname.startsWith('*.'));
   }
 
   /** EndpointSlice fast path; unknown clusters are ignored. */
@@ -147,7 +150,7 @@ export class TlsFront {
       done();
       s.pause();
       const head = buf;
-      const t = r.state === 'done' && r.serverName !== null ? this.targets?.get(normalizeHostName(r.serverName)) : undefined;
+      const t = r.state === 'done' && r.serverName !== null ? this.target(normalizeHostName(r.serverName)) : undefined;
       s.unshift(head);
       if (t === undefined) this.opts.terminate(s);
       else this.splice(s, t);
@@ -155,6 +158,23 @@ export class TlsFront {
     s.on('data', onData);
     s.on('error', onError);
     s.setTimeout(this.opts.helloTimeoutMs ?? 10_000, () => reject('hello_timeout'));
+  }
+
+  /**
+   * The passthrough target of an SNI name: the exact host, else the longest '*.' suffix host
+   * (only Gateway API TLSRoutes have those: a suffix match over one or more labels, gateway-api
+   * shared_types.go Hostname).
+   */
+  private target(name: string): Target | undefined {
+    const targets = this.targets;
+    if (targets === null) return undefined;
+    const exact = targets.get(name);
+    if (exact !== undefined || !this.wildcards) return exact;
+    for (let i = name.indexOf('.'); i !== -1; i = name.indexOf('.', i + 1)) {
+      const t = targets.get(`*${name.slice(i)}`);
+      if (t !== undefined) return t;
+    }
+    return undefined;
   }
 
   /** L4 splice: TcpConnection reads the unshifted hello first, so the backend sees the whole stream. */
