@@ -16,7 +16,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { RouteStats } from '../../util/route-metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
-import { HealthCheckers } from '../health/health-checkers.ts';
+import { HealthCheckers, httpCheckHooks } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { publishUpstreamInfo } from './upstream-info.ts';
 import { RouteTable } from './route-table.ts';
@@ -99,13 +99,7 @@ export class HttpDataplane implements Dataplane {
       },
       onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
     });
-    this.health = new HealthCheckers('http', {
-      onResult: (cluster, healthy) => opts.metrics.healthCheckResults.labels(cluster, healthy ? 'healthy' : 'unhealthy').inc(),
-      onPanic: (cluster, panic) => {
-        if (panic) opts.logger.warn({ cluster }, 'every endpoint fails its health checks: panic mode, all are used');
-        else opts.logger.info({ cluster }, 'an endpoint passes its health checks again: panic mode over');
-      },
-    });
+    this.health = new HealthCheckers('http', httpCheckHooks(opts.metrics, opts.logger), opts.healthChecks);
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
       const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
@@ -200,6 +194,11 @@ export class HttpDataplane implements Dataplane {
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
   updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
     this.runtimes.get(clusterId)?.updateEndpoints(endpoints);
+  }
+
+  /** Verdicts of the active checks run by another process (worker processes, health-checkers.ts 'remote'). */
+  setUnhealthy(clusterId: string, endpointIds: readonly string[]): void {
+    this.health.setUnhealthy(clusterId, endpointIds);
   }
 
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
