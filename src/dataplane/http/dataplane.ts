@@ -44,6 +44,7 @@ import { resolveClientAddress } from './client-address.ts';
 import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
+import { peerSocket } from './policies/peer-socket.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
 import { leanViewOf, type LeanView } from '../http1/lean-view.ts';
 
@@ -293,6 +294,7 @@ export class HttpDataplane implements Dataplane {
     closes: { once(event: 'close', fn: () => void): unknown }): PolicyRequest {
     return {
       method: req.method ?? 'GET', scheme, host: rawHost ?? null, uri: req.url ?? '/', raw: req.rawHeaders, clientIp,
+      tls: scheme === 'https' ? peerSocket(req) : null,
       onClose: (fn) => void closes.once('close', fn),
     };
   }
