@@ -12,6 +12,8 @@ import { HttpListener } from './dataplane/http/listener.ts';
 import { Tracer } from './dataplane/http/tracing.ts';
 import { L4Dataplane } from './dataplane/l4/l4-dataplane.ts';
 import { TlsDataplane } from './dataplane/tls/tls-dataplane.ts';
+import { HealthCheckers, httpCheckHooks, type HealthSource } from './dataplane/health/health-checkers.ts';
+import type { Http1Limits } from './dataplane/http/http1-limits.ts';
 import type { Dataplane } from './model/dataplane.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/source.ts';
@@ -109,7 +111,8 @@ export interface Dataplanes {
   readonly all: readonly Dataplane[];
 }
 
-export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics): Dataplanes {
+/** `healthChecks` 'remote': another process runs the active checks (worker processes, workers/shared-health.ts). */
+export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics, healthChecks: HealthSource = 'probe'): Dataplanes {
   const tracer = config.otlpEndpoint === null ? null : new Tracer({ endpoint: config.otlpEndpoint, samplingRatio: config.traceSamplingRatio, metrics, logger });
   const http = new HttpDataplane({
     logger,
@@ -135,10 +138,13 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
     requestIds: config.requestId,
     maxHeaderCount: config.maxHeaderCount,
     tracer,
+    healthChecks,
+    http1Engine: config.http1Engine,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
     host: config.bindAddress, port: config.httpsPort, logger, metrics, sessionResumption: config.tlsSessionResumption,
     http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets },
+    http1: { engine: config.http1Engine, limits: http1Limits(config) },
   });
   const l4 = new L4Dataplane({
     logger,
@@ -149,6 +155,7 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
     udpMaxSessions: config.udpMaxSessions,
     drainTimeoutMs: config.l4DrainTimeoutMs,
     acceptProxyProtocol: config.l4AcceptProxyProtocol,
+    healthChecks,
   });
   return { http, tracer, tls, l4, all: tls ? [http, tls, l4] : [http, l4] };
 }
@@ -156,8 +163,11 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
 /** The plain-HTTP front end of `dp.http` (a worker process builds the same one, src/worker.ts). */
 export function buildHttpListener(config: PorticoConfig, dp: Dataplanes, logger: Logger, metrics: Metrics): HttpListener {
   return new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
-    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount },
-    engine: config.http1Engine });
+    limits: http1Limits(config), engine: config.http1Engine });
+}
+
+function http1Limits(config: PorticoConfig): Http1Limits {
+  return { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount };
 }
 
 /** The one configuration source; in cluster mode also the KubeConfig the status writer uses. */
@@ -254,6 +264,9 @@ async function workersFront(config: PorticoConfig, count: number, opts: AppOptio
   const pool = new WorkerPool({
     count, entry: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: workerExecArgv(config.workerMaxOldSpaceSize, count),
     initFor: (id) => initMessage(id, config, ports), logger, metrics, drainTimeoutMs: config.drainTimeoutMs,
+    // The checkers each plane's dataplane would run in one process (HttpDataplane, L4Dataplane).
+    healthCheckers: (plane) => (plane === 'http' ? new HealthCheckers('http', httpCheckHooks(metrics, logger)) : new HealthCheckers('tcp')),
+    onHealth: (m) => (m.plane === 'http' ? dp.http.setUnhealthy(m.clusterId, m.unhealthy) : undefined),
     ackTimeoutMs: opts.workers?.ackTimeoutMs ?? 60_000, ...(opts.workers?.backoff ? { backoff: opts.workers.backoff } : {}),
   });
   const view = new LazyView(dp.tls ? [dp.http, dp.tls] : [dp.http]);
@@ -277,8 +290,9 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const store = new Store();
   // `auto` is resolved by the CLI (main.ts); a caller that passes it as is gets one process.
   const workerCount = typeof config.workers === 'number' ? config.workers : 1;
-  // With workers, the primary's dataplanes count nothing: the workers' registries are the series.
-  const dp = buildDataplanes(config, logger, workerCount > 1 ? new Metrics({ defaultMetrics: false }) : metrics);
+  // With workers, the primary's dataplanes count nothing (the workers' registries are the series)
+  // and the active health checks run once, in the pool (workers/shared-health.ts), not in these.
+  const dp = buildDataplanes(config, logger, workerCount > 1 ? new Metrics({ defaultMetrics: false }) : metrics, workerCount > 1 ? 'remote' : 'probe');
   const front = workerCount > 1 ? await workersFront(config, workerCount, opts, dp, logger, metrics) : singleProcessFront(config, dp, logger, metrics);
   const { source, kubeConfig } = await buildSource(config, opts, logger, metrics);
   const controller = new Controller({ store, translateOptions: translateOptionsFrom(config), configuredRefs: objectRefsIn(config), targets: front.targets, sources: [source.name], logger, metrics });

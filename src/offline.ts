@@ -56,6 +56,10 @@ export async function explainUrl(config: PorticoConfig, url: string): Promise<{ 
     httpsPort: config.httpsPort,
     hsts: null,
     escapedSlashes: config.escapedSlashes,
+    // What decides the HTTP/1.1 engine a request gets (explanation.http1Engine).
+    http1Engine: config.http1Engine,
+    accessLog: { format: config.accessLogFormat, fields: config.accessLogFields },
+    requestBufferBytes: config.requestBuffering ? config.requestBufferSize : 0,
   });
   try {
     dp.apply(off.snapshot, off.endpoints);

@@ -31,7 +31,8 @@ async function start(init: WorkerInit<PorticoConfig>, queued: unknown[]): Promis
   });
   listenDefaults.reusePort = true;
   const config: PorticoConfig = { ...init.config, httpPort: init.ports.http, httpsPort: init.ports.https };
-  const dp = buildDataplanes(config, logger, metrics);
+  // Active health checks run in the primary, which sends their verdicts (workers/shared-health.ts).
+  const dp = buildDataplanes(config, logger, metrics, 'remote');
   const httpListener = buildHttpListener(config, dp, logger, metrics);
   try {
     await httpListener.listen();
@@ -45,6 +46,7 @@ async function start(init: WorkerInit<PorticoConfig>, queued: unknown[]): Promis
   dp.http.setHttpsPort(config.sslRedirectPort ?? init.ports.https);
   const runtime = new WorkerRuntime({
     targets: dp.all,
+    setUnhealthy: (plane, clusterId, ids) => (plane === 'http' ? dp.http : dp.l4).setUnhealthy(clusterId, ids),
     close: async (drainMs) => {
       await Promise.all([httpListener.close(drainMs), dp.tls?.close(drainMs), dp.l4.close(Math.min(drainMs, config.l4DrainTimeoutMs))]);
       await dp.http.close(0);

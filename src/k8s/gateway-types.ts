@@ -84,10 +84,32 @@ export interface HTTPRoute extends KubeObject {
   spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: HTTPRouteRule[] };
 }
 
-/** GRPCRoute (apis/v1/grpcroute_types.go): rules are read by the GRPCRoute translator. */
-export interface GRPCRoute extends KubeObject {
-  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: unknown[] };
+/** GRPCRoute (apis/v1/grpcroute_types.go). Method match type defaults to Exact; header match type to Exact. */
+export interface GRPCMethodMatch { type?: string; service?: string; method?: string }
+export interface GRPCRouteMatch { method?: GRPCMethodMatch; headers?: { type?: string; name?: string; value?: string }[] }
+export interface GRPCRouteFilter {
+  type?: string;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
 }
+export type GRPCBackendRef = HTTPBackendRef;
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: GRPCRouteFilter[];
+  backendRefs?: GRPCBackendRef[];
+}
+
+export interface GRPCRoute extends KubeObject {
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: GRPCRouteRule[] };
+}
+
+/** TCPRoute / UDPRoute (apis/v1alpha2 tcproute_types.go, udproute_types.go): one rule of backendRefs. */
+export interface L4RouteRule { name?: string; backendRefs?: HTTPBackendRef[] }
+export interface TCPRoute extends KubeObject {
+  spec?: { parentRefs?: ParentReference[]; rules?: L4RouteRule[] };
+}
+export type UDPRoute = TCPRoute;
 
 export interface ReferenceGrant extends KubeObject {
   spec?: {

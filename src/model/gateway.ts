@@ -6,6 +6,7 @@
 import type { HostKind } from './route.ts';
 import type { RequestMatch } from './request-match.ts';
 import type { RouteFilters } from './filters.ts';
+import type { UpstreamPolicy } from './upstream.ts';
 
 /** One backendRef: a cluster, or unresolvable (its share of requests answers 500). */
 export interface WeightedBackend {
@@ -16,6 +17,11 @@ export interface WeightedBackend {
   readonly service: string;
   /** > 0 (translate drops weight-0 backends). */
   readonly weight: number;
+  /**
+   * Protocol to the pods when not plain HTTP/1.1: GRPC (h2c) for a GRPCRoute's backends, H2C for a
+   * Service port with appProtocol kubernetes.io/h2c (GRPCBackendRef, HTTPBackendRef: honour appProtocol).
+   */
+  readonly upstream?: UpstreamPolicy;
 }
 
 /** One HTTPRouteMatch of one rule of one HTTPRoute, attached to one listener. */
@@ -24,6 +30,8 @@ export interface GatewayRule {
   readonly id: string;
   /** `ns/route`, for metrics and explain. */
   readonly route: string;
+  /** The route's kind; a GRPCRoute rule answers its errors as gRPC statuses (UNAVAILABLE for an invalid backend). */
+  readonly kind?: 'HTTPRoute' | 'GRPCRoute';
   readonly match: RequestMatch;
   readonly filters: RouteFilters;
   /**

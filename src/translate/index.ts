@@ -155,7 +155,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     clusters: clusterList,
     certificates: [...certificates.values()].sort((a, b) => cmp(a.id, b.id)),
     defaultCertificateId: tls.defaultCertificateId ?? gw.anyHostCertificateId,
-    l4: [...l4.routes].sort((a, b) => cmp(a.id, b.id)),
+    // Gateway TCP/UDP listeners (src/translate/gateway/l4-routes.ts) join the ConfigMap ones.
+    l4: [...l4.routes, ...gw.l4].sort((a, b) => cmp(a.id, b.id)),
     ...(gw.gateway === null ? {} : { gateway: gw.gateway }),
     ...(passthrough.hosts.length === 0 ? {} : { passthrough: passthrough.hosts }),
   };

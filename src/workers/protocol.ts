@@ -15,10 +15,22 @@ export interface WorkerInit<C = unknown> {
   readonly ports: { readonly http: number; readonly https: number | null };
 }
 
+/** Which dataplane's checks a verdict belongs to (an L4 cluster is checked by TCP connect). */
+export type HealthPlane = 'http' | 'l4';
+
+/** The endpoints of one cluster that fail their active checks now (src/workers/shared-health.ts). */
+export interface HealthMessage {
+  readonly t: 'health';
+  readonly plane: HealthPlane;
+  readonly clusterId: string;
+  readonly unhealthy: readonly string[];
+}
+
 export type ToWorker<C = unknown> =
   | WorkerInit<C>
   | { readonly t: 'apply'; readonly snapshot: Snapshot; readonly endpoints: EndpointSet }
   | { readonly t: 'endpoints'; readonly clusterId: string; readonly endpoints: readonly Endpoint[] }
+  | HealthMessage
   | { readonly t: 'metrics'; readonly seq: number }
   | { readonly t: 'drain'; readonly drainMs: number };
 
@@ -67,6 +79,8 @@ export function parseToWorker(m: unknown): ToWorker | null {
       return isSnapshot(m.snapshot) && m.endpoints instanceof Map ? (m as unknown as ToWorker) : null;
     case 'endpoints':
       return typeof m.clusterId === 'string' && Array.isArray(m.endpoints) ? (m as unknown as ToWorker) : null;
+    case 'health':
+      return (m.plane === 'http' || m.plane === 'l4') && typeof m.clusterId === 'string' && isStrings(m.unhealthy) ? (m as unknown as ToWorker) : null;
     case 'metrics':
       return isInt(m.seq) ? (m as unknown as ToWorker) : null;
     case 'drain':

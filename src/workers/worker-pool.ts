@@ -10,7 +10,8 @@ import type { Snapshot } from '../model/snapshot.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
 import { counterTotal, mergeMetrics } from './metrics-merge.ts';
-import type { WorkerInit } from './protocol.ts';
+import type { HealthMessage, HealthPlane, WorkerInit } from './protocol.ts';
+import { SharedHealth, type CheckerSet } from './shared-health.ts';
 import { workerMetrics, type WorkerMetrics } from './worker-metrics.ts';
 import { WorkerProcess } from './worker-process.ts';
 
@@ -28,6 +29,10 @@ export interface WorkerPoolOptions {
   readonly drainTimeoutMs: number;
   /** Restart delay after a crash: minMs, doubling per consecutive crash up to maxMs. */
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  /** The active health checkers, run here once for every worker (shared-health.ts). */
+  readonly healthCheckers: (plane: HealthPlane) => CheckerSet;
+  /** Each active-check verdict change, also sent to the workers (the primary's own views). */
+  readonly onHealth?: (m: HealthMessage) => void;
 }
 
 /** What /debug/workers shows of one worker slot. */
@@ -56,10 +61,19 @@ export class WorkerPool implements Dataplane {
   private stopping = false;
   private everServed = false;
   private rolling: Promise<void> | null = null;
+  /** Active health checks, once for every worker (shared-health.ts). */
+  private readonly health: SharedHealth;
 
   constructor(opts: WorkerPoolOptions) {
     this.o = opts;
     this.m = workerMetrics(opts.metrics);
+    this.health = new SharedHealth({
+      checkers: opts.healthCheckers,
+      publish: (m) => {
+        for (const w of this.live()) w.send(m);
+        opts.onHealth?.(m);
+      },
+    });
     this.slots = Array.from({ length: opts.count }, () => null);
     this.crashes = Array.from({ length: opts.count }, () => 0);
   }
@@ -122,9 +136,11 @@ export class WorkerPool implements Dataplane {
     }, STABLE_MS).unref();
   }
 
-  /** A worker's init is followed by the current snapshot; it queues both until it listens. */
+  /** A worker's init is followed by the current snapshot and verdicts; it queues them until it listens. */
   private sendLast(w: WorkerProcess): void {
-    if (this.last) w.send({ t: 'apply', snapshot: this.last.snapshot, endpoints: this.last.endpoints });
+    if (!this.last) return;
+    w.send({ t: 'apply', snapshot: this.last.snapshot, endpoints: this.last.endpoints });
+    for (const m of this.health.state()) w.send(m);
   }
 
   private live(): WorkerProcess[] {
@@ -134,7 +150,9 @@ export class WorkerPool implements Dataplane {
   async apply(snapshot: Snapshot, endpoints: EndpointSet): Promise<ApplyResult> {
     this.last = { snapshot, endpoints: new Map(endpoints) };
     const live = this.live();
-    for (const w of live) this.sendLast(w);
+    for (const w of live) w.send({ t: 'apply', snapshot, endpoints: this.last.endpoints });
+    // After the apply on the channel: a verdict it changes (an endpoint that left) follows it.
+    this.health.apply(snapshot, this.last.endpoints);
     const acks = await Promise.all(live.map((w) => w.acked(snapshot.version, this.o.ackTimeoutMs)));
     live.forEach((w, i) => {
       if (acks[i] || !w.isAlive) return;
@@ -159,6 +177,7 @@ export class WorkerPool implements Dataplane {
   updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
     if (this.last?.endpoints.has(clusterId)) this.last.endpoints.set(clusterId, endpoints);
     for (const w of this.live()) w.send({ t: 'endpoints', clusterId, endpoints });
+    this.health.updateEndpoints(clusterId, endpoints);
   }
 
   /** Readiness: every worker acknowledged a snapshot at least once (then stays true, like the controller's). */
@@ -219,6 +238,7 @@ export class WorkerPool implements Dataplane {
   /** Every worker stops accepting and finishes in-flight work within `drainMs` (README "Worker processes"). */
   async close(drainMs: number): Promise<void> {
     this.stopping = true;
+    this.health.close();
     await this.rolling?.catch(() => {});
     await Promise.all(this.slots.filter((w) => w !== null).map((w) => w.drain(drainMs, EXIT_GRACE_MS)));
   }

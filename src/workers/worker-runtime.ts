@@ -6,12 +6,14 @@ import type { Dataplane } from '../model/dataplane.ts';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
-import { messageKind, parseToWorker, type FromWorker, type ToWorker } from './protocol.ts';
+import { messageKind, parseToWorker, type FromWorker, type HealthPlane, type ToWorker } from './protocol.ts';
 import { workerMetrics } from './worker-metrics.ts';
 
 export interface WorkerServing {
   /** This process's dataplanes, in the order the single process applies them. */
   readonly targets: readonly Dataplane[];
+  /** The primary's active-check verdicts for one cluster (src/workers/shared-health.ts). */
+  setUnhealthy(plane: HealthPlane, clusterId: string, endpointIds: readonly string[]): void;
   /** Stop accepting, finish in-flight work within `drainMs`, release every socket. */
   close(drainMs: number): Promise<void>;
 }
@@ -72,6 +74,15 @@ export class WorkerRuntime {
           } catch (err) {
             this.o.logger.error({ err, target: t.name, cluster: m.clusterId }, 'endpoint update failed');
           }
+        }
+        return;
+      case 'health':
+        // Not queued behind a running apply: the dataplanes keep the verdict and re-apply it to the
+        // clusters of the next snapshot (health-checkers.ts 'remote').
+        try {
+          this.serving.setUnhealthy(m.plane, m.clusterId, m.unhealthy);
+        } catch (err) {
+          this.o.logger.error({ err, cluster: m.clusterId }, 'health verdict update failed');
         }
         return;
       case 'metrics':

@@ -16,7 +16,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { RouteStats } from '../../util/route-metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
-import { HealthCheckers } from '../health/health-checkers.ts';
+import { HealthCheckers, httpCheckHooks } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { publishUpstreamInfo } from './upstream-info.ts';
 import { RouteTable } from './route-table.ts';
@@ -46,7 +46,8 @@ import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
 import { peerSocket } from './policies/peer-socket.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
-import { leanViewOf, type LeanView } from '../http1/lean-view.ts';
+import { dataplaneHandOffReason, leanViewOf, type LeanView, type LeanViewSource } from '../http1/lean-view.ts';
+import { explainEngine } from '../http1/explain-engine.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -99,13 +100,7 @@ export class HttpDataplane implements Dataplane {
       },
       onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
     });
-    this.health = new HealthCheckers('http', {
-      onResult: (cluster, healthy) => opts.metrics.healthCheckResults.labels(cluster, healthy ? 'healthy' : 'unhealthy').inc(),
-      onPanic: (cluster, panic) => {
-        if (panic) opts.logger.warn({ cluster }, 'every endpoint fails its health checks: panic mode, all are used');
-        else opts.logger.info({ cluster }, 'an endpoint passes its health checks again: panic mode over');
-      },
-    });
+    this.health = new HealthCheckers('http', httpCheckHooks(opts.metrics, opts.logger), opts.healthChecks);
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
       const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
@@ -142,10 +137,14 @@ export class HttpDataplane implements Dataplane {
 
   /** The lean HTTP/1.1 engine's view of this dataplane (src/dataplane/http1/lean-view.ts). */
   leanView(): LeanView {
+    return leanViewOf(this.leanSource());
+  }
+
+  private leanSource(): LeanViewSource {
     const dp = this;
-    return leanViewOf({ opts: this.opts, escapedSlashes: this.escapedSlashes, trusted: this.trusted, maxBodyBytes: this.maxBodyBytes,
+    return { opts: this.opts, escapedSlashes: this.escapedSlashes, trusted: this.trusted, maxBodyBytes: this.maxBodyBytes,
       needsRequest: this.accessLog.needsRequest, decorator: this.decorator, table: () => dp.table, gatewayOn: () => dp.gateway !== null,
-      record: (ctx) => dp.record(ctx), logInfo: () => dp.logInfo });
+      record: (ctx) => dp.record(ctx), logInfo: () => dp.logInfo };
   }
 
   /** Whether access-log lines are written (bytes are counted only then). */
@@ -196,6 +195,11 @@ export class HttpDataplane implements Dataplane {
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
   updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
     this.runtimes.get(clusterId)?.updateEndpoints(endpoints);
+  }
+
+  /** Verdicts of the active checks run by another process (worker processes, health-checkers.ts 'remote'). */
+  setUnhealthy(clusterId: string, endpointIds: readonly string[]): void {
+    this.health.setUnhealthy(clusterId, endpointIds);
   }
 
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
@@ -497,6 +501,8 @@ export class HttpDataplane implements Dataplane {
   explain(host: string | undefined, path: string): Explanation {
     const e = explainRequest(this.table, host, path, this.escapedSlashes,
       { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
+    const route = e.targetError !== null ? null : this.table.resolve(e.host, e.path);
+    e.http1Engine = explainEngine(this.opts.http1Engine ?? 'node', dataplaneHandOffReason(this.leanSource()), route);
     const pt = e.host === null ? undefined : this.passthrough?.get(e.host);
     return pt === undefined ? e : { ...e, tlsPassthrough: pt };
   }

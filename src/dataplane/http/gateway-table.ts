@@ -10,6 +10,7 @@ import type { RequestRedirect, UrlRewrite } from '../../model/filters.ts';
 import { CompiledMatch } from './gateway-match.ts';
 import { CompiledHeaderModifier } from './header-modifier.ts';
 import type { CompiledRoute } from './compiled-route.ts';
+import type { UpstreamPolicy } from '../../model/upstream.ts';
 
 /** Suffix-wildcard lookup: exact Map, wildcards longest first, then the catch-all. */
 class HostIndex<T> {
@@ -68,11 +69,11 @@ export class CompiledGatewayRule {
     this.requestHeaders = rule.filters.requestHeaders === null ? null : new CompiledHeaderModifier(rule.filters.requestHeaders);
     this.responseHeaders = rule.filters.responseHeaders === null ? null : new CompiledHeaderModifier(rule.filters.responseHeaders);
     this.backends = rule.backends.map((b, i) => ({
-      route: compile(modelRoute(`${rule.id}@${i}`, rule.route, b.clusterId, b.reason, b.service)),
+      route: compile(modelRoute(`${rule.id}@${i}`, rule.route, b.clusterId, b.reason, b.service, b.upstream ?? fallbackUpstream(rule))),
       unresolved: b.clusterId === null,
       weight: b.weight,
     }));
-    this.fallbackRoute = compile(modelRoute(rule.id, rule.route, null, rule.filters.redirect !== null ? 'Redirect' : 'NoBackend', ''));
+    this.fallbackRoute = compile(modelRoute(rule.id, rule.route, null, rule.filters.redirect !== null ? 'Redirect' : 'NoBackend', '', fallbackUpstream(rule)));
     this.totalWeight = this.backends.reduce((s, b) => s + b.weight, 0);
     this.current = this.backends.map(() => 0);
   }
@@ -162,8 +163,9 @@ export class GatewayTable {
 }
 
 /** A model Route for one backend, so the compiled route (cluster runtime, metrics) is the same class. */
-function modelRoute(id: string, routeKey: string, clusterId: string | null, reason: string | null, service: string): Route {
+function modelRoute(id: string, routeKey: string, clusterId: string | null, reason: string | null, service: string, upstream: UpstreamPolicy | undefined): Route {
   return {
+    ...(upstream === undefined ? {} : { upstream }),
     id,
     origin: { ingress: routeKey, rule: -1, path: -1 },
     match: { type: 'Prefix', path: '/' },
@@ -171,4 +173,16 @@ function modelRoute(id: string, routeKey: string, clusterId: string | null, reas
     service,
     sslRedirect: false,
   };
+}
+
+/**
+ * A GRPCRoute rule's errors are gRPC statuses even for a call that is not recognisably gRPC
+ * (grpcroute_types.go GRPCRouteRule.BackendRefs: UNAVAILABLE for an invalid backend's share).
+ */
+const GRPC_ERRORS: UpstreamPolicy = {
+  protocol: 'GRPC', protocolSource: 'default', tls: null, connectTimeoutMs: null, readTimeoutMs: null, sendTimeoutMs: null, retry: null, maxBodyBytes: null,
+};
+
+function fallbackUpstream(rule: GatewayRule): UpstreamPolicy | undefined {
+  return rule.kind === 'GRPCRoute' ? GRPC_ERRORS : undefined;
 }

@@ -24,8 +24,9 @@ import type { Timed } from './timer-wheel.ts';
 import type { UpstreamConn, UpstreamUser } from './upstream-conn.ts';
 import type { LeanEngine } from './engine.ts';
 import type { LeanPool } from './upstream-pool.ts';
+import { spliceUpgrade } from './ws-splice.ts';
 
-const P_IDLE = 0, P_REQ = 1, P_CLOSED = 2;
+const P_IDLE = 0, P_REQ = 1, P_CLOSED = 2, P_UPGRADE = 3;
 const MAX_ATTEMPTS = 3; // SPEC §1.7
 /** Response bodies up to this size are copied behind the head into one write. */
 const MERGE_BYTES = 16 * 1024;
@@ -77,6 +78,8 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
   private http10 = false;
   /** Response head not yet written (see onUpstreamHead). */
   private pendingHead: string | null = null;
+  /** The upstream head of a WebSocket handshake (P_UPGRADE). */
+  private upgradeHead = '';
 
   constructor(engine: LeanEngine, socket: Socket) {
     this.engine = engine;
@@ -114,6 +117,7 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     if (chunk === null) this.parser.resume();
     else this.parser.execute(chunk);
     this.parsing = nested;
+    if (this.phase === P_UPGRADE) { this.splice(); return; }
     if (!nested && this.readyPending) {
       this.readyPending = false;
       const up = this.up;
@@ -148,6 +152,17 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     };
     this.upHeaders = upstreamHeaderList(head.headers, info);
     if (view.decorate !== null) view.decorate(ctx, this.upHeaders);
+    if (head.upgrade) {
+      // A WebSocket handshake (handoff.ts isWebSocket): Connection and Upgrade are hop-by-hop and
+      // were dropped above; the upstream is asked for the same upgrade (RFC 9110 §7.8).
+      this.upHeaders.push('connection', 'upgrade', 'upgrade', fieldValue(head.headers, 'upgrade'));
+      this.upgradeHead = upstreamRequestHead('GET', target.forward, this.upHeaders, false);
+      const rb = route.balancing;
+      this.pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: head.target, path: target.path, host, rawHeaders: head.headers }, e.scheme === 'https');
+      this.cluster = route.cluster;
+      this.phase = P_UPGRADE;
+      return;
+    }
     this.method = head.method;
     this.path = target.forward;
     this.reqChunked = head.chunked;
@@ -505,6 +520,23 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     this.phase = P_CLOSED;
   }
 
+  /** After the handshake head: the connection leaves the engine for a WebSocket splice. */
+  private splice(): void {
+    this.phase = P_CLOSED;
+    const s = this.socket;
+    s.off('data', this.onData);
+    s.off('drain', this.onDrain);
+    s.off('close', this.onClose);
+    this.engine.forget(this);
+    const rest = this.parser.detach();
+    const ctx = this.ctx as RequestContext;
+    this.ctx = null;
+    spliceUpgrade({ engine: this.engine, client: s, rest, ctx, cluster: this.cluster as ClusterRuntime, pick: this.pick, head: this.upgradeHead });
+    this.cluster = null;
+    this.pick = null;
+    this.upgradeHead = '';
+  }
+
   /** This request (and the connection from here on) is served by node:http. */
   private handoff(): void {
     this.engine.handedOver.inc();
@@ -520,3 +552,9 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
 }
 
 function noop(): void {}
+
+/** The first `name` field's value (names compared case-insensitively; `name` lower case). */
+function fieldValue(raw: readonly string[], name: string): string {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === name.length && raw[i].toLowerCase() === name) return raw[i + 1];
+  return '';
+}

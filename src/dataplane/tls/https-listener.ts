@@ -23,11 +23,16 @@ import { tlsMetrics, handshakeErrorReason, type TlsMetrics } from './tls-metrics
 import { guardSession, http2ServerOptions, type Http2Limits } from './http2-limits.ts';
 import { requestHandlerFault, upgradeHandlerFault } from '../http/handler-fault.ts';
 import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, responseOpened } from '../http/client-error.ts';
+import type { LeanView } from '../http1/lean-view.ts';
+import type { LeanEngine } from '../http1/engine.ts';
+import { attachLeanTls, type LeanTlsOptions } from '../http1/tls-attach.ts';
 
 /** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
 export interface HttpsRequestHandler {
   handleRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void;
+  /** What the lean HTTP/1.1 engine routes with (src/dataplane/http1/lean-view.ts). */
+  leanView?(): LeanView;
 }
 
 export interface HttpsListenerOptions {
@@ -49,6 +54,8 @@ export interface HttpsListenerOptions {
   mutualSecureOptions?: number;
   /** Per-connection HTTP/2 bounds (http2-limits.ts); DEFAULT_HTTP2_LIMITS when absent. */
   http2?: Http2Limits;
+  /** --http1-engine lean: HTTP/1.1 over TLS on the lean engine (src/dataplane/http1/tls-attach.ts). */
+  lean?: LeanTlsOptions;
 }
 
 export const DEFAULT_HTTP2_LIMITS: Http2Limits = { maxConcurrentStreams: 128, maxHeaderListSize: 32 * 1024, idleTimeoutMs: 60_000, maxResets: 200 };
@@ -76,6 +83,7 @@ export class HttpsListener {
   /** Accepts the port's connections: TLS here, or passthrough by SNI (tls-front.ts). */
   private readonly front: TlsFront;
   private socketsGone: (() => void) | null = null;
+  private readonly lean: LeanEngine | null;
 
   constructor(dataplane: HttpsRequestHandler, opts: HttpsListenerOptions) {
     this.dataplane = dataplane;
@@ -104,6 +112,10 @@ export class HttpsListener {
       // Hot path: one Map get on the current table (README "TLS").
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => cb(null, this.table.lookup(servername)),
     });
+    // Before any other 'secureConnection' listener: it takes over the server's own (tls-attach.ts).
+    // The client-certificate server below stays on node:http: its hosts' routes carry access
+    // policies, which the lean engine hands over anyway (http1/handoff.ts).
+    this.lean = opts.lean === undefined ? null : attachLeanTls(this.server, opts.lean);
     // The server for SNI names with client-certificate auth (mutual-table.ts): it asks for a
     // certificate and lets the handshake complete whatever the outcome, so that the HTTP layer
     // answers 400 with a readable body as nginx does (rejectUnauthorized false;
@@ -185,7 +197,9 @@ export class HttpsListener {
     const closed = Promise.all([gone, this.front.close(drainTimeoutMs)]).then(() => undefined);
     for (const s of this.sessions) s.close();
     // Idle HTTP/1.1 keep-alive sockets have nothing to finish; busy ones close after their response.
-    for (const s of this.tlsSockets) if (s.alpnProtocol !== 'h2' && !this.busy.has(s)) s.destroy();
+    // The lean engine's own connections close when idle, busy ones after their response.
+    for (const s of this.tlsSockets) if (s.alpnProtocol !== 'h2' && !this.busy.has(s) && this.lean?.owns(s) !== true) s.destroy();
+    this.lean?.drain();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainTimeoutMs);
@@ -197,6 +211,7 @@ export class HttpsListener {
     for (const s of this.tlsSockets) s.destroy();
     for (const s of this.sockets) s.destroy();
     await closed;
+    this.lean?.close();
   }
 
   /** The same handlers on both TLS servers (the mutual one only adds client certificates). */

@@ -11,6 +11,8 @@ import { HttpsListener, type HttpsListenerOptions, type HttpsRequestHandler } fr
 import { SniTableBuilder, type SniTable } from './sni-table.ts';
 import { MutualTableBuilder } from './mutual-table.ts';
 import type { TlsPolicy } from './tls-policy.ts';
+import type { Http1Limits } from '../http/http1-limits.ts';
+import { leanLimits } from '../http1/engine.ts';
 
 export interface TlsDataplaneOptions {
   readonly host: string;
@@ -24,6 +26,8 @@ export interface TlsDataplaneOptions {
   readonly http2?: HttpsListenerOptions['http2'];
   /** TLS versions, ciphers and curves of every context (tls-policy.ts); the defaults when absent. */
   readonly policy?: TlsPolicy;
+  /** --http1-engine and the HTTP/1 bounds: with `lean`, HTTP/1.1 over TLS is served by src/dataplane/http1. */
+  readonly http1?: { engine: 'node' | 'lean'; limits?: Http1Limits };
 }
 
 export class TlsDataplane implements Dataplane {
@@ -42,6 +46,7 @@ export class TlsDataplane implements Dataplane {
       host: opts.host, port: opts.port, logger: opts.logger, metrics: opts.metrics, sni: this.table, secureOptions: this.builder.secureOptions, tlsPolicy: this.builder.policyOptions,
       mutualSecureOptions: this.mutual.ticketlessOptions,
       ...(opts.http2 ? { http2: opts.http2 } : {}),
+      ...(opts.http1?.engine === 'lean' && http.leanView !== undefined ? { lean: { view: http.leanView(), ...leanLimits(opts.http1.limits) } } : {}),
     });
   }
 

@@ -79,7 +79,7 @@ export function compileRegex(pattern: string): string | null {
   }
 }
 
-function parseNamed(list: unknown, what: string, lowerName: boolean): Parsed<HeaderMatch[] & QueryParamMatch[]> {
+export function parseNamed(list: unknown, what: string, lowerName: boolean): Parsed<HeaderMatch[] & QueryParamMatch[]> {
   if (list === undefined) return { ok: true, value: [] };
   if (!Array.isArray(list)) return bad(`${what} matches must be a list`);
   const out: HeaderMatch[] = [];
@@ -181,7 +181,7 @@ function parsePathModifier(p: HTTPPathModifier | undefined, matches: readonly Re
   return bad(`${what} path.type ${JSON.stringify(p.type)} is not ReplaceFullPath or ReplacePrefixMatch`);
 }
 
-function parseHeaderFilter(h: HTTPHeaderFilter | undefined, what: string): Parsed<HeaderModifier> {
+export function parseHeaderFilter(h: HTTPHeaderFilter | undefined, what: string): Parsed<HeaderModifier> {
   const set: [string, string][] = [];
   const add: [string, string][] = [];
   const remove: string[] = [];
