@@ -62,7 +62,7 @@ test('the cluster source reads the auth-tls-secret (and auth-secret) by name', (
 test('a Secret without ca.crt, a CA or CRL that does not parse: the Ingress is refused with AccessPolicyInvalid', () => {
   const noCa = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'noca', namespace: 'ns' }, type: 'Opaque', data: { 'tls.crt': 'eA==' } };
   const r = run([
-    noCa as KubeObject,
+    noCa,
     caSecret('ns', 'badcrl', ca.certPem, '-----BEGIN X509 CRL-----\nMAMCAQE=\n-----END X509 CRL-----\n'),
     caSecret('ns', 'notcrl', ca.certPem, ca.certPem),
     caSecret('ns', 'good', ca.certPem, makeCrl(ca, [])),
