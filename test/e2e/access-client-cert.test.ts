@@ -54,6 +54,8 @@ function objects(caPem = ca.certPem, crlPem = crl): KubeObject[] {
     route('errpage', 'errpage.test', { [`${A}auth-tls-secret`]: 'client-ca', [`${A}auth-tls-error-page`]: 'https://login.example/cert-help' }),
     route('others', 'others.test', { [`${A}auth-tls-secret`]: 'other-ca' }),
     route('open', 'open.test', {}),
+    route('off', 'off.test', { [`${A}auth-tls-secret`]: 'client-ca', [`${A}auth-tls-verify-client`]: 'off' }),
+    route('wild', '*.wild.test', { [`${A}auth-tls-secret`]: 'client-ca' }),
     route('broken', 'broken.test', { [`${A}auth-tls-secret`]: 'bad-ca' }),
     route('missing', 'missing.test', { [`${A}auth-tls-secret`]: 'nope' }),
     route('typo', 'typo.test', { [`${A}auth-tls-secret`]: 'client-ca', [`${A}auth-tls-verify-client`]: 'yes' }),
@@ -243,6 +245,20 @@ test('TLS sessions are not resumed on client-certificate hosts (a session verifi
   const cross = await get('mtls.test', { session: open });
   assert.equal(cross.reused, false);
   assert.equal(cross.status, 400);
+});
+
+test('off asks for no certificate (NONE); a wildcard host asks for one; hosts without client certificates drop client-sent ssl-client-*', async () => {
+  const off = await get('off.test', { cert: alice });
+  assert.equal(off.status, 200);
+  assert.equal(off.upstream!['ssl-client-verify'], 'NONE');
+  assert.equal((await get('a.wild.test')).status, 400);
+  assert.equal((await get('a.wild.test', { cert: alice })).upstream!['ssl-client-verify'], 'SUCCESS');
+  assert.equal((await get('a.b.wild.test', { host: 'a.b.wild.test' })).status, 404, 'one label only, as SNI');
+  const open = await get('open.test', { headers: { 'ssl-client-verify': 'SUCCESS', 'ssl-client-subject-dn': 'CN=admin', 'ssl-client-issuer-dn': 'CN=x', 'ssl-client-cert': 'x' } });
+  assert.equal(open.status, 200);
+  for (const h of ['ssl-client-verify', 'ssl-client-subject-dn', 'ssl-client-issuer-dn', 'ssl-client-cert']) assert.equal(open.upstream![h], undefined, h);
+  const plain = await request(gw.url + '/', { host: 'open.test', headers: { 'ssl-client-verify': 'SUCCESS' } });
+  assert.equal(plain.json().headers['ssl-client-verify'], undefined);
 });
 
 test('plain HTTP to a client-certificate host: 400 with verify on, NONE with optional', async () => {
