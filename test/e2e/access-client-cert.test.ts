@@ -261,6 +261,26 @@ test('off asks for no certificate (NONE); a wildcard host asks for one; hosts wi
   assert.equal(plain.json().headers['ssl-client-verify'], undefined);
 });
 
+test('a WebSocket upgrade meets the same check: 400 without a certificate, 101 with one', async () => {
+  const upgrade = (cert?: TestCert) => new Promise<number>((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'mtls.test', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}) }, () => {
+      s.write('GET / HTTP/1.1\r\nHost: mtls.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    });
+    let buf = '';
+    s.on('data', (c: Buffer) => {
+      buf += c.toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(buf);
+      if (m) {
+        resolve(Number(m[1]));
+        s.destroy();
+      }
+    });
+    s.on('error', reject);
+  });
+  assert.equal(await upgrade(), 400);
+  assert.equal(await upgrade(alice), 101);
+});
+
 test('plain HTTP to a client-certificate host: 400 with verify on, NONE with optional', async () => {
   assert.equal((await request(gw.url + '/', { host: 'mtls.test' })).status, 400);
   const r = await request(gw.url + '/', { host: 'optional.test', headers: { 'ssl-client-verify': 'SUCCESS' } });
