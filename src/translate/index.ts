@@ -16,6 +16,7 @@ import { buildHosts } from './hosts.ts';
 import { ingressRef, parseIngress, sortIngressesByAge, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
 import { translateAccess } from './access.ts';
+import { applyHostClientCertificates } from './auth-tls.ts';
 import { passthroughAllowed, translatePassthrough } from './passthrough.ts';
 import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
 import type { GatewayStatusReport } from './gateway/status-report.ts';
@@ -119,6 +120,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     tlsHosts: tls.tlsHosts,
     hostCertificate: tls.hostCertificate,
   }, diags);
+  // Client certificates are a host setting (src/translate/auth-tls.ts): the oldest Ingress's.
+  hosts.virtualHosts = applyHostClientCertificates(hosts.virtualHosts, new Map(parsed.map((p, i) => [p.key, i])), diags);
 
   // 4. L4 (README "TCP and UDP services (L4)") shares the cluster table: one Service port, one Cluster.
   const l4 = translateL4(view, {

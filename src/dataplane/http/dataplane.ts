@@ -45,6 +45,7 @@ import { resolveClientAddress } from './client-address.ts';
 import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
+import { peerSocket } from './policies/peer-socket.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
 import { dataplaneHandOffReason, leanViewOf, type LeanView, type LeanViewSource } from '../http1/lean-view.ts';
 import { explainEngine } from '../http1/explain-engine.ts';
@@ -300,6 +301,7 @@ export class HttpDataplane implements Dataplane {
     closes: { once(event: 'close', fn: () => void): unknown }): PolicyRequest {
     return {
       method: req.method ?? 'GET', scheme, host: rawHost ?? null, uri: req.url ?? '/', raw: req.rawHeaders, clientIp,
+      tls: scheme === 'https' ? peerSocket(req) : null,
       onClose: (fn) => void closes.once('close', fn),
     };
   }
