@@ -59,7 +59,7 @@ export interface RunningApp {
   readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number; readonly webhook: number | null };
   /** Resolves when every source synced and the first snapshot is applied. */
   ready(): Promise<void>;
-  /** SIGHUP: the source reads everything again (files), then a fresh snapshot is built and applied. */
+  /** SIGHUP: the source reads everything again (files, or lists from the API), then the snapshot is rebuilt and applied. */
   reload(): Promise<void>;
   /** Graceful stop: not ready → stop accepting → drain in-flight → close (README "Admin server"). */
   stop(drainTimeoutMs?: number): Promise<void>;
@@ -330,6 +330,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const adminPort = await admin.listen();
   const listening = await front.listen();
   const ports = { admin: adminPort, http: listening.http, https: listening.https, webhook: webhook ? await webhook.listen() : null };
+  logger.info({ http: ports.http, https: ports.https }, 'traffic listening');
   dp.http.setHttpsPort(config.sslRedirectPort ?? ports.https);
   await source.start(controller);
   status?.start();
