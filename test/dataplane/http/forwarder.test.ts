@@ -83,6 +83,16 @@ function nextUpstream(on: NextUpstreamCondition[], tries: number): UpstreamPolic
     sendTimeoutMs: null, retry: { on, tries, timeoutMs: 0 }, maxBodyBytes: null };
 }
 
+/** `fn` with a raw backend following `plan`, closed after. */
+async function withBackend(plan: (conn: number, n: number) => Action, fn: (be: RawBackend) => Promise<void>): Promise<void> {
+  const be = await rawBackend(plan);
+  try {
+    await fn(be);
+  } finally {
+    await be.close();
+  }
+}
+
 async function withProxy(ports: number[], fn: (t: Harness) => Promise<void>, upstream?: UpstreamPolicy): Promise<void> {
   const t = await startProxy();
   try {
@@ -105,8 +115,7 @@ function resetErrors(t: Harness): Promise<number> {
 // sent is retried once on a new connection — to the same endpoint (a lone endpoint is not "down").
 for (const how of ['close', 'reset'] as const) {
   test(`reused connection ${how === 'close' ? 'closed (FIN)' : 'reset (RST)'} as the next request arrives: retried once on a new connection`, async () => {
-    const be = await rawBackend((_conn, n) => (n === 0 ? 'answer' : how));
-    try {
+    await withBackend((_conn, n) => (n === 0 ? 'answer' : how), async (be) => {
       await withProxy([be.port], async (t) => {
         for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']) {
           const before = be.connections;
@@ -123,15 +132,12 @@ for (const how of ['close', 'reset'] as const) {
         assert.equal(be.requests, 5 * 3);
         assert.equal(await resetErrors(t), 5);
       });
-    } finally {
-      await be.close();
-    }
+    });
   });
 }
 
 test('reuse race with a non-idempotent method is not retried: 502 PORTICO_ERR_UPSTREAM_RESET (RFC 9112 §9.3.1)', async () => {
-  const be = await rawBackend((_conn, n) => (n === 0 ? 'answer' : 'close'));
-  try {
+  await withBackend((_conn, n) => (n === 0 ? 'answer' : 'close'), async (be) => {
     await withProxy([be.port], async (t) => {
       assert.equal((await request(t.port, '/', { host: 'x' })).status, 200);
       const r = await request(t.port, '/', { host: 'x', method: 'POST', headers: { 'content-length': '0' } });
@@ -140,14 +146,11 @@ test('reuse race with a non-idempotent method is not retried: 502 PORTICO_ERR_UP
       assert.equal(be.requests, 2);
       assert.equal(be.connections, 1);
     });
-  } finally {
-    await be.close();
-  }
+  });
 });
 
 test('proxy-next-upstream decides the reuse race as nginx does: not with off, POST with non_idempotent, no try counted', async () => {
-  const be = await rawBackend((_conn, n) => (n === 0 ? 'answer' : 'close'));
-  try {
+  await withBackend((_conn, n) => (n === 0 ? 'answer' : 'close'), async (be) => {
     await withProxy([be.port], async (t) => {
       assert.equal((await request(t.port, '/', { host: 'x' })).status, 200);
       assert.equal((await request(t.port, '/', { host: 'x' })).status, 502);
@@ -159,14 +162,11 @@ test('proxy-next-upstream decides the reuse race as nginx does: not with off, PO
       assert.equal(r.status, 200);
       assert.equal(be.connections, 3);
     }, nextUpstream(['error', 'non_idempotent'], 1));
-  } finally {
-    await be.close();
-  }
+  });
 });
 
 test('reuse race after the request body was sent is not retried (the body cannot be sent again)', async () => {
-  const be = await rawBackend((_conn, n) => (n === 0 ? 'answer' : 'close'));
-  try {
+  await withBackend((_conn, n) => (n === 0 ? 'answer' : 'close'), async (be) => {
     await withProxy([be.port], async (t) => {
       assert.equal((await request(t.port, '/', { host: 'x' })).status, 200);
       const r = await request(t.port, '/', { host: 'x', method: 'PUT', body: 'x'.repeat(200_000) });
@@ -174,15 +174,12 @@ test('reuse race after the request body was sent is not retried (the body cannot
       assert.equal(r.headers['x-portico-error'], 'PORTICO_ERR_UPSTREAM_RESET');
       assert.equal(be.connections, 1);
     });
-  } finally {
-    await be.close();
-  }
+  });
 });
 
 test('the reuse race is retried once only: a retry that is reset too answers 502', async () => {
   // Connection 0 answers once; every later head on any connection is reset.
-  const be = await rawBackend((conn, n) => (conn === 0 && n === 0 ? 'answer' : 'reset'));
-  try {
+  await withBackend((conn, n) => (conn === 0 && n === 0 ? 'answer' : 'reset'), async (be) => {
     await withProxy([be.port], async (t) => {
       assert.equal((await request(t.port, '/', { host: 'x' })).status, 200);
       const r = await request(t.port, '/', { host: 'x' });
@@ -191,28 +188,22 @@ test('the reuse race is retried once only: a retry that is reset too answers 502
       assert.equal(be.connections, 2);
       assert.equal(be.requests, 3);
     });
-  } finally {
-    await be.close();
-  }
+  });
 });
 
 test('a fresh connection reset before any response byte is not retried (it may have been applied)', async () => {
-  const be = await rawBackend(() => 'reset');
-  try {
+  await withBackend(() => 'reset', async (be) => {
     await withProxy([be.port], async (t) => {
       const r = await request(t.port, '/', { host: 'x' });
       assert.equal(r.status, 502);
       assert.equal(r.headers['x-portico-error'], 'PORTICO_ERR_UPSTREAM_RESET');
       assert.equal(be.requests, 1);
     });
-  } finally {
-    await be.close();
-  }
+  });
 });
 
 test('an upstream reset after the response head cuts the client response (no second answer)', async () => {
-  const be = await rawBackend(() => 'half');
-  try {
+  await withBackend(() => 'half', async (be) => {
     await withProxy([be.port], async (t) => {
       const outcome = await new Promise<string>((resolve) => {
         http.get({ host: '127.0.0.1', port: t.port, path: '/', headers: { host: 'x' }, agent: false }, (res) => {
@@ -226,14 +217,11 @@ test('an upstream reset after the response head cuts the client response (no sec
       assert.equal(outcome, 'aborted');
       assert.equal(be.requests, 1);
     });
-  } finally {
-    await be.close();
-  }
+  });
 });
 
 test('a client that leaves while the upstream is answering releases the endpoint', async () => {
-  const be = await rawBackend(() => 'silent');
-  try {
+  await withBackend(() => 'silent', async (be) => {
     await withProxy([be.port], async (t) => {
       await new Promise<void>((resolve) => {
         const req = http.get({ host: '127.0.0.1', port: t.port, path: '/', headers: { host: 'x' }, agent: false });
@@ -249,9 +237,7 @@ test('a client that leaves while the upstream is answering releases the endpoint
       for (let i = 0; i < 200 && inflight() !== 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(inflight(), 0);
     });
-  } finally {
-    await be.close();
-  }
+  });
 });
 
 /** The status a WebSocket handshake through the proxy gets (101 when it opens). */
