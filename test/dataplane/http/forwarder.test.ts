@@ -5,9 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import type { NextUpstreamCondition, UpstreamPolicy } from '../../../src/model/upstream.ts';
+import { DEFAULT_UPSTREAM_TLS, type NextUpstreamCondition, type UpstreamPolicy } from '../../../src/model/upstream.ts';
+import { makeCert, type TestCert } from '../../support/certs.ts';
 import { deadPort, eps, request, route, snapshot, startProxy, vhost, type Harness } from './helpers.ts';
 
 /** What a raw backend does with the n-th request (0-based) it reads on one connection. */
@@ -28,11 +30,11 @@ interface RawBackend {
  * 'answer' replies 200 with keep-alive; 'close' ends the connection (FIN) without a byte; 'reset'
  * sends an RST; 'half' sends the head and part of the body, then an RST; 'silent' never answers.
  */
-async function rawBackend(plan: (conn: number, n: number) => Action): Promise<RawBackend> {
+async function rawBackend(plan: (conn: number, n: number) => Action, secure: TestCert | null = null): Promise<RawBackend> {
   let connections = 0;
   let requests = 0;
   const open = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
+  const onConnection = (sock: net.Socket): void => {
     const conn = connections++;
     let n = 0;
     let buf = '';
@@ -64,7 +66,9 @@ async function rawBackend(plan: (conn: number, n: number) => Action): Promise<Ra
         }
       }
     });
-  });
+  };
+  // TLS: the same exchange after the handshake (the forwarder's HTTPS profile pools).
+  const server = secure === null ? net.createServer(onConnection) : tls.createServer({ cert: secure.certPem, key: secure.keyPem }, onConnection);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     port: (server.address() as AddressInfo).port,
@@ -84,8 +88,8 @@ function nextUpstream(on: NextUpstreamCondition[], tries: number): UpstreamPolic
 }
 
 /** `fn` with a raw backend following `plan`, closed after. */
-async function withBackend(plan: (conn: number, n: number) => Action, fn: (be: RawBackend) => Promise<void>): Promise<void> {
-  const be = await rawBackend(plan);
+async function withBackend(plan: (conn: number, n: number) => Action, fn: (be: RawBackend) => Promise<void>, secure: TestCert | null = null): Promise<void> {
+  const be = await rawBackend(plan, secure);
   try {
     await fn(be);
   } finally {
@@ -135,6 +139,22 @@ for (const how of ['close', 'reset'] as const) {
     });
   });
 }
+
+test('reuse race on an HTTPS upstream: retried once on a new TLS connection of the same profile', async () => {
+  const https: UpstreamPolicy = { protocol: 'HTTPS', protocolSource: 'annotation', tls: DEFAULT_UPSTREAM_TLS, connectTimeoutMs: null,
+    readTimeoutMs: null, sendTimeoutMs: null, retry: null, maxBodyBytes: null };
+  await withBackend((_conn, n) => (n === 0 ? 'answer' : 'close'), async (be) => {
+    await withProxy([be.port], async (t) => {
+      for (let round = 0; round < 2; round++) {
+        assert.equal((await request(t.port, '/', { host: 'x' })).body, `conn ${round * 2}`);
+        const r = await request(t.port, '/', { host: 'x' });
+        assert.equal(r.status, 200, r.body);
+        assert.equal(r.body, `conn ${round * 2 + 1}`);
+      }
+      assert.equal(be.connections, 4);
+    }, https);
+  }, makeCert({ sans: ['web.default.svc'] }));
+});
 
 test('reuse race with a non-idempotent method is not retried: 502 PORTICO_ERR_UPSTREAM_RESET (RFC 9112 §9.3.1)', async () => {
   await withBackend((_conn, n) => (n === 0 ? 'answer' : 'close'), async (be) => {
