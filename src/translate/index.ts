@@ -16,6 +16,7 @@ import { buildHosts } from './hosts.ts';
 import { ingressRef, parseIngress, sortIngressesByAge, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
 import { translateAccess } from './access.ts';
+import { applyHostClientCertificates } from './auth-tls.ts';
 import { passthroughAllowed, translatePassthrough } from './passthrough.ts';
 import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
 import type { GatewayStatusReport } from './gateway/status-report.ts';
@@ -119,6 +120,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     tlsHosts: tls.tlsHosts,
     hostCertificate: tls.hostCertificate,
   }, diags);
+  // Client certificates are a host setting (src/translate/auth-tls.ts): the oldest Ingress's.
+  hosts.virtualHosts = applyHostClientCertificates(hosts.virtualHosts, new Map(parsed.map((p, i) => [p.key, i])), diags);
 
   // 4. L4 (README "TCP and UDP services (L4)") shares the cluster table: one Service port, one Cluster.
   const l4 = translateL4(view, {
@@ -138,6 +141,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER,
     ports: options.gatewayPorts ?? { http: null, https: null, offset: 0 },
     allowExternalName: options.allowExternalName,
+    takenSni: new Set(passthrough.hosts.map((h) => h.hostname)),
   }, diags);
   for (const c of gw.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
   const certificates = new Map(tls.certificates.map((c) => [c.id, c]));
@@ -155,7 +159,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     // Gateway TCP/UDP listeners (src/translate/gateway/l4-routes.ts) join the ConfigMap ones.
     l4: [...l4.routes, ...gw.l4].sort((a, b) => cmp(a.id, b.id)),
     ...(gw.gateway === null ? {} : { gateway: gw.gateway }),
-    ...(passthrough.hosts.length === 0 ? {} : { passthrough: passthrough.hosts }),
+    // Gateway TLSRoute hosts (src/translate/gateway/tls-routes.ts) join the Ingress ones, which keep theirs.
+    ...(passthrough.hosts.length + gw.passthrough.length === 0 ? {} : { passthrough: [...passthrough.hosts, ...gw.passthrough].sort((a, b) => cmp(a.hostname, b.hostname)) }),
   };
   return {
     snapshot,

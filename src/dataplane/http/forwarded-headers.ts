@@ -55,6 +55,13 @@ const REQUEST_HEADER_RULES: ReadonlyMap<string, number> = new Map([
   ['x-forwarded-port', H_XFPORT],
   ['x-real-ip', H_XREALIP],
   ['forwarded', H_FORWARDED],
+  // What Portico says of a client certificate (README "Client certificates"): as X-Forwarded-*, a
+  // client's own copy only from a trusted peer, on every route — a backend reachable through a
+  // host without client certificates must not read a client-written ssl-client-verify.
+  ['ssl-client-verify', H_FORWARDED],
+  ['ssl-client-subject-dn', H_FORWARDED],
+  ['ssl-client-issuer-dn', H_FORWARDED],
+  ['ssl-client-cert', H_FORWARDED],
   ['host', H_HOST],
   ['expect', H_EXPECT],
   ['content-length', H_CONTENT_LENGTH],
