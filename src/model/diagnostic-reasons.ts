@@ -92,6 +92,7 @@ export const REASONS = {
   BackendNotFound: { severity: 'warning', topic: 'gateway', meaning: "a backendRef's Service or port cannot be resolved; its share of the rule's requests answers 500" },
   InvalidKind: { severity: 'warning', topic: 'gateway', meaning: 'a backendRef is not a core Service; its share of the rule\'s requests answers 500' },
   ListenerInUse: { severity: 'error', topic: 'gateway', meaning: 'a TCPRoute or UDPRoute names a listener that already forwards to an older route; not attached there (Accepted=False)' },
+  BackendTLSPolicyInvalid: { severity: 'error', topic: 'gateway', meaning: 'a BackendTLSPolicy Portico cannot honour (CA ref missing or not a ConfigMap with ca.crt, subjectAltNames, options, conflicts with an older policy); Gateway routes to its Service answer 500' },
   HostnameConflict: { severity: 'error', topic: 'gateway', meaning: 'an HTTPRoute and a GRPCRoute meet on a listener hostname, or a TLSRoute hostname is already passed through; the older one keeps it, the other is not attached there (Accepted=False)' },
 } as const satisfies Readonly<Record<string, ReasonSpec>>;
 
