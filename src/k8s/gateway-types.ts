@@ -54,6 +54,7 @@ export interface HTTPRouteFilter {
   responseHeaderModifier?: HTTPHeaderFilter;
   requestRedirect?: { scheme?: string; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode?: number };
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  requestMirror?: { backendRef?: HTTPBackendRef; percent?: number; fraction?: { numerator?: number; denominator?: number } };
 }
 
 export interface HTTPRouteMatch {
@@ -78,6 +79,8 @@ export interface HTTPRouteRule {
   matches?: HTTPRouteMatch[];
   filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];
+  /** HTTPRouteTimeouts: GEP-2257 durations ('10s', '1m30s', '0s' = none). */
+  timeouts?: { request?: string; backendRequest?: string };
 }
 
 export interface HTTPRoute extends KubeObject {
@@ -110,6 +113,10 @@ export interface TCPRoute extends KubeObject {
   spec?: { parentRefs?: ParentReference[]; rules?: L4RouteRule[] };
 }
 export type UDPRoute = TCPRoute;
+/** TLSRoute (apis/v1alpha2, v1alpha3, v1 tlsroute_types.go): SNI hostnames and one rule. */
+export interface TLSRoute extends KubeObject {
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: L4RouteRule[] };
+}
 
 export interface ReferenceGrant extends KubeObject {
   spec?: {

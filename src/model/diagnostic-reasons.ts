@@ -79,7 +79,7 @@ export const REASONS = {
   // Gateway API (the spec's status reasons: gateway-api apis/v1/gateway_types.go, shared_types.go).
   InvalidGateway: { severity: 'error', topic: 'gateway', meaning: 'a Gateway of a Portico GatewayClass has no usable listeners list; not served' },
   InvalidListener: { severity: 'error', topic: 'gateway', meaning: 'a listener name, port or hostname is invalid, or duplicates another listener; that listener is not served' },
-  UnsupportedProtocol: { severity: 'error', topic: 'gateway', meaning: 'a listener protocol or TLS mode Portico does not serve yet (TLS passthrough), that listener is not served; or a GRPCRoute backend whose Service port appProtocol gRPC cannot use, its share answers UNAVAILABLE' },
+  UnsupportedProtocol: { severity: 'error', topic: 'gateway', meaning: 'a listener protocol or TLS mode Portico does not serve (TLS with Terminate, HTTPS with Passthrough), that listener is not served; or a GRPCRoute backend whose Service port appProtocol gRPC cannot use, its share answers UNAVAILABLE' },
   PortUnavailable: { severity: 'error', topic: 'gateway', meaning: 'a listener port (plus --gateway-port-offset) is not the --http-port/--https-port of its protocol; that listener is not served' },
   InvalidCertificateRef: { severity: 'error', topic: 'gateway', meaning: 'an HTTPS listener has no certificateRef to a valid kubernetes.io/tls Secret; that listener is not served' },
   InvalidRouteKinds: { severity: 'error', topic: 'gateway', meaning: 'a listener allowedRoutes.kinds lists no kind Portico serves on it; no routes attach to it' },
@@ -92,7 +92,7 @@ export const REASONS = {
   BackendNotFound: { severity: 'warning', topic: 'gateway', meaning: "a backendRef's Service or port cannot be resolved; its share of the rule's requests answers 500" },
   InvalidKind: { severity: 'warning', topic: 'gateway', meaning: 'a backendRef is not a core Service; its share of the rule\'s requests answers 500' },
   ListenerInUse: { severity: 'error', topic: 'gateway', meaning: 'a TCPRoute or UDPRoute names a listener that already forwards to an older route; not attached there (Accepted=False)' },
-  HostnameConflict: { severity: 'error', topic: 'gateway', meaning: 'an HTTPRoute and a GRPCRoute meet on a listener hostname; the older one is accepted there, the other is not attached (Accepted=False)' },
+  HostnameConflict: { severity: 'error', topic: 'gateway', meaning: 'an HTTPRoute and a GRPCRoute meet on a listener hostname, or a TLSRoute hostname is already passed through; the older one keeps it, the other is not attached there (Accepted=False)' },
 } as const satisfies Readonly<Record<string, ReasonSpec>>;
 
 export type DiagnosticReason = keyof typeof REASONS;

@@ -39,6 +39,23 @@ export interface GatewayRule {
    * redirect, every request answers 500 (HTTPRouteRule.BackendRefs).
    */
   readonly backends: readonly WeightedBackend[];
+  /**
+   * HTTPRouteRule.Timeouts in ms (null: none). The dataplane cuts the exchange after the smaller
+   * of the two, counted from dispatch (README "Gateway API": backendRequest is not restarted for a
+   * connection-failure retry). Absent when neither is set.
+   */
+  readonly timeouts?: { readonly requestMs: number | null; readonly backendRequestMs: number | null };
+  /** RequestMirror filters (HTTPRequestMirrorFilter); absent when none. */
+  readonly mirrors?: readonly GatewayMirror[];
+}
+
+/** One RequestMirror: a copy of `numerator`/`denominator` of the rule's requests, response ignored. */
+export interface GatewayMirror {
+  /** Null when the backendRef cannot be resolved: nothing is mirrored (the route reports why). */
+  readonly clusterId: string | null;
+  readonly service: string;
+  readonly numerator: number;
+  readonly denominator: number;
 }
 
 export interface GatewayHost {

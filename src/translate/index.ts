@@ -141,6 +141,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER,
     ports: options.gatewayPorts ?? { http: null, https: null, offset: 0 },
     allowExternalName: options.allowExternalName,
+    takenSni: new Set(passthrough.hosts.map((h) => h.hostname)),
   }, diags);
   for (const c of gw.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
   const certificates = new Map(tls.certificates.map((c) => [c.id, c]));
@@ -158,7 +159,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     // Gateway TCP/UDP listeners (src/translate/gateway/l4-routes.ts) join the ConfigMap ones.
     l4: [...l4.routes, ...gw.l4].sort((a, b) => cmp(a.id, b.id)),
     ...(gw.gateway === null ? {} : { gateway: gw.gateway }),
-    ...(passthrough.hosts.length === 0 ? {} : { passthrough: passthrough.hosts }),
+    // Gateway TLSRoute hosts (src/translate/gateway/tls-routes.ts) join the Ingress ones, which keep theirs.
+    ...(passthrough.hosts.length + gw.passthrough.length === 0 ? {} : { passthrough: [...passthrough.hosts, ...gw.passthrough].sort((a, b) => cmp(a.hostname, b.hostname)) }),
   };
   return {
     snapshot,

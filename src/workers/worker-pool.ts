@@ -61,6 +61,8 @@ export class WorkerPool implements Dataplane {
   private stopping = false;
   private everServed = false;
   private rolling: Promise<void> | null = null;
+  /** Next slot pickAcceptor tries first. */
+  private rr = 0;
   /** Active health checks, once for every worker (shared-health.ts). */
   private readonly health: SharedHealth;
 
@@ -76,6 +78,27 @@ export class WorkerPool implements Dataplane {
     });
     this.slots = Array.from({ length: opts.count }, () => null);
     this.crashes = Array.from({ length: opts.count }, () => 0);
+  }
+
+  /**
+   * `--worker-accept primary`: the worker the next connection goes to, round-robin over the ones
+   * that take connections, preferring those that acknowledged the current snapshot (a worker
+   * just restarted serves 404 until its first apply lands).
+   */
+  pickAcceptor(): WorkerProcess | null {
+    const n = this.slots.length;
+    const version = this.last?.snapshot.version ?? 0;
+    let fallback: WorkerProcess | null = null;
+    for (let k = 0; k < n; k++) {
+      const w = this.slots[(this.rr + k) % n];
+      if (w === null || !w.takesConnections) continue;
+      if (w.served >= version) {
+        this.rr = (this.rr + k + 1) % n;
+        return w;
+      }
+      fallback ??= w;
+    }
+    return fallback;
   }
 
   /** Fork every worker and wait until all listen; a bind failure here fails the start. */

@@ -85,6 +85,8 @@ export class WorkerRuntime {
           this.o.logger.error({ err, cluster: m.clusterId }, 'health verdict update failed');
         }
         return;
+      case 'conn':
+        return; // taken with its socket by the entry (src/worker.ts, handed-connections.ts)
       case 'metrics':
         void this.o.metrics.registry.getMetricsAsJSON().then((metrics) => this.o.send({ t: 'metrics', seq: m.seq, metrics }));
         return;

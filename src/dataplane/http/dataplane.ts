@@ -33,6 +33,7 @@ import { RequestDecorator } from './request-decorator.ts';
 import { explainRequest, type Explanation } from './explain.ts';
 import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
 import { serveGatewayRule, upgradeTarget, type GatewayServeHost } from './gateway-serve.ts';
+import { Mirrorer, mirrorThenForward } from './gateway-mirror.ts';
 import type { CompiledHeaderModifier } from './header-modifier.ts';
 import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
@@ -80,6 +81,8 @@ export class HttpDataplane implements Dataplane {
   /** Gateway API routes (gateway-table.ts), null when the snapshot has none: Ingress-only costs one check. */
   private gateway: GatewayTable | null = null;
   private readonly gatewayHost: GatewayServeHost;
+  /** RequestMirror copies (gateway-mirror.ts). */
+  private readonly mirrorer = new Mirrorer();
   private readonly screen: ScreenOptions;
   private readonly escapedSlashes: EscapedSlashes;
   private readonly accessLog: AccessLog;
@@ -391,7 +394,7 @@ export class HttpDataplane implements Dataplane {
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     const route = ctx.route!;
     const up = route.upstream;
-    ctx.upstream = this.forwarder.forward(req, res, ctx, {
+    const target: ForwardTarget = {
       cluster: route.cluster!, path, headers, hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
@@ -401,7 +404,14 @@ export class HttpDataplane implements Dataplane {
       // Gateway backends use their cluster's own balancer (no route hash keys or cookies).
       pick: null,
       responseHeaders,
-    });
+      ...(rule.deadlineMs === undefined ? {} : { deadlineMs: rule.deadlineMs }),
+    };
+    if (rule.mirrors.length === 0) {
+      ctx.upstream = this.forwarder.forward(req, res, ctx, target);
+      return;
+    }
+    mirrorThenForward(this.mirrorer, rule.mirrors, req, res, { method: ctx.method, path, headers, clientIp: ctx.clientIp, hasBody },
+      (body) => { ctx.upstream = this.forwarder.forward(req, res, ctx, body === null ? target : { ...target, buffered: body }); });
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
@@ -524,6 +534,7 @@ export class HttpDataplane implements Dataplane {
    */
   close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
+    void this.mirrorer.close();
     this.profiles.close();
     void this.authAgent.close().catch(() => {});
     this.runtimes.registry.destroyPools();

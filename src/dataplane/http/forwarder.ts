@@ -88,6 +88,8 @@ export interface ForwardTarget {
   responseHeaders: CompiledHeaderModifier | null;
   /** The whole body, read before dispatch (request-buffer.ts), or null: stream `req`. */
   buffered?: Buffer | null;
+  /** Gateway API HTTPRoute timeouts: the exchange is cut after this many ms (504 before the head). */
+  deadlineMs?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -298,10 +300,10 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   }
 
   /** The call's grpc-timeout elapsed: cut the upstream exchange (or answer, if none is live). */
-  onDeadline(ms: number): void {
+  onDeadline(ms: number, source = 'grpc-timeout'): void {
     this.deadline = null;
     if (this.closed || this.res.writableEnded) return;
-    const err = new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT', `deadline exceeded after ${ms} ms (grpc-timeout)`);
+    const err = new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT', `deadline exceeded after ${ms} ms (${source})`);
     this.deadlineError = err;
     if (!this.done && this.controller !== null) {
       this.controller.abort(err);
@@ -389,6 +391,8 @@ export class Forwarder {
         job.deadline = setTimeout(() => job.onDeadline(ms), ms);
       }
     }
+    const routeMs = target.deadlineMs;
+    if (routeMs !== undefined && job.deadline === null) job.deadline = setTimeout(() => job.onDeadline(routeMs, 'route timeout'), routeMs);
     this.attempt(job);
     return job;
   }

@@ -8,6 +8,7 @@ import type { GatewayHost, GatewayListenerModel, GatewayRule, GatewaySnapshot } 
 import type { Route } from '../../model/route.ts';
 import type { RequestRedirect, UrlRewrite } from '../../model/filters.ts';
 import { CompiledMatch } from './gateway-match.ts';
+import { CompiledMirror } from './gateway-mirror.ts';
 import { CompiledHeaderModifier } from './header-modifier.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import type { UpstreamPolicy } from '../../model/upstream.ts';
@@ -56,6 +57,11 @@ export class CompiledGatewayRule {
   readonly backends: readonly GatewayBackend[];
   /** For metrics and the 500 answer of a rule without usable backends. */
   readonly fallbackRoute: CompiledRoute;
+  /** RequestMirror filters with their clusters (gateway-mirror.ts); empty for most rules. */
+  readonly mirrors: readonly CompiledMirror[];
+  readonly mirrorRoutes: readonly CompiledRoute[];
+  /** HTTPRoute timeouts: the smaller of request and backendRequest, in ms; undefined when none. */
+  readonly deadlineMs: number | undefined;
   private readonly totalWeight: number;
   /** Smooth weighted round-robin state (nginx's algorithm): deterministic, no random numbers. */
   private readonly current: number[];
@@ -75,6 +81,11 @@ export class CompiledGatewayRule {
     }));
     this.fallbackRoute = compile(modelRoute(rule.id, rule.route, null, rule.filters.redirect !== null ? 'Redirect' : 'NoBackend', '', fallbackUpstream(rule)));
     this.totalWeight = this.backends.reduce((s, b) => s + b.weight, 0);
+    this.mirrorRoutes = (rule.mirrors ?? []).map((m, i) => compile(modelRoute(`${rule.id}~mirror${i}`, rule.route, m.clusterId, m.clusterId === null ? 'BackendNotFound' : null, m.service, undefined)));
+    this.mirrors = (rule.mirrors ?? []).map((m, i) => new CompiledMirror(m, this.mirrorRoutes[i].cluster));
+    const t = rule.timeouts;
+    const limits = t === undefined ? [] : [t.requestMs, t.backendRequestMs].filter((x): x is number => x !== null);
+    this.deadlineMs = limits.length === 0 ? undefined : Math.min(...limits);
     this.current = this.backends.map(() => 0);
   }
 
@@ -138,6 +149,7 @@ export class GatewayTable {
     for (const r of this.rules) {
       yield r.fallbackRoute;
       for (const b of r.backends) yield b.route;
+      yield* r.mirrorRoutes;
     }
   }
 

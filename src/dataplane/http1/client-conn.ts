@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Endpoint } from '../../model/endpoint.ts';
 import { PorticoError } from '../../util/errors.ts';
+import { isNonIdempotent } from '../upstream/compiled-upstream.ts';
 import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
 import { clientAddress, upstreamHeaderList, type ForwardInfo } from '../http/forwarded-headers.ts';
@@ -66,6 +67,12 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
   private queue: Buffer[] | null = null;
   private sentBody = false;
   private exclude: Set<string> | null = null;
+  /** The one retry of the kept-alive reuse race was spent (it counts against no retry bound). */
+  private raceRetried = false;
+  /** The next attempt: this endpoint, on a new connection (the reuse race's retry). */
+  private freshEp: Endpoint | null = null;
+  /** The upstream connection of this attempt closes after it (the reuse race's retry, as the node path's one-connection client). */
+  private oneShot = false;
   private lastError: PorticoError | null = null;
   private respStarted = false;
   private respChunked = false;
@@ -177,6 +184,8 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     const rb = route.balancing;
     this.pick = rb === null ? null : rb.request({ clientIp: ctx.clientIp, url: head.target, path: target.path, host, rawHeaders: head.headers }, e.scheme === 'https');
     this.exclude = null;
+    this.raceRetried = false;
+    this.freshEp = null;
     this.lastError = null;
     this.queue = null;
     this.sentBody = false;
@@ -233,7 +242,9 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     const ctx = this.ctx as RequestContext;
     const cluster = this.cluster as ClusterRuntime;
     const now = Date.now();
-    const ep = this.pick === null ? cluster.pick(ctx.clientIp, this.exclude, now) : this.pick.pick(cluster, this.exclude, now);
+    const fresh = this.freshEp;
+    this.freshEp = null;
+    const ep = fresh ?? (this.pick === null ? cluster.pick(ctx.clientIp, this.exclude, now) : this.pick.pick(cluster, this.exclude, now));
     if (ep === null) {
       this.fail(this.lastError ?? new PorticoError('PORTICO_ERR_NO_HEALTHY_ENDPOINT', `no endpoint available for ${cluster.id}`));
       return;
@@ -247,7 +258,8 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     this.sentAt = now;
     this.upReady = false;
     const pool = this.engine.pool(state, ep);
-    const c = pool.acquire(this);
+    this.oneShot = fresh !== null;
+    const c = pool.acquire(this, this.oneShot);
     // null: --upstream-max-connections are busy; onUpstreamReady comes when one is free.
     if (c !== null) this.up = c;
     this.waitPool = c === null ? pool : null;
@@ -369,7 +381,7 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     this.flushHead();
     if (this.respChunked && !this.respBodyless) this.socket.write('0\r\n\r\n');
     // The upstream connection is reused only when both messages ended cleanly.
-    if (this.upKeepAlive && this.reqDone) conn.pool.release(conn);
+    if (this.upKeepAlive && this.reqDone && !this.oneShot) conn.pool.release(conn);
     else conn.destroy();
     this.releaseState();
     this.finishRequest(this.respKeepAlive);
@@ -388,10 +400,21 @@ export class ClientConn implements ParserSink, Timed, UpstreamUser {
     if (this.state !== null && (kind === 'connect' || kind === 'timeout')) cluster.report(this.state, kind, Date.now());
     this.releaseState();
     if (this.respStarted) { this.socket.destroy(); return; }
-    // SPEC §1.7: a connect failure (nothing sent), or a reused connection closed before any byte
-    // of the answer while no body byte was sent (the keep-alive race), goes to another endpoint.
-    const retry = ((this.ctx as RequestContext).attempts < MAX_ATTEMPTS) && (kind === 'connect' || (kind === 'reset' && conn.reused && !this.sentBody));
-    if (retry) {
+    // The kept-alive reuse race (SPEC §1.7, RFC 9112 §9.3.1): a connection that had answered
+    // before closed before any byte of this answer, so the request was not applied; with no body
+    // byte sent it is retried once, on a new connection to the same endpoint (a lone endpoint is
+    // not down), counting no try; never a non-idempotent method (nginx ngx_http_upstream_next;
+    // the node path's forwarder-errors.ts reuseRace).
+    if (kind === 'reset' && conn.reused && !this.sentBody && !this.raceRetried && !isNonIdempotent(this.method)) {
+      this.raceRetried = true;
+      this.lastError = err;
+      this.freshEp = this.endpoint;
+      this.attempt();
+      return;
+    }
+    // SPEC §1.7: a connect failure (nothing was sent) goes to another endpoint.
+    const tries = (this.ctx as RequestContext).attempts - (this.raceRetried ? 1 : 0);
+    if (kind === 'connect' && tries < MAX_ATTEMPTS) {
       (this.exclude ??= new Set()).add(ep);
       this.lastError = err;
       this.attempt();

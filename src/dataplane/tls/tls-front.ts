@@ -52,6 +52,8 @@ export class TlsFront {
   private readonly peeking = new Set<Socket>();
   /** Null when nothing is passed through: with no mutual host either, the peek is skipped entirely. */
   private targets: ReadonlyMap<string, Target> | null = null;
+  /** Whether some target is a '*.' wildcard (the lookup then tries suffixes). */
+  private wildcards = false;
   /** Whether an SNI name asks for client certificates; null when none does. */
   private mutual: ((servername: string) => boolean) | null = null;
   private port = 0;
@@ -95,6 +97,7 @@ export class TlsFront {
       this.clusters.delete(id);
     }
     this.targets = targets.size === 0 ? null : targets;
+    this.wildcards = hosts.some((h) => h.hostname.startsWith('*.'));
   }
 
   /** Client-certificate hosts of a Snapshot (https-listener.ts setMutualTable). */
@@ -158,7 +161,7 @@ export class TlsFront {
       s.pause();
       const head = buf;
       const name = r.state === 'done' && r.serverName !== null ? normalizeHostName(r.serverName) : null;
-      const t = name === null ? undefined : this.targets?.get(name);
+      const t = name === null ? undefined : this.target(name);
       s.unshift(head);
       if (t !== undefined) this.splice(s, t);
       else if (name !== null && this.mutual !== null && this.mutual(name)) this.opts.terminateMutual(s);
@@ -167,6 +170,23 @@ export class TlsFront {
     s.on('data', onData);
     s.on('error', onError);
     s.setTimeout(this.opts.helloTimeoutMs ?? 10_000, () => reject('hello_timeout'));
+  }
+
+  /**
+   * The passthrough target of an SNI name: the exact host, else the longest '*.' suffix host
+   * (only Gateway API TLSRoutes have those: a suffix match over one or more labels, gateway-api
+   * shared_types.go Hostname).
+   */
+  private target(name: string): Target | undefined {
+    const targets = this.targets;
+    if (targets === null) return undefined;
+    const exact = targets.get(name);
+    if (exact !== undefined || !this.wildcards) return exact;
+    for (let i = name.indexOf('.'); i !== -1; i = name.indexOf('.', i + 1)) {
+      const t = targets.get(`*${name.slice(i)}`);
+      if (t !== undefined) return t;
+    }
+    return undefined;
   }
 
   /** L4 splice: TcpConnection reads the unshifted hello first, so the backend sees the whole stream. */

@@ -30,13 +30,13 @@ export function checkBackendRef(b: HTTPBackendRef | undefined): BackendCheck {
   return { ok: true };
 }
 
-export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'UDPRoute';
+export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'UDPRoute' | 'TLSRoute';
 
 /** What a request or connection sent to an invalid backend gets, per route kind (its BackendRefs docs). */
-const SHARE_ANSWER: Readonly<Record<RouteKind, string>> = { HTTPRoute: '500', GRPCRoute: 'UNAVAILABLE', TCPRoute: 'connections closed', UDPRoute: 'datagrams dropped' };
+const SHARE_ANSWER: Readonly<Record<RouteKind, string>> = { HTTPRoute: '500', GRPCRoute: 'UNAVAILABLE', TCPRoute: 'connections closed', UDPRoute: 'datagrams dropped', TLSRoute: 'connections closed' };
 
 export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute | TCPRoute, refs: readonly HTTPBackendRef[], opts: { allowExternalName: boolean; protocol?: 'TCP' | 'UDP' },
-  clusters: Map<string, Cluster>, diags: Diagnostic[], where: string, routeKind: RouteKind = 'HTTPRoute'): WeightedBackend[] {
+  clusters: Map<string, Cluster>, diags: Diagnostic[], where: string, routeKind: RouteKind = 'HTTPRoute', answer = SHARE_ANSWER[routeKind]): WeightedBackend[] {
   const ns = route.metadata?.namespace ?? '';
   const ref: ObjectRef = { kind: routeKind, namespace: ns, name: route.metadata?.name ?? '' };
   const out: WeightedBackend[] = [];
@@ -49,7 +49,7 @@ export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute | 
     const name = b.name as string;
     const key = nsName(targetNs, name);
     const fail = (reason: 'InvalidKind' | 'RefNotPermitted' | 'BackendNotFound' | 'UnsupportedProtocol', message: string): void => {
-      diags.push(diagnostic(ref, reason, `${where}: ${message}; its share of requests answers ${SHARE_ANSWER[routeKind]}`));
+      diags.push(diagnostic(ref, reason, `${where}: ${message}; ${answer === SHARE_ANSWER[routeKind] ? `its share of requests answers ${answer}` : answer}`));
       out.push({ clusterId: null, reason, service: '', weight });
     };
     if (group !== '' || kind !== 'Service') {

@@ -14,12 +14,15 @@ import { hostnameMatches, type GatewayHost, type GatewayListenerModel, type Gate
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import { collectListeners, type GatewayPorts } from './listeners.ts';
 import { translateL4Routes } from './l4-routes.ts';
+import { translateTlsRoutes } from './tls-routes.ts';
+import type { PassthroughHost } from '../../model/passthrough.ts';
 import type { L4Route } from '../../model/l4.ts';
 import { checkHostname, hostKind, intersectHostnames } from './hostnames.ts';
 import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
 import { parseRule } from './route-rules.ts';
 import { checkBackendRef, resolveBackends, type RouteKind } from './backends.ts';
 import { parseGrpcRule } from './grpc-rules.ts';
+import { parseMirrors } from './mirror.ts';
 import { compareRules, type Ranked } from './precedence.ts';
 import { gatewayStatusReport, type RouteParentReport, type RouteStatusEntry, type GatewayStatusReport } from './status-report-build.ts';
 import { routeParentConditions, generationOf } from './status-report.ts';
@@ -30,6 +33,8 @@ export interface GatewayTranslateOptions {
   readonly controllerName: string;
   readonly ports: GatewayPorts;
   readonly allowExternalName: boolean;
+  /** SNI names Ingresses already pass through: they keep them (README "TLS passthrough"). */
+  readonly takenSni?: ReadonlySet<string>;
 }
 
 export interface GatewayTranslation {
@@ -43,6 +48,8 @@ export interface GatewayTranslation {
   readonly attachedRoutes: readonly string[];
   /** TCP and UDP listeners with their route's cluster, for the L4 module (sorted by the caller). */
   readonly l4: readonly L4Route[];
+  /** TLSRoute hostnames passed through (sorted), after the Ingress ones (`takenSni`). */
+  readonly passthrough: readonly PassthroughHost[];
   /** What the status of Portico's GatewayClasses, Gateways and routes should say (cluster mode writes it). */
   readonly status: GatewayStatusReport;
 }
@@ -174,6 +181,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
 
   // TCPRoute and UDPRoute: L4 listeners on their own ports (l4-routes.ts).
   const l4 = translateL4Routes(view, { byGateway }, { allowExternalName: opts.allowExternalName, offset: opts.ports.offset }, clusters, routeStatus, diags);
+  // TLSRoute: SNI hostnames relayed by the HTTPS port's TLS front (tls-routes.ts).
+  const passthrough = translateTlsRoutes(view, { byGateway }, { allowExternalName: opts.allowExternalName, takenSni: opts.takenSni ?? new Set() }, clusters, routeStatus, diags);
 
   const listeners: GatewayListenerModel[] = [];
   const certificates = new Map<string, Certificate>();
@@ -181,7 +190,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   let anyHostCertificateId: string | null = null;
   for (const { listeners: ls } of [...byGateway.values()]) {
     for (const l of ls) {
-      if (l.scheme === 'tcp' || l.scheme === 'udp') continue; // the L4 module's (l4-routes.ts)
+      if (l.scheme === 'tcp' || l.scheme === 'udp' || l.scheme === 'tls') continue; // l4-routes.ts, tls-routes.ts
       const byHost = attached.get(l.id) ?? new Map<string, Attached[]>();
       const hosts: GatewayHost[] = [...byHost.entries()].sort(([a], [b]) => cmp(a, b)).map(([hostname, rs]) => ({
         hostname, kind: hostKind(hostname),
@@ -203,6 +212,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     anyHostCertificateId,
     attachedRoutes: [...attachedRoutes].sort(),
     l4,
+    passthrough,
     status: gatewayStatusReport(ourClasses, byGateway, routeStatus),
   };
 }
@@ -229,11 +239,20 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
       return;
     }
     const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where);
+    const mirrors = parseMirrors(view, route, Array.isArray(rule?.filters) ? rule.filters : [], opts, clusters, diags, where);
+    if (!mirrors.ok) {
+      diags.push(diagnostic(ref, mirrors.reason, `${where}: ${mirrors.message}; rule not served`));
+      return;
+    }
     served++;
     parsed.value.matches.forEach((match, mi) => {
       out.push({
         match, created, routeKey: key, rule: ri, index: mi,
-        gatewayRule: { id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute', match, filters: parsed.value.filters, backends },
+        gatewayRule: {
+          id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute', match, filters: parsed.value.filters, backends,
+          ...(parsed.value.timeouts === null ? {} : { timeouts: parsed.value.timeouts }),
+          ...(mirrors.value.length === 0 ? {} : { mirrors: mirrors.value }),
+        },
       });
     });
   });

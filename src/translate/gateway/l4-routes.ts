@@ -93,7 +93,7 @@ export function translateL4Routes(view: StoreView, listeners: GatewayListeners, 
 }
 
 /** The cluster the route's one rule forwards to (null: connections closed), or why it cannot be served. */
-function ruleTarget(view: StoreView, route: TCPRoute, kind: 'TCPRoute' | 'UDPRoute', opts: { allowExternalName: boolean },
+export function ruleTarget(view: StoreView, route: TCPRoute, kind: 'TCPRoute' | 'UDPRoute' | 'TLSRoute', opts: { allowExternalName: boolean },
   clusters: Map<string, Cluster>, ref: ObjectRef, diags: Diagnostic[]): { clusterId: string | null; invalid: string | null } {
   const invalid = (message: string) => {
     diags.push(diagnostic(ref, 'UnsupportedValue', `${message}; route not served`));

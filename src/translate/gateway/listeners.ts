@@ -12,7 +12,7 @@ import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnos
 import { parseCached } from '../certificates.ts';
 import { checkHostname } from './hostnames.ts';
 import { referenceAllowed } from './references.ts';
-import { GRPC_ROUTE_KIND, HTTP_ROUTE_KIND, TCP_ROUTE_KIND, UDP_ROUTE_KIND, type RouteGroupKind } from './status-report.ts';
+import { GRPC_ROUTE_KIND, HTTP_ROUTE_KIND, TCP_ROUTE_KIND, TLS_ROUTE_KIND, UDP_ROUTE_KIND, type RouteGroupKind } from './status-report.ts';
 import { hostnameMatches } from '../../model/gateway.ts';
 import type { RouteKind } from './backends.ts';
 
@@ -31,8 +31,8 @@ export interface ServedListener {
   readonly id: string;
   /** Declared port (parentRef.port matches this one). */
   readonly port: number;
-  /** tcp and udp listeners are served by the L4 module (l4-routes.ts), the others by the HTTP(S) servers. */
-  readonly scheme: 'http' | 'https' | 'tcp' | 'udp';
+  /** tcp and udp listeners are served by the L4 module (l4-routes.ts), tls ones by the TLS front (tls-routes.ts), the others by the HTTP(S) servers. */
+  readonly scheme: 'http' | 'https' | 'tcp' | 'udp' | 'tls';
   readonly hostname: string;
   readonly certificate: Certificate | null;
   readonly spec: GatewayListener;
@@ -209,8 +209,20 @@ function serveListener(view: StoreView, g: Gateway, key: string, c: Candidate, p
     return { gateway: g, gatewayKey: key, name, id: `${key}/${name}`, port, scheme: protocol === 'TCP' ? 'tcp' : 'udp', hostname: '', certificate: null, spec: l, kinds: accepts, status: st };
   }
   if (protocol === 'TLS') {
-    problem('UnsupportedProtocol', { accepted: 'UnsupportedProtocol' }, 'protocol "TLS" is not served yet (HTTP, HTTPS, TCP and UDP are)');
-    return null;
+    // Core: tls.mode Passthrough, relayed by the TLS front of the HTTPS port, which reads the SNI of
+    // the ClientHello (src/dataplane/tls/tls-front.ts); Terminate on TLS is extended and not served.
+    const mode = l.tls?.mode ?? 'Terminate';
+    if (mode !== 'Passthrough') {
+      problem('UnsupportedProtocol', { accepted: 'UnsupportedProtocol' }, `protocol TLS with tls.mode ${JSON.stringify(mode)} is not served (Passthrough is)`);
+      return null;
+    }
+    if (ports.https === null || effective !== ports.https) {
+      problem('PortUnavailable', { accepted: 'PortUnavailable' }, `port ${port}${ports.offset ? ` + offset ${ports.offset} = ${effective}` : ''} is not the HTTPS port (${ports.https ?? 'off'}); TLS passthrough listeners are served on --https-port only`);
+      return null;
+    }
+    const accepts = kindsFor([TLS_ROUTE_KIND]);
+    st.served = true;
+    return { gateway: g, gatewayKey: key, name, id: `${key}/${name}`, port, scheme: 'tls', hostname, certificate: null, spec: l, kinds: accepts, status: st };
   }
   const scheme = protocol === 'HTTP' ? 'http' : 'https';
   const want = scheme === 'http' ? ports.http : ports.https;
