@@ -195,6 +195,8 @@ test('Host ≠ SNI cannot skip the check: 421 over HTTP/1.1 and over a coalesced
   // A certificate verified for one CA does not open a host of another CA.
   assert.equal((await get('mtls.test', { host: 'others.test', cert: alice })).status, 421);
   assert.equal((await get('others.test', { cert: stranger })).status, 200);
+  // No SNI at all: the default server, whose connections are verified for nobody.
+  assert.equal((await get('', { host: 'mtls.test', cert: alice })).status, 421);
   // The other way round is fine: a host without client certificates on a verified connection.
   assert.equal((await get('mtls.test', { host: 'open.test', cert: alice })).status, 200);
 
