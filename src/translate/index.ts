@@ -16,7 +16,8 @@ import { buildHosts } from './hosts.ts';
 import { ingressRef, parseIngress, sortIngressesByAge, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
 import { translateAccess } from './access.ts';
-import { applyHostClientCertificates } from './auth-tls.ts';
+import { applyHostClientCertificates, refusedClientCert } from './auth-tls.ts';
+import { hasAuthTls } from '../k8s/annotations/auth-tls.ts';
 import { passthroughAllowed, translatePassthrough } from './passthrough.ts';
 import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
 import type { GatewayStatusReport } from './gateway/status-report.ts';
@@ -83,6 +84,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   // 1. Which Ingresses are ours (SPEC §1.6), in merge order (SPEC §1.8: oldest first).
   const selector = new IngressClassSelector(view.list('IngressClass'), options);
   const parsed: ParsedIngress[] = [];
+  const age = new Map<string, number>();
+  const clientCertAsked: Ingress[] = [];
   const reports: AnnotationReport[] = [];
   const parseOpts = { serveUnenforcedAnnotations: options.serveUnenforcedAnnotations === true, reports };
   for (const ing of sortIngressesByAge(view.list('Ingress'))) {
@@ -97,6 +100,10 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
       }
       continue;
     }
+    // Age rank of every served-class Ingress, and those asking for client certificates: a host
+    // whose oldest such Ingress is refused is not served at all (src/translate/auth-tls.ts).
+    age.set(nsName(ingressRef(ing).namespace, ingressRef(ing).name), age.size);
+    if (hasAuthTls(ing)) clientCertAsked.push(ing);
     const p = parseIngress(ing, diags, parseOpts);
     if (!p || !passthroughAllowed(p, options.sslPassthrough === true, diags)) continue;
     // Access control (src/translate/access.ts): an Ingress whose protection cannot be enforced
@@ -121,7 +128,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     hostCertificate: tls.hostCertificate,
   }, diags);
   // Client certificates are a host setting (src/translate/auth-tls.ts): the oldest Ingress's.
-  hosts.virtualHosts = applyHostClientCertificates(hosts.virtualHosts, new Map(parsed.map((p, i) => [p.key, i])), diags);
+  hosts.virtualHosts = applyHostClientCertificates(hosts.virtualHosts, age, refusedClientCert(clientCertAsked, parsed), diags);
 
   // 4. L4 (README "TCP and UDP services (L4)") shares the cluster table: one Service port, one Cluster.
   const l4 = translateL4(view, {
