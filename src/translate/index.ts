@@ -100,10 +100,12 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
       }
       continue;
     }
-    // Age rank of every served-class Ingress, and those asking for client certificates: a host
-    // whose oldest such Ingress is refused is not served at all (src/translate/auth-tls.ts).
-    age.set(nsName(ingressRef(ing).namespace, ingressRef(ing).name), age.size);
-    if (hasAuthTls(ing)) clientCertAsked.push(ing);
+    // The Ingresses asking for client certificates, with their age rank: on each host the oldest
+    // decides, and a host whose oldest one is refused is not served (src/translate/auth-tls.ts).
+    if (hasAuthTls(ing)) {
+      clientCertAsked.push(ing);
+      age.set(nsName(ingressRef(ing).namespace, ingressRef(ing).name), age.size);
+    }
     const p = parseIngress(ing, diags, parseOpts);
     if (!p || !passthroughAllowed(p, options.sslPassthrough === true, diags)) continue;
     // Access control (src/translate/access.ts): an Ingress whose protection cannot be enforced
@@ -128,7 +130,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     hostCertificate: tls.hostCertificate,
   }, diags);
   // Client certificates are a host setting (src/translate/auth-tls.ts): the oldest Ingress's.
-  hosts.virtualHosts = applyHostClientCertificates(hosts.virtualHosts, age, refusedClientCert(clientCertAsked, parsed), diags);
+  if (clientCertAsked.length > 0) hosts.virtualHosts = applyHostClientCertificates(hosts.virtualHosts, age, refusedClientCert(clientCertAsked, parsed), diags);
 
   // 4. L4 (README "TCP and UDP services (L4)") shares the cluster table: one Service port, one Cluster.
   const l4 = translateL4(view, {
