@@ -44,7 +44,7 @@ function parseRetry(r: HTTPRouteRule['retry']): Parsed<RetryPolicy | null> {
   if (r === undefined || r === null) return { ok: true, value: null };
   const on: NextUpstreamCondition[] = ['error', 'timeout'];
   for (const c of Array.isArray(r.codes) ? r.codes : []) {
-    const cond = RETRY_CODES.get(c as number);
+    const cond = RETRY_CODES.get(c);
     if (cond === undefined) return bad(`retry.codes ${JSON.stringify(c)} is not one Portico retries (${[...RETRY_CODES.keys()].join(', ')})`);
     if (!on.includes(cond)) on.push(cond);
   }
