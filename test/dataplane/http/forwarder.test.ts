@@ -1,6 +1,6 @@
 // The forwarder's error paths over real sockets, on both HTTP/1.1 engines: the kept-alive reuse
-// race (SPEC §1.7, RFC 9112 §9.3.1), resets before and after the response head, a client that leaves while the upstream is
-// answering, WebSocket upgrades that find no endpoint or a refused one.
+// race (SPEC §1.7, RFC 9112 §9.3.1), resets before and after the response head, a client that
+// leaves while the upstream is answering, WebSocket upgrades that find no endpoint or a refused one.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
