@@ -118,6 +118,20 @@ export interface TLSRoute extends KubeObject {
   spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: L4RouteRule[] };
 }
 
+/** BackendTLSPolicy (apis/v1 backendtlspolicy_types.go). */
+export interface BackendTLSPolicy extends KubeObject {
+  spec?: {
+    targetRefs?: { group?: string; kind?: string; name?: string; sectionName?: string }[];
+    validation?: {
+      caCertificateRefs?: { group?: string; kind?: string; name?: string }[];
+      wellKnownCACertificates?: string;
+      hostname?: string;
+      subjectAltNames?: { type?: string; hostname?: string; uri?: string }[];
+    };
+    options?: Record<string, string>;
+  };
+}
+
 export interface ReferenceGrant extends KubeObject {
   spec?: {
     from?: { group?: string; kind?: string; namespace?: string }[];

@@ -10,7 +10,10 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { readAuthTls } from '../k8s/annotations/auth-tls.ts';
-import type { KubeObject } from '../k8s/types.ts';
+import type { Ingress, KubeObject } from '../k8s/types.ts';
+import { nsName } from '../k8s/keys.ts';
+import { ingressRef, type ParsedIngress } from './ingress.ts';
+import { normHost } from './certificates.ts';
 import type { StoreView } from '../store/store.ts';
 import type { ClientCertPolicy, RouteAccess } from '../model/access.ts';
 import type { Route, VirtualHost } from '../model/route.ts';
@@ -93,22 +96,76 @@ function withPolicy(r: Route, p: ClientCertPolicy): Route {
   return { ...r, access };
 }
 
+/** An Ingress that asked for client certificates and is not served, with its rule hosts. */
+export interface RefusedClientCert {
+  readonly ingress: string;
+  readonly hosts: readonly string[];
+}
+
 /**
- * The host-level step: `order` maps an Ingress key to its age rank (oldest first). Hosts without
- * host name keep each route's own policy: no SNI name selects them, so those routes answer 421
- * over TLS (src/dataplane/http/policies/client-cert.ts) — fail closed.
+ * The Ingresses among `asked` (those setting an auth-tls-* key) that did not make it into
+ * `served` with a policy, whatever the reason: their hosts may not be served without it.
  */
-export function applyHostClientCertificates(hosts: readonly VirtualHost[], order: ReadonlyMap<string, number>, diags: Diagnostic[]): VirtualHost[] {
+export function refusedClientCert(asked: readonly Ingress[], served: readonly ParsedIngress[]): RefusedClientCert[] {
+  const ok = new Set(served.filter((p) => p.access?.clientCert != null).map((p) => p.key));
+  const out: RefusedClientCert[] = [];
+  for (const ing of asked) {
+    const ref = ingressRef(ing);
+    const key = nsName(ref.namespace, ref.name);
+    if (ok.has(key)) continue;
+    const rules: unknown = ing.spec?.rules;
+    const hosts = Array.isArray(rules)
+      ? rules.flatMap((r: unknown) => (r !== null && typeof r === 'object' && typeof (r as { host?: unknown }).host === 'string' ? [normHost((r as { host: string }).host)] : []))
+      : [];
+    out.push({ ingress: key, hosts });
+  }
+  return out;
+}
+
+/**
+ * The host-level step. `age` ranks Ingress keys oldest first. The oldest Ingress asking for client
+ * certificates on a host decides for every route of it; when that one is not served (bad CA,
+ * malformed key, any refusal), the host is not served at all — ingress-nginx answers the whole
+ * server 403 (AuthTLSError) rather than serving its other Ingresses' paths without certificates.
+ * Hosts without host name keep each route's own policy: no SNI name selects them, so those routes
+ * answer 421 over TLS (src/dataplane/http/policies/client-cert.ts) — fail closed.
+ */
+export function applyHostClientCertificates(hosts: readonly VirtualHost[], age: ReadonlyMap<string, number>, refused: readonly RefusedClientCert[], diags: Diagnostic[]): VirtualHost[] {
+  const rank = (ingress: string): number => age.get(ingress) ?? Infinity;
+  const blocked = new Map<string, string>();
+  for (const r of refused) {
+    for (const h of r.hosts) {
+      const prev = blocked.get(h);
+      if (prev === undefined || rank(r.ingress) < rank(prev)) blocked.set(h, r.ingress);
+    }
+  }
   const warned = new Set<string>();
-  return hosts.map((vh) => {
-    if (vh.kind === 'any') return vh;
+  const out: VirtualHost[] = [];
+  for (const vh of hosts) {
+    if (vh.kind === 'any') {
+      out.push(vh);
+      continue;
+    }
     const all = vh.fallback === null ? vh.routes : [...vh.routes, vh.fallback];
     let chosen: ClientCertPolicy | null = null;
     for (const r of all) {
       const p = r.access?.clientCert ?? null;
-      if (p !== null && (chosen === null || (order.get(p.ingress) ?? Infinity) < (order.get(chosen.ingress) ?? Infinity))) chosen = p;
+      if (p !== null && (chosen === null || rank(p.ingress) < rank(chosen.ingress))) chosen = p;
     }
-    if (chosen === null) return vh;
+    const block = blocked.get(vh.hostname);
+    if (block !== undefined && (chosen === null || rank(block) < rank(chosen.ingress))) {
+      const owners = [...new Set(all.map((r) => r.origin.ingress))].sort();
+      for (const o of owners) {
+        const [namespace, name] = o.split('/');
+        diags.push(diagnostic({ kind: 'Ingress', namespace, name }, 'ClientCertificateHostRefused',
+          `host ${vh.hostname} is not served: Ingress ${block} asks for client certificates on it and cannot be served (see its diagnostics)`, 'error'));
+      }
+      continue;
+    }
+    if (chosen === null) {
+      out.push(vh);
+      continue;
+    }
     const p = chosen;
     for (const r of all) {
       const own = r.access?.clientCert ?? null;
@@ -119,6 +176,7 @@ export function applyHostClientCertificates(hosts: readonly VirtualHost[], order
           `host ${vh.hostname}: client certificates are checked with the settings of Ingress ${p.ingress} (the oldest setting auth-tls-* for this host), not this Ingress's`, 'warning'));
       }
     }
-    return { ...vh, routes: vh.routes.map((r) => withPolicy(r, p)), fallback: vh.fallback === null ? null : withPolicy(vh.fallback, p), clientCertificate: p };
-  });
+    out.push({ ...vh, routes: vh.routes.map((r) => withPolicy(r, p)), fallback: vh.fallback === null ? null : withPolicy(vh.fallback, p), clientCertificate: p });
+  }
+  return out;
 }

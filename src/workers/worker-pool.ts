@@ -63,6 +63,8 @@ export class WorkerPool implements Dataplane {
   private rolling: Promise<void> | null = null;
   /** Next slot pickAcceptor tries first. */
   private rr = 0;
+  /** A rolling restart's replacement, forked but not yet in its slot: it gets every delta too. */
+  private readonly starting = new Set<WorkerProcess>();
   /** Active health checks, once for every worker (shared-health.ts). */
   private readonly health: SharedHealth;
 
@@ -72,7 +74,7 @@ export class WorkerPool implements Dataplane {
     this.health = new SharedHealth({
       checkers: opts.healthCheckers,
       publish: (m) => {
-        for (const w of this.live()) w.send(m);
+        for (const w of this.receivers()) w.send(m);
         opts.onHealth?.(m);
       },
     });
@@ -170,10 +172,18 @@ export class WorkerPool implements Dataplane {
     return this.slots.filter((w): w is WorkerProcess => w !== null && w.isAlive);
   }
 
+  /**
+   * Who gets each message after the snapshot: the live workers and a replacement still starting
+   * (it got the snapshot at fork; a delta sent only to the slots would be missing from it).
+   */
+  private receivers(): WorkerProcess[] {
+    return this.starting.size === 0 ? this.live() : [...this.live(), ...this.starting];
+  }
+
   async apply(snapshot: Snapshot, endpoints: EndpointSet): Promise<ApplyResult> {
     this.last = { snapshot, endpoints: new Map(endpoints) };
     const live = this.live();
-    for (const w of live) w.send({ t: 'apply', snapshot, endpoints: this.last.endpoints });
+    for (const w of this.receivers()) w.send({ t: 'apply', snapshot, endpoints: this.last.endpoints });
     // After the apply on the channel: a verdict it changes (an endpoint that left) follows it.
     this.health.apply(snapshot, this.last.endpoints);
     const acks = await Promise.all(live.map((w) => w.acked(snapshot.version, this.o.ackTimeoutMs)));
@@ -199,7 +209,7 @@ export class WorkerPool implements Dataplane {
 
   updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
     if (this.last?.endpoints.has(clusterId)) this.last.endpoints.set(clusterId, endpoints);
-    for (const w of this.live()) w.send({ t: 'endpoints', clusterId, endpoints });
+    for (const w of this.receivers()) w.send({ t: 'endpoints', clusterId, endpoints });
     this.health.updateEndpoints(clusterId, endpoints);
   }
 
@@ -244,13 +254,14 @@ export class WorkerPool implements Dataplane {
       const old = this.slots[i];
       const next = this.spawn(i);
       this.sendLast(next);
-      const ok = await next.listening.then(() => (this.last ? next.acked(this.last.snapshot.version, this.o.ackTimeoutMs) : true), () => false);
+      this.starting.add(next);
+      const ok = await next.listening.then(() => (this.last ? next.acked(this.last.snapshot.version, this.o.ackTimeoutMs) : true), () => false)
+        .finally(() => this.starting.delete(next));
       if (!ok || this.stopping) {
         next.kill();
         throw new Error(`rolling restart stopped: the new worker ${i + 1} did not come up (the old one keeps serving)`);
       }
       this.slots[i] = next;
-      if (this.last && next.served < this.last.snapshot.version) this.sendLast(next); // an apply that raced the swap
       this.m.restarts.inc({ worker: String(i + 1), reason: 'rolling' });
       this.crashes[i] = 0;
       if (old) await old.drain(this.o.drainTimeoutMs, EXIT_GRACE_MS);

@@ -56,7 +56,9 @@ function objects(caPem = ca.certPem, crlPem = crl): KubeObject[] {
     route('open', 'open.test', {}),
     route('off', 'off.test', { [`${A}auth-tls-secret`]: 'client-ca', [`${A}auth-tls-verify-client`]: 'off' }),
     route('wild', '*.wild.test', { [`${A}auth-tls-secret`]: 'client-ca' }),
-    route('broken', 'broken.test', { [`${A}auth-tls-secret`]: 'bad-ca' }),
+    route('broken', 'broken.test', { [`${A}auth-tls-secret`]: 'bad-ca' }, '2024-01-01T00:00:00Z'),
+    // A newer Ingress on the same host, without auth-tls: not served open either.
+    ingress('default', 'broken-more', [{ host: 'broken.test', paths: [{ path: '/more', service: 'web', port: 80 }] }], { created: '2024-02-01T00:00:00Z' }),
     route('missing', 'missing.test', { [`${A}auth-tls-secret`]: 'nope' }),
     route('typo', 'typo.test', { [`${A}auth-tls-secret`]: 'client-ca', [`${A}auth-tls-verify-client`]: 'yes' }),
   ];
@@ -195,6 +197,8 @@ test('Host ≠ SNI cannot skip the check: 421 over HTTP/1.1 and over a coalesced
   // A certificate verified for one CA does not open a host of another CA.
   assert.equal((await get('mtls.test', { host: 'others.test', cert: alice })).status, 421);
   assert.equal((await get('others.test', { cert: stranger })).status, 200);
+  // No SNI at all: the default server, whose connections are verified for nobody.
+  assert.equal((await get('', { host: 'mtls.test', cert: alice })).status, 421);
   // The other way round is fine: a host without client certificates on a verified connection.
   assert.equal((await get('mtls.test', { host: 'open.test', cert: alice })).status, 200);
 
@@ -290,10 +294,13 @@ test('plain HTTP to a client-certificate host: 400 with verify on, NONE with opt
 
 test('a CA that does not parse, a missing Secret or a malformed mode: the Ingress is not served, with a diagnostic', async () => {
   for (const host of ['broken.test', 'missing.test', 'typo.test']) assert.equal((await get(host, { cert: alice })).status, 404, host);
+  assert.equal((await get('broken.test', { path: '/more' })).status, 404, 'the host\'s other Ingress is not served without certificates');
+  assert.equal((await request(gw.url + '/more', { host: 'broken.test' })).status, 404);
   const diags = gw.app.controller.diagnostics().filter((d) => d.reason === 'AccessPolicyInvalid').map((d) => `${d.object.name}: ${d.message}`).join('\n');
   assert.match(diags, /broken: auth-tls-secret: Secret default\/bad-ca: ca.crt certificate #1 cannot be parsed/);
   assert.match(diags, /missing: auth-tls-secret: Secret default\/nope not found/);
   assert.match(diags, /typo: annotation nginx.ingress.kubernetes.io\/auth-tls-verify-client: expected on, off, optional or optional_no_ca/);
+  assert.ok(gw.app.controller.diagnostics().some((d) => d.reason === 'ClientCertificateHostRefused' && d.object.name === 'broken-more'));
   const e = gw.app.http.explain('mtls.test', '/');
   assert.ok(JSON.stringify(e).includes('client-certificate'), 'explain lists the step');
 });

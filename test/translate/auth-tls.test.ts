@@ -104,3 +104,23 @@ test('a host setting: the oldest Ingress decides for every route of the host; a 
   assert.deepEqual(warned.map((d) => [d.object.name, d.severity]), [['late', 'warning']]);
   assert.match(warned[0].message, /host h\.test: client certificates are checked with the settings of Ingress ns\/early/);
 });
+
+test('the oldest Ingress asking for client certificates is refused: no Ingress of that host is served; a newer refused one changes nothing', () => {
+  const r = run([
+    caSecret('ns', 'ca1', ca.certPem),
+    // h1: the oldest auth-tls Ingress names a missing Secret; an older and a newer plain Ingress share the host.
+    ing('plain-old', '2023-01-01T00:00:00Z', 'h1.test', '/old'),
+    ing('broken', '2024-01-01T00:00:00Z', 'h1.test', '/b', { [A + 'auth-tls-secret']: 'missing' }),
+    ing('plain-new', '2024-02-01T00:00:00Z', 'h1.test', '/new'),
+    // h2: a valid older policy, a broken newer one: served with the older's.
+    ing('good', '2024-01-01T00:00:00Z', 'h2.test', '/g', { [A + 'auth-tls-secret']: 'ca1' }),
+    ing('broken-late', '2024-03-01T00:00:00Z', 'h2.test', '/l', { [A + 'auth-tls-verify-client']: 'maybe', [A + 'auth-tls-secret']: 'ca1' }),
+    ing('other', '2024-01-01T00:00:00Z', 'h3.test', '/'),
+  ]);
+  assert.deepEqual(r.snapshot.virtualHosts.map((v) => v.hostname), ['h2.test', 'h3.test']);
+  assert.deepEqual(r.snapshot.virtualHosts[0].routes.map((x) => x.id), ['ns/good#0.0']);
+  const host = r.diagnostics.filter((d) => d.reason === 'ClientCertificateHostRefused');
+  assert.deepEqual(host.map((d) => [d.object.name, d.severity]), [['plain-new', 'error'], ['plain-old', 'error']]);
+  assert.match(host[0].message, /host h1\.test is not served: Ingress ns\/broken asks for client certificates/);
+  assert.deepEqual(r.diagnostics.filter((d) => d.reason === 'AccessPolicyInvalid').map((d) => d.object.name), ['broken', 'broken-late']);
+});

@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { cpuQuota, defaultOldSpaceMb, memoryLimit, resolveWorkerCount } from '../../src/workers/worker-count.ts';
 import { reusePortWorks } from '../../src/workers/worker-front.ts';
+import { PrimaryAccept } from '../../src/workers/primary-accept.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import net from 'node:net';
 import { messageKind, parseFromWorker, parseToWorker } from '../../src/workers/protocol.ts';
 import { counterTotal, labelGauges, mergeMetrics } from '../../src/workers/metrics-merge.ts';
 import { workerExecArgv, concretePort } from '../../src/workers/worker-front.ts';
@@ -115,4 +118,19 @@ test('--worker-accept auto: SO_REUSEPORT where a test bind with it works, the pr
   assert.equal(await reusePortWorks('127.0.0.1', 'darwin'), false);
   assert.equal(await reusePortWorks('127.0.0.1', 'win32'), false);
   assert.equal(await reusePortWorks('127.0.0.1', 'linux'), process.platform === 'linux');
+});
+
+test('primary accepting: a connection no worker can take is closed and counted, never held', async () => {
+  let refused = 0;
+  const acceptor = new PrimaryAccept(() => null, createLogger({ level: 'silent' }), () => void refused++);
+  const port = await acceptor.listen('127.0.0.1', 0);
+  const closed = await new Promise<string>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    s.on('close', () => resolve('closed'));
+    setTimeout(() => resolve('still open'), 3000).unref();
+  });
+  assert.notEqual(closed, 'still open');
+  assert.equal(refused, 1);
+  await acceptor.close();
 });

@@ -3,7 +3,7 @@
 // ARCHITECTURE.md hot path: synchronous from 'request' to the forward call (no await); routes are
 // compiled at apply time; in-flight requests keep the route object they resolved.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +34,7 @@ import { explainRequest, type Explanation } from './explain.ts';
 import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
 import { serveGatewayRule, upgradeTarget, type GatewayServeHost } from './gateway-serve.ts';
 import { Mirrorer, mirrorThenForward } from './gateway-mirror.ts';
+import { explainGateway } from './gateway-explain.ts';
 import type { CompiledHeaderModifier } from './header-modifier.ts';
 import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
@@ -508,11 +509,13 @@ export class HttpDataplane implements Dataplane {
     proceed(null);
   }
 
-  explain(host: string | undefined, path: string): Explanation {
+  explain(host: string | undefined, path: string, req: { scheme?: 'http' | 'https'; method?: string; headers?: IncomingHttpHeaders } = {}): Explanation {
     const e = explainRequest(this.table, host, path, this.escapedSlashes,
       { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
     const route = e.targetError !== null ? null : this.table.resolve(e.host, e.path);
     e.http1Engine = explainEngine(this.opts.http1Engine ?? 'node', dataplaneHandOffReason(this.leanSource()), route);
+    // Gateway API rules are consulted first (handleRequest); null when no Gateway is served.
+    if (this.gateway !== null) e.gateway = explainGateway(this.gateway, req.scheme ?? 'http', host, path, req.method ?? 'GET', req.headers ?? {}, this.escapedSlashes);
     const pt = e.host === null ? undefined : this.passthrough?.get(e.host);
     return pt === undefined ? e : { ...e, tlsPassthrough: pt };
   }

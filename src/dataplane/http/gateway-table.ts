@@ -107,6 +107,8 @@ export class CompiledGatewayRule {
 export class CompiledListener {
   readonly model: GatewayListenerModel;
   readonly hosts = new HostIndex<readonly CompiledGatewayRule[]>();
+  /** The same index giving the bucket's hostname, for explain. */
+  readonly hostnames = new HostIndex<string>();
   readonly rules: CompiledGatewayRule[] = [];
 
   constructor(model: GatewayListenerModel, compile: (r: Route) => CompiledRoute) {
@@ -115,8 +117,10 @@ export class CompiledListener {
       const rules = compileHost(h, this, compile);
       this.rules.push(...rules);
       this.hosts.add(h.hostname, rules);
+      this.hostnames.add(h.hostname, h.hostname);
     }
     this.hosts.seal();
+    this.hostnames.seal();
   }
 }
 

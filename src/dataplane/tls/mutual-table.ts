@@ -17,14 +17,12 @@ import type { PemPair } from './default-certificate.ts';
 
 export class MutualEntry {
   readonly key: string;
-  readonly hash: string;
   private context: SecureContext | null;
   private failed = false;
   private readonly make: () => SecureContext;
 
-  constructor(key: string, hash: string, context: SecureContext | null, make: () => SecureContext) {
+  constructor(key: string, context: SecureContext | null, make: () => SecureContext) {
     this.key = key;
-    this.hash = hash;
     this.context = context;
     this.make = make;
   }
@@ -37,10 +35,6 @@ export class MutualEntry {
     } catch {
       this.failed = true;
     }
-    return this.context;
-  }
-
-  get created(): SecureContext | null {
     return this.context;
   }
 }
@@ -104,7 +98,7 @@ export class MutualTableBuilder {
       const hash = createHash('sha256').update(pem.certPem).update('\0').update(pem.keyPem).update('\0').update(p.key).digest('base64');
       const known = prev.get(hash) ?? next.get(hash) ?? null;
       if (known !== null) next.set(hash, known);
-      const entry = new MutualEntry(p.key, hash, known, () => {
+      const entry = new MutualEntry(p.key, known, () => {
         const ctx = tls.createSecureContext({
           ...this.policy, cert: pem.certPem, key: pem.keyPem, ca: p.caPem,
           // Node adds the CRL with X509_V_FLAG_CRL_CHECK | CRL_CHECK_ALL, as nginx ssl_crl does.

@@ -110,3 +110,11 @@ export function readAuthTls(obj: KubeObject, namespace: string): { value: AuthTl
   if (errors.length > 0 || secret === null) return { errors };
   return { value: { secret, verify: v as ClientCertVerify, depth, errorPage, passCertificate, matchCn } };
 }
+
+/** Whether any auth-tls-* key is set, under either prefix, whatever its value. */
+export function hasAuthTls(obj: KubeObject): boolean {
+  const raw = obj.metadata?.annotations;
+  if (!raw || typeof raw !== 'object') return false;
+  for (const k of Object.keys(raw)) if (k.startsWith('nginx.ingress.kubernetes.io/auth-tls-') || k.startsWith('portico.io/auth-tls-')) return true;
+  return false;
+}

@@ -7,7 +7,7 @@ import { getJson } from './list.ts';
 import { WATCHED_RESOURCES, type WatchedResource } from './resources.ts';
 
 /** The Gateway API kinds cluster mode watches when their CRDs are installed (README "Gateway API"). */
-export const GATEWAY_API_KINDS: readonly Kind[] = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'TCPRoute', 'UDPRoute', 'TLSRoute'];
+export const GATEWAY_API_KINDS: readonly Kind[] = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'TCPRoute', 'UDPRoute', 'TLSRoute', 'BackendTLSPolicy'];
 
 /**
  * Versions looked up, preferred first: v1 is the standard channel; v1beta1 is where ReferenceGrant

@@ -29,6 +29,7 @@ export const WATCHED_RESOURCES: Readonly<Record<Kind, WatchedResource>> = {
   Namespace: { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces', namespaced: false },
   TCPRoute: { kind: 'TCPRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'tcproutes', namespaced: true },
   UDPRoute: { kind: 'UDPRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'udproutes', namespaced: true },
+  BackendTLSPolicy: { kind: 'BackendTLSPolicy', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'backendtlspolicies', namespaced: true },
   TLSRoute: { kind: 'TLSRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'tlsroutes', namespaced: true },
 };
 

@@ -13,6 +13,7 @@ import type { WeightedBackend } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import { resolveServiceBackend } from '../backends.ts';
 import { referenceAllowed } from './references.ts';
+import { backendTlsFor } from './backend-tls.ts';
 
 export type BackendCheck = { ok: true } | { ok: false; message: string };
 
@@ -69,10 +70,27 @@ export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute | 
     // A UDP Service port is its own cluster, as in the tcp/udp services ConfigMaps (translate/l4.ts).
     const r = udp ? { ...res, cluster: { ...res.cluster, id: `${res.cluster.id}/udp` } } : res;
     const app = portAppProtocol(view, r.cluster);
-    const upstream = backendProtocol(routeKind, app);
+    let upstream = backendProtocol(routeKind, app);
     if (upstream === 'unsupported') {
       fail('UnsupportedProtocol', `Service ${key} port ${r.cluster.port} has appProtocol ${JSON.stringify(app)}, over which gRPC cannot be sent (h2c is)`);
       continue;
+    }
+    // BackendTLSPolicy (backend-tls.ts): TLS to the pods, verified; unusable ⇒ this share answers 500.
+    if (routeKind === 'HTTPRoute' || routeKind === 'GRPCRoute') {
+      const bt = backendTlsFor(view, r.cluster, diags);
+      if (bt.kind === 'invalid') {
+        diags.push(diagnostic(ref, 'BackendTLSPolicyInvalid', `${where}: ${bt.message}; its share of requests answers 500`));
+        out.push({ clusterId: null, reason: 'BackendTLSPolicyInvalid', service: '', weight });
+        continue;
+      }
+      if (bt.kind === 'tls') {
+        if (upstream !== null && upstream.protocol === 'H2C') {
+          diags.push(diagnostic(ref, 'BackendTLSPolicyInvalid', `${where}: Service ${key} port ${r.cluster.port} is kubernetes.io/h2c (cleartext) but BackendTLSPolicy ${bt.policy} asks for TLS; its share of requests answers 500`));
+          out.push({ clusterId: null, reason: 'BackendTLSPolicyInvalid', service: '', weight });
+          continue;
+        }
+        upstream = { ...(upstream ?? policy('GRPC', 'default')), protocol: routeKind === 'GRPCRoute' ? 'GRPCS' : 'HTTPS', tls: bt.tls };
+      }
     }
     if (!clusters.has(r.cluster.id)) clusters.set(r.cluster.id, r.cluster);
     out.push({ clusterId: r.cluster.id, reason: null, service: key, weight, ...(upstream === null ? {} : { upstream }) });

@@ -2,7 +2,8 @@
 // parentRefs name a Gateway, the parentRef as status reports it, allowedRoutes.namespaces, and the
 // age order routes are processed in (gateway-api apis/v1/shared_types.go ParentReference,
 // gateway_types.go RouteNamespaces).
-import type { GRPCRoute, Gateway, HTTPRoute, ParentReference, TCPRoute } from '../../k8s/gateway-types.ts';
+import type { ParentReference } from '../../k8s/gateway-types.ts';
+import type { KubeObject } from '../../k8s/types.ts';
 import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
 import { nsName } from '../../k8s/keys.ts';
 import type { StoreView } from '../../store/store.ts';
@@ -31,7 +32,7 @@ export function namespaceAllowed(view: StoreView, l: ServedListener, routeNs: st
   return false;
 }
 
-export function compareAge(a: HTTPRoute | GRPCRoute | TCPRoute | Gateway, b: HTTPRoute | GRPCRoute | TCPRoute | Gateway): number {
+export function compareAge(a: KubeObject, b: KubeObject): number {
   const ta = a.metadata?.creationTimestamp ?? '';
   const tb = b.metadata?.creationTimestamp ?? '';
   if (ta !== tb) return ta < tb ? -1 : 1;
