@@ -26,6 +26,7 @@ import { Metrics } from './util/metrics.ts';
 import { WorkerPool } from './workers/worker-pool.ts';
 import { concretePort, initMessage, workerExecArgv } from './workers/worker-front.ts';
 import { LazyView } from './workers/lazy-view.ts';
+import { reduceMemoryWhenIdle } from './util/idle-memory.ts';
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -93,6 +94,9 @@ export function tuneV8(): void {
   if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('external-memory-accounted-in-global-limit'))) {
     setFlagsFromString('--external-memory-accounted-in-global-limit');
   }
+  // Memory back after a connection burst (util/idle-memory.ts); PORTICO_MEMORY_DEFAULTS=off, like
+  // bin/portico.js's allocator and semi-space defaults, keeps V8's own behaviour.
+  if (process.env.PORTICO_MEMORY_DEFAULTS !== 'off') reduceMemoryWhenIdle();
 }
 
 /** Every `namespace/name` a flag holds (Secrets and ConfigMaps Portico reads by name). */
