@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 
 /** Event-loop utilisation below which the process counts as idle (a quiet keep-alive or scrape is far below). */
-const IDLE_UTILISATION = 0.02;
+const IDLE_UTILISATION = 0.01;
 const PERIOD_MS = 2000;
 
 let running = false;
