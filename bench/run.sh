@@ -7,6 +7,9 @@
 #   CASES=hello,ws ONLY=portico npm run bench    # Portico only (direct/nginx kept for ratios)
 #   CASES=upstream npm run bench                # gRPC unary and HTTPS-upstream cases (bench/upstream/run.ts)
 #   PROFILE=1 ONLY=portico CASES=hello npm run bench   # + node --cpu-prof, top functions
+#   BASE_ROOT=/path/to/other/checkout ONLY='^portico(-base)?$' CASES=hello npm run bench
+#                                       # + "portico-base": the same Portico flags run from another checkout
+#                                       # (with its own node_modules), measured in the same run
 #
 # Method and layout follow the shared reference rig (its README): wrk -t1 -c50 keep-alive and the
 # backend on CPU 0, the proxy under test alone on CPU 1, 1 s warm-up, RUNS × DURATION s, medians,
@@ -50,10 +53,12 @@ if [[ $QUICK == 1 ]]; then RUNS=1; DURATION=${QUICK_DURATION:-4}; CASES=${QUICK_
 
 # ---------------------------------------------------------------- ports (127.0.0.1; clear of the shared rig's 18xxx)
 P_BACKEND=28080; P_WS_BACKEND=28082
-declare -A PORT=([nginx]=28101 [haproxy]=28111 [http-proxy-3]=28121 [node-http-proxy]=28122 [fastify-proxy]=28123 [portico]=28190 [portico-lean]=28191 [caddy]=28131 [h2o]=28132)
-declare -A TLS_PORT=([nginx]=28441 [haproxy]=28442 [http-proxy-3]=28451 [node-http-proxy]=28452 [fastify-proxy]=28453 [portico]=28490 [portico-lean]=28491 [caddy]=28461 [h2o]=28462)
+declare -A PORT=([nginx]=28101 [haproxy]=28111 [http-proxy-3]=28121 [node-http-proxy]=28122 [fastify-proxy]=28123 [portico]=28190 [portico-lean]=28191 [portico-base]=28192 [caddy]=28131 [h2o]=28132)
+declare -A TLS_PORT=([nginx]=28441 [haproxy]=28442 [http-proxy-3]=28451 [node-http-proxy]=28452 [fastify-proxy]=28453 [portico]=28490 [portico-lean]=28491 [portico-base]=28492 [caddy]=28461 [h2o]=28462)
 P_PORTICO_ADMIN=28901
 CONFIGS=(direct nginx haproxy caddy h2o http-proxy-3 node-http-proxy fastify-proxy portico portico-lean)
+BASE_ROOT=${BASE_ROOT:-}
+[[ -n $BASE_ROOT ]] && CONFIGS+=(portico-base)
 declare -A DESC=(
   [direct]="no proxy: wrk → backend (the harness ceiling)"
   [nginx]="nginx, worker_processes 1, 1,000 server blocks × 10 locations, upstream keepalive 64 (ratio reference)"
@@ -65,6 +70,7 @@ declare -A DESC=(
   [caddy]="Caddy (Debian caddy), GOMAXPROCS=1, reverse_proxy to the backend, no routing"
   [h2o]="h2o (Debian h2o), num-threads 1, proxy.reverse.url to the backend, no routing"
   [portico-lean]="Portico with --http1-engine lean (src/dataplane/http1), same manifests"
+  [portico-base]="Portico from BASE_ROOT (${BASE_ROOT:-unset}), same flags where that tree has them, same manifests"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -410,15 +416,21 @@ start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its T
     http-proxy-3|node-http-proxy|fastify-proxy)
       start "$name" "$PROXY_CPUS" env -C "$NODERIG" KIND="$name" PORT="$port" TLS_PORT="$tport" TLS_CERT="$TLS_CERT" \
         TLS_KEY="$TLS_KEY" UPSTREAM_PORT=$P_BACKEND WS_UPSTREAM_PORT=$P_WS_BACKEND "$NODE_BIN" node-lib.cjs ;;
-    portico|portico-lean)
+    portico|portico-lean|portico-base)
       local prof=(); ((PROFILE)) && prof=(--cpu-prof "--cpu-prof-dir=$RUN_DIR/prof")
       local engine=node; [[ $name == portico-lean ]] && engine=lean
-      start "$name" "$PROXY_CPUS" env -C "$ROOT" "$NODE_BIN" "${prof[@]}" src/main.ts serve --resources "$RUN_DIR/conf/portico" \
-        --http-port "$port" --https-port "$tport" --admin-port $P_PORTICO_ADMIN --bind-address 127.0.0.1 --http1-engine $engine \
-        --workers "$PROXY_WORKERS" --log-level warn --watch=false --ssl-redirect=false --hsts-max-age 0 --default-tls-secret bench/bench-tls
+      local tree=$ROOT; [[ $name == portico-base ]] && tree=$BASE_ROOT
+      # An older tree may predate a flag: pass --http1-engine / --workers only where its sources know them.
+      local extra=()
+      grep -rqs -- "http1-engine" "$tree/src/config" && extra+=(--http1-engine "$engine")
+      grep -rqs -- "'workers'\|\"workers\"\|name: 'workers'" "$tree/src/config" && extra+=(--workers "$PROXY_WORKERS")
+      start "$name" "$PROXY_CPUS" env -C "$tree" "$NODE_BIN" "${prof[@]}" src/main.ts serve --resources "$RUN_DIR/conf/portico" \
+        --http-port "$port" --https-port "$tport" --admin-port $P_PORTICO_ADMIN --bind-address 127.0.0.1 "${extra[@]}" \
+        --log-level warn --watch=false --ssl-redirect=false --hsts-max-age 0 --default-tls-secret bench/bench-tls
       wait_s=$PORTICO_WAIT
       # The tree is shared and moves: record what was measured when it started.
-      PORTICO_REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+uncommitted src changes')" ;;
+      local rev; rev="$(git -C "$tree" rev-parse --short HEAD 2>/dev/null)$(git -C "$tree" diff --quiet HEAD -- src 2>/dev/null || echo '+uncommitted src changes')"
+      if [[ $name == portico-base ]]; then PORTICO_BASE_REV=$rev; else PORTICO_REV=$rev; fi ;;
     *) die "unknown config $name" ;;
   esac
   local pid=$LAST_PID
@@ -510,7 +522,7 @@ printf '%s\n' "${NOTES[@]}" >"$RUN_DIR/notes.txt"
 {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(free -g | awk '/^Mem:/{print $2}') GiB RAM, kernel $(uname -r)"
-  echo "- node: $("$NODE_BIN" --version) (Portico, Node proxies, ws driver); portico ${PORTICO_REV:-not started}"
+  echo "- node: $("$NODE_BIN" --version) (Portico, Node proxies, ws driver); portico ${PORTICO_REV:-not started}${BASE_ROOT:+; portico-base ${PORTICO_BASE_REV:-not started}}"
   echo "- $( ((HAVE_NGINX)) && echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"), $( ((HAVE_HAPROXY)) && echo "haproxy $(haproxy -v | awk 'NR==1{print $3}')"), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null), $(openssl version | awk '{print $1, $2}')"
   ((HAVE_NODERIG)) && echo "- npm (shared rig pins): $(cd "$NODERIG" && "$NODE_BIN" -p "['http-proxy','http-proxy-3','fastify','@fastify/http-proxy'].map(p => p + ' ' + require('./node_modules/' + p + '/package.json').version).join(', ')")"
   echo "- routing table: $GEN; requests spread over $BENCH_HOSTS hosts × $BENCH_PATHS paths"

@@ -12,6 +12,8 @@ import { HttpListener } from './dataplane/http/listener.ts';
 import { Tracer } from './dataplane/http/tracing.ts';
 import { L4Dataplane } from './dataplane/l4/l4-dataplane.ts';
 import { TlsDataplane } from './dataplane/tls/tls-dataplane.ts';
+import { HealthCheckers, httpCheckHooks, type HealthSource } from './dataplane/health/health-checkers.ts';
+import type { Http1Limits } from './dataplane/http/http1-limits.ts';
 import type { Dataplane } from './model/dataplane.ts';
 import { FileSource } from './sources/file/file-source.ts';
 import type { Source } from './sources/source.ts';
@@ -24,7 +26,9 @@ import { uncaughtCounter } from './util/process-metrics.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
 import { WorkerPool } from './workers/worker-pool.ts';
-import { concretePort, initMessage, workerExecArgv } from './workers/worker-front.ts';
+import { concretePort, initMessage, reusePortWorks, workerExecArgv } from './workers/worker-front.ts';
+import { PrimaryAccept } from './workers/primary-accept.ts';
+import { workerMetrics } from './workers/worker-metrics.ts';
 import { LazyView } from './workers/lazy-view.ts';
 import { reduceMemoryWhenIdle } from './util/idle-memory.ts';
 
@@ -56,7 +60,7 @@ export interface RunningApp {
   readonly ports: { readonly http: number; readonly https: number | null; readonly admin: number; readonly webhook: number | null };
   /** Resolves when every source synced and the first snapshot is applied. */
   ready(): Promise<void>;
-  /** SIGHUP: the source reads everything again (files), then a fresh snapshot is built and applied. */
+  /** SIGHUP: the source reads everything again (files, or lists from the API), then the snapshot is rebuilt and applied. */
   reload(): Promise<void>;
   /** Graceful stop: not ready → stop accepting → drain in-flight → close (README "Admin server"). */
   stop(drainTimeoutMs?: number): Promise<void>;
@@ -113,7 +117,8 @@ export interface Dataplanes {
   readonly all: readonly Dataplane[];
 }
 
-export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics): Dataplanes {
+/** `healthChecks` 'remote': another process runs the active checks (worker processes, workers/shared-health.ts). */
+export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics, healthChecks: HealthSource = 'probe'): Dataplanes {
   const tracer = config.otlpEndpoint === null ? null : new Tracer({ endpoint: config.otlpEndpoint, samplingRatio: config.traceSamplingRatio, metrics, logger });
   const http = new HttpDataplane({
     logger,
@@ -139,12 +144,20 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
     requestIds: config.requestId,
     maxHeaderCount: config.maxHeaderCount,
     tracer,
+    healthChecks,
+    http1Engine: config.http1Engine,
   });
   const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
     host: config.bindAddress, port: config.httpsPort, logger, metrics, sessionResumption: config.tlsSessionResumption,
     http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets },
+    http1: { engine: config.http1Engine, limits: http1Limits(config) },
   });
-  const l4 = new L4Dataplane({
+  const l4 = buildL4(config, logger, metrics, healthChecks);
+  return { http, tracer, tls, l4, all: tls ? [http, tls, l4] : [http, l4] };
+}
+
+function buildL4(config: PorticoConfig, logger: Logger, metrics: Metrics, healthChecks: HealthSource): L4Dataplane {
+  return new L4Dataplane({
     logger,
     metrics,
     bindAddress: config.bindAddress,
@@ -153,15 +166,18 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
     udpMaxSessions: config.udpMaxSessions,
     drainTimeoutMs: config.l4DrainTimeoutMs,
     acceptProxyProtocol: config.l4AcceptProxyProtocol,
+    healthChecks,
   });
-  return { http, tracer, tls, l4, all: tls ? [http, tls, l4] : [http, l4] };
 }
 
 /** The plain-HTTP front end of `dp.http` (a worker process builds the same one, src/worker.ts). */
 export function buildHttpListener(config: PorticoConfig, dp: Dataplanes, logger: Logger, metrics: Metrics): HttpListener {
   return new HttpListener(dp.http, { host: config.bindAddress, port: config.httpPort, logger, metrics,
-    limits: { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount },
-    engine: config.http1Engine });
+    limits: http1Limits(config), engine: config.http1Engine });
+}
+
+function http1Limits(config: PorticoConfig): Http1Limits {
+  return { maxHeaderSize: config.maxHeaderSize, headerTimeoutMs: config.clientHeaderTimeoutMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs, maxHeaderCount: config.maxHeaderCount };
 }
 
 /** The one configuration source; in cluster mode also the KubeConfig the status writer uses. */
@@ -252,24 +268,39 @@ function singleProcessFront(config: PorticoConfig, dp: Dataplanes, logger: Logge
 /**
  * `--workers N`: the workers serve; the primary's HTTP and TLS dataplanes stay unlistened and
  * compile only when explain, the dashboard or /debug/certificates read them (lazy-view.ts).
+ * `--worker-accept primary` (primary-accept.ts): the primary binds the HTTP and HTTPS ports and
+ * hands each connection to a worker, and runs the L4 dataplane itself (its ports come and go with
+ * the snapshot, and a UDP flow must stay on one socket).
  */
 async function workersFront(config: PorticoConfig, count: number, opts: AppOptions, dp: Dataplanes, logger: Logger, metrics: Metrics): Promise<Front> {
-  const ports = { http: await concretePort(config.bindAddress, config.httpPort), https: config.httpsPort === null ? null : await concretePort(config.bindAddress, config.httpsPort) };
-  const pool = new WorkerPool({
+  const accept = config.workerAccept === 'auto' ? (await reusePortWorks(config.bindAddress) ? 'reuseport' : 'primary') : config.workerAccept;
+  const acceptor = accept === 'primary' ? new PrimaryAccept(() => pool.pickAcceptor(), logger, () => workerMetrics(metrics).refused.inc()) : null;
+  const bind = (port: number): Promise<number> => (acceptor ? acceptor.listen(config.bindAddress, port) : concretePort(config.bindAddress, port));
+  const ports = { http: await bind(config.httpPort), https: config.httpsPort === null ? null : await bind(config.httpsPort) };
+  // The primary's own L4 dataplane probes its clusters itself; the pool checks HTTP clusters only then.
+  const l4 = acceptor ? buildL4(config, logger, metrics, 'probe') : null;
+  const pool: WorkerPool = new WorkerPool({
     count, entry: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: workerExecArgv(config.workerMaxOldSpaceSize, count),
-    initFor: (id) => initMessage(id, config, ports), logger, metrics, drainTimeoutMs: config.drainTimeoutMs,
+    initFor: (id) => initMessage(id, config, ports, accept), logger, metrics, drainTimeoutMs: config.drainTimeoutMs,
     ackTimeoutMs: opts.workers?.ackTimeoutMs ?? 60_000, ...(opts.workers?.backoff ? { backoff: opts.workers.backoff } : {}),
+    // The checkers each plane's dataplane would run in one process (HttpDataplane, L4Dataplane).
+    healthCheckers: (plane) => (plane === 'http' ? new HealthCheckers('http', httpCheckHooks(metrics, logger)) : new HealthCheckers('tcp', {}, l4 ? 'remote' : 'probe')),
+    onHealth: (m) => (m.plane === 'http' ? dp.http.setUnhealthy(m.clusterId, m.unhealthy) : undefined),
   });
   const view = new LazyView(dp.tls ? [dp.http, dp.tls] : [dp.http]);
+  logger.info({ workers: count, accept }, accept === 'primary' ? 'worker processes: the primary accepts and hands connections out' : 'worker processes: SO_REUSEPORT listeners');
   return {
-    targets: [pool, view],
+    targets: l4 ? [pool, view, l4] : [pool, view],
     pool,
     view,
     listen: async () => {
       await pool.start();
       return ports;
     },
-    close: (drainTimeoutMs) => pool.close(drainTimeoutMs),
+    close: async (drainTimeoutMs) => {
+      await acceptor?.close();
+      await Promise.all([pool.close(drainTimeoutMs), l4?.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
+    },
   };
 }
 
@@ -281,8 +312,9 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const store = new Store();
   // `auto` is resolved by the CLI (main.ts); a caller that passes it as is gets one process.
   const workerCount = typeof config.workers === 'number' ? config.workers : 1;
-  // With workers, the primary's dataplanes count nothing: the workers' registries are the series.
-  const dp = buildDataplanes(config, logger, workerCount > 1 ? new Metrics({ defaultMetrics: false }) : metrics);
+  // With workers, the primary's dataplanes count nothing (the workers' registries are the series)
+  // and the active health checks run once, in the pool (workers/shared-health.ts), not in these.
+  const dp = buildDataplanes(config, logger, workerCount > 1 ? new Metrics({ defaultMetrics: false }) : metrics, workerCount > 1 ? 'remote' : 'probe');
   const front = workerCount > 1 ? await workersFront(config, workerCount, opts, dp, logger, metrics) : singleProcessFront(config, dp, logger, metrics);
   const { source, kubeConfig } = await buildSource(config, opts, logger, metrics);
   const controller = new Controller({ store, translateOptions: translateOptionsFrom(config), configuredRefs: objectRefsIn(config), targets: front.targets, sources: [source.name], logger, metrics });
@@ -302,6 +334,7 @@ export async function startApp(config: PorticoConfig, opts: AppOptions = {}): Pr
   const adminPort = await admin.listen();
   const listening = await front.listen();
   const ports = { admin: adminPort, http: listening.http, https: listening.https, webhook: webhook ? await webhook.listen() : null };
+  logger.info({ http: ports.http, https: ports.https }, 'traffic listening');
   dp.http.setHttpsPort(config.sslRedirectPort ?? ports.https);
   await source.start(controller);
   status?.start();

@@ -39,9 +39,6 @@ async function main(argv: string[]): Promise<number> {
       sourceMode(config); // fail fast on a bad source choice, before opening ports
       const workers = resolveWorkerCount(config.workers);
       const app = await startApp({ ...config, workers });
-      if (typeof config.workers === 'number' && config.workers > workers) {
-        app.logger.warn({ requested: config.workers, platform: process.platform }, 'no SO_REUSEPORT on this platform: serving from one process');
-      }
       let signals = 0;
       const onSignal = (sig: string) => {
         signals++;

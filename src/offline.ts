@@ -56,13 +56,17 @@ export async function explainUrl(config: PorticoConfig, url: string): Promise<{ 
     httpsPort: config.httpsPort,
     hsts: null,
     escapedSlashes: config.escapedSlashes,
+    // What decides the HTTP/1.1 engine a request gets (explanation.http1Engine).
+    http1Engine: config.http1Engine,
+    accessLog: { format: config.accessLogFormat, fields: config.accessLogFields },
+    requestBufferBytes: config.requestBuffering ? config.requestBufferSize : 0,
   });
   try {
     dp.apply(off.snapshot, off.endpoints);
     // The path exactly as written (WHATWG URL would resolve dot segments its own way); the
     // dataplane normalises it as it does for traffic (request-target.ts normalizePath).
     const slash = url.indexOf('/', url.indexOf('//') + 2);
-    const explanation = dp.explain(u.host, slash === -1 ? '/' : url.slice(slash));
+    const explanation = dp.explain(u.host, slash === -1 ? '/' : url.slice(slash), { scheme: u.protocol === 'https:' ? 'https' : 'http' });
     const ingress = explanation.route?.ingress;
     const annotations = off.annotationReports.find((r) => r.ingress === ingress) ?? null;
     return { explanation: { ...explanation, notes: regexNotes(off.snapshot, explanation) }, diagnostics: off.diagnostics, annotations };

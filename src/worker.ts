@@ -10,6 +10,8 @@ import { Metrics } from './util/metrics.ts';
 import { uncaughtCounter } from './util/process-metrics.ts';
 import { parseToWorker, type FromWorker, type WorkerInit } from './workers/protocol.ts';
 import { WorkerRuntime } from './workers/worker-runtime.ts';
+import { HandedConnections } from './workers/handed-connections.ts';
+import type { Socket } from 'node:net';
 
 const send = (m: FromWorker): void => {
   if (process.connected) process.send?.(m);
@@ -29,9 +31,19 @@ async function start(init: WorkerInit<PorticoConfig>, queued: unknown[]): Promis
     uncaught.inc({ kind: 'rejection' });
     logger.error({ err }, 'unhandled rejection');
   });
-  listenDefaults.reusePort = true;
+  // `--worker-accept primary` (workers/primary-accept.ts): the listeners register instead of
+  // binding, and the primary's connections arrive with their socket as the message's handle.
+  const handed = init.accept === 'primary' ? new HandedConnections() : null;
+  if (handed === null) listenDefaults.reusePort = true;
+  else {
+    listenDefaults.via = handed.listen;
+    process.on('message', (m: unknown, socket: unknown) => {
+      if (typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'conn') handed.accept(Number((m as { port?: unknown }).port), socket as Socket | undefined);
+    });
+  }
   const config: PorticoConfig = { ...init.config, httpPort: init.ports.http, httpsPort: init.ports.https };
-  const dp = buildDataplanes(config, logger, metrics);
+  // Active health checks run in the primary, which sends their verdicts (workers/shared-health.ts).
+  const dp = buildDataplanes(config, logger, metrics, 'remote');
   const httpListener = buildHttpListener(config, dp, logger, metrics);
   try {
     await httpListener.listen();
@@ -44,7 +56,10 @@ async function start(init: WorkerInit<PorticoConfig>, queued: unknown[]): Promis
   }
   dp.http.setHttpsPort(config.sslRedirectPort ?? init.ports.https);
   const runtime = new WorkerRuntime({
-    targets: dp.all,
+    // With the primary accepting, the L4 listeners (TCP and UDP, ports from the snapshot) are the
+    // primary's own (README "Worker processes"): a worker applies no L4 routes.
+    targets: handed === null ? dp.all : dp.all.filter((d) => d !== dp.l4),
+    setUnhealthy: (plane, clusterId, ids) => (plane === 'http' ? dp.http : dp.l4).setUnhealthy(clusterId, ids),
     close: async (drainMs) => {
       await Promise.all([httpListener.close(drainMs), dp.tls?.close(drainMs), dp.l4.close(Math.min(drainMs, config.l4DrainTimeoutMs))]);
       await dp.http.close(0);

@@ -6,6 +6,8 @@
 // run in a child process (propagation-child.ts) so this process holds Portico alone.
 //
 // Run: node bench/cluster/propagation.ts [N=10000] [endpointChanges=200] [ingressChanges=60]
+// WORKERS=2 (default 1): the same with two worker processes; WORKER_ACCEPT=primary: with the
+// primary accepting and handing connections out (README "Worker processes").
 // Goals (README "Run in a cluster"): endpoint change p99 < 100 ms, Ingress change p99 < 1 s, RSS < 500 MB.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -63,9 +65,10 @@ const rssBefore = process.memoryUsage().rss;
 // WORKERS=2: the same figures with two worker processes (docs/benchmarks/workers.md); their log level
 // is warn so that access-log lines on stdout do not weigh on the run. RSS below is this process only.
 const workers = Number(process.env.WORKERS ?? 1);
+const workerAccept = (process.env.WORKER_ACCEPT ?? 'auto') as PorticoConfig['workerAccept'];
 const config: PorticoConfig = {
   ...DEFAULTS, kubeconfig: '(bench)', bindAddress: '127.0.0.1', httpPort: 0, httpsPort: null, adminPort: 0, drainTimeoutMs: 1000,
-  workers, ...(workers > 1 ? { logLevel: 'warn' } : {}),
+  workers, workerAccept, ...(workers > 1 ? { logLevel: 'warn' } : {}),
 };
 const metrics = new Metrics();
 const t0 = performance.now();
@@ -86,6 +89,20 @@ function readyz(): Promise<number> {
 }
 while ((await readyz()) !== 200) await new Promise((r) => setTimeout(r, 10));
 const coldStartMs = performance.now() - t0;
+/** Resident memory of the worker processes together (0 without workers), from /proc. */
+function workersRssMB(): number {
+  let kb = 0;
+  for (const w of app.workers?.view() ?? []) {
+    if (w.pid === null) continue;
+    try {
+      kb += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${w.pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return Math.round(kb / 1024);
+}
+const workersRssReady = workersRssMB();
 const memReady = process.memoryUsage();
 gc();
 const memReadyGc = process.memoryUsage();
@@ -142,6 +159,7 @@ await new Promise((r) => setTimeout(r, 1000));
 const endpoint = await phase('endpoints', endpointChanges, 'EndpointSlice', 20);
 const ingress = await phase('ingresses', ingressChanges, 'Ingress', 50);
 const memEnd = process.memoryUsage();
+const workersRssEnd = workersRssMB();
 clearInterval(rssTimer);
 const reloads = ((await metrics.configReloads.get()).values[0]?.value ?? 0) - reloadsAtReady;
 gc();
@@ -152,6 +170,7 @@ const result = {
   date: new Date().toISOString().slice(0, 10),
   machine: { nproc: os.availableParallelism(), cpu: cpu[0]?.model ?? '?', memGB: Math.round(os.totalmem() / 2 ** 30) },
   node: process.version,
+  workers: { count: workers, accept: workers > 1 ? workerAccept : null, rssAtReadyMB: workersRssReady, rssAtEndMB: workersRssEnd },
   objects: { Ingress: n, Service: n, EndpointSlice: n, virtualHosts: snap.virtualHosts.length, clusters: snap.clusters.length, changeTargets: fixture.targets },
   coldStart: {
     readyMs: Math.round(coldStartMs),

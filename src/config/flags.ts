@@ -79,7 +79,7 @@ export const FLAG_TABLE = {
   verboseErrors: flag(t.boolean, { flag: 'verbose-errors', default: false, help: 'error bodies name endpoints and objects; off: error code and request id only' }),
   maxHeaderSize: flag(t.positive, { flag: 'max-header-size', default: 32 * 1024, help: 'request header block bound in bytes (HTTP/1 head, HTTP/2 header list); 431 beyond' }),
   maxHeaderCount: flag(t.positive, { flag: 'max-header-count', default: 100, help: 'request header fields per HTTP/1 message; 431 beyond' }),
-  http1Engine: flag(t.oneOf(['node', 'lean'] as const), { flag: 'http1-engine', default: 'node', help: 'HTTP/1.1 engine: node (node:http + undici) or lean (README "Lean HTTP/1.1 engine"; routes it does not implement go to node)' }),
+  http1Engine: flag(t.oneOf(['node', 'lean'] as const), { flag: 'http1-engine', default: 'lean', help: 'HTTP/1.1 engine, plain and TLS: lean (README "Lean HTTP/1.1 engine"; what it does not implement goes to node) or node (node:http + undici)' }),
   clientHeaderTimeoutMs: flag(t.duration, { flag: 'client-header-timeout', default: 60_000, help: 'time to receive a request head; 408 after' }),
   clientBodyTimeoutMs: flag(t.duration, { flag: 'client-body-timeout', default: 60_000, help: 'longest pause between two reads of a request body; the connection (HTTP/2: stream) and its upstream request close after' }),
   clientSendTimeoutMs: flag(t.duration, { flag: 'client-send-timeout', default: 60_000, help: 'longest a client may leave a response unread (upstream paused by backpressure); both sides close after' }),
@@ -101,5 +101,6 @@ export const FLAG_TABLE = {
   traceSamplingRatio: flag(t.ratio, { flag: 'trace-sampling-ratio', default: 1, help: 'share of requests without a sampled parent that are traced (a sampled parent is always followed)' }),
   // ---- Worker processes (README "Worker processes").
   workers: flag(t.countOrAuto, { flag: 'workers', default: 'auto', defaultText: 'auto (the CPUs available: affinity and cgroup cpu.max quota)', help: 'dataplane worker processes fed by one control-plane process; 1 serves from a single process' }),
+  workerAccept: flag(t.oneOf(['auto', 'reuseport', 'primary'] as const), { flag: 'worker-accept', default: 'auto', help: 'how workers get connections: reuseport (each binds every port with SO_REUSEPORT), primary (the primary accepts and hands them out; L4 runs in the primary), auto (reuseport where it works, else primary)' }),
   workerMaxOldSpaceSize: flag(t.optionalMebibytes, { flag: 'worker-max-old-space-size', default: null, defaultText: '3/4 of the cgroup memory limit / (workers + 1); V8\'s own without a limit', help: 'V8 old-space limit of each worker process, MiB' }),
 } satisfies FlagTable;

@@ -54,6 +54,7 @@ export interface HTTPRouteFilter {
   responseHeaderModifier?: HTTPHeaderFilter;
   requestRedirect?: { scheme?: string; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode?: number };
   urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  requestMirror?: { backendRef?: HTTPBackendRef; percent?: number; fraction?: { numerator?: number; denominator?: number } };
 }
 
 export interface HTTPRouteMatch {
@@ -78,15 +79,57 @@ export interface HTTPRouteRule {
   matches?: HTTPRouteMatch[];
   filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];
+  /** HTTPRouteTimeouts: GEP-2257 durations ('10s', '1m30s', '0s' = none). */
+  timeouts?: { request?: string; backendRequest?: string };
 }
 
 export interface HTTPRoute extends KubeObject {
   spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: HTTPRouteRule[] };
 }
 
-/** GRPCRoute (apis/v1/grpcroute_types.go): rules are read by the GRPCRoute translator. */
+/** GRPCRoute (apis/v1/grpcroute_types.go). Method match type defaults to Exact; header match type to Exact. */
+export interface GRPCMethodMatch { type?: string; service?: string; method?: string }
+export interface GRPCRouteMatch { method?: GRPCMethodMatch; headers?: { type?: string; name?: string; value?: string }[] }
+export interface GRPCRouteFilter {
+  type?: string;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+}
+export type GRPCBackendRef = HTTPBackendRef;
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: GRPCRouteFilter[];
+  backendRefs?: GRPCBackendRef[];
+}
+
 export interface GRPCRoute extends KubeObject {
-  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: unknown[] };
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: GRPCRouteRule[] };
+}
+
+/** TCPRoute / UDPRoute (apis/v1alpha2 tcproute_types.go, udproute_types.go): one rule of backendRefs. */
+export interface L4RouteRule { name?: string; backendRefs?: HTTPBackendRef[] }
+export interface TCPRoute extends KubeObject {
+  spec?: { parentRefs?: ParentReference[]; rules?: L4RouteRule[] };
+}
+export type UDPRoute = TCPRoute;
+/** TLSRoute (apis/v1alpha2, v1alpha3, v1 tlsroute_types.go): SNI hostnames and one rule. */
+export interface TLSRoute extends KubeObject {
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: L4RouteRule[] };
+}
+
+/** BackendTLSPolicy (apis/v1 backendtlspolicy_types.go). */
+export interface BackendTLSPolicy extends KubeObject {
+  spec?: {
+    targetRefs?: { group?: string; kind?: string; name?: string; sectionName?: string }[];
+    validation?: {
+      caCertificateRefs?: { group?: string; kind?: string; name?: string }[];
+      wellKnownCACertificates?: string;
+      hostname?: string;
+      subjectAltNames?: { type?: string; hostname?: string; uri?: string }[];
+    };
+    options?: Record<string, string>;
+  };
 }
 
 export interface ReferenceGrant extends KubeObject {

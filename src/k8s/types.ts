@@ -2,7 +2,7 @@
 // arrives from a YAML file or a watch event: every field optional, because user input is not
 // trusted to follow the schema. Translate checks what it uses.
 // This is the only place Kubernetes object shapes are interpreted (ARCHITECTURE.md layout).
-import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant } from './gateway-types.ts';
+import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, Namespace, ReferenceGrant, TCPRoute, TLSRoute, UDPRoute, BackendTLSPolicy } from './gateway-types.ts';
 
 export interface ObjectMeta {
   name?: string;
@@ -109,7 +109,7 @@ export interface ConfigMap extends KubeObject {
 
 /** The kinds Portico stores (the Gateway API ones: gateway-types.ts). */
 export const KINDS = ['Ingress', 'IngressClass', 'Service', 'EndpointSlice', 'Endpoints', 'Secret', 'ConfigMap',
-  'GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace'] as const;
+  'GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'Namespace', 'TCPRoute', 'UDPRoute', 'TLSRoute', 'BackendTLSPolicy'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export type ObjectOfKind<K extends Kind> =
@@ -125,7 +125,11 @@ export type ObjectOfKind<K extends Kind> =
   K extends 'HTTPRoute' ? HTTPRoute :
   K extends 'GRPCRoute' ? GRPCRoute :
   K extends 'ReferenceGrant' ? ReferenceGrant :
-  K extends 'Namespace' ? Namespace : never;
+  K extends 'Namespace' ? Namespace :
+  K extends 'TCPRoute' ? TCPRoute :
+  K extends 'UDPRoute' ? UDPRoute :
+  K extends 'TLSRoute' ? TLSRoute :
+  K extends 'BackendTLSPolicy' ? BackendTLSPolicy : never;
 
 /** apiVersion each kind must carry in a manifest file. */
 export const API_VERSIONS: Readonly<Record<Kind, string>> = {
@@ -142,11 +146,20 @@ export const API_VERSIONS: Readonly<Record<Kind, string>> = {
   GRPCRoute: 'gateway.networking.k8s.io/v1',
   ReferenceGrant: 'gateway.networking.k8s.io/v1',
   Namespace: 'v1',
+  // Experimental channel (gateway-api apis/v1alpha2); newer releases also serve them as v1.
+  TCPRoute: 'gateway.networking.k8s.io/v1alpha2',
+  UDPRoute: 'gateway.networking.k8s.io/v1alpha2',
+  TLSRoute: 'gateway.networking.k8s.io/v1alpha2',
+  BackendTLSPolicy: 'gateway.networking.k8s.io/v1',
 };
 
 /** Older apiVersions still read for a kind (ReferenceGrant moved to v1 in gateway-api v1.5). */
 export const OLDER_API_VERSIONS: Readonly<Partial<Record<Kind, readonly string[]>>> = {
   ReferenceGrant: ['gateway.networking.k8s.io/v1beta1'],
+  TCPRoute: ['gateway.networking.k8s.io/v1'],
+  UDPRoute: ['gateway.networking.k8s.io/v1'],
+  TLSRoute: ['gateway.networking.k8s.io/v1alpha3', 'gateway.networking.k8s.io/v1'],
+  BackendTLSPolicy: ['gateway.networking.k8s.io/v1alpha3'],
 };
 
 export const CLUSTER_SCOPED: ReadonlySet<Kind> = new Set<Kind>(['IngressClass', 'GatewayClass', 'Namespace']);

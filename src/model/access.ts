@@ -13,6 +13,41 @@ export interface RouteAccess {
   readonly basicAuth: BasicAuthPolicy | null;
   readonly externalAuth: ExternalAuthPolicy | null;
   readonly cors: CorsPolicy | null;
+  /**
+   * Client-certificate authentication of the route's host (ingress-nginx authtls, server-level):
+   * every route of a host carries the same policy; absent or null ⇒ none.
+   */
+  readonly clientCert?: ClientCertPolicy | null;
+}
+
+/** nginx ssl_verify_client modes (ngx_http_ssl_module). */
+export type ClientCertVerify = 'on' | 'off' | 'optional' | 'optional_no_ca';
+
+/**
+ * ingress-nginx authtls (auth-tls-*): the CA bundle and CRL of the Secret, checked in the TLS
+ * handshake of the host's SNI name and again per request against the route chosen by Host.
+ */
+export interface ClientCertPolicy {
+  /** `ns/name` of the Secret holding ca.crt (and ca.crl). */
+  readonly secret: string;
+  /** `namespace/name` of the Ingress the policy came from (the oldest setting it for the host). */
+  readonly ingress: string;
+  readonly caPem: string;
+  readonly crlPem: string | null;
+  readonly verify: ClientCertVerify;
+  /** Intermediate certificates allowed between the client certificate and the CA (nginx ssl_verify_depth). */
+  readonly depth: number;
+  /** Absolute http(s) URL the client is redirected to (302) on a missing or bad certificate. */
+  readonly errorPage: string | null;
+  /** Send the URL-escaped PEM in ssl-client-cert. */
+  readonly passCertificate: boolean;
+  /** Regex (re2js) matched against the RFC 2253 subject DN, `CN=` prefix included; null ⇒ none. */
+  readonly matchCn: string | null;
+  /**
+   * sha256 of what the handshake depends on (CA, CRL, mode): a connection whose handshake used
+   * another key was not verified for this host (421, nginx ngx_http_set_virtual_server).
+   */
+  readonly key: string;
 }
 
 /** ingress-nginx cors (enable-cors and cors-*), defaults filled in. */

@@ -45,7 +45,9 @@ export const REASONS = {
   InvalidAnnotation: { severity: 'warning', topic: 'ingress', meaning: "an annotation's value cannot be read; the documented default is used" },
   SslPassthroughDisabled: { severity: 'error', topic: 'tls', meaning: 'ssl-passthrough asked without --enable-ssl-passthrough (off by default, as in ingress-nginx); the Ingress is not served until the flag is set' },
   SslPassthroughIgnored: { severity: 'warning', topic: 'tls', meaning: 'part of a passthrough Ingress that passthrough cannot honour (a path other than /, a rule without host, a wildcard host, a host another Ingress passes through already); that part is not passed through' },
-  AccessPolicyInvalid: { severity: 'error', topic: 'ingress', meaning: 'an access-control annotation (source range, basic or external auth) is malformed or names a missing Secret/ConfigMap; the whole Ingress is not served rather than served unprotected' },
+  AccessPolicyInvalid: { severity: 'error', topic: 'ingress', meaning: 'an access-control annotation (source range, basic or external auth, client certificates) is malformed or names a missing Secret/ConfigMap; the whole Ingress is not served rather than served unprotected' },
+  ClientCertificateShared: { severity: 'warning', topic: 'ingress', meaning: 'client certificates are a host setting (nginx ssl_verify_client): the host uses the auth-tls-* settings of the oldest Ingress setting them, not this one\'s' },
+  ClientCertificateHostRefused: { severity: 'error', topic: 'ingress', meaning: 'the oldest Ingress asking for client certificates on this host is not served (bad CA, malformed auth-tls-*), so no Ingress of the host is served rather than serving it without them (ingress-nginx: 403 for the whole host)' },
   AnnotationOverridden: { severity: 'warning', topic: 'ingress', meaning: 'the same key is set under both prefixes; the portico.io value wins' },
   RefusedAnnotation: { severity: 'error', topic: 'ingress', meaning: 'the Ingress carries an annotation Portico cannot enforce (auth, source ranges, snippets, WAF…); it is not served' },
   UnenforcedAnnotation: { severity: 'warning', topic: 'ingress', meaning: 'served without enforcing an annotation because --serve-unenforced-annotations is set' },
@@ -78,7 +80,7 @@ export const REASONS = {
   // Gateway API (the spec's status reasons: gateway-api apis/v1/gateway_types.go, shared_types.go).
   InvalidGateway: { severity: 'error', topic: 'gateway', meaning: 'a Gateway of a Portico GatewayClass has no usable listeners list; not served' },
   InvalidListener: { severity: 'error', topic: 'gateway', meaning: 'a listener name, port or hostname is invalid, or duplicates another listener; that listener is not served' },
-  UnsupportedProtocol: { severity: 'error', topic: 'gateway', meaning: 'a listener protocol or TLS mode Portico does not serve yet (TLS passthrough, TCP, UDP); that listener is not served' },
+  UnsupportedProtocol: { severity: 'error', topic: 'gateway', meaning: 'a listener protocol or TLS mode Portico does not serve (TLS with Terminate, HTTPS with Passthrough), that listener is not served; or a GRPCRoute backend whose Service port appProtocol gRPC cannot use, its share answers UNAVAILABLE' },
   PortUnavailable: { severity: 'error', topic: 'gateway', meaning: 'a listener port (plus --gateway-port-offset) is not the --http-port/--https-port of its protocol; that listener is not served' },
   InvalidCertificateRef: { severity: 'error', topic: 'gateway', meaning: 'an HTTPS listener has no certificateRef to a valid kubernetes.io/tls Secret; that listener is not served' },
   InvalidRouteKinds: { severity: 'error', topic: 'gateway', meaning: 'a listener allowedRoutes.kinds lists no kind Portico serves on it; no routes attach to it' },
@@ -90,6 +92,9 @@ export const REASONS = {
   IncompatibleFilters: { severity: 'error', topic: 'gateway', meaning: 'a rule combines RequestRedirect with URLRewrite or with backendRefs; that rule is not served' },
   BackendNotFound: { severity: 'warning', topic: 'gateway', meaning: "a backendRef's Service or port cannot be resolved; its share of the rule's requests answers 500" },
   InvalidKind: { severity: 'warning', topic: 'gateway', meaning: 'a backendRef is not a core Service; its share of the rule\'s requests answers 500' },
+  ListenerInUse: { severity: 'error', topic: 'gateway', meaning: 'a TCPRoute or UDPRoute names a listener that already forwards to an older route; not attached there (Accepted=False)' },
+  BackendTLSPolicyInvalid: { severity: 'error', topic: 'gateway', meaning: 'a BackendTLSPolicy Portico cannot honour (CA ref missing or not a ConfigMap with ca.crt, subjectAltNames, options, conflicts with an older policy); Gateway routes to its Service answer 500' },
+  HostnameConflict: { severity: 'error', topic: 'gateway', meaning: 'an HTTPRoute and a GRPCRoute meet on a listener hostname, or a TLSRoute hostname is already passed through; the older one keeps it, the other is not attached there (Accepted=False)' },
 } as const satisfies Readonly<Record<string, ReasonSpec>>;
 
 export type DiagnosticReason = keyof typeof REASONS;

@@ -6,6 +6,7 @@
 import type { HostKind } from './route.ts';
 import type { RequestMatch } from './request-match.ts';
 import type { RouteFilters } from './filters.ts';
+import type { UpstreamPolicy } from './upstream.ts';
 
 /** One backendRef: a cluster, or unresolvable (its share of requests answers 500). */
 export interface WeightedBackend {
@@ -16,6 +17,11 @@ export interface WeightedBackend {
   readonly service: string;
   /** > 0 (translate drops weight-0 backends). */
   readonly weight: number;
+  /**
+   * Protocol to the pods when not plain HTTP/1.1: GRPC (h2c) for a GRPCRoute's backends, H2C for a
+   * Service port with appProtocol kubernetes.io/h2c (GRPCBackendRef, HTTPBackendRef: honour appProtocol).
+   */
+  readonly upstream?: UpstreamPolicy;
 }
 
 /** One HTTPRouteMatch of one rule of one HTTPRoute, attached to one listener. */
@@ -24,6 +30,8 @@ export interface GatewayRule {
   readonly id: string;
   /** `ns/route`, for metrics and explain. */
   readonly route: string;
+  /** The route's kind; a GRPCRoute rule answers its errors as gRPC statuses (UNAVAILABLE for an invalid backend). */
+  readonly kind?: 'HTTPRoute' | 'GRPCRoute';
   readonly match: RequestMatch;
   readonly filters: RouteFilters;
   /**
@@ -31,6 +39,23 @@ export interface GatewayRule {
    * redirect, every request answers 500 (HTTPRouteRule.BackendRefs).
    */
   readonly backends: readonly WeightedBackend[];
+  /**
+   * HTTPRouteRule.Timeouts in ms (null: none). The dataplane cuts the exchange after the smaller
+   * of the two, counted from dispatch (README "Gateway API": backendRequest is not restarted for a
+   * connection-failure retry). Absent when neither is set.
+   */
+  readonly timeouts?: { readonly requestMs: number | null; readonly backendRequestMs: number | null };
+  /** RequestMirror filters (HTTPRequestMirrorFilter); absent when none. */
+  readonly mirrors?: readonly GatewayMirror[];
+}
+
+/** One RequestMirror: a copy of `numerator`/`denominator` of the rule's requests, response ignored. */
+export interface GatewayMirror {
+  /** Null when the backendRef cannot be resolved: nothing is mirrored (the route reports why). */
+  readonly clusterId: string | null;
+  readonly service: string;
+  readonly numerator: number;
+  readonly denominator: number;
 }
 
 export interface GatewayHost {

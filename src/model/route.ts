@@ -1,5 +1,5 @@
 import type { PathMatch } from './match.ts';
-import type { RouteAccess } from './access.ts';
+import type { ClientCertPolicy, RouteAccess } from './access.ts';
 import type { RouteBalancing } from './balancing.ts';
 import type { RouteActions } from './route-actions.ts';
 import type { UpstreamPolicy } from './upstream.ts';
@@ -55,4 +55,6 @@ export interface VirtualHost {
   readonly fallback: Route | null;
   /** Id of the Certificate serving this host over TLS, or null (default certificate). README "TLS". */
   readonly certificateId: string | null;
+  /** Client certificates asked in this host's handshakes (auth-tls-*); absent ⇒ none. */
+  readonly clientCertificate?: ClientCertPolicy;
 }

@@ -23,6 +23,6 @@ export interface Source {
   /** Begin delivering events. Resolves once started (not necessarily synced). */
   start(sink: SourceSink): Promise<void>;
   stop(): Promise<void>;
-  /** Read everything again now (SIGHUP): the file source re-reads its files. Optional. */
+  /** Read everything again now (SIGHUP): the file source re-reads its files, the Kubernetes source re-lists. Optional. */
   reload?(): Promise<void>;
 }

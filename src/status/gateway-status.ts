@@ -20,7 +20,7 @@ export interface GatewayStatusWriterOptions {
   readonly now?: () => Date;
 }
 
-const PLURALS: Partial<Record<Kind, string>> = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes' };
+const PLURALS: Partial<Record<Kind, string>> = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TCPRoute: 'tcproutes', UDPRoute: 'udproutes', TLSRoute: 'tlsroutes' };
 
 /**
  * Writes the status of Portico's GatewayClasses, Gateways and routes (README "Gateway API"

@@ -232,7 +232,7 @@ function dropFrom(m: Map<string, Set<string>>, k: string, v: string): void {
 }
 
 /** Kinds whose status Portico writes and never reads: a status write must not cause a new translation. */
-const STATUS_NOT_TRANSLATED: ReadonlySet<Kind> = new Set<Kind>(['Ingress', 'GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute']);
+const STATUS_NOT_TRANSLATED: ReadonlySet<Kind> = new Set<Kind>(['Ingress', 'GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'UDPRoute', 'TLSRoute', 'BackendTLSPolicy']);
 
 /**
  * What of an object can change translation: everything but bookkeeping and (for the kinds Portico writes status of) status.

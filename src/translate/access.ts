@@ -12,6 +12,7 @@ import type { Cluster } from '../model/cluster.ts';
 import { resolveServiceBackend } from './backends.ts';
 import { parseAuthMap, parseHtpasswd } from './htpasswd.ts';
 import { secretText } from './pem.ts';
+import { translateAuthTls } from './auth-tls.ts';
 
 export interface AccessOptions {
   /** `--allowlist-source-range` / `--denylist-source-range`: used where no annotation sets the list. */
@@ -23,7 +24,7 @@ export type AccessResult =
   | { ok: true; access: RouteAccess | null; clusters: Cluster[] }
   | { ok: false; errors: string[] };
 
-export function translateAccess(view: StoreView, ing: { ingress: import('../k8s/types.ts').Ingress; namespace: string }, opts: AccessOptions): AccessResult {
+export function translateAccess(view: StoreView, ing: { ingress: import('../k8s/types.ts').Ingress; namespace: string; key: string }, opts: AccessOptions): AccessResult {
   const parsed = readAccessAnnotations(ing.ingress, ing.namespace);
   if ('errors' in parsed) return { ok: false, errors: parsed.errors };
   const a = parsed.value;
@@ -68,10 +69,14 @@ export function translateAccess(view: StoreView, ing: { ingress: import('../k8s/
       if (r.cluster !== null) clusters.push(r.cluster);
     }
   }
+  // Client certificates (auth-tls-*; src/translate/auth-tls.ts).
+  const tls = translateAuthTls(view, ing.ingress, ing.namespace, ing.key);
+  if ('errors' in tls) errors.push(...tls.errors);
   if (errors.length > 0) return { ok: false, errors };
   const { rateLimit, cors } = a;
-  if (sourceRange === null && rateLimit === null && basicAuth === null && externalAuth === null && cors === null) return { ok: true, access: null, clusters };
-  return { ok: true, access: { sourceRange, rateLimit, basicAuth, externalAuth, cors }, clusters };
+  const clientCert = 'value' in tls ? tls.value : null;
+  if (sourceRange === null && rateLimit === null && basicAuth === null && externalAuth === null && cors === null && clientCert === null) return { ok: true, access: null, clusters };
+  return { ok: true, access: { sourceRange, rateLimit, basicAuth, externalAuth, cors, ...(clientCert !== null ? { clientCert } : {}) }, clusters };
 }
 
 /** `svc.ns.svc.cluster.local`, `svc.ns.svc` → [ns, svc] (Kubernetes DNS for Services). */

@@ -16,6 +16,8 @@ import { buildHosts } from './hosts.ts';
 import { ingressRef, parseIngress, sortIngressesByAge, type ParsedIngress } from './ingress.ts';
 import { translateL4 } from './l4.ts';
 import { translateAccess } from './access.ts';
+import { applyHostClientCertificates, refusedClientCert } from './auth-tls.ts';
+import { hasAuthTls } from '../k8s/annotations/auth-tls.ts';
 import { passthroughAllowed, translatePassthrough } from './passthrough.ts';
 import { DEFAULT_GATEWAY_CONTROLLER, translateGateway, type GatewayPorts } from './gateway/index.ts';
 import type { GatewayStatusReport } from './gateway/status-report.ts';
@@ -82,6 +84,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
   // 1. Which Ingresses are ours (SPEC §1.6), in merge order (SPEC §1.8: oldest first).
   const selector = new IngressClassSelector(view.list('IngressClass'), options);
   const parsed: ParsedIngress[] = [];
+  const age = new Map<string, number>();
+  const clientCertAsked: Ingress[] = [];
   const reports: AnnotationReport[] = [];
   const parseOpts = { serveUnenforcedAnnotations: options.serveUnenforcedAnnotations === true, reports };
   for (const ing of sortIngressesByAge(view.list('Ingress'))) {
@@ -95,6 +99,12 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
           `ingressClassName ${className} names no IngressClass; create one with spec.controller ${options.controllerName} to serve this Ingress`, 'warning'));
       }
       continue;
+    }
+    // The Ingresses asking for client certificates, with their age rank: on each host the oldest
+    // decides, and a host whose oldest one is refused is not served (src/translate/auth-tls.ts).
+    if (hasAuthTls(ing)) {
+      clientCertAsked.push(ing);
+      age.set(nsName(ingressRef(ing).namespace, ingressRef(ing).name), age.size);
     }
     const p = parseIngress(ing, diags, parseOpts);
     if (!p || !passthroughAllowed(p, options.sslPassthrough === true, diags)) continue;
@@ -119,6 +129,8 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     tlsHosts: tls.tlsHosts,
     hostCertificate: tls.hostCertificate,
   }, diags);
+  // Client certificates are a host setting (src/translate/auth-tls.ts): the oldest Ingress's.
+  if (clientCertAsked.length > 0) hosts.virtualHosts = applyHostClientCertificates(hosts.virtualHosts, age, refusedClientCert(clientCertAsked, parsed), diags);
 
   // 4. L4 (README "TCP and UDP services (L4)") shares the cluster table: one Service port, one Cluster.
   const l4 = translateL4(view, {
@@ -138,6 +150,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER,
     ports: options.gatewayPorts ?? { http: null, https: null, offset: 0 },
     allowExternalName: options.allowExternalName,
+    takenSni: new Set(passthrough.hosts.map((h) => h.hostname)),
   }, diags);
   for (const c of gw.clusters) if (!clusters.has(c.id)) clusters.set(c.id, c);
   const certificates = new Map(tls.certificates.map((c) => [c.id, c]));
@@ -152,9 +165,11 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     clusters: clusterList,
     certificates: [...certificates.values()].sort((a, b) => cmp(a.id, b.id)),
     defaultCertificateId: tls.defaultCertificateId ?? gw.anyHostCertificateId,
-    l4: [...l4.routes].sort((a, b) => cmp(a.id, b.id)),
+    // Gateway TCP/UDP listeners (src/translate/gateway/l4-routes.ts) join the ConfigMap ones.
+    l4: [...l4.routes, ...gw.l4].sort((a, b) => cmp(a.id, b.id)),
     ...(gw.gateway === null ? {} : { gateway: gw.gateway }),
-    ...(passthrough.hosts.length === 0 ? {} : { passthrough: passthrough.hosts }),
+    // Gateway TLSRoute hosts (src/translate/gateway/tls-routes.ts) join the Ingress ones, which keep theirs.
+    ...(passthrough.hosts.length + gw.passthrough.length === 0 ? {} : { passthrough: [...passthrough.hosts, ...gw.passthrough].sort((a, b) => cmp(a.hostname, b.hostname)) }),
   };
   return {
     snapshot,

@@ -13,12 +13,30 @@ export interface WorkerInit<C = unknown> {
   readonly id: number;
   readonly config: C;
   readonly ports: { readonly http: number; readonly https: number | null };
+  /** 'reuseport': bind every listener with SO_REUSEPORT; 'primary': the primary accepts and hands connections over (primary-accept.ts). */
+  readonly accept: WorkerAccept;
+}
+
+export type WorkerAccept = 'reuseport' | 'primary';
+
+/** Which dataplane's checks a verdict belongs to (an L4 cluster is checked by TCP connect). */
+export type HealthPlane = 'http' | 'l4';
+
+/** The endpoints of one cluster that fail their active checks now (src/workers/shared-health.ts). */
+export interface HealthMessage {
+  readonly t: 'health';
+  readonly plane: HealthPlane;
+  readonly clusterId: string;
+  readonly unhealthy: readonly string[];
 }
 
 export type ToWorker<C = unknown> =
   | WorkerInit<C>
   | { readonly t: 'apply'; readonly snapshot: Snapshot; readonly endpoints: EndpointSet }
   | { readonly t: 'endpoints'; readonly clusterId: string; readonly endpoints: readonly Endpoint[] }
+  | HealthMessage
+  /** Sent with the accepted socket as its handle (`--worker-accept primary`). */
+  | { readonly t: 'conn'; readonly port: number }
   | { readonly t: 'metrics'; readonly seq: number }
   | { readonly t: 'drain'; readonly drainMs: number };
 
@@ -62,11 +80,15 @@ export function parseToWorker(m: unknown): ToWorker | null {
   if (!isObj(m)) return null;
   switch (m.t) {
     case 'init':
-      return isInt(m.id) && isObj(m.config) && isObj(m.ports) && isInt(m.ports.http) ? (m as unknown as ToWorker) : null;
+      return isInt(m.id) && isObj(m.config) && isObj(m.ports) && isInt(m.ports.http) && (m.accept === 'reuseport' || m.accept === 'primary') ? (m as unknown as ToWorker) : null;
+    case 'conn':
+      return isInt(m.port) ? (m as unknown as ToWorker) : null;
     case 'apply':
       return isSnapshot(m.snapshot) && m.endpoints instanceof Map ? (m as unknown as ToWorker) : null;
     case 'endpoints':
       return typeof m.clusterId === 'string' && Array.isArray(m.endpoints) ? (m as unknown as ToWorker) : null;
+    case 'health':
+      return (m.plane === 'http' || m.plane === 'l4') && typeof m.clusterId === 'string' && isStrings(m.unhealthy) ? (m as unknown as ToWorker) : null;
     case 'metrics':
       return isInt(m.seq) ? (m as unknown as ToWorker) : null;
     case 'drain':

@@ -52,8 +52,7 @@ export const MIN_PROCESS_BYTES = 128 * 1024 * 1024;
  * over-subscribes) and by the memory limit (the primary and each worker at least
  * MIN_PROCESS_BYTES: a 64-CPU node with a 768 MiB limit gets 5 workers, not 64), at least 1.
  */
-export function resolveWorkerCount(value: number | 'auto', cpus = availableParallelism(), cgroup: CgroupReader = readOwnCgroup, platform: string = process.platform): number {
-  if (!reusePortPlatform(platform)) return 1;
+export function resolveWorkerCount(value: number | 'auto', cpus = availableParallelism(), cgroup: CgroupReader = readOwnCgroup): number {
   if (value !== 'auto') return Math.max(1, value);
   const quota = cpuQuota(cgroup('cpu.max'));
   const mem = memoryLimit(cgroup('memory.max'));
@@ -75,9 +74,8 @@ export function defaultOldSpaceMb(workers: number, cgroup: CgroupReader = readOw
 /**
  * Where Node's `reusePort` works (Node docs, net `server.listen` `reusePort`: Linux 3.9+,
  * DragonFlyBSD 3.6+, FreeBSD 12.0+, Solaris 11.4, AIX 7.2.5+; it raises an error elsewhere).
- * Elsewhere (macOS, Windows: development machines) Portico runs one process whatever `--workers`
- * says; handing accepted connections from the primary to workers (node:cluster style) is not
- * implemented.
+ * Elsewhere (macOS, Windows: development machines) `--worker-accept auto` has the primary accept
+ * and hand connections to the workers (primary-accept.ts).
  */
 export function reusePortPlatform(platform: string): boolean {
   return ['linux', 'freebsd', 'sunos', 'aix'].includes(platform);

@@ -8,6 +8,7 @@ export interface WorkerMetrics {
   readonly restarts: Counter<'worker' | 'reason'>;
   readonly malformed: Counter<'side'>;
   readonly requests: Gauge<'worker'>;
+  readonly refused: Counter;
 }
 
 const cache = new WeakMap<Metrics, WorkerMetrics>();
@@ -38,6 +39,11 @@ export function workerMetrics(m: Metrics): WorkerMetrics {
       name: 'portico_worker_http_requests',
       help: 'HTTP requests each worker process served since it started (its portico_http_requests_total), read at scrape time: how the kernel spreads connections.',
       labelNames: ['worker'] as const,
+      registers: [m.registry],
+    }),
+    refused: new Counter({
+      name: 'portico_worker_connections_refused_total',
+      help: 'Connections the primary accepted (--worker-accept primary) and closed because no worker could take them: all restarting, or each with too many connections still queued on its channel.',
       registers: [m.registry],
     }),
   };

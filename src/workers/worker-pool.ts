@@ -10,7 +10,8 @@ import type { Snapshot } from '../model/snapshot.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
 import { counterTotal, mergeMetrics } from './metrics-merge.ts';
-import type { WorkerInit } from './protocol.ts';
+import type { HealthMessage, HealthPlane, WorkerInit } from './protocol.ts';
+import { SharedHealth, type CheckerSet } from './shared-health.ts';
 import { workerMetrics, type WorkerMetrics } from './worker-metrics.ts';
 import { WorkerProcess } from './worker-process.ts';
 
@@ -28,6 +29,10 @@ export interface WorkerPoolOptions {
   readonly drainTimeoutMs: number;
   /** Restart delay after a crash: minMs, doubling per consecutive crash up to maxMs. */
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  /** The active health checkers, run here once for every worker (shared-health.ts). */
+  readonly healthCheckers: (plane: HealthPlane) => CheckerSet;
+  /** Each active-check verdict change, also sent to the workers (the primary's own views). */
+  readonly onHealth?: (m: HealthMessage) => void;
 }
 
 /** What /debug/workers shows of one worker slot. */
@@ -56,12 +61,46 @@ export class WorkerPool implements Dataplane {
   private stopping = false;
   private everServed = false;
   private rolling: Promise<void> | null = null;
+  /** Next slot pickAcceptor tries first. */
+  private rr = 0;
+  /** A rolling restart's replacement, forked but not yet in its slot: it gets every delta too. */
+  private readonly starting = new Set<WorkerProcess>();
+  /** Active health checks, once for every worker (shared-health.ts). */
+  private readonly health: SharedHealth;
 
   constructor(opts: WorkerPoolOptions) {
     this.o = opts;
     this.m = workerMetrics(opts.metrics);
+    this.health = new SharedHealth({
+      checkers: opts.healthCheckers,
+      publish: (m) => {
+        for (const w of this.receivers()) w.send(m);
+        opts.onHealth?.(m);
+      },
+    });
     this.slots = Array.from({ length: opts.count }, () => null);
     this.crashes = Array.from({ length: opts.count }, () => 0);
+  }
+
+  /**
+   * `--worker-accept primary`: the worker the next connection goes to, round-robin over the ones
+   * that take connections, preferring those that acknowledged the current snapshot (a worker
+   * just restarted serves 404 until its first apply lands).
+   */
+  pickAcceptor(): WorkerProcess | null {
+    const n = this.slots.length;
+    const version = this.last?.snapshot.version ?? 0;
+    let fallback: WorkerProcess | null = null;
+    for (let k = 0; k < n; k++) {
+      const w = this.slots[(this.rr + k) % n];
+      if (w === null || !w.takesConnections) continue;
+      if (w.served >= version) {
+        this.rr = (this.rr + k + 1) % n;
+        return w;
+      }
+      fallback ??= w;
+    }
+    return fallback;
   }
 
   /** Fork every worker and wait until all listen; a bind failure here fails the start. */
@@ -122,19 +161,31 @@ export class WorkerPool implements Dataplane {
     }, STABLE_MS).unref();
   }
 
-  /** A worker's init is followed by the current snapshot; it queues both until it listens. */
+  /** A worker's init is followed by the current snapshot and verdicts; it queues them until it listens. */
   private sendLast(w: WorkerProcess): void {
-    if (this.last) w.send({ t: 'apply', snapshot: this.last.snapshot, endpoints: this.last.endpoints });
+    if (!this.last) return;
+    w.send({ t: 'apply', snapshot: this.last.snapshot, endpoints: this.last.endpoints });
+    for (const m of this.health.state()) w.send(m);
   }
 
   private live(): WorkerProcess[] {
     return this.slots.filter((w): w is WorkerProcess => w !== null && w.isAlive);
   }
 
+  /**
+   * Who gets each message after the snapshot: the live workers and a replacement still starting
+   * (it got the snapshot at fork; a delta sent only to the slots would be missing from it).
+   */
+  private receivers(): WorkerProcess[] {
+    return this.starting.size === 0 ? this.live() : [...this.live(), ...this.starting];
+  }
+
   async apply(snapshot: Snapshot, endpoints: EndpointSet): Promise<ApplyResult> {
     this.last = { snapshot, endpoints: new Map(endpoints) };
     const live = this.live();
-    for (const w of live) this.sendLast(w);
+    for (const w of this.receivers()) w.send({ t: 'apply', snapshot, endpoints: this.last.endpoints });
+    // After the apply on the channel: a verdict it changes (an endpoint that left) follows it.
+    this.health.apply(snapshot, this.last.endpoints);
     const acks = await Promise.all(live.map((w) => w.acked(snapshot.version, this.o.ackTimeoutMs)));
     live.forEach((w, i) => {
       if (acks[i] || !w.isAlive) return;
@@ -158,7 +209,8 @@ export class WorkerPool implements Dataplane {
 
   updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
     if (this.last?.endpoints.has(clusterId)) this.last.endpoints.set(clusterId, endpoints);
-    for (const w of this.live()) w.send({ t: 'endpoints', clusterId, endpoints });
+    for (const w of this.receivers()) w.send({ t: 'endpoints', clusterId, endpoints });
+    this.health.updateEndpoints(clusterId, endpoints);
   }
 
   /** Readiness: every worker acknowledged a snapshot at least once (then stays true, like the controller's). */
@@ -202,13 +254,14 @@ export class WorkerPool implements Dataplane {
       const old = this.slots[i];
       const next = this.spawn(i);
       this.sendLast(next);
-      const ok = await next.listening.then(() => (this.last ? next.acked(this.last.snapshot.version, this.o.ackTimeoutMs) : true), () => false);
+      this.starting.add(next);
+      const ok = await next.listening.then(() => (this.last ? next.acked(this.last.snapshot.version, this.o.ackTimeoutMs) : true), () => false)
+        .finally(() => this.starting.delete(next));
       if (!ok || this.stopping) {
         next.kill();
         throw new Error(`rolling restart stopped: the new worker ${i + 1} did not come up (the old one keeps serving)`);
       }
       this.slots[i] = next;
-      if (this.last && next.served < this.last.snapshot.version) this.sendLast(next); // an apply that raced the swap
       this.m.restarts.inc({ worker: String(i + 1), reason: 'rolling' });
       this.crashes[i] = 0;
       if (old) await old.drain(this.o.drainTimeoutMs, EXIT_GRACE_MS);
@@ -219,6 +272,7 @@ export class WorkerPool implements Dataplane {
   /** Every worker stops accepting and finishes in-flight work within `drainMs` (README "Worker processes"). */
   async close(drainMs: number): Promise<void> {
     this.stopping = true;
+    this.health.close();
     await this.rolling?.catch(() => {});
     await Promise.all(this.slots.filter((w) => w !== null).map((w) => w.drain(drainMs, EXIT_GRACE_MS)));
   }

@@ -2,6 +2,7 @@
 // of a snapshot version or a metrics reply, and a bounded drain. The pool (worker-pool.ts) decides
 // when to start, replace and stop them.
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { messageKind, parseFromWorker, type FromWorker, type ToWorker, type WorkerInit } from './protocol.ts';
 
@@ -13,6 +14,9 @@ export interface WorkerProcessOptions {
   /** A message the primary does not understand: counted and logged by the pool, then ignored. */
   readonly onMalformed: (kind: string) => void;
 }
+
+/** Connections queued on one worker's channel before the primary hands that worker no more. */
+const MAX_QUEUED_SOCKETS = 1024;
 
 interface AckWaiter {
   readonly version: number;
@@ -32,6 +36,10 @@ export class WorkerProcess {
   /** Resolves with the exit code (null after a signal) once the process is gone. */
   readonly exited: Promise<number | null>;
   private alive = true;
+  /** Listening, not yet told to drain: may be handed connections (`--worker-accept primary`). */
+  private open = false;
+  /** Connections handed to send() and not yet written to the channel (each holds a descriptor). */
+  private queuedSockets = 0;
   private ackWaiters: AckWaiter[] = [];
   private readonly metricWaiters = new Map<number, (metrics: readonly unknown[] | null) => void>();
   private seq = 0;
@@ -73,9 +81,31 @@ export class WorkerProcess {
     return this.alive;
   }
 
+  /**
+   * A worker that stops reading its channel (stuck, SIGSTOP) must not make the primary hold a
+   * descriptor per connection without bound: past MAX_QUEUED_SOCKETS it gets no more.
+   */
+  get takesConnections(): boolean {
+    return this.alive && this.open && this.child.connected && this.queuedSockets < MAX_QUEUED_SOCKETS;
+  }
+
+  /** Hand over an accepted connection (primary-accept.ts); the primary's copy is closed once sent. */
+  sendSocket(port: number, socket: Socket): void {
+    if (!this.takesConnections) {
+      socket.destroy();
+      return;
+    }
+    this.queuedSockets++;
+    this.child.send({ t: 'conn', port }, socket, { keepOpen: false }, (err) => {
+      this.queuedSockets--;
+      if (err) socket.destroy();
+    });
+  }
+
   private receive(m: FromWorker, onListening: () => void, onFailed: (err: Error) => void): void {
     switch (m.t) {
       case 'listening':
+        this.open = true;
         onListening();
         return;
       case 'listen-failed':
@@ -136,6 +166,7 @@ export class WorkerProcess {
 
   /** Ask it to stop accepting and finish in-flight work within `drainMs`; SIGKILL after `drainMs + graceMs`. */
   async drain(drainMs: number, graceMs: number): Promise<void> {
+    this.open = false;
     this.send({ t: 'drain', drainMs });
     const timer = setTimeout(() => this.kill(), drainMs + graceMs);
     await this.exited;

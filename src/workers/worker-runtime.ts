@@ -4,14 +4,17 @@
 // requests, drain on request. A malformed message is counted and logged, never fatal.
 import type { Dataplane } from '../model/dataplane.ts';
 import type { Diagnostic } from '../model/diagnostic.ts';
+import type { Endpoint } from '../model/endpoint.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
-import { messageKind, parseToWorker, type FromWorker, type ToWorker } from './protocol.ts';
+import { messageKind, parseToWorker, type FromWorker, type HealthPlane, type ToWorker } from './protocol.ts';
 import { workerMetrics } from './worker-metrics.ts';
 
 export interface WorkerServing {
   /** This process's dataplanes, in the order the single process applies them. */
   readonly targets: readonly Dataplane[];
+  /** The primary's active-check verdicts for one cluster (src/workers/shared-health.ts). */
+  setUnhealthy(plane: HealthPlane, clusterId: string, endpointIds: readonly string[]): void;
   /** Stop accepting, finish in-flight work within `drainMs`, release every socket. */
   close(drainMs: number): Promise<void>;
 }
@@ -30,6 +33,7 @@ export class WorkerRuntime {
   /** Applies run one after another, as the controller serialises them in one process. */
   private applying: Promise<void> = Promise.resolve();
   private draining: Promise<void> | null = null;
+  private pendingApplies = 0;
 
   constructor(serving: WorkerServing, opts: WorkerRuntimeOptions) {
     this.serving = serving;
@@ -50,6 +54,7 @@ export class WorkerRuntime {
     switch (m.t) {
       case 'apply': {
         const { snapshot, endpoints } = m;
+        this.pendingApplies++;
         this.applying = this.applying.then(async () => {
           const diagnostics: Diagnostic[] = [];
           const failed: string[] = [];
@@ -61,24 +66,44 @@ export class WorkerRuntime {
               this.o.logger.error({ err, target: t.name, version: snapshot.version }, 'apply failed; that target keeps its previous snapshot');
             }
           }
+          this.pendingApplies--;
           this.o.send({ t: 'applied', version: snapshot.version, diagnostics, failed });
         });
         return;
       }
       case 'endpoints':
-        for (const t of this.serving.targets) {
-          try {
-            t.updateEndpoints(m.clusterId, m.endpoints);
-          } catch (err) {
-            this.o.logger.error({ err, target: t.name, cluster: m.clusterId }, 'endpoint update failed');
-          }
+        // Behind an apply still running (a worker that just started runs its first one
+        // asynchronously): applied before it, the update would find no cluster and be lost, and
+        // the apply would then install the snapshot's older endpoints. Otherwise at once.
+        if (this.pendingApplies > 0) this.applying = this.applying.then(() => this.updateEndpoints(m.clusterId, m.endpoints));
+        else this.updateEndpoints(m.clusterId, m.endpoints);
+        return;
+      case 'health':
+        // Not queued behind a running apply: the dataplanes keep the verdict and re-apply it to the
+        // clusters of the next snapshot (health-checkers.ts 'remote').
+        try {
+          this.serving.setUnhealthy(m.plane, m.clusterId, m.unhealthy);
+        } catch (err) {
+          this.o.logger.error({ err, cluster: m.clusterId }, 'health verdict update failed');
         }
         return;
+      case 'conn':
+        return; // taken with its socket by the entry (src/worker.ts, handed-connections.ts)
       case 'metrics':
         void this.o.metrics.registry.getMetricsAsJSON().then((metrics) => this.o.send({ t: 'metrics', seq: m.seq, metrics }));
         return;
       case 'drain':
         void this.drain(m.drainMs);
+    }
+  }
+
+  private updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
+    for (const t of this.serving.targets) {
+      try {
+        t.updateEndpoints(clusterId, endpoints);
+      } catch (err) {
+        this.o.logger.error({ err, target: t.name, cluster: clusterId }, 'endpoint update failed');
+      }
     }
   }
 

@@ -22,7 +22,7 @@ function objects() {
     ingressClass(),
     ...backendFor('app', 'app', [echo.port], 8080),
     ingress('app', 'protected', [{ host: 'secret.example', paths: [{ path: '/', service: 'app', port: 8080 }] }],
-      { annotations: { [N + 'auth-tls-secret']: 'app/client-ca' } }),
+      { annotations: { [N + 'enable-modsecurity']: 'true' } }),
     ingress('app', 'snippet', [{ host: 'snippet.example', paths: [{ path: '/', service: 'app', port: 8080 }] }],
       { annotations: { [N + 'configuration-snippet']: 'more_set_headers "X-A: b";' } }),
     ingress('app', 'variable', [{ host: 'variable.example', paths: [{ path: '/', service: 'app', port: 8080 }] }],
@@ -32,7 +32,7 @@ function objects() {
   ];
 }
 
-test('an Ingress with auth-tls-secret (or a snippet, or an unknown $variable) is not served; the others are', async () => {
+test('an Ingress with enable-modsecurity (or a snippet, or an unknown $variable) is not served; the others are', async () => {
   const gw: TestGateway = await startGateway(objects());
   try {
     assert.equal((await request(gw.url + '/', { host: 'secret.example' })).status, 404);
@@ -46,7 +46,7 @@ test('an Ingress with auth-tls-secret (or a snippet, or an unknown $variable) is
     const of = (name: string) => diags.filter((d) => d.object.name === name);
     const refused = of('protected').find((d) => d.reason === 'RefusedAnnotation');
     assert.equal(refused?.severity, 'error');
-    assert.match(refused.message, /nginx\.ingress\.kubernetes\.io\/auth-tls-secret/);
+    assert.match(refused.message, /nginx\.ingress\.kubernetes\.io\/enable-modsecurity/);
     assert.match(refused.message, /not served/);
     assert.match(of('snippet').find((d) => d.reason === 'RefusedAnnotation')!.message, /configuration-snippet.*more_set_headers/);
     assert.match(of('variable').find((d) => d.reason === 'RefusedAnnotation')!.message, /\$remote_addr/);
@@ -54,7 +54,7 @@ test('an Ingress with auth-tls-secret (or a snippet, or an unknown $variable) is
     const unsupported = of('open').filter((d) => d.reason === 'UnsupportedAnnotation');
     assert.deepEqual(unsupported.map((d) => d.severity), ['warning']);
     assert.match(unsupported[0].message, /limit-rate/);
-    assert.ok(gw.logs.some((l) => l.includes('RefusedAnnotation') && l.includes('auth-tls-secret')), 'refusal logged');
+    assert.ok(gw.logs.some((l) => l.includes('RefusedAnnotation') && l.includes('enable-modsecurity')), 'refusal logged');
   } finally {
     await gw.close();
   }

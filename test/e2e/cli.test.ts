@@ -61,6 +61,8 @@ test('explain names the Ingress, rule and endpoint for a URL', async () => {
     assert.match(r.stdout, /default\/site/);
     assert.match(r.stdout, /default\/api:80/);
     assert.match(r.stdout, /127\.0\.0\.1:8081/);
+    // The HTTP/1.1 engine that answers it (src/dataplane/http1/explain-engine.ts).
+    assert.match(r.stdout, /"http1Engine": \{\s*"http": \{\s*"name": "(lean|node)"/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -203,3 +203,26 @@ test('WebSocket upgrades follow Gateway rules: forwarded to the rule\'s backend,
   }
   assert.deepEqual(statuses.sort(), [101, 500]);
 });
+
+test('explain (/debug/explain): the listener, the winning rule and why the others of the bucket lost', async () => {
+  const ask = async (host: string, path: string): Promise<any> => ((await (await fetch(`${gw.adminUrl}/debug/explain?host=${encodeURIComponent(host)}&path=${encodeURIComponent(path)}`)).json()) as { gateway: unknown }).gateway;
+  const e = await ask('match.test', '/api/long/x');
+  assert.equal(e.listener.id, 'gw/web/http');
+  assert.equal(e.hostname, 'match.test');
+  assert.equal(e.rule.id, 'gw/longer#0.0');
+  assert.equal(e.rule.backends[0].service, 'gw/v3');
+  assert.deepEqual(e.outcome, { forward: { path: '/api/long/x', host: 'match.test' } });
+  // Rules before the winner lost on their match; every later one to the winner's precedence.
+  const lost = Object.fromEntries(e.others.map((o: { id: string; lost: string }) => [o.id, o.lost]));
+  assert.match(lost['gw/match#0.0'], /path Exact "\/exact" does not match/);
+  assert.match(lost['gw/match#6.0'], /higher precedence \(gw\/longer#0\.0\) matched first/);
+  const plain = await ask('match.test', '/api');
+  assert.equal(plain.rule.id, 'gw/match#6.0');
+  const lostPlain = Object.fromEntries(plain.others.map((o: { id: string; lost: string }) => [o.id, o.lost]));
+  assert.match(lostPlain['gw/match#3.0'], /method, header or query parameter match does not hold/);
+  assert.match(lostPlain['gw/longer#0.0'], /path PathPrefix "\/api\/long" does not match/);
+  // Listener isolation: a host of the more specific listener; a redirect; no rule → the Ingress rules.
+  assert.equal((await ask('a.isolated.test', '/only')).listener.id, 'gw/web/isolated');
+  assert.deepEqual((await ask('filters.test', '/old/x?q=1')).outcome, { redirect: { status: 301, location: `http://filters.test:${port - OFFSET}/new/x?q=1` } });
+  assert.deepEqual((await ask('a.isolated.test', '/elsewhere')).outcome, { ingress: true });
+});

@@ -67,15 +67,16 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     assert.deepEqual(conds(st.conditions), { Accepted: 'True/ListenersNotValid', Programmed: 'True/Programmed' });
     assert.deepEqual(st.addresses, [{ type: 'IPAddress', value: '203.0.113.7' }], '--publish-address');
     const listener = (name: string) => st.listeners.find((l: Obj) => l.name === name);
-    assert.deepEqual(listener('http').supportedKinds, [{ group: G, kind: 'HTTPRoute' }]);
+    assert.deepEqual(listener('http').supportedKinds, [{ group: G, kind: 'HTTPRoute' }, { group: G, kind: 'GRPCRoute' }]);
     // good, two, missing, crossns, kind, foreign(not allowed: no), shared → attached with Accepted=True.
     assert.equal(listener('http').attachedRoutes, 6, 'routes with Accepted=True on the listener (missing backends still attach)');
     assert.deepEqual(conds(listener('http').conditions), { Accepted: 'True/Accepted', ResolvedRefs: 'True/ResolvedRefs', Conflicted: 'False/NoConflicts', Programmed: 'True/Programmed' });
     assert.deepEqual(listener('kinds').supportedKinds, [{ group: G, kind: 'HTTPRoute' }]);
     assert.equal(conds(listener('kinds').conditions).ResolvedRefs, 'False/InvalidRouteKinds');
     assert.equal(listener('kinds').attachedRoutes, 0);
-    assert.deepEqual(listener('tcp').supportedKinds, []);
-    assert.equal(conds(listener('tcp').conditions).Accepted, 'False/UnsupportedProtocol');
+    // A TCP listener on its own port is served by the L4 module; it takes TCPRoutes only.
+    assert.deepEqual(listener('tcp').supportedKinds, [{ group: G, kind: 'TCPRoute' }]);
+    assert.equal(conds(listener('tcp').conditions).Programmed, 'True/Programmed');
     assert.equal(conds(listener('elsewhere').conditions).Accepted, 'False/PortUnavailable');
     assert.equal(conds(listener('elsewhere').conditions).Programmed, 'False/Invalid');
     assert.deepEqual(generations([...st.conditions, ...st.listeners.flatMap((l: Obj) => l.conditions)]), [1], 'observedGeneration on every condition');
@@ -91,7 +92,9 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     assert.equal(routeConds('nohost').Accepted, 'False/NoMatchingListenerHostname');
     assert.equal(routeConds('foreign', 'other').Accepted, 'False/NotAllowedByListeners');
     const rpc = api.get('GRPCRoute', 'infra', 'rpc');
-    assert.equal(conds(parentOf(rpc, 'http')?.conditions).Accepted, 'False/NotAllowedByListeners');
+    // No hostnames: it would take all of *.example.com, which older HTTPRoutes already serve
+    // (grpcroute_types.go GRPCRouteSpec.Hostnames: exactly one of the two kinds is accepted).
+    assert.equal(conds(parentOf(rpc, 'http')?.conditions).Accepted, 'False/HostnameConflict');
     const sharedNow = api.get('HTTPRoute', 'infra', 'shared')!;
     assert.deepEqual(sharedNow.status.parents.find((p: Obj) => p.controllerName !== 'portico.io/gateway-controller'), foreignParent, 'the other controller\'s entry is kept');
     assert.deepEqual(parentOf(sharedNow, 'http')!.parentRef, { group: G, kind: 'Gateway', namespace: 'infra', name: 'gw', sectionName: 'http' });

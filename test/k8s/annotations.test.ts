@@ -67,8 +67,8 @@ test('kinds: l4-balance is a portico.io Service key; Ingress keys on a Service a
 
 test('security keys refuse; boolean WAF refuses only when true; passthrough is read, not refused here; FCGI refuses', () => {
   const refusedOf = (a: Record<string, string>) => readAnnotations(withAnn(a), 'Ingress').refused.map((f) => f.key);
-  assert.deepEqual(refusedOf({ [N + 'auth-tls-secret']: 'ns/ca' }), ['auth-tls-secret']);
-  assert.deepEqual(refusedOf({ [P + 'auth-tls-verify-client']: 'on' }), ['auth-tls-verify-client']);
+  // auth-tls-* are read by auth-tls.ts (malformed ⇒ AccessPolicyInvalid), not refused here.
+  assert.deepEqual(refusedOf({ [N + 'auth-tls-secret']: 'ns/ca', [P + 'auth-tls-verify-client']: 'on' }), []);
   assert.deepEqual(refusedOf({ [N + 'auth-snippet']: 'return 200;' }), ['auth-snippet']);
   // Enforced access keys are read by access-policy.ts (malformed ⇒ AccessPolicyInvalid), not refused here.
   assert.deepEqual(refusedOf({ [N + 'auth-url']: 'http://auth', [N + 'whitelist-source-range']: '10.0.0.0/8' }), []);

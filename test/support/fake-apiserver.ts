@@ -74,6 +74,8 @@ export class FakeApiServer {
   /** Watches from a resourceVersion below this get 410 Expired. */
   private compactedRv = 0;
   private uidSeq = 0;
+  /** behindWatches: changes are not recorded as watch events. */
+  private unwatched = false;
   private boundPort = 0;
   readonly requests: RequestLogEntry[] = [];
 
@@ -161,6 +163,19 @@ export class FakeApiServer {
 
   allow(kind: string): void {
     this.denied.delete(kind);
+  }
+
+  /**
+   * Run `change` (apply/delete calls) as events the watches miss: the objects and resourceVersions
+   * change as usual, but no watch, open or resumed later, is told; only a new list shows them.
+   */
+  behindWatches(change: () => void): void {
+    this.unwatched = true;
+    try {
+      change();
+    } finally {
+      this.unwatched = false;
+    }
   }
 
   /** Create or replace (test API; no conflict checks). Returns the stored object. */
@@ -265,6 +280,7 @@ export class FakeApiServer {
   }
 
   private record(e: HistoryEntry): void {
+    if (this.unwatched) return;
     this.history.push(e);
     while (this.history.length > this.historyLimit) this.compactedRv = this.history.shift()!.rv;
     for (const w of this.watchers) if (w.def.kind === e.kind) this.deliver(w, e);

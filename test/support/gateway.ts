@@ -39,8 +39,8 @@ export async function startGateway(objs: readonly KubeObject[], overrides: Parti
     adminPort: 0,
     drainTimeoutMs: 2000,
     logLevel: 'info',
-    // PORTICO_HTTP1_ENGINE=lean runs the suite on the lean HTTP/1.1 engine (README "Lean HTTP/1.1 engine").
-    ...(process.env.PORTICO_HTTP1_ENGINE === 'lean' ? { http1Engine: 'lean' as const } : {}),
+    // PORTICO_HTTP1_ENGINE=node|lean runs the suite on that HTTP/1.1 engine (README "Lean HTTP/1.1 engine"); default the flag's.
+    ...(process.env.PORTICO_HTTP1_ENGINE === 'node' || process.env.PORTICO_HTTP1_ENGINE === 'lean' ? { http1Engine: process.env.PORTICO_HTTP1_ENGINE } : {}),
     ...overrides,
   };
   const app = await startApp(config, { ...appOptions, logger: createLogger({ level: config.logLevel, destination: stream }), metrics: new Metrics({ defaultMetrics: false }) });

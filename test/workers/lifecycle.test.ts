@@ -3,12 +3,10 @@
 // acknowledges) is replaced after the ack timeout; a rolling restart fails no request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { Socket } from 'node:net';
 import { startEchoServer, type EchoServer } from '../support/echo-server.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { backendFor, ingress, ingressClass } from '../support/manifests.ts';
-import { until } from './support.ts';
+import { load, until } from './support.ts';
 
 /** Generous waits: forking a worker takes seconds on a loaded 2-core machine. */
 const SLOW = 45_000;
@@ -25,63 +23,6 @@ after(async () => {
   await gw.close();
   await echo.close();
 });
-
-interface Client { ok: number; failed: number; closedSockets: number; retried: number }
-
-/**
- * `clients` loops of keep-alive requests, each on its own one-socket agent, until `stop()`. A GET
- * that fails on a reused connection before any response byte is retried once, as RFC 9112 §9.3.1
- * lets a client do for an idempotent request and browsers do (Node's http.Agent does not; its docs
- * show this `reusedSocket` retry): a server closing an idle keep-alive connection always races a
- * request the client is sending on it. Every other failure counts.
- */
-function load(port: number, clients: number): { clients: Client[]; stop: () => Promise<void> } {
-  let running = true;
-  const state: Client[] = [];
-  const loops = Array.from({ length: clients }, async () => {
-    const c: Client = { ok: 0, failed: 0, closedSockets: 0, retried: 0 };
-    state.push(c);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const seen = new WeakSet<Socket>();
-    let retry = false;
-    while (running || retry) {
-      await new Promise<void>((resolve) => {
-        const isRetry = retry;
-        retry = false;
-        const req = http.get({ host: '127.0.0.1', port, path: '/delay/5', headers: { host: 'app.test' }, agent }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode === 200) c.ok++;
-            else c.failed++;
-            resolve();
-          });
-        });
-        // Bounded: a request that hangs must not keep the loop (and the test file) alive.
-        req.setTimeout(15_000, () => req.destroy(new Error('request timed out')));
-        req.on('socket', (s: Socket) => {
-          if (seen.has(s)) return;
-          seen.add(s);
-          // A close the client did not ask for: the server side of this connection went away.
-          s.once('close', () => (running ? c.closedSockets++ : undefined));
-        });
-        req.on('error', () => {
-          if (req.reusedSocket && !isRetry) {
-            retry = true;
-            c.retried++;
-          } else {
-            c.failed++;
-          }
-          resolve();
-        });
-      });
-    }
-    agent.destroy();
-  });
-  return { clients: state, stop: async () => {
-    running = false;
-    await Promise.all(loops);
-  } };
-}
 
 const view = async () => (await (await fetch(`${gw.adminUrl}/debug/workers`)).json()) as { worker: number; pid: number | null; alive: boolean; servedVersion: number }[];
 

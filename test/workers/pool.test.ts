@@ -24,6 +24,7 @@ function pool(mode: string, count = 1) {
   const p = new WorkerPool({
     count, entry, execArgv: [], initFor: (id) => initMessage(id, { mode }, { http: 1, https: null }),
     logger: createLogger({ level: 'info', destination: stream }), metrics, ackTimeoutMs: 2000, drainTimeoutMs: 100,
+    healthCheckers: () => ({ sync: () => {}, close: () => {} }),
   });
   return { p, logs, metrics };
 }
@@ -83,7 +84,8 @@ test('worker side: a malformed message from the primary is counted and logged, t
   const sent: unknown[] = [];
   const metrics = new Metrics({ defaultMetrics: false });
   let drained = 0;
-  const rt = new WorkerRuntime({ targets: [target, broken], close: async () => { calls.push('close'); } }, {
+  const rt = new WorkerRuntime({ targets: [target, broken], setUnhealthy: (plane, id, ids) => void calls.push(`health ${plane} ${id} ${ids.join(',')}`),
+    close: async () => { calls.push('close'); } }, {
     send: (m) => void sent.push(m), logger: createLogger({ level: 'silent' }), metrics, onDrained: () => void drained++,
   });
   rt.handle({ t: 'apply', snapshot: 'no' });
@@ -91,15 +93,17 @@ test('worker side: a malformed message from the primary is counted and logged, t
   rt.handle({ t: 'apply', snapshot: emptySnapshot(1), endpoints: new Map() });
   rt.handle({ t: 'apply', snapshot: emptySnapshot(2), endpoints: new Map() });
   rt.handle({ t: 'endpoints', clusterId: 'c', endpoints: [] });
+  rt.handle({ t: 'health', plane: 'l4', clusterId: 'c', unhealthy: ['e1'] });
+  rt.handle({ t: 'health', plane: 'dns', clusterId: 'c', unhealthy: [] });
   rt.handle({ t: 'metrics', seq: 9 });
   await until(() => sent.length === 3, 2000, 'two acks and a metrics reply');
   assert.deepEqual(sent.filter((m) => (m as { t: string }).t === 'applied'), [
     { t: 'applied', version: 1, diagnostics: [], failed: [] },
     { t: 'applied', version: 2, diagnostics: [], failed: ['probe'] },
   ]);
-  assert.match(await metrics.registry.metrics(), /portico_worker_ipc_malformed_total\{side="worker"\} 2/);
+  assert.match(await metrics.registry.metrics(), /portico_worker_ipc_malformed_total\{side="worker"\} 3/);
   rt.handle({ t: 'drain', drainMs: 0 });
   await rt.drain(0);
   assert.equal(drained, 1);
-  assert.ok(calls.includes('endpoints c') && calls.includes('close'));
+  assert.ok(calls.includes('endpoints c') && calls.includes('health l4 c e1') && calls.includes('close'));
 });

@@ -7,6 +7,7 @@ import { startEchoServer, type EchoServer } from '../support/echo-server.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { backendFor, endpointSlice, ingress, ingressClass, service } from '../support/manifests.ts';
 import { freshGet, perWorker, total, until } from './support.ts';
+import { makeEndpoint } from '../../src/model/endpoint.ts';
 
 let a: EchoServer;
 let b: EchoServer;
@@ -73,4 +74,17 @@ test('a configuration change and an endpoint change reach both workers', async (
     return names.every((x) => x === 'b');
   }, 30_000, 'every worker to route a.test to the new endpoint');
   assert.ok(gw.app.controller.snapshot.version >= v);
+});
+
+test('an endpoint change during a rolling restart reaches the worker that was starting too', async () => {
+  const pool = gw.app.workers!;
+  // a.test's cluster points at b's server now (the test above); the controller's fast path would
+  // call the pool like this. The first replacement is forked and still starting when it runs.
+  const restart = pool.rollingRestart();
+  pool.updateEndpoints('w/a:80', [makeEndpoint('127.0.0.1', a.port)]);
+  await restart;
+  const names = await Promise.all(Array.from({ length: 20 }, () => freshGet(gw.app.ports.http, 'a.test').then((r) => JSON.parse(r.body).name as string)));
+  assert.deepEqual([...new Set(names)], ['a'], 'every new worker has the change');
+  const served = perWorker(await (await fetch(`${gw.adminUrl}/metrics`)).text(), 'portico_worker_http_requests');
+  for (const w of ['1', '2']) assert.ok((served.get(w) ?? 0) > 0, `new worker ${w} served none of the 20 requests`);
 });

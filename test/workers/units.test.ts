@@ -4,6 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { cpuQuota, defaultOldSpaceMb, memoryLimit, resolveWorkerCount } from '../../src/workers/worker-count.ts';
+import { reusePortWorks } from '../../src/workers/worker-front.ts';
+import { PrimaryAccept } from '../../src/workers/primary-accept.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import net from 'node:net';
 import { messageKind, parseFromWorker, parseToWorker } from '../../src/workers/protocol.ts';
 import { counterTotal, labelGauges, mergeMetrics } from '../../src/workers/metrics-merge.ts';
 import { workerExecArgv, concretePort } from '../../src/workers/worker-front.ts';
@@ -24,8 +28,7 @@ test('--workers auto: CPUs available, capped by the cgroup v2 cpu.max quota roun
   assert.equal(resolveWorkerCount('auto', 64, cg(null, String(768 * 1024 ** 2))), 5, 'the memory limit caps the count');
   assert.equal(resolveWorkerCount('auto', 64, cg(null, String(100 * 1024 ** 2))), 1);
   assert.ok(resolveWorkerCount('auto') >= 1, 'this machine');
-  assert.equal(resolveWorkerCount(4, 8, cg(null), 'darwin'), 1, 'no SO_REUSEPORT: one process');
-  assert.equal(resolveWorkerCount('auto', 8, cg(null), 'win32'), 1);
+  assert.equal(resolveWorkerCount(4, 8, cg(null)), 4, 'without SO_REUSEPORT too: the primary accepts for them');
   assert.equal(cpuQuota('garbage'), null);
   assert.equal(cpuQuota('-1 100000'), null);
 });
@@ -66,11 +69,16 @@ test('IPC messages: well-formed ones pass, anything else is null and named by it
     { t: 'listen-failed' }, { t: 'metrics', seq: 1 }, { t: 'nope' }]) assert.equal(parseFromWorker(bad), null, JSON.stringify(bad));
   const snapshot = emptySnapshot(2);
   assert.ok(parseToWorker({ t: 'apply', snapshot, endpoints: new Map() }));
-  assert.ok(parseToWorker({ t: 'init', id: 1, config: {}, ports: { http: 80, https: null } }));
+  assert.ok(parseToWorker({ t: 'init', id: 1, config: {}, ports: { http: 80, https: null }, accept: 'reuseport' }));
+  assert.ok(parseToWorker({ t: 'init', id: 1, config: {}, ports: { http: 80, https: null }, accept: 'primary' }));
+  assert.ok(parseToWorker({ t: 'health', plane: 'http', clusterId: 'a', unhealthy: ['1.2.3.4:80'] }));
+  assert.ok(parseToWorker({ t: 'conn', port: 80 }));
   assert.ok(parseToWorker({ t: 'endpoints', clusterId: 'a', endpoints: [] }));
   assert.ok(parseToWorker({ t: 'metrics', seq: 2 }));
   assert.ok(parseToWorker({ t: 'drain', drainMs: 0 }));
   for (const bad of [undefined, { t: 'apply', snapshot, endpoints: {} }, { t: 'apply', snapshot: { version: 1 }, endpoints: new Map() }, { t: 'init', id: 1, config: {}, ports: {} },
+    { t: 'init', id: 1, config: {}, ports: { http: 80, https: null }, accept: 'cluster' }, { t: 'health', plane: 'http', clusterId: 'a', unhealthy: [1] },
+    { t: 'health', plane: 'udp', clusterId: 'a', unhealthy: [] }, { t: 'conn', port: '80' },
     { t: 'endpoints', clusterId: 1, endpoints: [] }, { t: 'metrics' }, { t: 'drain', drainMs: -1 }, { t: 'other' }]) assert.equal(parseToWorker(bad), null);
   // A key must never reach a log line through a malformed message.
   assert.equal(messageKind({ t: 'apply', key: '-----BEGIN PRIVATE KEY-----' }), 'apply');
@@ -104,4 +112,25 @@ test('/metrics merge: counters summed, histograms merged, gauges per worker', as
   assert.equal(counterTotal(w2, 'absent'), 0);
   assert.equal(labelGauges(w2).length, 3);
   assert.ok(AggregatorRegistry.aggregate([]));
+});
+
+test('--worker-accept auto: SO_REUSEPORT where a test bind with it works, the primary accepting elsewhere', async () => {
+  assert.equal(await reusePortWorks('127.0.0.1', 'darwin'), false);
+  assert.equal(await reusePortWorks('127.0.0.1', 'win32'), false);
+  assert.equal(await reusePortWorks('127.0.0.1', 'linux'), process.platform === 'linux');
+});
+
+test('primary accepting: a connection no worker can take is closed and counted, never held', async () => {
+  let refused = 0;
+  const acceptor = new PrimaryAccept(() => null, createLogger({ level: 'silent' }), () => void refused++);
+  const port = await acceptor.listen('127.0.0.1', 0);
+  const closed = await new Promise<string>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    s.on('close', () => resolve('closed'));
+    setTimeout(() => resolve('still open'), 3000).unref();
+  });
+  assert.notEqual(closed, 'still open');
+  assert.equal(refused, 1);
+  await acceptor.close();
 });

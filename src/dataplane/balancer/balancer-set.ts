@@ -20,6 +20,29 @@ export interface BalancerSpec {
   readonly cookie: 'balanced' | 'persistent' | null;
 }
 
+/**
+ * Whether two specs make the same balancer: equal specKeys, compared without building them. The
+ * Record lists every BalancerSpec field, so a new one fails to compile until it is compared here.
+ */
+export function sameSpec(a: BalancerSpec, b: BalancerSpec): boolean {
+  const same: Record<keyof BalancerSpec, boolean> = {
+    policy: a.policy === b.policy,
+    affinity: sameAffinity(a.affinity, b.affinity),
+    subsetSize: a.subsetSize === b.subsetSize,
+    cookie: a.cookie === b.cookie,
+  };
+  return same.policy && same.affinity && same.subsetSize && same.cookie;
+}
+
+/** As specKey reads an affinity: None (or none) is one value whatever its timeout. */
+function sameAffinity(a: SessionAffinity | null, b: SessionAffinity | null): boolean {
+  const an = a === null || a.type === 'None';
+  const bn = b === null || b.type === 'None';
+  if (an || bn) return an && bn;
+  const same: Record<keyof SessionAffinity, boolean> = { type: a.type === b.type, timeoutSeconds: a.timeoutSeconds === b.timeoutSeconds };
+  return same.type && same.timeoutSeconds;
+}
+
 export function specKey(s: BalancerSpec): string {
   const a = s.affinity === null || s.affinity.type === 'None' ? '-' : `${s.affinity.type}/${s.affinity.timeoutSeconds}`;
   return `${s.policy}|${a}|${s.subsetSize}|${s.cookie ?? '-'}`;
@@ -40,9 +63,10 @@ export class BalancerSet {
   private readonly deps: BalancerDeps;
   private readonly byKey = new Map<string, Balancer>();
   private readonly keyOf = new Map<Balancer, string>();
-  private used = new Set<string>();
+  private readonly used = new Set<string>();
   private endpoints: readonly Endpoint[] = [];
   private defaultKey = '';
+  private defaultSpec: BalancerSpec;
   /** The cluster's own balancer (Service policy and affinity). */
   default: Balancer;
   /** Some balancer here reads smoothed latencies (ewma): only then are they kept up to date. */
@@ -52,10 +76,18 @@ export class BalancerSet {
     this.deps = deps;
     this.default = this.get(spec);
     this.defaultKey = specKey(spec);
+    this.defaultSpec = spec;
   }
 
   /** The cluster's own spec changed (or not): a new balancer only for a new spec. */
   setDefault(spec: BalancerSpec): void {
+    // The common apply: the Service's policy and affinity did not change — no key to build.
+    if (spec === this.defaultSpec || sameSpec(spec, this.defaultSpec)) {
+      this.defaultSpec = spec;
+      this.used.add(this.defaultKey);
+      return;
+    }
+    this.defaultSpec = spec;
     const key = specKey(spec);
     if (key === this.defaultKey) {
       this.used.add(key);
@@ -81,7 +113,8 @@ export class BalancerSet {
 
   /** Start of an apply: balancers not asked for again before `prune` are dropped. */
   beginApply(): void {
-    this.used = new Set([this.defaultKey]);
+    this.used.clear();
+    this.used.add(this.defaultKey);
   }
 
   /** A route compiled earlier and kept by this apply still uses `b`. */
@@ -141,7 +174,17 @@ export class BalancerSet {
   }
 }
 
-function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
+/**
+ * The Endpoint fields a balancer depends on, compared by sameEndpoints (`address` and `port` are
+ * in `id`). A new Endpoint field fails to compile here until it is placed.
+ */
+const ENDPOINT_FIELDS_COMPARED: Record<keyof Endpoint, 'compared' | 'in id'> = {
+  id: 'compared', address: 'in id', port: 'in id', ready: 'compared', hostname: 'compared', weight: 'compared',
+};
+void ENDPOINT_FIELDS_COMPARED;
+
+/** Same endpoints, in order, for every field a balancer reads (ENDPOINT_FIELDS_COMPARED). */
+export function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {

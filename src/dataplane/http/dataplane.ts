@@ -3,7 +3,7 @@
 // ARCHITECTURE.md hot path: synchronous from 'request' to the forward call (no await); routes are
 // compiled at apply time; in-flight requests keep the route object they resolved.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +16,7 @@ import { PorticoError } from '../../util/errors.ts';
 import type { RouteStats } from '../../util/route-metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
 import { ClusterRuntimes, type ClusterRuntime } from '../upstream/cluster-runtime.ts';
-import { HealthCheckers } from '../health/health-checkers.ts';
+import { HealthCheckers, httpCheckHooks } from '../health/health-checkers.ts';
 import { CompiledRoute } from './compiled-route.ts';
 import { publishUpstreamInfo } from './upstream-info.ts';
 import { RouteTable } from './route-table.ts';
@@ -33,6 +33,8 @@ import { RequestDecorator } from './request-decorator.ts';
 import { explainRequest, type Explanation } from './explain.ts';
 import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
 import { serveGatewayRule, upgradeTarget, type GatewayServeHost } from './gateway-serve.ts';
+import { Mirrorer, mirrorThenForward } from './gateway-mirror.ts';
+import { explainGateway } from './gateway-explain.ts';
 import type { CompiledHeaderModifier } from './header-modifier.ts';
 import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
@@ -44,8 +46,10 @@ import { resolveClientAddress } from './client-address.ts';
 import { compilePolicies, type PolicyDeps } from './policies/chain.ts';
 import { Lru } from './policies/lru.ts';
 import type { PolicyRequest } from './policies/policy.ts';
+import { peerSocket } from './policies/peer-socket.ts';
 import { applySet, applySetObject, sendDenial, writeRawDenial } from './policies/respond.ts';
-import { leanViewOf, type LeanView } from '../http1/lean-view.ts';
+import { dataplaneHandOffReason, leanViewOf, type LeanView, type LeanViewSource } from '../http1/lean-view.ts';
+import { explainEngine } from '../http1/explain-engine.ts';
 
 export type { Explanation } from './explain.ts';
 
@@ -78,6 +82,8 @@ export class HttpDataplane implements Dataplane {
   /** Gateway API routes (gateway-table.ts), null when the snapshot has none: Ingress-only costs one check. */
   private gateway: GatewayTable | null = null;
   private readonly gatewayHost: GatewayServeHost;
+  /** RequestMirror copies (gateway-mirror.ts). */
+  private readonly mirrorer = new Mirrorer();
   private readonly screen: ScreenOptions;
   private readonly escapedSlashes: EscapedSlashes;
   private readonly accessLog: AccessLog;
@@ -98,13 +104,7 @@ export class HttpDataplane implements Dataplane {
       },
       onPanic: (cluster) => opts.metrics.upstreamPanics.labels(cluster).inc(),
     });
-    this.health = new HealthCheckers('http', {
-      onResult: (cluster, healthy) => opts.metrics.healthCheckResults.labels(cluster, healthy ? 'healthy' : 'unhealthy').inc(),
-      onPanic: (cluster, panic) => {
-        if (panic) opts.logger.warn({ cluster }, 'every endpoint fails its health checks: panic mode, all are used');
-        else opts.logger.info({ cluster }, 'an endpoint passes its health checks again: panic mode over');
-      },
-    });
+    this.health = new HealthCheckers('http', httpCheckHooks(opts.metrics, opts.logger), opts.healthChecks);
     const dp = this;
     this.onResponseClose = function onResponseClose(this: AnyResponse): void {
       const ctx = (this as unknown as Record<symbol, RequestContext>)[kCtx];
@@ -141,10 +141,14 @@ export class HttpDataplane implements Dataplane {
 
   /** The lean HTTP/1.1 engine's view of this dataplane (src/dataplane/http1/lean-view.ts). */
   leanView(): LeanView {
+    return leanViewOf(this.leanSource());
+  }
+
+  private leanSource(): LeanViewSource {
     const dp = this;
-    return leanViewOf({ opts: this.opts, escapedSlashes: this.escapedSlashes, trusted: this.trusted, maxBodyBytes: this.maxBodyBytes,
+    return { opts: this.opts, escapedSlashes: this.escapedSlashes, trusted: this.trusted, maxBodyBytes: this.maxBodyBytes,
       needsRequest: this.accessLog.needsRequest, decorator: this.decorator, table: () => dp.table, gatewayOn: () => dp.gateway !== null,
-      record: (ctx) => dp.record(ctx), logInfo: () => dp.logInfo });
+      record: (ctx) => dp.record(ctx), logInfo: () => dp.logInfo };
   }
 
   /** Whether access-log lines are written (bytes are counted only then). */
@@ -195,6 +199,11 @@ export class HttpDataplane implements Dataplane {
   /** EndpointSlice fast path: no rebuild, the cluster's balancer is updated in place. */
   updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
     this.runtimes.get(clusterId)?.updateEndpoints(endpoints);
+  }
+
+  /** Verdicts of the active checks run by another process (worker processes, health-checkers.ts 'remote'). */
+  setUnhealthy(clusterId: string, endpointIds: readonly string[]): void {
+    this.health.setUnhealthy(clusterId, endpointIds);
   }
 
   handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
@@ -293,6 +302,7 @@ export class HttpDataplane implements Dataplane {
     closes: { once(event: 'close', fn: () => void): unknown }): PolicyRequest {
     return {
       method: req.method ?? 'GET', scheme, host: rawHost ?? null, uri: req.url ?? '/', raw: req.rawHeaders, clientIp,
+      tls: scheme === 'https' ? peerSocket(req) : null,
       onClose: (fn) => void closes.once('close', fn),
     };
   }
@@ -385,7 +395,7 @@ export class HttpDataplane implements Dataplane {
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     const route = ctx.route!;
     const up = route.upstream;
-    ctx.upstream = this.forwarder.forward(req, res, ctx, {
+    const target: ForwardTarget = {
       cluster: route.cluster!, path, headers, hasBody,
       hsts: scheme === 'https' ? this.opts.hsts : null,
       countBytes: this.logInfo,
@@ -395,7 +405,14 @@ export class HttpDataplane implements Dataplane {
       // Gateway backends use their cluster's own balancer (no route hash keys or cookies).
       pick: null,
       responseHeaders,
-    });
+      ...(rule.deadlineMs === undefined ? {} : { deadlineMs: rule.deadlineMs }),
+    };
+    if (rule.mirrors.length === 0) {
+      ctx.upstream = this.forwarder.forward(req, res, ctx, target);
+      return;
+    }
+    mirrorThenForward(this.mirrorer, rule.mirrors, req, res, { method: ctx.method, path, headers, clientIp: ctx.clientIp, hasBody },
+      (body) => { ctx.upstream = this.forwarder.forward(req, res, ctx, body === null ? target : { ...target, buffered: body }); });
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
@@ -492,9 +509,13 @@ export class HttpDataplane implements Dataplane {
     proceed(null);
   }
 
-  explain(host: string | undefined, path: string): Explanation {
+  explain(host: string | undefined, path: string, req: { scheme?: 'http' | 'https'; method?: string; headers?: IncomingHttpHeaders } = {}): Explanation {
     const e = explainRequest(this.table, host, path, this.escapedSlashes,
       { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
+    const route = e.targetError !== null ? null : this.table.resolve(e.host, e.path);
+    e.http1Engine = explainEngine(this.opts.http1Engine ?? 'node', dataplaneHandOffReason(this.leanSource()), route);
+    // Gateway API rules are consulted first (handleRequest); null when no Gateway is served.
+    if (this.gateway !== null) e.gateway = explainGateway(this.gateway, req.scheme ?? 'http', host, path, req.method ?? 'GET', req.headers ?? {}, this.escapedSlashes);
     const pt = e.host === null ? undefined : this.passthrough?.get(e.host);
     return pt === undefined ? e : { ...e, tlsPassthrough: pt };
   }
@@ -516,6 +537,7 @@ export class HttpDataplane implements Dataplane {
    */
   close(_drainMs = 0): Promise<void> {
     this.forwarder.close();
+    void this.mirrorer.close();
     this.profiles.close();
     void this.authAgent.close().catch(() => {});
     this.runtimes.registry.destroyPools();

@@ -44,6 +44,10 @@ export interface Explanation {
    * "TLS passthrough"): the route above then serves plain HTTP only.
    */
   tlsPassthrough?: { clusterId: string | null; ingress: string };
+  /** Gateway API: listener, rule and why the others lost (gateway-explain.ts); absent without Gateways. */
+  gateway?: import('./gateway-explain.ts').GatewayExplanation;
+  /** Which HTTP/1.1 engine answers on each port, and why node:http when it does (src/dataplane/http1/explain-engine.ts). */
+  http1Engine?: import('../http1/explain-engine.ts').EngineExplanation;
 }
 
 export interface ExplainDefaults {

@@ -1,7 +1,7 @@
-// Header handling between client and upstream (README "Routing rules").
+// Header handling between client and upstream (README "Routing rules"), from one rule table
+// (REQUEST_HEADER_RULES below):
 // - Hop-by-hop headers (RFC 9110 §7.6.1) are removed in both directions: Connection and every
 //   header it lists, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer.
-//   Upstream connections are ours (keep-alive Agent), so a client's Connection never goes up.
 // - X-Forwarded-For/-Proto/-Host/-Port and X-Real-IP are set by us. A client's own values are
 //   dropped unless the peer is in the trusted CIDRs (ARCHITECTURE.md hot-path rule 5 and the
 //   http-proxy-3 trap: never append to an untrusted X-Forwarded-For).
@@ -10,10 +10,87 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'trailer']);
-// `Forwarded` (RFC 7239) says the same as X-Forwarded-*: an untrusted client's is dropped with them
-// (a backend reading `Forwarded: for=…` must not see a client-chosen address).
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', 'forwarded']);
+// ---- The request-header policy, one table: every header name Portico does not copy upstream as
+// it came, and what it does instead. The object form (upgrades through http-proxy-3), the flat
+// list (the undici and lean paths) and the response side all derive from it.
+
+/** Copied as is. */
+const H_OTHER = 0;
+/** Hop-by-hop (RFC 9110 §7.6.1): never forwarded, in either direction. */
+const H_HOP = 1;
+/** Hop-by-hop, and the names it lists are too (RFC 9110 §7.6.1). */
+const H_CONNECTION = 2;
+/** Ours (X-Forwarded-*, X-Real-IP): a client's own value only from a trusted peer. */
+const H_XFF = 3;
+const H_XFPROTO = 4;
+const H_XFHOST = 5;
+const H_XFPORT = 6;
+const H_XREALIP = 7;
+/** The host as received (or the upstream-vhost annotation's). */
+const H_HOST = 8;
+/** Dropped on the undici path: Node already answered the client's 100-continue, undici refuses it. */
+const H_EXPECT = 9;
+/** Copied; a value other than 0 announces a body. */
+const H_CONTENT_LENGTH = 10;
+/** Hop-by-hop (undici frames the body itself); announces a body. */
+const H_TRANSFER_ENCODING = 11;
+/**
+ * `Forwarded` (RFC 7239) says the same as X-Forwarded-*: an untrusted client's is dropped with them
+ * (a backend reading `Forwarded: for=…` must not see a client-chosen address).
+ */
+const H_FORWARDED = 12;
+
+/** Lower-case name → rule. Upstream connections are ours (keep-alive pools): a client's Connection never goes up. */
+const REQUEST_HEADER_RULES: ReadonlyMap<string, number> = new Map([
+  ['connection', H_CONNECTION],
+  ['keep-alive', H_HOP],
+  ['proxy-connection', H_HOP],
+  ['te', H_HOP],
+  ['transfer-encoding', H_TRANSFER_ENCODING],
+  ['upgrade', H_HOP],
+  ['trailer', H_HOP],
+  ['x-forwarded-for', H_XFF],
+  ['x-forwarded-proto', H_XFPROTO],
+  ['x-forwarded-host', H_XFHOST],
+  ['x-forwarded-port', H_XFPORT],
+  ['x-real-ip', H_XREALIP],
+  ['forwarded', H_FORWARDED],
+  // What Portico says of a client certificate (README "Client certificates"): as X-Forwarded-*, a
+  // client's own copy only from a trusted peer, on every route — a backend reachable through a
+  // host without client certificates must not read a client-written ssl-client-verify.
+  ['ssl-client-verify', H_FORWARDED],
+  ['ssl-client-subject-dn', H_FORWARDED],
+  ['ssl-client-issuer-dn', H_FORWARDED],
+  ['ssl-client-cert', H_FORWARDED],
+  ['host', H_HOST],
+  ['expect', H_EXPECT],
+  ['content-length', H_CONTENT_LENGTH],
+]);
+
+function namesWith(kinds: readonly number[]): Set<string> {
+  const out = new Set<string>();
+  for (const [name, kind] of REQUEST_HEADER_RULES) if (kinds.includes(kind)) out.add(name);
+  return out;
+}
+
+/** Removed in both directions (the object form and the response side). */
+const HOP_BY_HOP = namesWith([H_HOP, H_CONNECTION, H_TRANSFER_ENCODING]);
+/** A client's own value kept only from a trusted peer (the object form). */
+const FORWARDED = namesWith([H_XFF, H_XFPROTO, H_XFHOST, H_XFPORT, H_XREALIP, H_FORWARDED]);
+
+/**
+ * The table indexed for headerKind by (name length, first letter, either case), so most raw names
+ * are told apart by one array load and the rest by one in-place comparison, with no lower-cased
+ * copy per header (the flat list is on the request path: docs/benchmarks/http.md).
+ */
+interface Slot { readonly names: string[]; readonly kinds: number[] }
+const slotOf = (length: number, first: number): number => length * 32 + (first & 31);
+const SLOTS: (Slot | undefined)[] = [];
+for (const [name, kind] of REQUEST_HEADER_RULES) {
+  const slot = (SLOTS[slotOf(name.length, name.charCodeAt(0))] ??= { names: [], kinds: [] });
+  slot.names.push(name);
+  slot.kinds.push(kind);
+}
 
 /** CIDR list → matcher; built once per dataplane. */
 export class TrustedProxies {
@@ -106,21 +183,6 @@ export function upstreamRequestHeaders(src: IncomingHttpHeaders, info: ForwardIn
 // takes without building an object; the client side is written from undici's parsed object into a
 // flat list Node serialises as is.
 
-/** Header names the forwarder treats specially; anything else is copied. */
-const H_OTHER = 0;
-const H_HOP = 1;
-const H_CONNECTION = 2;
-const H_XFF = 3;
-const H_XFPROTO = 4;
-const H_XFHOST = 5;
-const H_XFPORT = 6;
-const H_XREALIP = 7;
-const H_HOST = 8;
-const H_EXPECT = 9;
-const H_CONTENT_LENGTH = 10;
-const H_TRANSFER_ENCODING = 11;
-const H_FORWARDED = 12;
-
 /** ASCII case-insensitive equality against a lower-case literal. */
 function eqi(name: string, lower: string): boolean {
   for (let i = 0; i < lower.length; i++) {
@@ -129,22 +191,13 @@ function eqi(name: string, lower: string): boolean {
   return true;
 }
 
-/** Classify a header name by length first: no allocation for the common names (docs/benchmarks/http.md). */
+/** A raw (any-case) header name's rule. */
 function headerKind(name: string): number {
-  switch (name.length) {
-    case 2: return eqi(name, 'te') ? H_HOP : H_OTHER;
-    case 4: return eqi(name, 'host') ? H_HOST : H_OTHER;
-    case 6: return eqi(name, 'expect') ? H_EXPECT : H_OTHER;
-    case 7: return eqi(name, 'upgrade') || eqi(name, 'trailer') ? H_HOP : H_OTHER;
-    case 9: return eqi(name, 'x-real-ip') ? H_XREALIP : eqi(name, 'forwarded') ? H_FORWARDED : H_OTHER;
-    case 10: return eqi(name, 'connection') ? H_CONNECTION : eqi(name, 'keep-alive') ? H_HOP : H_OTHER;
-    case 14: return eqi(name, 'content-length') ? H_CONTENT_LENGTH : H_OTHER;
-    case 15: return eqi(name, 'x-forwarded-for') ? H_XFF : H_OTHER;
-    case 16: return eqi(name, 'x-forwarded-host') ? H_XFHOST : eqi(name, 'x-forwarded-port') ? H_XFPORT
-      : eqi(name, 'proxy-connection') ? H_HOP : H_OTHER;
-    case 17: return eqi(name, 'x-forwarded-proto') ? H_XFPROTO : eqi(name, 'transfer-encoding') ? H_TRANSFER_ENCODING : H_OTHER;
-    default: return H_OTHER;
-  }
+  const slot = SLOTS[slotOf(name.length, name.charCodeAt(0))];
+  if (slot === undefined) return H_OTHER;
+  const names = slot.names;
+  for (let i = 0; i < names.length; i++) if (eqi(name, names[i])) return slot.kinds[i];
+  return H_OTHER;
 }
 
 /**

@@ -12,8 +12,9 @@
 //
 // Retries (SPEC §1.7: connect failures on another endpoint, ≤ 3 tries, then 502): undici touches
 // the request body only once the connection is up (onRequestStart), so a connect failure leaves it
-// unread. A reset before any response byte is retried too when no body byte was consumed and the
-// connection had served an earlier response (the kept-alive reuse race).
+// unread. The kept-alive reuse race — a connection that had served an earlier response closed
+// before any byte of this one — is retried once, on a new connection to the same endpoint, when no
+// body byte was consumed and the method may be retried (reuseRace below).
 // Timeouts: undici's headersTimeout (→ 504) and bodyTimeout (idle upstream body, paused while the
 // client applies backpressure), set once per pool: no timer per request.
 // WebSocket/Upgrade uses one http-proxy-3 instance (ws()), always with an 'error' listener (it
@@ -23,7 +24,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Agent, Pool, type Dispatcher } from 'undici';
+import { Agent, Client, Pool, type Dispatcher } from 'undici';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Endpoint } from '../../model/endpoint.ts';
@@ -34,6 +35,7 @@ import type { EndpointState } from '../upstream/endpoint-state.ts';
 import type { PickRequest } from './route-balancing.ts';
 import { clientResponseHeaderList } from './forwarded-headers.ts';
 import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
+import { classify, reuseRace } from './forwarder-errors.ts';
 import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
@@ -86,6 +88,8 @@ export interface ForwardTarget {
   responseHeaders: CompiledHeaderModifier | null;
   /** The whole body, read before dispatch (request-buffer.ts), or null: stream `req`. */
   buffered?: Buffer | null;
+  /** Gateway API HTTPRoute timeouts: the exchange is cut after this many ms (504 before the head). */
+  deadlineMs?: number;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -139,6 +143,10 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   readonly startedAt: number;
   /** Endpoint chosen for the next attempt when a response status was retried. */
   nextEndpoint: Endpoint | null = null;
+  /** The one retry of the kept-alive reuse race was spent (it counts against no retry bound). */
+  raceRetried = false;
+  /** The next attempt goes on a new connection of its own (the reuse race's retry). */
+  fresh = false;
 
   constructor(fw: Forwarder, req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget) {
     this.fw = fw;
@@ -161,6 +169,16 @@ class ForwardJob implements Dispatcher.DispatchHandler {
       bodyTimeout: target.upstream?.readTimeoutMs,
     };
     this.startedAt = target.upstream !== null && target.upstream.retryWindowMs !== 0 ? Date.now() : 0;
+  }
+
+  /** Attempts that count against the retry bounds (the reuse race's retry does not). */
+  tries(): number {
+    return this.raceRetried ? this.ctx.attempts - 1 : this.ctx.attempts;
+  }
+
+  /** Whether no request body byte was consumed, so the request can be sent again. */
+  bodyUnread(): boolean {
+    return !this.target.hasBody || this.target.buffered != null || !this.req.readableDidRead;
   }
 
   /** Fail the live attempt with `err` (send timeout). */
@@ -282,10 +300,10 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   }
 
   /** The call's grpc-timeout elapsed: cut the upstream exchange (or answer, if none is live). */
-  onDeadline(ms: number): void {
+  onDeadline(ms: number, source = 'grpc-timeout'): void {
     this.deadline = null;
     if (this.closed || this.res.writableEnded) return;
-    const err = new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT', `deadline exceeded after ${ms} ms (grpc-timeout)`);
+    const err = new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT', `deadline exceeded after ${ms} ms (${source})`);
     this.deadlineError = err;
     if (!this.done && this.controller !== null) {
       this.controller.abort(err);
@@ -317,6 +335,8 @@ class ForwardJob implements Dispatcher.DispatchHandler {
 export class Forwarder {
   private readonly opts: Required<ForwarderOptions>;
   private readonly poolOpts: Pool.Options;
+  /** The pool's settings for a client of one connection (the reuse race's retry). */
+  private readonly oneOpts: Client.Options;
   /** For an endpoint without state (its cluster left the snapshot while a request was on it). */
   private readonly fallback: Agent;
   private readonly proxy: ProxyServer;
@@ -344,6 +364,8 @@ export class Forwarder {
       connect: connectorDroppingContinue({ timeout: opts.connectTimeoutMs, noDelay: true }),
       maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
     };
+    const { connections: _pooled, ...one } = this.poolOpts;
+    this.oneOpts = one;
     this.fallback = new Agent(this.poolOpts);
     this.proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false });
     this.proxy.on('error', (_err: Error, _req: unknown, target: unknown) => {
@@ -369,6 +391,8 @@ export class Forwarder {
         job.deadline = setTimeout(() => job.onDeadline(ms), ms);
       }
     }
+    const routeMs = target.deadlineMs;
+    if (routeMs !== undefined && job.deadline === null) job.deadline = setTimeout(() => job.onDeadline(routeMs, 'route timeout'), routeMs);
     this.attempt(job);
     return job;
   }
@@ -394,13 +418,20 @@ export class Forwarder {
     const o = job.dispatchOpts;
     job.sentAt = now;
     const profile = target.profile;
-    if (profile !== null) {
-      if (state !== null) cluster.begin(state);
+    if (state !== null) cluster.begin(state);
+    if (job.fresh) {
+      // Not the endpoint's pool: it may hand the retry another kept-alive connection, and this
+      // request gets no further race retry. close() lets the dispatched request finish first.
+      job.fresh = false;
+      const c = profile !== null ? profile.oneConnection(ep) : new Client(origin(ep), this.oneOpts);
+      o.origin = undefined;
+      c.dispatch(o, job);
+      c.close().catch(() => undefined);
+    } else if (profile !== null) {
       const { d, origin: at } = profile.dispatcher(state, ep);
       o.origin = at;
       d.dispatch(o, job);
     } else if (state !== null) {
-      cluster.begin(state);
       o.origin = undefined;
       (state.pool ??= new Pool(origin(ep), this.poolOpts)).dispatch(o, job);
     } else {
@@ -428,6 +459,16 @@ export class Forwarder {
     }
     if (job.closed) return;
     const u = job.target.upstream;
+    if (e.code === 'PORTICO_ERR_UPSTREAM_RESET' && !job.raceRetried && reuseRace(err, job, u)) {
+      // The endpoint is not excluded and no try is counted: it answered on that connection before,
+      // and a lone endpoint must not turn the race into a 502 (nginx: a failed cached connection
+      // gives the request another try, ngx_http_upstream_next).
+      job.raceRetried = true;
+      job.fresh = true;
+      job.lastError = e;
+      this.attempt(job);
+      return;
+    }
     if (u !== null && u.custom) {
       // proxy-next-upstream decides (compiled-upstream.ts mayRetry).
       if (this.customRetry(job, e, u)) {
@@ -439,7 +480,7 @@ export class Forwarder {
       this.fail(job, e);
       return;
     }
-    if (e.retryable && job.ctx.attempts < this.opts.maxAttempts) {
+    if (e.retryable && job.tries() < this.opts.maxAttempts) {
       (job.exclude ??= new Set()).add(ep.id);
       job.lastError = e;
       this.attempt(job);
@@ -454,8 +495,8 @@ export class Forwarder {
       : e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS' ? (connectFailed ? 'connect' : 'error')
         : e.code === 'PORTICO_ERR_UPSTREAM_RESET' ? 'error' : null;
     if (kind === null) return false;
-    const unread = !job.target.hasBody || job.target.buffered != null || !job.req.readableDidRead;
-    return u.mayRetry(kind, job.ctx.method, !connectFailed, unread, job.ctx.attempts, job.startedAt, Date.now());
+    const unread = job.bodyUnread();
+    return u.mayRetry(kind, job.ctx.method, !connectFailed, unread, job.tries(), job.startedAt, Date.now());
   }
 
   /**
@@ -464,8 +505,8 @@ export class Forwarder {
    */
   retryOnStatus(job: ForwardJob, status: number): boolean {
     const u = job.target.upstream as CompiledUpstream;
-    const unread = !job.target.hasBody || job.target.buffered != null || !job.req.readableDidRead;
-    if (job.closed || !u.mayRetry('status', job.ctx.method, true, unread, job.ctx.attempts, job.startedAt, Date.now())) return false;
+    const unread = job.bodyUnread();
+    if (job.closed || !u.mayRetry('status', job.ctx.method, true, unread, job.tries(), job.startedAt, Date.now())) return false;
     const ep = job.endpoint as Endpoint;
     const exclude = (job.exclude ??= new Set());
     exclude.add(ep.id);
@@ -544,31 +585,4 @@ export type { ForwardJob };
 function origin(ep: Endpoint): string {
   const host = ep.hostname ?? ep.address;
   return host.includes(':') ? `http://[${host}]:${ep.port}` : `http://${host}:${ep.port}`;
-}
-
-/** Error → typed error; retryable only when nothing of the request can have been used upstream. */
-function classify(err: Error, job: ForwardJob, endpoint: string): PorticoError {
-  if (err instanceof PorticoError) return err;
-  const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
-  // undici refused the request itself before connecting (a target or header it cannot send): that
-  // says nothing about the endpoint, so it is neither a connect failure nor retried.
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
-    return new PorticoError('PORTICO_ERR_INTERNAL', `request could not be sent upstream: ${code}`, { cause: err });
-  }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new PorticoError('PORTICO_ERR_UPSTREAM_TIMEOUT',
-      `upstream ${endpoint} did not answer within ${job.fw.upstreamTimeoutMs} ms`, { cause: err });
-  }
-  // No onRequestStart: the connection never came up, nothing was sent.
-  if (job.controller === null || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new PorticoError('PORTICO_ERR_UPSTREAM_CONNECT', `connect to ${endpoint} failed: ${code}`, { retryable: true, cause: err });
-  }
-  // A kept-alive connection closed by the upstream just as we reused it (it had answered before:
-  // bytes read) never reached an application; safe to retry while no body byte was consumed.
-  const info = (err as { socket?: { bytesRead?: number } }).socket;
-  const reused = info !== undefined && (info.bytesRead ?? 0) > 0;
-  const unread = !job.target.hasBody || job.target.buffered != null || !job.req.readableDidRead;
-  const reset = code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
-  return new PorticoError('PORTICO_ERR_UPSTREAM_RESET', `upstream ${endpoint} closed the connection: ${code}`,
-    { retryable: reset && reused && unread, cause: err });
 }

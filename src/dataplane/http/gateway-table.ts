@@ -8,8 +8,10 @@ import type { GatewayHost, GatewayListenerModel, GatewayRule, GatewaySnapshot } 
 import type { Route } from '../../model/route.ts';
 import type { RequestRedirect, UrlRewrite } from '../../model/filters.ts';
 import { CompiledMatch } from './gateway-match.ts';
+import { CompiledMirror } from './gateway-mirror.ts';
 import { CompiledHeaderModifier } from './header-modifier.ts';
 import type { CompiledRoute } from './compiled-route.ts';
+import type { UpstreamPolicy } from '../../model/upstream.ts';
 
 /** Suffix-wildcard lookup: exact Map, wildcards longest first, then the catch-all. */
 class HostIndex<T> {
@@ -55,6 +57,11 @@ export class CompiledGatewayRule {
   readonly backends: readonly GatewayBackend[];
   /** For metrics and the 500 answer of a rule without usable backends. */
   readonly fallbackRoute: CompiledRoute;
+  /** RequestMirror filters with their clusters (gateway-mirror.ts); empty for most rules. */
+  readonly mirrors: readonly CompiledMirror[];
+  readonly mirrorRoutes: readonly CompiledRoute[];
+  /** HTTPRoute timeouts: the smaller of request and backendRequest, in ms; undefined when none. */
+  readonly deadlineMs: number | undefined;
   private readonly totalWeight: number;
   /** Smooth weighted round-robin state (nginx's algorithm): deterministic, no random numbers. */
   private readonly current: number[];
@@ -68,12 +75,17 @@ export class CompiledGatewayRule {
     this.requestHeaders = rule.filters.requestHeaders === null ? null : new CompiledHeaderModifier(rule.filters.requestHeaders);
     this.responseHeaders = rule.filters.responseHeaders === null ? null : new CompiledHeaderModifier(rule.filters.responseHeaders);
     this.backends = rule.backends.map((b, i) => ({
-      route: compile(modelRoute(`${rule.id}@${i}`, rule.route, b.clusterId, b.reason, b.service)),
+      route: compile(modelRoute(`${rule.id}@${i}`, rule.route, b.clusterId, b.reason, b.service, b.upstream ?? fallbackUpstream(rule))),
       unresolved: b.clusterId === null,
       weight: b.weight,
     }));
-    this.fallbackRoute = compile(modelRoute(rule.id, rule.route, null, rule.filters.redirect !== null ? 'Redirect' : 'NoBackend', ''));
+    this.fallbackRoute = compile(modelRoute(rule.id, rule.route, null, rule.filters.redirect !== null ? 'Redirect' : 'NoBackend', '', fallbackUpstream(rule)));
     this.totalWeight = this.backends.reduce((s, b) => s + b.weight, 0);
+    this.mirrorRoutes = (rule.mirrors ?? []).map((m, i) => compile(modelRoute(`${rule.id}~mirror${i}`, rule.route, m.clusterId, m.clusterId === null ? 'BackendNotFound' : null, m.service, undefined)));
+    this.mirrors = (rule.mirrors ?? []).map((m, i) => new CompiledMirror(m, this.mirrorRoutes[i].cluster));
+    const t = rule.timeouts;
+    const limits = t === undefined ? [] : [t.requestMs, t.backendRequestMs].filter((x): x is number => x !== null);
+    this.deadlineMs = limits.length === 0 ? undefined : Math.min(...limits);
     this.current = this.backends.map(() => 0);
   }
 
@@ -95,6 +107,8 @@ export class CompiledGatewayRule {
 export class CompiledListener {
   readonly model: GatewayListenerModel;
   readonly hosts = new HostIndex<readonly CompiledGatewayRule[]>();
+  /** The same index giving the bucket's hostname, for explain. */
+  readonly hostnames = new HostIndex<string>();
   readonly rules: CompiledGatewayRule[] = [];
 
   constructor(model: GatewayListenerModel, compile: (r: Route) => CompiledRoute) {
@@ -103,8 +117,10 @@ export class CompiledListener {
       const rules = compileHost(h, this, compile);
       this.rules.push(...rules);
       this.hosts.add(h.hostname, rules);
+      this.hostnames.add(h.hostname, h.hostname);
     }
     this.hosts.seal();
+    this.hostnames.seal();
   }
 }
 
@@ -137,6 +153,7 @@ export class GatewayTable {
     for (const r of this.rules) {
       yield r.fallbackRoute;
       for (const b of r.backends) yield b.route;
+      yield* r.mirrorRoutes;
     }
   }
 
@@ -162,8 +179,9 @@ export class GatewayTable {
 }
 
 /** A model Route for one backend, so the compiled route (cluster runtime, metrics) is the same class. */
-function modelRoute(id: string, routeKey: string, clusterId: string | null, reason: string | null, service: string): Route {
+function modelRoute(id: string, routeKey: string, clusterId: string | null, reason: string | null, service: string, upstream: UpstreamPolicy | undefined): Route {
   return {
+    ...(upstream === undefined ? {} : { upstream }),
     id,
     origin: { ingress: routeKey, rule: -1, path: -1 },
     match: { type: 'Prefix', path: '/' },
@@ -171,4 +189,16 @@ function modelRoute(id: string, routeKey: string, clusterId: string | null, reas
     service,
     sslRedirect: false,
   };
+}
+
+/**
+ * A GRPCRoute rule's errors are gRPC statuses even for a call that is not recognisably gRPC
+ * (grpcroute_types.go GRPCRouteRule.BackendRefs: UNAVAILABLE for an invalid backend's share).
+ */
+const GRPC_ERRORS: UpstreamPolicy = {
+  protocol: 'GRPC', protocolSource: 'default', tls: null, connectTimeoutMs: null, readTimeoutMs: null, sendTimeoutMs: null, retry: null, maxBodyBytes: null,
+};
+
+function fallbackUpstream(rule: GatewayRule): UpstreamPolicy | undefined {
+  return rule.kind === 'GRPCRoute' ? GRPC_ERRORS : undefined;
 }

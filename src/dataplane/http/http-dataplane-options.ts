@@ -41,4 +41,8 @@ export interface HttpDataplaneOptions {
   tracer?: Tracer | null;
   /** --max-header-count: HTTP/1 requests with more header fields get 431 (request-screen.ts). */
   maxHeaderCount?: number;
+  /** 'remote' in worker processes: the primary probes, this dataplane applies its verdicts (health-checkers.ts). */
+  healthChecks?: import('../health/health-checkers.ts').HealthSource;
+  /** --http1-engine, for `portico explain` (the listeners pick the engine; default node). */
+  http1Engine?: 'node' | 'lean';
 }

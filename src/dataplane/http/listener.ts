@@ -16,7 +16,8 @@ import { isWebSocketUpgrade, onClientError, refuseConnect, responseClosed, respo
 import { http1ServerOptions, type Http1Limits } from './http1-limits.ts';
 import { H2cFront } from './h2c-front.ts';
 import { requestHandlerFault, upgradeHandlerFault } from './handler-fault.ts';
-import { LeanEngine } from '../http1/engine.ts';
+import { LeanEngine, leanLimits } from '../http1/engine.ts';
+import { handToNode } from '../http1/handoff.ts';
 
 export interface HttpListenerOptions {
   host: string;
@@ -54,11 +55,9 @@ export class HttpListener {
     if (opts.limits !== undefined) this.server.keepAliveTimeout = opts.limits.keepaliveTimeoutMs;
     // node:http drops header fields past maxHeadersCount silently; the dataplane counts them instead (431).
     this.server.maxHeadersCount = 0;
-    const lim = opts.limits;
     this.lean = opts.engine !== 'lean' ? null : new LeanEngine({
-      view: dataplane.leanView(), server: this.server, scheme: 'http',
-      limits: { maxRequestLineBytes: lim?.maxHeaderSize ?? 16 * 1024, maxHeaderBytes: lim?.maxHeaderSize ?? 16 * 1024, maxHeaderCount: lim?.maxHeaderCount ?? 100 },
-      headerTimeoutMs: lim?.headerTimeoutMs ?? 60_000, keepaliveTimeoutMs: lim?.keepaliveTimeoutMs ?? 5_000,
+      view: dataplane.leanView(), handOff: (s, raw) => handToNode(s, raw, (x) => this.server.emit('connection', x)), scheme: 'http',
+      ...leanLimits(opts.limits),
     });
     const lean = this.lean;
     const gauge = opts.metrics.activeConnections.labels('http');

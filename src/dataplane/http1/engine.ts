@@ -2,26 +2,36 @@
 // connections on net.Socket (client-conn.ts), upstream keep-alive pools per endpoint
 // (upstream-pool.ts), one timer wheel for every timeout. It routes with the HTTP dataplane's own
 // table (lean-view.ts) and hands what it does not implement to the listener's node:http server.
-import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Endpoint } from '../../model/endpoint.ts';
 import type { Counter } from 'prom-client';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
 import { ClientConn } from './client-conn.ts';
-import { handToNode } from './handoff.ts';
 import type { LeanView } from './lean-view.ts';
 import { TimerWheel, tickFor } from './timer-wheel.ts';
 import type { Http1Limits } from './types.ts';
+import type { Http1Limits as ListenerLimits } from '../http/http1-limits.ts';
 import { LeanPool } from './upstream-pool.ts';
 
 export interface LeanEngineOptions {
   view: LeanView;
-  /** The listener's node:http server: requests the engine does not serve go there. */
-  server: http.Server;
+  /**
+   * Gives a connection to the listener's node:http (or node:http2 allowHTTP1) server with `raw`
+   * (the current message and what followed) unread: requests the engine does not serve go there.
+   */
+  handOff: (socket: Socket, raw: Buffer) => void;
   scheme: 'http' | 'https';
   limits: Http1Limits;
   headerTimeoutMs: number;
   keepaliveTimeoutMs: number;
+}
+
+/** The engine's bounds from a listener's (--max-header-size, --max-header-count, timeouts). */
+export function leanLimits(lim: ListenerLimits | undefined): Pick<LeanEngineOptions, 'limits' | 'headerTimeoutMs' | 'keepaliveTimeoutMs'> {
+  return {
+    limits: { maxRequestLineBytes: lim?.maxHeaderSize ?? 16 * 1024, maxHeaderBytes: lim?.maxHeaderSize ?? 16 * 1024, maxHeaderCount: lim?.maxHeaderCount ?? 100 },
+    headerTimeoutMs: lim?.headerTimeoutMs ?? 60_000, keepaliveTimeoutMs: lim?.keepaliveTimeoutMs ?? 5_000,
+  };
 }
 
 type CounterChild = ReturnType<Counter<'engine'>['labels']>;
@@ -36,15 +46,16 @@ export class LeanEngine {
   readonly wheel: TimerWheel;
   readonly served: CounterChild;
   readonly handedOver: CounterChild;
-  private readonly server: http.Server;
+  private readonly handOff: (socket: Socket, raw: Buffer) => void;
   private readonly conns = new Set<ClientConn>();
+  private readonly sockets = new WeakSet<Socket>();
   /** Pools of endpoints that have no shared state (their cluster left the snapshot mid-request). */
   private readonly loose = new Map<string, LeanPool>();
   draining = false;
 
   constructor(o: LeanEngineOptions) {
     this.view = o.view;
-    this.server = o.server;
+    this.handOff = o.handOff;
     this.scheme = o.scheme;
     this.limits = o.limits;
     this.headerTimeoutMs = o.headerTimeoutMs;
@@ -59,16 +70,32 @@ export class LeanEngine {
   /** A classified HTTP/1.1 connection (h2c-front.ts). */
   accept(socket: Socket): void {
     socket.setNoDelay(true);
+    this.sockets.add(socket);
     this.conns.add(new ClientConn(this, socket));
   }
 
   forget(c: ClientConn): void {
     this.conns.delete(c);
+    this.sockets.delete(c.socket);
     this.wheel.delete(c);
   }
 
   handToNode(socket: Socket, raw: Buffer): void {
-    handToNode(this.server, socket, raw);
+    this.handOff(socket, raw);
+  }
+
+  /** A WebSocket splice holds the connection (ws-splice.ts): busy until it closes, as for drain. */
+  track(socket: Socket): void {
+    this.sockets.add(socket);
+  }
+
+  untrack(socket: Socket): void {
+    this.sockets.delete(socket);
+  }
+
+  /** Whether the engine is serving this connection (a request or a splice; not handed over, not closed). */
+  owns(socket: Socket): boolean {
+    return this.sockets.has(socket);
   }
 
   /** The endpoint's pool, on its reference-counted state (closed with it). */

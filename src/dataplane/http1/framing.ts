@@ -1,6 +1,7 @@
 // Message framing from the header fields of a parsed head: Content-Length, Transfer-Encoding,
 // Connection, Upgrade, Expect. RFC 9112 §6 (message body length), §9.3 (persistence), RFC 9110
 // §7.6.1 (Connection), §7.8 (Upgrade), §10.1.1 (Expect).
+import { trimOws } from './grammar.ts';
 import type { MessageHead, ParseFailure } from './types.ts';
 
 const f = (status: ParseFailure['status'], code: string): ParseFailure => Object.freeze({ status, code });
@@ -30,10 +31,10 @@ function parseLength(v: string): number {
   return x > MAX_CL ? -1 : x;
 }
 
-/** Lower-cased comma-separated list elements, OWS trimmed, empty elements dropped (RFC 9110 §5.6.1). */
+/** Lower-cased comma-separated list elements, OWS (SP / HTAB only) trimmed, empty elements dropped (RFC 9110 §5.6.1). */
 function eachToken(v: string, out: string[]): void {
   for (const part of v.split(',')) {
-    const t = part.trim();
+    const t = trimOws(part);
     if (t !== '') out.push(t.toLowerCase());
   }
 }
@@ -67,7 +68,7 @@ export function applyFraming(head: MessageHead, isRequest: boolean): ParseFailur
       case 10:
         if (name.toLowerCase() !== 'connection') break;
         for (const t of h[i + 1].toLowerCase().split(',')) {
-          const tok = t.trim();
+          const tok = trimOws(t);
           if (tok === 'close') close = true;
           else if (tok === 'keep-alive') keep = true;
           else if (tok === 'upgrade') connUpgrade = true;

@@ -49,3 +49,17 @@ export const CR = 0x0d;
 export const LF = 0x0a;
 export const SP = 0x20;
 export const HTAB = 0x09;
+
+/**
+ * OWS = *( SP / HTAB ) trimmed from both ends (RFC 9110 §5.6.3). Not String.prototype.trim():
+ * that also strips U+00A0 and other Unicode spaces, and a latin1 0xA0 is obs-text, part of the
+ * value; trimming it would read `Transfer-Encoding: \xA0chunked` as chunked where llhttp (and
+ * the RFC) see an unknown coding (RFC 9112 §6.3: framing decided differently from peers).
+ */
+export function trimOws(v: string): string {
+  let s = 0;
+  let e = v.length;
+  while (s < e && (v.charCodeAt(s) === SP || v.charCodeAt(s) === HTAB)) s++;
+  while (e > s && (v.charCodeAt(e - 1) === SP || v.charCodeAt(e - 1) === HTAB)) e--;
+  return s === 0 && e === v.length ? v : v.slice(s, e);
+}

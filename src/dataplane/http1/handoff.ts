@@ -4,19 +4,37 @@
 // read so far put back (socket.unshift), to the node:http server of the same listener, which then
 // owns the connection (README "Lean HTTP/1.1 engine" lists the cases).
 import type { Socket } from 'node:net';
-import type http from 'node:http';
 import type { CompiledRoute } from '../http/compiled-route.ts';
 import type { MessageHead } from './types.ts';
 
 /** Methods the engine forwards; TRACE / CONNECT / others get node:http's answers (request-screen.ts). */
 const SIMPLE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/** Head-level reasons to hand over: upgrades, unusual methods or targets, an Expect other than 100-continue. */
+/**
+ * Head-level reasons to hand over: upgrades other than a bodiless WebSocket GET (ws-splice.ts),
+ * unusual methods or targets, an Expect other than 100-continue.
+ */
 export function headNeedsNode(head: MessageHead): boolean {
-  if (head.upgrade || !SIMPLE_METHODS.has(head.method)) return true;
+  if ((head.upgrade && !isWebSocket(head)) || !SIMPLE_METHODS.has(head.method)) return true;
   if (head.target.charCodeAt(0) !== 0x2f) return true; // absolute-form, asterisk-form
   return !head.expectContinue && hasExpect(head.headers); // node:http answers 417
 }
+
+/**
+ * A WebSocket opening handshake (RFC 6455 §4.1: GET, `Upgrade: websocket`, `Connection: upgrade`)
+ * without a body; the node path's test is the same (client-error.ts isWebSocketUpgrade). Other
+ * upgrades (h2c, unknown protocols) are served as plain HTTP/1.1 by node:http.
+ */
+export function isWebSocket(head: MessageHead): boolean {
+  if (head.method !== 'GET' || !head.upgrade || head.chunked || head.contentLength > 0) return false;
+  const raw = head.headers;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i];
+    if (n.length === 7 && n.toLowerCase() === 'upgrade' && WEBSOCKET_TOKEN.test(raw[i + 1])) return true;
+  }
+  return false;
+}
+const WEBSOCKET_TOKEN = /(^|,)[ \t]*websocket[ \t]*(,|$)/i;
 
 function hasExpect(raw: readonly string[]): boolean {
   for (let i = 0; i < raw.length; i += 2) {
@@ -43,12 +61,26 @@ export function routeNeedsNode(route: CompiledRoute, scheme: 'http' | 'https'): 
   if (route.cluster === null || (scheme === 'http' && route.sslRedirect)) return true;
   let v = verdicts.get(route);
   if (v === undefined) {
-    const model = route.route as unknown as Record<string, unknown>;
-    v = route.policies !== null || route.actions !== null || route.upstream !== null ||
-      Object.keys(model).some((k) => model[k] !== undefined && !LEAN_ROUTE_FIELDS.has(k));
+    v = routeFieldReason(route) !== null;
     verdicts.set(route, v);
   }
   return v;
+}
+
+/** Why node:http serves requests to `route` (null: the lean engine does), in words (`portico explain`). */
+export function routeHandOffReason(route: CompiledRoute, scheme: 'http' | 'https'): string | null {
+  if (route.cluster === null) return 'no backend to forward to (node:http answers)';
+  if (scheme === 'http' && route.sslRedirect) return 'the HTTP to HTTPS redirect';
+  return routeFieldReason(route);
+}
+
+function routeFieldReason(route: CompiledRoute): string | null {
+  if (route.policies !== null) return 'access policies (auth, allow-lists, rate limits, CORS)';
+  if (route.actions !== null) return 'routing annotations (rewrites, redirects, canaries, affinity)';
+  if (route.upstream !== null) return 'an upstream policy (TLS, HTTP/2, gRPC, timeouts, retries or body limit)';
+  const model = route.route as unknown as Record<string, unknown>;
+  const k = Object.keys(model).find((n) => model[n] !== undefined && !LEAN_ROUTE_FIELDS.has(n));
+  return k === undefined ? null : `route field ${k}`;
 }
 
 /** The Host field value when there is exactly one, else null (node:http's screen answers those). */
@@ -64,11 +96,15 @@ export function singleHost(raw: readonly string[]): string | null {
   return host;
 }
 
-/** Gives the connection to `server` with `raw` (the current message and what followed) unread. */
-export function handToNode(server: http.Server, socket: Socket, raw: Buffer): void {
+/**
+ * Gives the connection to node's server with `raw` (the current message and what followed)
+ * unread; `serve` is how that server takes a connection ('connection' on a node:http server, the
+ * allowHTTP1 listener of a node:http2 secure server: tls-attach.ts).
+ */
+export function handToNode(socket: Socket, raw: Buffer, serve: (s: Socket) => void): void {
   socket.pause();
   if (raw.length > 0) socket.unshift(raw);
-  server.emit('connection', socket);
+  serve(socket);
   // node:http reads the put-back bytes as 'data' once the socket flows again (h2c-front.ts does the same).
   process.nextTick(resumeSocket, socket);
 }

@@ -51,10 +51,24 @@ export interface LeanViewSource {
   logInfo: () => boolean;
 }
 
+/**
+ * Why every HTTP/1.1 request goes to node:http under this configuration (null: none does for a
+ * dataplane-wide reason). Features that need node:http's request object or its whole-body
+ * reading stay there.
+ */
+export function dataplaneHandOffReason(s: LeanViewSource): string | null {
+  const o = s.opts;
+  if (s.needsRequest) return 'the access log reads the request (combined format, tls-version, tls-cipher or sni fields)';
+  if ((o.tracer ?? null) !== null) return 'tracing (--otlp-endpoint)';
+  if ((o.requestBufferBytes ?? 0) > 0) return 'request buffering (--request-buffering)';
+  if (s.maxBodyBytes > 0) return 'a global body size limit (--proxy-body-size)';
+  if (s.gatewayOn()) return 'Gateway API routes are configured';
+  return null;
+}
+
 export function leanViewOf(s: LeanViewSource): LeanView {
   const o = s.opts;
-  // Features that need node:http's request object or its whole-body reading stay there.
-  const nodeOnly = s.needsRequest || (o.tracer ?? null) !== null || (o.requestBufferBytes ?? 0) > 0 || s.maxBodyBytes > 0;
+  const nodeOnly = dataplaneHandOffReason({ ...s, gatewayOn: () => false }) !== null;
   const deco = s.decorator;
   return {
     escapedSlashes: s.escapedSlashes, trusted: s.trusted, hsts: o.hsts, metrics: o.metrics,

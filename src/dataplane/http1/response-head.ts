@@ -3,6 +3,7 @@
 // upstream's Connection lists removed (RFC 9110 §7.6.1), `Server: portico` when absent, HSTS on
 // HTTPS, `Date` when absent (RFC 9110 §6.6.1: an origin with a clock sends one; node:http adds
 // it too), framing chosen for the client: the upstream's Content-Length kept, otherwise chunked.
+import { trimOws } from './grammar.ts';
 import type { MessageHead } from './types.ts';
 
 function eqi(name: string, lower: string): boolean {
@@ -48,7 +49,7 @@ export function clientResponseHead(head: MessageHead, bodyless: boolean, o: Clie
   const h = head.headers;
   let listed: string[] | null = null;
   for (let i = 0; i < h.length; i += 2) {
-    if (hopKind(h[i]) === 2) for (const t of h[i + 1].split(',')) { const n = t.trim().toLowerCase(); if (n !== '') (listed ??= []).push(n); }
+    if (hopKind(h[i]) === 2) for (const t of h[i + 1].split(',')) { const n = trimOws(t).toLowerCase(); if (n !== '') (listed ??= []).push(n); }
   }
   const code = head.statusCode;
   let s = `HTTP/1.1 ${code} ${head.reason}\r\n`;

@@ -8,7 +8,7 @@ import type { Http1Limits, MessageHead, ParseFailure, ResponseSink } from './typ
 import type { Timed, TimerWheel } from './timer-wheel.ts';
 
 /** Upstream response heads up to this size pass (the node path's undici bound is the same order). */
-const UPSTREAM_LIMITS: Http1Limits = { maxRequestLineBytes: 8 * 1024, maxHeaderBytes: 128 * 1024, maxHeaderCount: 1000 };
+export const UPSTREAM_LIMITS: Http1Limits = { maxRequestLineBytes: 8 * 1024, maxHeaderBytes: 128 * 1024, maxHeaderCount: 1000 };
 
 /** What an exchange gets told about its upstream connection. */
 export interface UpstreamUser {

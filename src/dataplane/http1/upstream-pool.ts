@@ -30,10 +30,11 @@ export class LeanPool implements PoolOwner {
 
   /**
    * An idle connection (ready at once: onUpstreamReady is called), a new one connecting, or null
-   * when `max` are busy: the user waits and gets onUpstreamReady when one frees up.
+   * when `max` are busy: the user waits and gets onUpstreamReady when one frees up. `fresh`: never
+   * an idle one (the retry of the kept-alive reuse race, client-conn.ts).
    */
-  acquire(user: UpstreamUser): UpstreamConn | null {
-    let c = this.idleConns.pop();
+  acquire(user: UpstreamUser, fresh = false): UpstreamConn | null {
+    let c = fresh ? undefined : this.idleConns.pop();
     while (c !== undefined && c.dead) c = this.idleConns.pop();
     if (c !== undefined) {
       c.user = user;

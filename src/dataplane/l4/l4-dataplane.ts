@@ -14,7 +14,7 @@ import { ClusterState } from './cluster-state.ts';
 import { l4Metrics, type L4Metrics, type L4Stats } from './l4-metrics.ts';
 import { TcpListener } from './tcp-listener.ts';
 import { UdpListener } from './udp-listener.ts';
-import { HealthCheckers } from '../health/health-checkers.ts';
+import { HealthCheckers, type HealthSource } from '../health/health-checkers.ts';
 
 export interface L4DataplaneOptions {
   logger: Logger;
@@ -27,6 +27,8 @@ export interface L4DataplaneOptions {
   acceptProxyProtocol: boolean;
   /** Clock for affinity and UDP sessions; tests inject one. */
   now?: () => number;
+  /** 'remote' in worker processes: the primary probes, this dataplane applies its verdicts (health-checkers.ts). */
+  healthChecks?: HealthSource;
 }
 
 type Listener = TcpListener | UdpListener;
@@ -45,10 +47,11 @@ export class L4Dataplane implements Dataplane {
   /** Removed mappings still finishing their flows, by route id. */
   private readonly draining = new Map<string, Draining[]>();
   private closed = false;
-  private readonly health = new HealthCheckers('tcp');
+  private readonly health: HealthCheckers;
 
   constructor(opts: L4DataplaneOptions) {
     this.opts = opts;
+    this.health = new HealthCheckers('tcp', {}, opts.healthChecks);
     this.metrics = l4Metrics(opts.metrics);
   }
 
@@ -144,6 +147,11 @@ export class L4Dataplane implements Dataplane {
   /** EndpointSlice fast path (ARCHITECTURE.md "EndpointSet"). Unknown clusters are ignored. */
   updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
     this.clusters.get(clusterId)?.update(endpoints);
+  }
+
+  /** Verdicts of the active checks run by another process (worker processes, health-checkers.ts 'remote'). */
+  setUnhealthy(clusterId: string, endpointIds: readonly string[]): void {
+    this.health.setUnhealthy(clusterId, endpointIds);
   }
 
   async close(drainTimeoutMs: number): Promise<void> {

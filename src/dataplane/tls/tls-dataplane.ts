@@ -9,7 +9,10 @@ import type { Metrics } from '../../util/metrics.ts';
 import { generateDefaultCertificate, type PemPair } from './default-certificate.ts';
 import { HttpsListener, type HttpsListenerOptions, type HttpsRequestHandler } from './https-listener.ts';
 import { SniTableBuilder, type SniTable } from './sni-table.ts';
+import { MutualTableBuilder } from './mutual-table.ts';
 import type { TlsPolicy } from './tls-policy.ts';
+import type { Http1Limits } from '../http/http1-limits.ts';
+import { leanLimits } from '../http1/engine.ts';
 
 export interface TlsDataplaneOptions {
   readonly host: string;
@@ -23,20 +26,27 @@ export interface TlsDataplaneOptions {
   readonly http2?: HttpsListenerOptions['http2'];
   /** TLS versions, ciphers and curves of every context (tls-policy.ts); the defaults when absent. */
   readonly policy?: TlsPolicy;
+  /** --http1-engine and the HTTP/1 bounds: with `lean`, HTTP/1.1 over TLS is served by src/dataplane/http1. */
+  readonly http1?: { engine: 'node' | 'lean'; limits?: Http1Limits };
 }
 
 export class TlsDataplane implements Dataplane {
   readonly name = 'tls';
   private readonly builder: SniTableBuilder;
+  private readonly mutual: MutualTableBuilder;
   private readonly listener: HttpsListener;
   private table: SniTable;
 
   constructor(http: HttpsRequestHandler, opts: TlsDataplaneOptions) {
-    this.builder = new SniTableBuilder({ generatedDefault: opts.generatedDefault ?? generateDefaultCertificate(), sessionResumption: opts.sessionResumption, policy: opts.policy });
+    const generated = opts.generatedDefault ?? generateDefaultCertificate();
+    this.builder = new SniTableBuilder({ generatedDefault: generated, sessionResumption: opts.sessionResumption, policy: opts.policy });
+    this.mutual = new MutualTableBuilder(generated, this.builder.policyOptions, this.builder.secureOptions);
     this.table = this.builder.build(emptySnapshot());
     this.listener = new HttpsListener(http, {
       host: opts.host, port: opts.port, logger: opts.logger, metrics: opts.metrics, sni: this.table, secureOptions: this.builder.secureOptions, tlsPolicy: this.builder.policyOptions,
+      mutualSecureOptions: this.mutual.ticketlessOptions,
       ...(opts.http2 ? { http2: opts.http2 } : {}),
+      ...(opts.http1?.engine === 'lean' && http.leanView !== undefined ? { lean: { view: http.leanView(), ...leanLimits(opts.http1.limits) } } : {}),
     });
   }
 
@@ -53,6 +63,7 @@ export class TlsDataplane implements Dataplane {
   apply(snapshot: Snapshot, endpoints: EndpointSet = new Map()): ApplyResult {
     this.table = this.builder.build(snapshot);
     this.listener.setSniTable(this.table);
+    this.listener.setMutualTable(this.mutual.build(snapshot));
     this.listener.setPassthrough(snapshot.passthrough ?? [], snapshot.clusters, endpoints);
     return APPLIED;
   }

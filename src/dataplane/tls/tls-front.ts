@@ -3,7 +3,8 @@
 // tls.Server, handed the socket with `emit('connection')`) or relayed undecrypted to a backend
 // (L4 splice through TcpConnection, the bytes already read written first). The decision needs the
 // SNI of the ClientHello (client-hello.ts), so the hello is peeked — only when some host is
-// passed through: with none, every connection goes straight to TLS and nothing is read here.
+// passed through or asks for client certificates (those go to the TLS server that requests them,
+// https-listener.ts): with none, every connection goes straight to TLS and nothing is read here.
 // A hello that is malformed, too large or too slow closes the connection (ingress-nginx
 // pkg/tcpproxy does the same); bytes that are not TLS at all go on to TLS, which answers them.
 
@@ -25,6 +26,8 @@ export interface TlsFrontOptions {
   readonly metrics: Metrics;
   /** Hand a socket to TLS termination (the HTTPS listener's server). */
   readonly terminate: (s: Socket) => void;
+  /** Hand a socket to the TLS server that asks for client certificates (mutual-table.ts). */
+  readonly terminateMutual: (s: Socket) => void;
   /** A ClientHello must arrive within this (default 10 s, the handshake timeout). */
   readonly helloTimeoutMs?: number;
   /** Idle timeout of passed-through connections (default 1 h, as L4 TCP). */
@@ -47,8 +50,12 @@ export class TlsFront {
   private readonly clusters = new Map<string, ClusterState>();
   private readonly conns = new Set<TcpConnection>();
   private readonly peeking = new Set<Socket>();
-  /** Null when nothing is passed through: the peek is skipped entirely. */
+  /** Null when nothing is passed through: with no mutual host either, the peek is skipped entirely. */
   private targets: ReadonlyMap<string, Target> | null = null;
+  /** Whether some target is a '*.' wildcard (the lookup then tries suffixes). */
+  private wildcards = false;
+  /** Whether an SNI name asks for client certificates; null when none does. */
+  private mutual: ((servername: string) => boolean) | null = null;
   private port = 0;
 
   constructor(opts: TlsFrontOptions) {
@@ -90,6 +97,12 @@ export class TlsFront {
       this.clusters.delete(id);
     }
     this.targets = targets.size === 0 ? null : targets;
+    this.wildcards = hosts.some((h) => h.hostname.startsWith('*.'));
+  }
+
+  /** Client-certificate hosts of a Snapshot (https-listener.ts setMutualTable). */
+  setMutual(isMutual: ((servername: string) => boolean) | null): void {
+    this.mutual = isMutual;
   }
 
   /** EndpointSlice fast path; unknown clusters are ignored. */
@@ -114,7 +127,7 @@ export class TlsFront {
   }
 
   private onConnection(s: Socket): void {
-    if (this.targets === null) {
+    if (this.targets === null && this.mutual === null) {
       this.opts.terminate(s);
       return;
     }
@@ -147,14 +160,33 @@ export class TlsFront {
       done();
       s.pause();
       const head = buf;
-      const t = r.state === 'done' && r.serverName !== null ? this.targets?.get(normalizeHostName(r.serverName)) : undefined;
+      const name = r.state === 'done' && r.serverName !== null ? normalizeHostName(r.serverName) : null;
+      const t = name === null ? undefined : this.target(name);
       s.unshift(head);
-      if (t === undefined) this.opts.terminate(s);
-      else this.splice(s, t);
+      if (t !== undefined) this.splice(s, t);
+      else if (name !== null && this.mutual !== null && this.mutual(name)) this.opts.terminateMutual(s);
+      else this.opts.terminate(s);
     };
     s.on('data', onData);
     s.on('error', onError);
     s.setTimeout(this.opts.helloTimeoutMs ?? 10_000, () => reject('hello_timeout'));
+  }
+
+  /**
+   * The passthrough target of an SNI name: the exact host, else the longest '*.' suffix host
+   * (only Gateway API TLSRoutes have those: a suffix match over one or more labels, gateway-api
+   * shared_types.go Hostname).
+   */
+  private target(name: string): Target | undefined {
+    const targets = this.targets;
+    if (targets === null) return undefined;
+    const exact = targets.get(name);
+    if (exact !== undefined || !this.wildcards) return exact;
+    for (let i = name.indexOf('.'); i !== -1; i = name.indexOf('.', i + 1)) {
+      const t = targets.get(`*${name.slice(i)}`);
+      if (t !== undefined) return t;
+    }
+    return undefined;
   }
 
   /** L4 splice: TcpConnection reads the unshifted hello first, so the backend sees the whole stream. */

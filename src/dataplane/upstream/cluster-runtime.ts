@@ -7,7 +7,7 @@
 import type { Cluster } from '../../model/cluster.ts';
 import type { Endpoint } from '../../model/endpoint.ts';
 import type { Balancer, PickContext } from '../balancer/index.ts';
-import { BalancerSet, pickAvailable, type BalancerSpec } from '../balancer/balancer-set.ts';
+import { BalancerSet, pickAvailable, sameEndpoints, type BalancerSpec } from '../balancer/balancer-set.ts';
 import type { EndpointRegistry, EndpointState } from './endpoint-state.ts';
 import { DEFAULT_OUTLIER, type FailureKind, type Outcome, type OutlierConfig } from './outlier.ts';
 
@@ -19,6 +19,8 @@ export interface RuntimeHooks {
   readonly outlier?: OutlierConfig;
   readonly now?: () => number;
 }
+
+const NO_ENDPOINTS: readonly Endpoint[] = [];
 
 /** The balancing spec of the cluster itself (Service policy and ClientIP affinity). */
 export function clusterSpec(c: Cluster): BalancerSpec {
@@ -36,6 +38,8 @@ export class ClusterRuntime {
   inflight = 0;
   /** Picks that found every endpoint unavailable and used them all anyway. */
   panics = 0;
+  /** The last apply whose snapshot had this cluster (ClusterRuntimes.reconcile). */
+  apply = 0;
   private readonly registry: EndpointRegistry;
   private readonly hooks: RuntimeHooks;
   private readonly available: (id: string) => boolean;
@@ -80,6 +84,11 @@ export class ClusterRuntime {
   }
 
   updateEndpoints(endpoints: readonly Endpoint[]): void {
+    // An apply hands every cluster its list again: unchanged, the states and balancers stay as they are.
+    if (sameEndpoints(this.endpoints, endpoints)) {
+      this.endpoints = endpoints;
+      return;
+    }
     const next = new Map<string, EndpointState>();
     for (const e of endpoints) {
       const s = this.states.get(e.id);
@@ -161,6 +170,8 @@ export class ClusterRuntimes {
   readonly registry: EndpointRegistry;
   private readonly runtimes = new Map<string, ClusterRuntime>();
   private readonly hooks: RuntimeHooks;
+  /** Applies so far: a runtime whose `apply` is not the latest left the snapshot. */
+  private applies = 0;
 
   constructor(registry: EndpointRegistry, hooks: RuntimeHooks = {}) {
     this.registry = registry;
@@ -176,17 +187,21 @@ export class ClusterRuntimes {
    * asked for (BalancerSet.get) after this and before `endApply`, which drops the unused ones.
    */
   reconcile(clusters: readonly Cluster[], endpoints: ReadonlyMap<string, readonly Endpoint[]>): void {
-    const keep = new Set<string>();
+    const apply = ++this.applies;
+    let seen = 0;
     for (const c of clusters) {
-      keep.add(c.id);
       let rt = this.runtimes.get(c.id);
       if (rt) rt.setCluster(c);
       else this.runtimes.set(c.id, (rt = new ClusterRuntime(c, this.registry, this.hooks)));
+      if (rt.apply !== apply) seen++;
+      rt.apply = apply;
       rt.balancers.beginApply();
-      rt.updateEndpoints(endpoints.get(c.id) ?? []);
+      rt.updateEndpoints(endpoints.get(c.id) ?? NO_ENDPOINTS);
     }
+    // Every runtime was in this snapshot: nothing to dispose, no second pass.
+    if (this.runtimes.size === seen) return;
     for (const [id, rt] of this.runtimes) {
-      if (!keep.has(id)) {
+      if (rt.apply !== apply) {
         rt.dispose();
         this.runtimes.delete(id);
       }

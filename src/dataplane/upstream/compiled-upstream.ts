@@ -15,6 +15,11 @@ export interface UpstreamDefaults {
 /** nginx proxy_next_upstream: "non-idempotent method (POST, LOCK, PATCH)". */
 const NON_IDEMPOTENT = new Set(['POST', 'LOCK', 'PATCH']);
 
+/** Whether nginx counts `method` as non-idempotent when it decides a retry (proxy_next_upstream). */
+export function isNonIdempotent(method: string): boolean {
+  return NON_IDEMPOTENT.has(method);
+}
+
 export class CompiledUpstream {
   readonly policy: UpstreamPolicy | null;
   readonly protocol: UpstreamProtocol;
@@ -86,7 +91,7 @@ export class CompiledUpstream {
     if (!unread) return false;
     if (this.tries !== 0 && attempts >= this.tries) return false;
     if (this.retryWindowMs !== 0 && now - startedAt >= this.retryWindowMs) return false;
-    if (sent && NON_IDEMPOTENT.has(method) && !this.nonIdempotent) return false;
+    if (sent && isNonIdempotent(method) && !this.nonIdempotent) return false;
     switch (kind) {
       case 'connect': return this.onError;
       case 'connect-timeout': return this.onTimeout;

@@ -12,6 +12,11 @@
 // method and the request line marks "the next bytes start a response" (pipelining is 1). At that
 // point complete `HTTP/1.x 100 …\r\n\r\n` blocks are removed; the first other byte ends the check,
 // and from then on read() is the socket's own (one boolean test).
+//
+// The same request-line test counts the requests written on the socket, so an error the socket
+// raises says whether the connection had carried an earlier request: the kept-alive reuse race
+// (RFC 9112 §9.3.1) that the forwarder retries. undici puts socket counters on the errors it makes
+// itself ('other side closed'), but a kernel ECONNRESET reaches it bare.
 
 import type { Socket } from 'node:net';
 import { buildConnector } from 'undici';
@@ -37,6 +42,13 @@ function startsWith100(b: Buffer): boolean | null {
   return n === STATUS_LEN ? true : null; // null: too short to tell yet
 }
 
+const kReused = Symbol('portico.reusedConnection');
+
+/** Whether `err` came from an upstream connection that had carried an earlier request. */
+export function fromReusedConnection(err: Error): boolean {
+  return (err as { [kReused]?: boolean })[kReused] === true;
+}
+
 /** Wrap one upstream socket (idempotent per socket). */
 export function dropUnsolicitedContinue(socket: Socket): Socket {
   // Wrapped and called back with .call(socket): the methods are never detached from their socket.
@@ -46,10 +58,18 @@ export function dropUnsolicitedContinue(socket: Socket): Socket {
   const ownWrite = socket.write;
   let atStart = true;
   let held: Buffer | null = null;
+  let requests = 0;
+  // Prepended: undici's own 'error' listener fails the request at once.
+  socket.prependListener('error', (err: Error) => {
+    if (requests > 1) (err as { [kReused]?: boolean })[kReused] = true;
+  });
   socket.write = function write(this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
     if (typeof chunk === 'string') {
       const c = chunk.charCodeAt(0);
-      if (c >= 65 && c <= 90 && REQUEST_LINE.test(chunk)) atStart = true;
+      if (c >= 65 && c <= 90 && REQUEST_LINE.test(chunk)) {
+        atStart = true;
+        requests++;
+      }
     }
     return (ownWrite as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
   };

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
-import { Agent, Pool, type Dispatcher } from 'undici';
+import { Agent, Client, Pool, type Dispatcher } from 'undici';
 import type { Endpoint } from '../../model/endpoint.ts';
 import type { UpstreamTls } from '../../model/upstream.ts';
 import { PorticoError } from '../../util/errors.ts';
@@ -82,6 +82,16 @@ export class UpstreamProfile {
     let p = pools.get(this.key);
     if (p === undefined) pools.set(this.key, (p = new Pool(origin, this.poolOpts)));
     return { d: p, origin: undefined };
+  }
+
+  /**
+   * A client of one new connection to `ep` with this profile's settings, for the one request the
+   * forwarder must not send on a kept-alive connection (the reuse race's retry); the caller closes
+   * it once that request is dispatched.
+   */
+  oneConnection(ep: Endpoint): Client {
+    const { connections: _pooled, ...opts } = this.poolOpts;
+    return new Client(originOf(ep, this.spec.tls !== null), opts);
   }
 
   close(): void {

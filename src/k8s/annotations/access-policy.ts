@@ -43,7 +43,7 @@ export interface AccessAnnotations {
 }
 
 /** The value under `portico.io/` or else `nginx.ingress.kubernetes.io/`, as [fullKey, value]. */
-function lookup(ann: Record<string, unknown>, key: string): [string, unknown] | undefined {
+export function lookup(ann: Record<string, unknown>, key: string): [string, unknown] | undefined {
   for (const p of PREFIXES) if (Object.hasOwn(ann, p + key)) return [p + key, ann[p + key]];
   return undefined;
 }
@@ -326,17 +326,22 @@ export function secretRef(text: string, namespace: string): string | null {
 
 
 /**
- * `ns/name` of the Secrets an Ingress's access annotations name (auth-secret), whatever the rest
- * of the annotations say: the cluster source watches exactly these (least privilege).
+ * `ns/name` of the Secrets an Ingress's access annotations name (auth-secret, auth-tls-secret),
+ * whatever the rest of the annotations say: the cluster source watches exactly these (least privilege).
  */
 export function accessSecretRefs(obj: KubeObject): string[] {
   const raw = obj.metadata?.annotations;
   const ann: Record<string, unknown> = raw && typeof raw === 'object' ? raw : {};
   const ns = typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : '';
-  const hit = lookup(ann, 'auth-secret');
-  if (hit === undefined || typeof hit[1] !== 'string' || ns === '') return [];
-  const ref = secretRef(hit[1].trim(), ns);
-  return ref === null ? [] : [ref];
+  if (ns === '') return [];
+  const refs: string[] = [];
+  for (const key of ['auth-secret', 'auth-tls-secret']) {
+    const hit = lookup(ann, key);
+    if (hit === undefined || typeof hit[1] !== 'string') continue;
+    const ref = secretRef(hit[1].trim(), ns);
+    if (ref !== null && !refs.includes(ref)) refs.push(ref);
+  }
+  return refs;
 }
 
 /** The parse of no annotations at all, shared (frozen) by every Ingress without access keys. */

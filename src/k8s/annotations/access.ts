@@ -1,15 +1,12 @@
 // Access-control keys (authentication, client certificates, IP ranges, rate limits, CORS). The
 // honoured ones are read together by access-policy.ts (they depend on each other: auth-type needs
 // auth-secret…), and translate/access.ts refuses the Ingress when any of them is malformed — never
-// the warn-and-default of other groups. Keys not enforced yet refuse the Ingress: serving an app
+// the warn-and-default of other groups (auth-tls-* are read by auth-tls.ts). Serving an app
 // without the protection its author asked for is never the default (PROTOCOL "never fail open").
 // Response bandwidth limits only warn.
 
 import { catalogue, type AnnotationEntry } from './registry.ts';
 
-const AUTH = 'not enforced yet; the Ingress is refused so the app is never served open';
-const refused = (key: string, help: string, more: Parameters<typeof catalogue>[4] = {}) =>
-  catalogue('access', key, 'refused', help, { difference: AUTH, ...more });
 // The registry passes the text through; access-policy.ts validates each key together with the
 // others of the group, and a malformed value refuses the Ingress there.
 const passThrough = (raw: string) => ({ value: raw });
@@ -39,12 +36,16 @@ export const ACCESS: readonly AnnotationEntry<string>[] = [
   honoured('auth-always-set-cookie', 'set cookies from the auth service on every response', { scope: 'path', grammar: 'bool' }),
   catalogue('access', 'enable-global-auth', 'no-op', 'apply the global external auth of the ConfigMap', { scope: 'path', grammar: 'bool', difference: 'Portico has no global external auth' }),
   honoured('satisfy', 'any or all of the access checks must pass', { scope: 'path', grammar: 'any | all', difference: 'only all: satisfy any refuses the Ingress' }),
-  refused('auth-tls-secret', 'CA bundle Secret for client certificates', { scope: 'host' }),
-  refused('auth-tls-verify-client', 'client certificate verification mode', { scope: 'host', grammar: 'on | off | optional | optional_no_ca' }),
-  refused('auth-tls-verify-depth', 'client certificate chain depth', { scope: 'host', grammar: 'int' }),
-  refused('auth-tls-error-page', 'URL on client certificate failure', { scope: 'host', grammar: 'URL' }),
-  refused('auth-tls-pass-certificate-to-upstream', 'send the client certificate upstream', { scope: 'host', grammar: 'bool' }),
-  refused('auth-tls-match-cn', 'required client certificate CN', { scope: 'host', grammar: 'CN=regex' }),
+  honoured('auth-tls-secret', 'Secret with ca.crt (and optional ca.crl) for client certificates', { scope: 'host', grammar: 'name or namespace/name (same namespace)',
+    difference: 'a missing Secret or a CA/CRL that does not parse refuses the Ingress (ingress-nginx: 403 on the host)' }),
+  honoured('auth-tls-verify-client', 'client certificate verification mode', { scope: 'host', grammar: 'on | off | optional | optional_no_ca', defaultText: 'on',
+    difference: 'a malformed value refuses the Ingress (ingress-nginx: on)' }),
+  honoured('auth-tls-verify-depth', 'intermediate certificates allowed between client certificate and CA', { scope: 'host', grammar: 'int', defaultText: '1',
+    difference: 'a malformed value refuses the Ingress (ingress-nginx: 1)' }),
+  honoured('auth-tls-error-page', 'URL a client with a missing or bad certificate is redirected to (302)', { scope: 'host', grammar: 'absolute http(s) URL',
+    difference: 'a local path (an nginx internal redirect) refuses the Ingress' }),
+  honoured('auth-tls-pass-certificate-to-upstream', 'send the URL-escaped client certificate PEM in ssl-client-cert', { scope: 'host', grammar: 'bool', defaultText: 'false' }),
+  honoured('auth-tls-match-cn', 'regex the client certificate subject DN must match (403 otherwise)', { scope: 'host', grammar: 'CN=regex (RE2)' }),
   honoured('whitelist-source-range', 'client CIDRs allowed (old name of allowlist-source-range)', { scope: 'path', grammar: 'list of CIDRs' }),
   honoured('allowlist-source-range', 'client CIDRs allowed', { scope: 'path', grammar: 'list of CIDRs' }),
   honoured('denylist-source-range', 'client CIDRs denied', { scope: 'path', grammar: 'list of CIDRs' }),

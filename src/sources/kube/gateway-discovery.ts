@@ -7,19 +7,20 @@ import { getJson } from './list.ts';
 import { WATCHED_RESOURCES, type WatchedResource } from './resources.ts';
 
 /** The Gateway API kinds cluster mode watches when their CRDs are installed (README "Gateway API"). */
-export const GATEWAY_API_KINDS: readonly Kind[] = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant'];
+export const GATEWAY_API_KINDS: readonly Kind[] = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'TCPRoute', 'UDPRoute', 'TLSRoute', 'BackendTLSPolicy'];
 
 /**
  * Versions looked up, preferred first: v1 is the standard channel; v1beta1 is where ReferenceGrant
  * lived before gateway-api v1.5 (and every kind before v1.0), so a cluster with older CRDs still works.
  */
-const VERSIONS = ['v1', 'v1beta1'] as const;
+const VERSIONS = ['v1', 'v1beta1', 'v1alpha3', 'v1alpha2'] as const;
 
 /**
  * Which Gateway API kinds the API server serves, and at which version, from the discovery
  * documents (`GET /apis/gateway.networking.k8s.io/{version}`, an APIResourceList; 404 when no CRD
  * serves that version). Discovery needs no RBAC rule (system:discovery is bound to every
- * authenticated user), unlike watching CustomResourceDefinitions. Namespace joins the set when any
+ * authenticated user), unlike watching CustomResourceDefinitions. v1alpha3 and v1alpha2 are where the
+ * experimental channel serves TLSRoute, TCPRoute and UDPRoute. Namespace joins the set when any
  * Gateway API kind is there: its labels drive allowedRoutes.namespaces.selector.
  */
 export async function discoverGatewayApi(kc: KubeConfig): Promise<Map<Kind, WatchedResource>> {

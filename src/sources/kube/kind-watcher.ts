@@ -39,15 +39,21 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30000, res
  */
 export class KindWatcher {
   readonly resource: WatchedResource;
-  private readonly informer: ListWatch<KubernetesObject>;
+  /** Replaced by relist(); events of a replaced informer are ignored. */
+  private informer: ListWatch<KubernetesObject>;
   private readonly handlers: KindWatcherHandlers;
   private readonly backoff: BackoffOptions;
+  private readonly makeInformer: () => ListWatch<KubernetesObject>;
   private stopped = false;
   private attempts = 0;
   private errors = 0;
   private startedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private listedTimer: NodeJS.Immediate | undefined;
+  /** Keys a replaced informer held, reconciled with the next list that completes (relist). */
+  private replaced: Set<string> | null = null;
+  /** The caller of relist() waiting for that list. */
+  private waiter: { resolve(): void; reject(err: Error): void } | null = null;
 
   constructor(kc: KubeConfig, resource: WatchedResource, namespace: string | null, handlers: KindWatcherHandlers,
     opts: { pageSize: number; backoff: BackoffOptions }) {
@@ -55,25 +61,31 @@ export class KindWatcher {
     this.handlers = handlers;
     this.backoff = opts.backoff;
     const ns = resource.namespaced ? namespace : null;
-    const listFn = async () => {
-      const list = await listAll(kc, resource, ns, opts.pageSize);
-      // The library diffs the items against its cache synchronously once this promise settles;
-      // setImmediate runs after that, so `listed` follows the last add/update/delete of the list.
-      this.listedTimer = setImmediate(() => {
-        this.listedTimer = undefined;
-        if (!this.stopped) {
-          this.attempts = 0;
-          this.handlers.listed();
-        }
+    this.makeInformer = () => {
+      const informer: ListWatch<KubernetesObject> = new ListWatch(collectionPath(resource, ns), new Watch(kc), async () => {
+        const list = await listAll(kc, resource, ns, opts.pageSize);
+        // The library diffs the items against its cache synchronously once this promise settles;
+        // setImmediate runs after that, so `listed` follows the last add/update/delete of the list.
+        this.listedTimer = setImmediate(() => {
+          this.listedTimer = undefined;
+          if (!this.stopped && informer === this.informer) this.onListed();
+        });
+        return list as unknown as { metadata: { resourceVersion: string }; items: KubernetesObject[] };
+      }, false, undefined, resource.fieldSelector);
+      const up = (o: KubernetesObject) => {
+        if (informer === this.informer) this.handlers.upsert(normaliseObject(resource, o as KubeObject));
+      };
+      informer.on('add', up);
+      informer.on('update', up);
+      informer.on('delete', (o) => {
+        if (informer === this.informer) this.handlers.remove(objectKey(o as KubeObject));
       });
-      return list as unknown as { metadata: { resourceVersion: string }; items: KubernetesObject[] };
+      informer.on('error', (err) => {
+        if (informer === this.informer) this.onError(err);
+      });
+      return informer;
     };
-    this.informer = new ListWatch(collectionPath(resource, ns), new Watch(kc), listFn, false, undefined, resource.fieldSelector);
-    const up = (o: KubernetesObject) => this.handlers.upsert(normaliseObject(resource, o as KubeObject));
-    this.informer.on('add', up);
-    this.informer.on('update', up);
-    this.informer.on('delete', (o) => this.handlers.remove(objectKey(o as KubeObject)));
-    this.informer.on('error', (err) => this.onError(err));
+    this.informer = this.makeInformer();
   }
 
   start(): Promise<void> {
@@ -87,7 +99,52 @@ export class KindWatcher {
     if (this.listedTimer) clearImmediate(this.listedTimer);
     this.timer = undefined;
     this.listedTimer = undefined;
+    this.settle(null);
     await this.informer.stop();
+  }
+
+  /**
+   * Read the whole collection from the API again (SIGHUP), whatever the watch delivered: a new
+   * informer lists it and watches on from that list's resourceVersion, and what the replaced one
+   * held that the list no longer has is removed. Resolves once the list is delivered; rejects when
+   * it failed (the watcher then retries with its backoff, as after any failure).
+   */
+  relist(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const old = this.informer;
+    const held = (this.replaced ??= new Set());
+    for (const o of old.list()) held.add(objectKey(o as KubeObject));
+    this.informer = this.makeInformer();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.listedTimer) clearImmediate(this.listedTimer);
+    this.listedTimer = undefined;
+    void old.stop();
+    this.settle(null);
+    const done = new Promise<void>((resolve, reject) => { this.waiter = { resolve, reject }; });
+    void this.run();
+    return done;
+  }
+
+  /** Answer the relist() caller: resolved (`null`) or failed. */
+  private settle(err: unknown): void {
+    const w = this.waiter;
+    this.waiter = null;
+    if (w === null) return;
+    if (err === null) w.resolve();
+    else w.reject(err instanceof Error ? err : new Error(errorMessage(err)));
+  }
+
+  private onListed(): void {
+    const gone = this.replaced;
+    if (gone !== null) {
+      this.replaced = null;
+      for (const o of this.informer.list()) gone.delete(objectKey(o as KubeObject));
+      for (const key of gone) this.handlers.remove(key);
+    }
+    this.attempts = 0;
+    this.handlers.listed();
+    this.settle(null);
   }
 
   private async run(): Promise<void> {
@@ -104,6 +161,7 @@ export class KindWatcher {
   private onError(err: unknown): void {
     // stop() aborts the request, which some versions report as an error (SPEC §6.4).
     if (this.stopped) return;
+    this.settle(err);
     this.errors++;
     if (Date.now() - this.startedAt >= this.backoff.resetAfterMs) this.attempts = 0;
     const cap = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** this.attempts);

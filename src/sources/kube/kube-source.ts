@@ -171,6 +171,19 @@ export class KubeSource implements Source {
     this.checkInitialSync();
   }
 
+  /**
+   * SIGHUP (README "Run in a cluster"): list every watched kind from the API again and deliver the
+   * difference, for a change a watch missed. Resolves once every list is delivered; a kind whose
+   * list fails keeps its last state and retries with its backoff, and the reload reports it.
+   */
+  async reload(): Promise<void> {
+    if (this.stopped || this.sink === undefined) return;
+    const watchers = [...this.watchers, ...[...this.discovered.values()].map((d) => d.watcher)];
+    const results = await Promise.allSettled([...watchers.map((w) => w.relist()), this.refs?.relist()]);
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length !== 0) throw new Error(`re-list failed for ${failed.length} of ${results.length} collections: ${errorMessage(failed[0].reason)}`);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.graceTimer) clearTimeout(this.graceTimer);

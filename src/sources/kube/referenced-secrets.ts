@@ -63,6 +63,11 @@ export class ReferencedSecrets {
     for (const r of prev) if (!next.includes(r)) this.release(r, key);
   }
 
+  /** Read every watched Secret from the API again (SIGHUP; kind-watcher.ts relist). */
+  async relist(): Promise<void> {
+    await Promise.all([...this.watched.values()].map((w) => w.watcher.relist()));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.watched.values()].map((w) => w.watcher.stop()));

@@ -27,6 +27,10 @@ export const WATCHED_RESOURCES: Readonly<Record<Kind, WatchedResource>> = {
   GRPCRoute: { kind: 'GRPCRoute', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'grpcroutes', namespaced: true },
   ReferenceGrant: { kind: 'ReferenceGrant', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'referencegrants', namespaced: true },
   Namespace: { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces', namespaced: false },
+  TCPRoute: { kind: 'TCPRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'tcproutes', namespaced: true },
+  UDPRoute: { kind: 'UDPRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'udproutes', namespaced: true },
+  BackendTLSPolicy: { kind: 'BackendTLSPolicy', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'backendtlspolicies', namespaced: true },
+  TLSRoute: { kind: 'TLSRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'tlsroutes', namespaced: true },
 };
 
 /**

@@ -2,22 +2,27 @@
 // like the Ingress translator: same store, same bytes. Steps:
 //   1. GatewayClasses whose spec.controllerName is Portico's (--gateway-controller-name);
 //   2. their Gateways' listeners (listeners.ts);
-//   3. HTTPRoutes, oldest first: rules (route-rules.ts), backends (backends.ts), then each
+//   3. HTTPRoutes and GRPCRoutes, oldest first: rules (route-rules.ts), backends (backends.ts), then each
 //      parentRef → listeners (sectionName, port) → allowedRoutes → hostname intersection;
 //   4. per served listener hostname, hosts with their rules in the spec's precedence order.
-import type { Gateway, HTTPRoute, ParentReference } from '../../k8s/gateway-types.ts';
-import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
+import type { GRPCRoute, HTTPRoute, ParentReference } from '../../k8s/gateway-types.ts';
 import { nsName } from '../../k8s/keys.ts';
 import type { StoreView } from '../../store/store.ts';
 import type { Cluster } from '../../model/cluster.ts';
 import type { Certificate } from '../../model/certificate.ts';
-import type { GatewayHost, GatewayListenerModel, GatewayRule, GatewaySnapshot, WeightedBackend } from '../../model/gateway.ts';
+import { hostnameMatches, type GatewayHost, type GatewayListenerModel, type GatewayRule, type GatewaySnapshot, type WeightedBackend } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
-import { collectListeners, type GatewayPorts, type ServedListener } from './listeners.ts';
+import { collectListeners, type GatewayPorts } from './listeners.ts';
+import { translateL4Routes } from './l4-routes.ts';
+import { translateTlsRoutes } from './tls-routes.ts';
+import type { PassthroughHost } from '../../model/passthrough.ts';
+import type { L4Route } from '../../model/l4.ts';
 import { checkHostname, hostKind, intersectHostnames } from './hostnames.ts';
-import { namespaceLabels, selectorMatches } from './references.ts';
+import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
 import { parseRule } from './route-rules.ts';
-import { checkBackendRef, resolveBackends } from './backends.ts';
+import { checkBackendRef, resolveBackends, type RouteKind } from './backends.ts';
+import { parseGrpcRule } from './grpc-rules.ts';
+import { parseMirrors } from './mirror.ts';
 import { compareRules, type Ranked } from './precedence.ts';
 import { gatewayStatusReport, type RouteParentReport, type RouteStatusEntry, type GatewayStatusReport } from './status-report-build.ts';
 import { routeParentConditions, generationOf } from './status-report.ts';
@@ -28,6 +33,8 @@ export interface GatewayTranslateOptions {
   readonly controllerName: string;
   readonly ports: GatewayPorts;
   readonly allowExternalName: boolean;
+  /** SNI names Ingresses already pass through: they keep them (README "TLS passthrough"). */
+  readonly takenSni?: ReadonlySet<string>;
 }
 
 export interface GatewayTranslation {
@@ -39,11 +46,17 @@ export interface GatewayTranslation {
   readonly anyHostCertificateId: string | null;
   /** `ns/name` of every HTTPRoute attached to at least one listener, sorted. */
   readonly attachedRoutes: readonly string[];
+  /** TCP and UDP listeners with their route's cluster, for the L4 module (sorted by the caller). */
+  readonly l4: readonly L4Route[];
+  /** TLSRoute hostnames passed through (sorted), after the Ingress ones (`takenSni`). */
+  readonly passthrough: readonly PassthroughHost[];
   /** What the status of Portico's GatewayClasses, Gateways and routes should say (cluster mode writes it). */
   readonly status: GatewayStatusReport;
 }
 
 export const DEFAULT_GATEWAY_CONTROLLER = 'portico.io/gateway-controller';
+
+const REF_REASONS: ReadonlySet<string> = new Set(['BackendNotFound', 'InvalidKind', 'RefNotPermitted', 'UnsupportedProtocol']);
 
 type Attached = Ranked & { rule: number; readonly gatewayRule: Omit<GatewayRule, 'match'> & { match: GatewayRule['match'] } };
 
@@ -60,10 +73,18 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   const attachedRoutes = new Set<string>();
   /** `listener id \n route key` pairs already counted into the listener's attachedRoutes. */
   const countedOn = new Set<string>();
-  for (const route of [...view.list('HTTPRoute')].sort(compareAge)) {
+  // HTTPRoutes and GRPCRoutes together, oldest first: the older of two routes of different kinds
+  // whose hostnames meet on a listener is the one accepted there (grpcroute_types.go Hostnames).
+  const routes: { kind: RouteKind; route: HTTPRoute | GRPCRoute }[] = [
+    ...view.list('HTTPRoute').map((route) => ({ kind: 'HTTPRoute' as const, route })),
+    ...view.list('GRPCRoute').map((route) => ({ kind: 'GRPCRoute' as const, route })),
+  ].sort((a, b) => compareAge(a.route, b.route) || cmp(a.kind, b.kind));
+  /** listener id → the hostnames each kind attached there (for the HTTPRoute/GRPCRoute conflict). */
+  const kindHosts = new Map<string, { kind: RouteKind; hosts: string[] }[]>();
+  for (const { kind, route } of routes) {
     const ns = route.metadata?.namespace ?? '';
     const key = nsName(ns, route.metadata?.name ?? '');
-    const ref: ObjectRef = { kind: 'HTTPRoute', namespace: ns, name: route.metadata?.name ?? '' };
+    const ref: ObjectRef = { kind, namespace: ns, name: route.metadata?.name ?? '' };
     const parents = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
     // Only routes naming a Gateway of ours are Portico's business (no diagnostics for others').
     const ours = parents.filter((p) => isGatewayRef(p) && byGateway.has(nsName(p.namespace ?? ns, p.name ?? '')));
@@ -75,7 +96,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     }
     if (ours.length === 0) continue;
     const parentStatus: RouteParentReport[] = [];
-    routeStatus.push({ kind: 'HTTPRoute', key, generation: generationOf(route), parents: parentStatus });
+    routeStatus.push({ kind, key, generation: generationOf(route), parents: parentStatus });
     const reject = (reason: string, message: string) => {
       for (const p of ours) parentStatus.push({ parentRef: parentRefReport(p, ns), conditions: routeParentConditions(reason, message, null) });
     };
@@ -93,13 +114,14 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       continue;
     }
     const before = diags.length;
-    const rules = buildRules(view, route, key, opts, clusters, diags);
+    const rules = kind === 'HTTPRoute' ? buildRules(view, route as HTTPRoute, key, opts, clusters, diags) : buildGrpcRules(view, route as GRPCRoute, key, opts, clusters, diags);
     if (rules === null) {
       reject('UnsupportedValue', 'no rule of the route can be served');
       continue;
     }
-    // ResolvedRefs (shared_types.go RouteReasonBackendNotFound, RouteReasonInvalidKind, RouteReasonRefNotPermitted): the first problem.
-    const refsProblem = diags.slice(before).find((d) => d.reason === 'BackendNotFound' || d.reason === 'InvalidKind' || d.reason === 'RefNotPermitted');
+    // ResolvedRefs (shared_types.go RouteReasonBackendNotFound, RouteReasonInvalidKind, RouteReasonRefNotPermitted;
+    // grpcroute_types.go GRPCBackendRef UnsupportedProtocol): the first problem.
+    const refsProblem = diags.slice(before).find((d) => REF_REASONS.has(d.reason));
     const parentDone = (p: ParentReference, reason: string | null, message: string) =>
       parentStatus.push({ parentRef: parentRefReport(p, ns), conditions: routeParentConditions(reason, message, refsProblem ? { reason: refsProblem.reason, message: refsProblem.message } : null) });
     for (const p of ours) {
@@ -112,17 +134,26 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
         parentDone(p, 'NoMatchingParent', declared ? 'no served listener matches' : 'no listener of that name');
         continue;
       }
-      const allowed = candidates.filter((l) => l.acceptsHTTPRoute && namespaceAllowed(view, l, ns));
+      const allowed = candidates.filter((l) => l.kinds.has(kind) && namespaceAllowed(view, l, ns));
       if (allowed.length === 0) {
-        diags.push(diagnostic(ref, 'NotAllowedByListeners', `${where}: the listeners' allowedRoutes do not admit HTTPRoutes from namespace ${ns}`));
-        parentDone(p, 'NotAllowedByListeners', `the listeners' allowedRoutes do not admit HTTPRoutes from namespace ${ns}`);
+        diags.push(diagnostic(ref, 'NotAllowedByListeners', `${where}: the listeners' allowedRoutes do not admit ${kind}s from namespace ${ns}`));
+        parentDone(p, 'NotAllowedByListeners', `the listeners' allowedRoutes do not admit ${kind}s from namespace ${ns}`);
         continue;
       }
       let any = false;
+      let conflict: string | null = null;
       for (const l of allowed) {
         const hosts = intersectHostnames(l.hostname, hostnames);
         if (hosts.length === 0) continue;
+        const taken = kindHosts.get(l.id) ?? [];
+        const other = taken.find((t) => t.kind !== kind && t.hosts.some((a) => hosts.some((b) => hostsOverlap(a, b))));
+        if (other !== undefined) {
+          conflict ??= `listener ${l.name} already has an older ${other.kind} for an overlapping hostname (${hosts.join(', ') || '*'})`;
+          continue;
+        }
         any = true;
+        taken.push({ kind, hosts });
+        kindHosts.set(l.id, taken);
         if (!countedOn.has(`${l.id}\n${key}`)) {
           countedOn.add(`${l.id}\n${key}`);
           l.status.attachedRoutes++;
@@ -135,31 +166,23 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
           list.push(...rules);
         }
       }
-      if (!any) {
-        diags.push(diagnostic(ref, 'NoMatchingListenerHostname', `${where}: no hostname of the route (${hostnames.join(', ')}) intersects the listeners' hostnames`));
-        parentDone(p, 'NoMatchingListenerHostname', `no hostname of the route (${hostnames.join(', ')}) intersects the listeners' hostnames`);
-      } else {
+      if (any) {
         attachedRoutes.add(key);
         parentDone(p, null, '');
+      } else if (conflict !== null) {
+        diags.push(diagnostic(ref, 'HostnameConflict', `${where}: ${conflict}; not attached there`));
+        parentDone(p, 'HostnameConflict', conflict);
+      } else {
+        diags.push(diagnostic(ref, 'NoMatchingListenerHostname', `${where}: no hostname of the route (${hostnames.join(', ')}) intersects the listeners' hostnames`));
+        parentDone(p, 'NoMatchingListenerHostname', `no hostname of the route (${hostnames.join(', ')}) intersects the listeners' hostnames`);
       }
     }
   }
 
-  // GRPCRoute: read (cluster mode watches it) but no listener lists it in supportedKinds yet, so
-  // the spec's answer for one naming a Portico Gateway is NotAllowedByListeners (never silence).
-  for (const route of view.list('GRPCRoute')) {
-    const ns = route.metadata?.namespace ?? '';
-    const parents = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
-    const mine = parents.filter((x) => isGatewayRef(x) && byGateway.has(nsName(x.namespace ?? ns, x.name ?? '')));
-    if (mine.length > 0) {
-      routeStatus.push({ kind: 'GRPCRoute', key: nsName(ns, route.metadata?.name ?? ''), generation: generationOf(route),
-        parents: mine.map((p) => ({ parentRef: parentRefReport(p, ns), conditions: [routeParentConditions('NotAllowedByListeners', 'GRPCRoute is not served yet', null)[0]] })) });
-    }
-    for (const p of mine) {
-      diags.push(diagnostic({ kind: 'GRPCRoute', namespace: ns, name: route.metadata?.name ?? '' }, 'NotAllowedByListeners',
-        `parentRef Gateway ${nsName(p.namespace ?? ns, p.name ?? '')}: GRPCRoute is not served yet (the listeners' supportedKinds are HTTPRoute); route not served`));
-    }
-  }
+  // TCPRoute and UDPRoute: L4 listeners on their own ports (l4-routes.ts).
+  const l4 = translateL4Routes(view, { byGateway }, { allowExternalName: opts.allowExternalName, offset: opts.ports.offset }, clusters, routeStatus, diags);
+  // TLSRoute: SNI hostnames relayed by the HTTPS port's TLS front (tls-routes.ts).
+  const passthrough = translateTlsRoutes(view, { byGateway }, { allowExternalName: opts.allowExternalName, takenSni: opts.takenSni ?? new Set() }, clusters, routeStatus, diags);
 
   const listeners: GatewayListenerModel[] = [];
   const certificates = new Map<string, Certificate>();
@@ -167,6 +190,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   let anyHostCertificateId: string | null = null;
   for (const { listeners: ls } of [...byGateway.values()]) {
     for (const l of ls) {
+      if (l.scheme === 'tcp' || l.scheme === 'udp' || l.scheme === 'tls') continue; // l4-routes.ts, tls-routes.ts
       const byHost = attached.get(l.id) ?? new Map<string, Attached[]>();
       const hosts: GatewayHost[] = [...byHost.entries()].sort(([a], [b]) => cmp(a, b)).map(([hostname, rs]) => ({
         hostname, kind: hostKind(hostname),
@@ -187,6 +211,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     certificates: [...certificates.values()],
     anyHostCertificateId,
     attachedRoutes: [...attachedRoutes].sort(),
+    l4,
+    passthrough,
     status: gatewayStatusReport(ourClasses, byGateway, routeStatus),
   };
 }
@@ -213,15 +239,66 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
       return;
     }
     const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where);
+    const mirrors = parseMirrors(view, route, Array.isArray(rule?.filters) ? rule.filters : [], opts, clusters, diags, where);
+    if (!mirrors.ok) {
+      diags.push(diagnostic(ref, mirrors.reason, `${where}: ${mirrors.message}; rule not served`));
+      return;
+    }
     served++;
     parsed.value.matches.forEach((match, mi) => {
       out.push({
         match, created, routeKey: key, rule: ri, index: mi,
-        gatewayRule: { id: `${key}#${ri}.${mi}`, route: key, match, filters: parsed.value.filters, backends },
+        gatewayRule: {
+          id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute', match, filters: parsed.value.filters, backends,
+          ...(parsed.value.timeouts === null ? {} : { timeouts: parsed.value.timeouts }),
+          ...(mirrors.value.length === 0 ? {} : { mirrors: mirrors.value }),
+        },
       });
     });
   });
   return served === 0 ? null : out;
+}
+
+/** GRPCRoute rules (grpc-rules.ts); backends over gRPC (backends.ts backendProtocol). */
+function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[]): Attached[] | null {
+  const ref: ObjectRef = { kind: 'GRPCRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
+  const raw = Array.isArray(route.spec?.rules) && route.spec.rules.length > 0 ? route.spec.rules : [{}];
+  const out: Attached[] = [];
+  const created = typeof route.metadata?.creationTimestamp === 'string' ? route.metadata.creationTimestamp : '';
+  let served = 0;
+  raw.forEach((rule, ri) => {
+    const where = `rules[${ri}]`;
+    const refs = Array.isArray(rule?.backendRefs) ? rule.backendRefs : [];
+    for (const b of refs) {
+      const c = checkBackendRef(b);
+      if (!c.ok) {
+        diags.push(diagnostic(ref, 'UnsupportedValue', `${where}: ${c.message}; rule not served`));
+        return;
+      }
+    }
+    const parsed = parseGrpcRule(rule ?? {});
+    if (!parsed.ok) {
+      diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
+      return;
+    }
+    const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'GRPCRoute');
+    served++;
+    parsed.value.matches.forEach((match, mi) => {
+      out.push({
+        match, created, routeKey: key, rule: ri, index: mi, grpc: parsed.value.ranks[mi],
+        // A GRPCRoute may share its name with an HTTPRoute: its rule ids must not.
+        gatewayRule: { id: `grpc:${key}#${ri}.${mi}`, route: key, kind: 'GRPCRoute', match, filters: parsed.value.filters, backends },
+      });
+    });
+  });
+  return served === 0 ? null : out;
+}
+
+/** Two effective hostnames of one listener that some request Host could match both ('' is any). */
+function hostsOverlap(a: string, b: string): boolean {
+  if (a === '' || b === '' || a === b) return true;
+  if (a.startsWith('*.') && b.startsWith('*.')) return a.endsWith(b.slice(1)) || b.endsWith(a.slice(1));
+  return hostnameMatches(a, b) || hostnameMatches(b, a);
 }
 
 /** The same route attached twice to one listener host (two parentRefs): keep one copy. */
@@ -230,36 +307,8 @@ function dedupeRules(sorted: Attached[]): Attached[] {
   return sorted.filter((r) => !seen.has(r.gatewayRule.id) && (seen.add(r.gatewayRule.id), true));
 }
 
-function parentRefReport(p: ParentReference, routeNs: string): RouteParentReport['parentRef'] {
-  return {
-    group: p.group ?? GATEWAY_GROUP, kind: p.kind ?? 'Gateway', namespace: p.namespace ?? routeNs, name: p.name ?? '',
-    ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}), ...(p.port !== undefined ? { port: p.port } : {}),
-  };
-}
-
-function isGatewayRef(p: ParentReference | undefined): p is ParentReference {
-  return !!p && (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? 'Gateway') === 'Gateway' && typeof p.name === 'string';
-}
-
-/** allowedRoutes.namespaces.from: Same (default), All, Selector (Namespace labels). */
-function namespaceAllowed(view: StoreView, l: ServedListener, routeNs: string): boolean {
-  const ns = l.spec.allowedRoutes?.namespaces;
-  const from = ns?.from ?? 'Same';
-  if (from === 'All') return true;
-  if (from === 'Same') return routeNs === (l.gateway.metadata?.namespace ?? '');
-  if (from === 'Selector') return ns?.selector !== undefined && selectorMatches(ns.selector, namespaceLabels(view, routeNs));
-  return false;
-}
-
 function listenerRank(h: string): number {
   return h === '' ? 2 : h.startsWith('*.') ? 1 : 0;
-}
-
-function compareAge(a: HTTPRoute | Gateway, b: HTTPRoute | Gateway): number {
-  const ta = a.metadata?.creationTimestamp ?? '';
-  const tb = b.metadata?.creationTimestamp ?? '';
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return cmp(nsName(a.metadata?.namespace ?? '', a.metadata?.name ?? ''), nsName(b.metadata?.namespace ?? '', b.metadata?.name ?? ''));
 }
 
 function cmp(a: string, b: string): number {

@@ -15,6 +15,8 @@ export interface Ranked {
   readonly routeKey: string;
   readonly rule: number;
   readonly index: number;
+  /** GRPCRoute matches only: characters of the matched service and method. */
+  readonly grpc?: { readonly service: number; readonly method: number };
 }
 
 const TYPE_RANK = { Exact: 0, RegularExpression: 1, PathPrefix: 2 } as const;
@@ -25,6 +27,7 @@ function prefixLength(v: string): number {
 
 /** Negative when `a` takes precedence. */
 export function compareRules(a: Ranked, b: Ranked): number {
+  if (a.grpc !== undefined && b.grpc !== undefined) return compareGrpc(a, b, a.grpc, b.grpc);
   const pa = a.match.path;
   const pb = b.match.path;
   if (pa.type !== pb.type) return TYPE_RANK[pa.type] - TYPE_RANK[pb.type];
@@ -35,6 +38,27 @@ export function compareRules(a: Ranked, b: Ranked): number {
   if ((a.match.method === null) !== (b.match.method === null)) return a.match.method !== null ? -1 : 1;
   if (a.match.headers.length !== b.match.headers.length) return b.match.headers.length - a.match.headers.length;
   if (a.match.queryParams.length !== b.match.queryParams.length) return b.match.queryParams.length - a.match.queryParams.length;
+  return compareAge(a, b);
+}
+
+/**
+ * GRPCRoute (grpcroute_types.go GRPCRouteRule.Matches): the most characters of a matching
+ * service, then of method, then the most header matches; then age and name as for HTTPRoute. The
+ * hostname criteria are the host buckets' (an exact host before wildcards, longest first). Among
+ * equal counts an Exact method match goes before a regular expression one (Portico's choice; the
+ * spec leaves RegularExpression implementation-specific).
+ */
+function compareGrpc(a: Ranked, b: Ranked, ga: NonNullable<Ranked['grpc']>, gb: NonNullable<Ranked['grpc']>): number {
+  if (ga.service !== gb.service) return gb.service - ga.service;
+  if (ga.method !== gb.method) return gb.method - ga.method;
+  const ra = a.match.path.type === 'RegularExpression' ? 1 : 0;
+  const rb = b.match.path.type === 'RegularExpression' ? 1 : 0;
+  if (ra !== rb) return ra - rb;
+  if (a.match.headers.length !== b.match.headers.length) return b.match.headers.length - a.match.headers.length;
+  return compareAge(a, b);
+}
+
+function compareAge(a: Ranked, b: Ranked): number {
   if (a.created !== b.created) {
     if (a.created === '') return -1; // files carry no timestamp: the epoch, as for Ingresses
     if (b.created === '') return 1;

@@ -22,6 +22,7 @@ const bad = (message: string): Parsed<never> => ({ ok: false, reason: 'Unsupport
 export interface ParsedRule {
   readonly matches: readonly RequestMatch[];
   readonly filters: RouteFilters;
+  readonly timeouts: { readonly requestMs: number | null; readonly backendRequestMs: number | null } | null;
 }
 
 export function parseRule(rule: HTTPRouteRule, hasBackends: boolean): Parsed<ParsedRule> {
@@ -34,7 +35,47 @@ export function parseRule(rule: HTTPRouteRule, hasBackends: boolean): Parsed<Par
   }
   const filters = parseFilters(Array.isArray(rule.filters) ? rule.filters : [], matches, hasBackends);
   if (!filters.ok) return filters;
-  return { ok: true, value: { matches, filters: filters.value } };
+  const timeouts = parseTimeouts(rule.timeouts);
+  if (!timeouts.ok) return timeouts;
+  // HTTPRouteRetry and SessionPersistence (experimental) are not implemented: a rule asking for
+  // them is not served rather than served without (never fail open).
+  for (const field of ['retry', 'sessionPersistence'] as const) {
+    if ((rule as Record<string, unknown>)[field] !== undefined) return bad(`${field} is not supported`);
+  }
+  return { ok: true, value: { matches, filters: filters.value, timeouts: timeouts.value } };
+}
+
+// GEP-2257 Duration: 1 to 4 number+unit pairs, units h, m, s, ms (shared_types.go Duration).
+const DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
+const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** A GEP-2257 duration in ms, or null when it is not one. */
+export function durationMs(v: string): number | null {
+  if (!DURATION.test(v)) return null;
+  let ms = 0;
+  for (const [, n, unit] of v.matchAll(/([0-9]+)(ms|h|m|s)/g)) ms += Number(n) * UNIT_MS[unit];
+  return ms;
+}
+
+/**
+ * HTTPRouteTimeouts (httproute_types.go): request bounds the whole exchange, backendRequest one
+ * request to a backend; '0s' (or absent) means none; CEL: backendRequest must not exceed request.
+ */
+function parseTimeouts(t: HTTPRouteRule['timeouts']): Parsed<ParsedRule['timeouts']> {
+  if (t === undefined || t === null) return { ok: true, value: null };
+  const read = (v: unknown, what: string): Parsed<number | null> => {
+    if (v === undefined || v === null) return { ok: true, value: null };
+    const ms = typeof v === 'string' ? durationMs(v) : null;
+    if (ms === null) return bad(`timeouts.${what} ${JSON.stringify(v)} is not a duration (GEP-2257: e.g. 10s, 1m30s, 500ms)`);
+    return { ok: true, value: ms === 0 ? null : ms };
+  };
+  const request = read(t.request, 'request');
+  if (!request.ok) return request;
+  const backend = read(t.backendRequest, 'backendRequest');
+  if (!backend.ok) return backend;
+  if (request.value !== null && backend.value !== null && backend.value > request.value) return bad('timeouts.backendRequest must not be longer than timeouts.request');
+  if (request.value === null && backend.value === null) return { ok: true, value: null };
+  return { ok: true, value: { requestMs: request.value, backendRequestMs: backend.value } };
 }
 
 function parseMatch(m: HTTPRouteMatch): Parsed<RequestMatch> {
@@ -79,7 +120,7 @@ export function compileRegex(pattern: string): string | null {
   }
 }
 
-function parseNamed(list: unknown, what: string, lowerName: boolean): Parsed<HeaderMatch[] & QueryParamMatch[]> {
+export function parseNamed(list: unknown, what: string, lowerName: boolean): Parsed<HeaderMatch[] & QueryParamMatch[]> {
   if (list === undefined) return { ok: true, value: [] };
   if (!Array.isArray(list)) return bad(`${what} matches must be a list`);
   const out: HeaderMatch[] = [];
@@ -114,6 +155,8 @@ function parseFilters(list: readonly HTTPRouteFilter[], matches: readonly Reques
   for (const f of list) {
     const type = f?.type;
     if (typeof type !== 'string') return bad('filter without type');
+    // RequestMirror may be repeated (HTTPRouteFilter.RequestMirror); mirror.ts reads it.
+    if (type === 'RequestMirror') continue;
     if (once.has(type)) return bad(`filter ${type} cannot be repeated`);
     once.add(type);
     switch (type) {
@@ -149,7 +192,7 @@ function parseFilters(list: readonly HTTPRouteFilter[], matches: readonly Reques
         break;
       }
       default:
-        // RequestMirror, CORS, ExternalAuth, ExtensionRef… are not implemented: the rule is not
+        // CORS, ExternalAuth, ExtensionRef… are not implemented: the rule is not
         // served rather than served without them.
         return bad(`filter type ${JSON.stringify(type)} is not supported`);
     }
@@ -181,7 +224,7 @@ function parsePathModifier(p: HTTPPathModifier | undefined, matches: readonly Re
   return bad(`${what} path.type ${JSON.stringify(p.type)} is not ReplaceFullPath or ReplacePrefixMatch`);
 }
 
-function parseHeaderFilter(h: HTTPHeaderFilter | undefined, what: string): Parsed<HeaderModifier> {
+export function parseHeaderFilter(h: HTTPHeaderFilter | undefined, what: string): Parsed<HeaderModifier> {
   const set: [string, string][] = [];
   const add: [string, string][] = [];
   const remove: string[] = [];

@@ -45,7 +45,7 @@ export interface RouteParentReport {
 }
 
 export interface RouteStatusEntry {
-  readonly kind: 'HTTPRoute' | 'GRPCRoute';
+  readonly kind: 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'UDPRoute' | 'TLSRoute';
   readonly key: string;
   readonly generation: number;
   readonly parents: readonly RouteParentReport[];
@@ -65,6 +65,10 @@ export function cond(type: string, ok: boolean, reason: string, message = ''): C
 }
 
 export const HTTP_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'HTTPRoute' };
+export const GRPC_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'GRPCRoute' };
+export const TCP_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'TCPRoute' };
+export const UDP_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'UDPRoute' };
+export const TLS_ROUTE_KIND: RouteGroupKind = { group: GATEWAY_GROUP, kind: 'TLSRoute' };
 
 /** metadata.generation of an object, 0 when absent (files carry none). */
 export function generationOf(o: { metadata?: { generation?: unknown } } | undefined): number {

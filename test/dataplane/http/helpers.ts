@@ -12,6 +12,7 @@ import { HttpListener } from '../../../src/dataplane/http/listener.ts';
 import type { Http1Limits } from '../../../src/dataplane/http/http1-limits.ts';
 import { silentLogger } from '../../../src/util/logger.ts';
 import { Metrics } from '../../../src/util/metrics.ts';
+import { DEFAULTS } from '../../../src/config/config.ts';
 
 export function cluster(id: string): Cluster {
   const [ns, rest] = id.split('/');
@@ -54,14 +55,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startProxy(opts: Partial<HttpDataplaneOptions> = {}, limits?: Http1Limits): Promise<Harness> {
+export async function startProxy(opts: Partial<HttpDataplaneOptions> = {}, limits?: Http1Limits,
+  engine: 'node' | 'lean' = process.env.PORTICO_HTTP1_ENGINE === 'node' ? 'node' : DEFAULTS.http1Engine): Promise<Harness> {
   const metrics = new Metrics({ defaultMetrics: false });
   const logger = opts.logger ?? silentLogger();
   // verboseErrors: these tests read the detail in error bodies (test/abuse checks the default).
   const dp = new HttpDataplane({ logger, metrics, trustProxy: [], connectTimeoutMs: 2000, upstreamTimeoutMs: 10000,
     httpsPort: null, hsts: null, verboseErrors: true, ...opts });
   const listener = new HttpListener(dp, { host: '127.0.0.1', port: 0, logger, metrics, limits,
-    engine: process.env.PORTICO_HTTP1_ENGINE === 'lean' ? 'lean' : 'node' });
+    engine });
   const port = await listener.listen();
   return { dp, listener, port, metrics, close: async () => { await listener.close(500); await dp.close(); } };
 }

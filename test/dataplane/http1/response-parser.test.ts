@@ -79,11 +79,12 @@ test('chunked response with trailers; non-final chunked and other codings read u
     assert.equal(r.messages[0].body, 'abc');
     assert.deepEqual(r.messages[0].trailers, ['T', '1']);
   });
-  for (const te of ['gzip', 'chunked, gzip']) {
+  // 0xA0 is obs-text, not OWS (RFC 9110 §5.6.3): `\xA0chunked` is an unknown coding, as llhttp reads it.
+  for (const te of ['gzip', 'chunked, gzip', '\xA0chunked', 'chunked\xA0', '\xA0chunked, gzip']) {
     const rec = new Recorder();
     const p = new ResponseParser(LIMITS, rec);
     p.expect('GET');
-    p.execute(Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\nraw`));
+    p.execute(Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: ${te}\r\n\r\nraw`, 'latin1'));
     p.execute(Buffer.from('more'));
     assert.equal(rec.messages[0].head.keepAlive, false);
     assert.equal(rec.messages[0].complete, false);
@@ -91,6 +92,16 @@ test('chunked response with trailers; non-final chunked and other codings read u
     assert.equal(rec.messages[0].body, 'rawmore');
     assert.ok(rec.messages[0].complete);
   }
+});
+
+test('OWS around field values is SP / HTAB only (RFC 9110 §5.6.3, RFC 9112 §5.1)', () => {
+  ok('HTTP/1.1 200 OK\r\nContent-Length: \t\t 3 \t\r\n\r\nabc', ['GET'], (r) => {
+    assert.deepEqual(r.messages[0].head.headers, ['Content-Length', '3']);
+    assert.equal(r.messages[0].body, 'abc');
+  });
+  bad('HTTP/1.1 200 OK\r\nContent-Length: \xA03\r\n\r\nabc', 'bad_content_length');
+  // `Connection: \xA0close` names no option this parser knows: HTTP/1.1 stays persistent.
+  ok('HTTP/1.1 200 OK\r\nConnection: \xA0close\r\nContent-Length: 0\r\n\r\n', ['GET'], (r) => assert.equal(r.messages[0].head.keepAlive, true));
 });
 
 test('no framing at all: read until close; finish() fails a truncated body or head', () => {

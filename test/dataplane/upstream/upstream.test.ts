@@ -53,3 +53,42 @@ test('pick skips an unhealthy endpoint while a healthy one remains, else tries a
   assert.equal(rt.pick('1.1.1.1', new Set([e2.id]), now)?.id, e1.id);
   assert.equal(rt.pick('1.1.1.1', new Set([e1.id, e2.id]), now), null);
 });
+
+test('an apply that changes nothing of a cluster keeps its runtime as it was; a policy, affinity or endpoint change rebuilds only that', () => {
+  const reg = new EndpointRegistry();
+  const rts = new ClusterRuntimes(reg);
+  const eps = () => [makeEndpoint('10.0.0.1', 80), makeEndpoint('10.0.0.2', 80), makeEndpoint('10.0.0.3', 80)];
+  rts.reconcile([cluster('ns/a:80'), cluster('ns/b:80')], new Map([['ns/a:80', eps()], ['ns/b:80', eps()]]));
+  const a = rts.get('ns/a:80')!;
+  const balancer = a.balancer;
+  const states = a.states;
+  const first = a.pick('', null, 0)!.id;
+  // New objects with the same content, as every translate produces them.
+  rts.reconcile([cluster('ns/a:80'), cluster('ns/b:80')], new Map([['ns/a:80', eps()], ['ns/b:80', eps()]]));
+  assert.equal(rts.get('ns/a:80'), a);
+  assert.equal(a.balancer, balancer, 'same policy and affinity: same balancer');
+  assert.equal(a.states, states, 'same endpoints: the endpoint states are not rebuilt');
+  assert.notEqual(a.pick('', null, 0)!.id, first, 'round-robin carries on from where it was');
+  // ClientIP affinity on b: b gets a new balancer, a keeps its own.
+  rts.reconcile([cluster('ns/a:80'), { ...cluster('ns/b:80'), sessionAffinity: { type: 'ClientIP', timeoutSeconds: 60 } }],
+    new Map([['ns/a:80', eps()], ['ns/b:80', eps()]]));
+  assert.equal(a.balancer, balancer);
+  const sticky = rts.get('ns/b:80')!.balancer;
+  const ip = rts.get('ns/b:80')!.pick('192.0.2.7', null, 0)!.id;
+  for (let i = 0; i < 5; i++) assert.equal(rts.get('ns/b:80')!.pick('192.0.2.7', null, 0)!.id, ip);
+  // A None affinity's timeout does not matter (specKey): no rebuild for it.
+  rts.reconcile([{ ...cluster('ns/a:80'), sessionAffinity: { type: 'None', timeoutSeconds: 5 } }, { ...cluster('ns/b:80'), sessionAffinity: { type: 'ClientIP', timeoutSeconds: 60 } }],
+    new Map([['ns/a:80', eps()], ['ns/b:80', eps()]]));
+  assert.equal(a.balancer, balancer);
+  assert.equal(rts.get('ns/b:80')!.balancer, sticky);
+  // An endpoint gone: the states follow, the balancer is updated in place.
+  rts.reconcile([cluster('ns/a:80')], new Map([['ns/a:80', eps().slice(0, 2)]]));
+  assert.notEqual(a.states, states);
+  assert.deepEqual([...a.states.keys()], ['10.0.0.1:80', '10.0.0.2:80']);
+  assert.equal(a.balancer, balancer);
+  assert.equal(rts.get('ns/b:80'), undefined);
+  assert.equal(reg.get('10.0.0.3:80'), undefined, 'the endpoint no cluster has is released');
+  // A policy change rebuilds the balancer.
+  rts.reconcile([{ ...cluster('ns/a:80'), balancer: 'random' }], new Map([['ns/a:80', eps().slice(0, 2)]]));
+  assert.notEqual(a.balancer, balancer);
+});

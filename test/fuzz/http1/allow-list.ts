@@ -70,7 +70,7 @@ const ALLOWED: Allowance[] = [
 function chunkedTwice(headers: string[]): boolean {
   let n = 0;
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i].toLowerCase() === 'transfer-encoding') n += headers[i + 1].toLowerCase().split(',').filter((t) => t.trim() === 'chunked').length;
+    if (headers[i].toLowerCase() === 'transfer-encoding') n += headers[i + 1].toLowerCase().split(',').filter((t) => t.replace(/^[ \t]+|[ \t]+$/g, '') === 'chunked').length;
   }
   return n > 1;
 }

@@ -29,7 +29,6 @@ test('HTTPS listeners: missing Secret → InvalidCertificateRef, cross-namespace
       { name: 'missing', protocol: 'HTTPS', port: 8443, hostname: 'missing.test', tls: { certificateRefs: [{ name: 'nope' }] } },
       { name: 'far', protocol: 'HTTPS', port: 8443, hostname: 'far.test', tls: { certificateRefs: [{ name: 'far', namespace: 'certs' }] } },
       { name: 'passthrough', protocol: 'HTTPS', port: 8443, hostname: 'pt.test', tls: { mode: 'Passthrough' } },
-      { name: 'dup', protocol: 'HTTPS', port: 8443, hostname: 'ok.test', tls: { certificateRefs: [{ name: 'good' }] } },
     ]),
   ]);
   const l = (name: string) => conds(report.gateways[0].listeners.find((x) => x.name === name)?.conditions);
@@ -38,16 +37,50 @@ test('HTTPS listeners: missing Secret → InvalidCertificateRef, cross-namespace
   assert.equal(l('missing').Programmed, 'False/Invalid');
   assert.equal(l('far').ResolvedRefs, 'False/RefNotPermitted');
   assert.equal(l('passthrough').Accepted, 'False/UnsupportedProtocol');
-  assert.equal(l('dup').Conflicted, 'True/HostnameConflict');
-  assert.equal(l('dup').Programmed, 'False/Invalid');
   assert.deepEqual(conds(report.gateways[0].conditions), { Accepted: 'True/ListenersNotValid', Programmed: 'True/Programmed' });
+});
+
+test('listener conflicts (gateway_types.go ListenerConditionConflicted): both listeners of a pair are Conflicted and neither is programmed', () => {
+  const cert = makeCert({ sans: ['ok.test'] });
+  const report = run([
+    gatewayClass(),
+    tlsSecret('gw', 'good', cert.certPem, cert.keyPem),
+    gateway('gw', 'web', [
+      { name: 'a', protocol: 'HTTPS', port: 8443, hostname: 'ok.test', tls: { certificateRefs: [{ name: 'good' }] } },
+      { name: 'a-again', protocol: 'HTTPS', port: 8443, hostname: 'ok.test', tls: { certificateRefs: [{ name: 'good' }] } },
+      { name: 'other-host', protocol: 'HTTPS', port: 8443, hostname: 'other.test', tls: { certificateRefs: [{ name: 'good' }] } },
+      { name: 'tcp', protocol: 'TCP', port: 8080 },
+      { name: 'http', protocol: 'HTTP', port: 8080 },
+      { name: 'tcp9000', protocol: 'TCP', port: 9000 },
+      { name: 'udp9000', protocol: 'UDP', port: 9000 },
+      { name: 'tcp9001', protocol: 'TCP', port: 9001 },
+      { name: 'tcp9001-again', protocol: 'TCP', port: 9001 },
+    ]),
+  ]);
+  const l = (name: string) => conds(report.gateways[0].listeners.find((x) => x.name === name)?.conditions);
+  assert.equal(l('a').Conflicted, 'True/HostnameConflict');
+  assert.equal(l('a-again').Conflicted, 'True/HostnameConflict');
+  assert.equal(l('a').Programmed, 'False/Invalid');
+  assert.equal(l('a-again').Programmed, 'False/Invalid');
+  assert.deepEqual(l('other-host'), { Accepted: 'True/Accepted', ResolvedRefs: 'True/ResolvedRefs', Conflicted: 'False/NoConflicts', Programmed: 'True/Programmed' });
+  // TCP owns its port: HTTP next to it is a ProtocolConflict; TCP with UDP may share a port number.
+  assert.equal(l('tcp').Conflicted, 'True/ProtocolConflict');
+  assert.equal(l('http').Conflicted, 'True/ProtocolConflict');
+  assert.equal(l('tcp9000').Conflicted, 'False/NoConflicts');
+  assert.equal(l('udp9000').Programmed, 'True/Programmed');
+  assert.equal(l('tcp9001').Conflicted, 'True/ProtocolConflict');
+  assert.equal(l('tcp9001-again').Conflicted, 'True/ProtocolConflict');
+  const kinds = (name: string) => report.gateways[0].listeners.find((x) => x.name === name)?.supportedKinds.map((k) => k.kind);
+  assert.deepEqual(kinds('other-host'), ['HTTPRoute', 'GRPCRoute']);
+  assert.deepEqual(kinds('tcp9000'), ['TCPRoute']);
+  assert.deepEqual(kinds('udp9000'), ['UDPRoute']);
 });
 
 test('a Gateway without listeners, or with none valid, is not accepted; another class is not reported', () => {
   const report = run([
     gatewayClass(), gatewayClass('other', 'example.com/x'),
     gateway('gw', 'empty', []),
-    gateway('gw', 'bad', [{ name: 'udp', protocol: 'UDP', port: 53 }, { name: 'h', protocol: 'HTTP', port: 8080, hostname: 'no_underscores.test' }]),
+    gateway('gw', 'bad', [{ name: 'sctp', protocol: 'SCTP', port: 53 }, { name: 'h', protocol: 'HTTP', port: 8080, hostname: 'no_underscores.test' }]),
     gateway('gw', 'theirs', [{ name: 'http', protocol: 'HTTP', port: 8080 }], 'other'),
   ]);
   assert.deepEqual(report.classes.map((c) => c.name), ['portico']);

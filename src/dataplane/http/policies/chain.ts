@@ -7,7 +7,8 @@
 import type { RouteAccess } from '../../../model/access.ts';
 import { BasicAuthCheck, type VerifiedCache } from './basic-auth.ts';
 import { ExternalAuthCheck, type ExternalAuthDeps } from './external-auth.ts';
-import { denial, type AsyncVerdict, type Denial, type PolicyRequest } from './policy.ts';
+import { denial, type Allow, type AsyncVerdict, type Denial, type PolicyRequest } from './policy.ts';
+import { ClientCertCheck } from './client-cert.ts';
 import { SourceRangeCheck } from './source-range.ts';
 import { RateLimitCheck, type RateLimitDeps } from './rate-limit.ts';
 import { CorsCheck } from './cors.ts';
@@ -29,7 +30,7 @@ export interface PolicySink {
 
 interface Step {
   readonly step: string;
-  check(r: PolicyRequest): Denial | null | Promise<AsyncVerdict>;
+  check(r: PolicyRequest): Denial | Allow | null | Promise<AsyncVerdict>;
   /** Live summary for explain (state that changes, e.g. clients tracked). */
   describe?(): string;
   /** Headers this step adds to the client response of a request it let through (CORS). */
@@ -70,6 +71,11 @@ export class PolicyChain {
         }, () => sink.deny(FAILED));
         return;
       }
+      if ('set' in v) {
+        // A synchronous step that lets the request through with headers (client certificate).
+        set = set === null ? v.set : [...set, ...v.set];
+        continue;
+      }
       sink.deny(v);
       return;
     }
@@ -98,6 +104,11 @@ export function compilePolicies(access: RouteAccess | undefined, deps: PolicyDep
   if (access.rateLimit !== null) {
     steps.push(new RateLimitCheck(access.rateLimit, deps.rateLimit));
     described.push({ step: 'rate-limit', detail: '' });
+  }
+  if (access.clientCert != null) {
+    const c = new ClientCertCheck(access.clientCert);
+    steps.push(c);
+    described.push({ step: 'client-certificate', detail: c.describe() });
   }
   if (access.basicAuth !== null) {
     steps.push(new BasicAuthCheck(access.basicAuth, deps.verified));

@@ -3,6 +3,7 @@
 // request through (null) or answers it with a Denial. Only external auth is asynchronous.
 
 import type { AccessStep } from '../../../model/access.ts';
+import type { PeerSocket } from '../../tls/peer-certificate.ts';
 
 export interface PolicyRequest {
   readonly method: string;
@@ -15,6 +16,8 @@ export interface PolicyRequest {
   readonly raw: readonly string[];
   /** The client address (src/dataplane/http/client-address.ts). */
   readonly clientIp: string;
+  /** The TLS connection the request came on (client certificate), null over plain HTTP. */
+  readonly tls?: PeerSocket | null;
   /** Run `fn` once when the exchange is over (response closed or upgraded socket closed). */
   onClose(fn: () => void): void;
 }
@@ -38,6 +41,11 @@ export type AsyncVerdict =
   | { readonly denial: Denial }
   /** `set`: upstream request headers ('' removes); `cookies`: Set-Cookie values for the client response. */
   | { readonly set: readonly (readonly [string, string])[]; readonly cookies?: readonly string[] };
+
+/** A synchronous policy's "allowed, with these upstream request headers" ('' removes). */
+export interface Allow {
+  readonly set: readonly (readonly [string, string])[];
+}
 
 export function denial(status: number, code: string, body: string, headers: Record<string, string | readonly string[]> = {}): Denial {
   return { status, code, body, headers };

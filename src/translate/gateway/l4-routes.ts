@@ -1,0 +1,128 @@
+// TCPRoute and UDPRoute → L4Routes of the L4 module (README "TCP and UDP services (L4)"), one per
+// served TCP or UDP listener, bound on the listener's port plus --gateway-port-offset (gateway-api
+// apis/v1alpha2 tcproute_types.go, udproute_types.go). A listener forwards to one route: the oldest
+// attached (then `namespace/name`); later ones get Accepted False/ListenerInUse there. The rule
+// (exactly one, MaxItems=1) forwards to its backendRef; an invalid one makes the listener close
+// connections (TCPRouteRule.BackendRefs: "MUST actively reject connection attempts"). Several
+// backendRefs with weight > 0 are not served: the L4 module balances over one Service's endpoints,
+// and splitting connections by weight is not implemented (UnsupportedValue, never half-served).
+import type { TCPRoute } from '../../k8s/gateway-types.ts';
+import { nsName } from '../../k8s/keys.ts';
+import type { StoreView } from '../../store/store.ts';
+import type { Cluster } from '../../model/cluster.ts';
+import type { L4Route } from '../../model/l4.ts';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
+import type { GatewayListeners, ServedListener } from './listeners.ts';
+import { gatewayRef } from './listeners.ts';
+import { checkBackendRef, resolveBackends } from './backends.ts';
+import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
+import { generationOf, routeParentConditions } from './status-report.ts';
+import type { RouteParentReport, RouteStatusEntry } from './status-report-build.ts';
+
+const REF_REASONS: ReadonlySet<string> = new Set(['BackendNotFound', 'InvalidKind', 'RefNotPermitted']);
+
+export function translateL4Routes(view: StoreView, listeners: GatewayListeners, opts: { allowExternalName: boolean; offset: number },
+  clusters: Map<string, Cluster>, routeStatus: RouteStatusEntry[], diags: Diagnostic[]): L4Route[] {
+  const { byGateway } = listeners;
+  /** listener id → the route that holds it. */
+  const taken = new Map<string, { key: string; route: L4Route }>();
+  const routes = [
+    ...view.list('TCPRoute').map((route) => ({ kind: 'TCPRoute' as const, route })),
+    ...view.list('UDPRoute').map((route) => ({ kind: 'UDPRoute' as const, route })),
+  ].sort((a, b) => compareAge(a.route, b.route) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  for (const { kind, route } of routes) {
+    const ns = route.metadata?.namespace ?? '';
+    const key = nsName(ns, route.metadata?.name ?? '');
+    const ref: ObjectRef = { kind, namespace: ns, name: route.metadata?.name ?? '' };
+    const parents = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
+    const ours = parents.filter((p) => isGatewayRef(p) && byGateway.has(nsName(p.namespace ?? ns, p.name ?? '')));
+    if (ours.length === 0) continue;
+    const parentStatus: RouteParentReport[] = [];
+    routeStatus.push({ kind, key, generation: generationOf(route), parents: parentStatus });
+    const before = diags.length;
+    const target = ruleTarget(view, route, kind, opts, clusters, ref, diags);
+    const refsProblem = diags.slice(before).find((d) => REF_REASONS.has(d.reason)) ?? null;
+    const done = (p: (typeof ours)[number], reason: string | null, message: string) =>
+      parentStatus.push({ parentRef: parentRefReport(p, ns), conditions: routeParentConditions(reason, message, refsProblem === null ? null : { reason: refsProblem.reason, message: refsProblem.message }) });
+    for (const p of ours) {
+      const gwKey = nsName(p.namespace ?? ns, p.name ?? '');
+      const where = `parentRef Gateway ${gwKey}${p.sectionName ? ` sectionName ${p.sectionName}` : ''}${p.port ? ` port ${p.port}` : ''}`;
+      if (target.invalid !== null) {
+        done(p, 'UnsupportedValue', target.invalid);
+        continue;
+      }
+      const entry = byGateway.get(gwKey)!;
+      const candidates = entry.listeners.filter((l) => (p.sectionName === undefined || l.name === p.sectionName) && (p.port === undefined || l.port === p.port));
+      if (candidates.length === 0) {
+        const declared = p.sectionName === undefined || entry.names.has(p.sectionName);
+        const message = declared ? 'no served listener matches' : 'no listener of that name';
+        diags.push(diagnostic(ref, 'NoMatchingParent', `${where}: ${message}`));
+        done(p, 'NoMatchingParent', message);
+        continue;
+      }
+      const allowed = candidates.filter((l) => l.kinds.has(kind) && namespaceAllowed(view, l, ns));
+      if (allowed.length === 0) {
+        const message = `the listeners' allowedRoutes do not admit ${kind}s from namespace ${ns}`;
+        diags.push(diagnostic(ref, 'NotAllowedByListeners', `${where}: ${message}`));
+        done(p, 'NotAllowedByListeners', message);
+        continue;
+      }
+      let attached = 0;
+      let holder: string | null = null;
+      for (const l of allowed) {
+        const held = taken.get(l.id);
+        if (held !== undefined && held.key !== key) {
+          holder ??= held.key;
+          continue;
+        }
+        attached++;
+        if (held === undefined) {
+          l.status.attachedRoutes++;
+          taken.set(l.id, { key, route: l4Route(l, kind, key, target.clusterId, opts.offset) });
+        }
+      }
+      if (attached > 0) done(p, null, '');
+      else {
+        const message = `every listener it may attach to already forwards to the older ${kind} ${holder}`;
+        diags.push(diagnostic(ref, 'ListenerInUse', `${where}: ${message}; not attached there`));
+        done(p, 'ListenerInUse', message);
+      }
+    }
+  }
+  return [...taken.values()].map((t) => t.route);
+}
+
+/** The cluster the route's one rule forwards to (null: connections closed), or why it cannot be served. */
+export function ruleTarget(view: StoreView, route: TCPRoute, kind: 'TCPRoute' | 'UDPRoute' | 'TLSRoute', opts: { allowExternalName: boolean },
+  clusters: Map<string, Cluster>, ref: ObjectRef, diags: Diagnostic[]): { clusterId: string | null; invalid: string | null } {
+  const invalid = (message: string) => {
+    diags.push(diagnostic(ref, 'UnsupportedValue', `${message}; route not served`));
+    return { clusterId: null, invalid: message };
+  };
+  const rules = Array.isArray(route.spec?.rules) ? route.spec.rules : [];
+  if (rules.length !== 1) return invalid(`spec.rules must hold exactly one rule (it holds ${rules.length})`);
+  const refs = Array.isArray(rules[0]?.backendRefs) ? rules[0].backendRefs : [];
+  if (refs.length === 0) return invalid('rules[0].backendRefs must list at least one backend');
+  for (const b of refs) {
+    const c = checkBackendRef(b);
+    if (!c.ok) return invalid(`rules[0]: ${c.message}`);
+  }
+  const weighted = refs.filter((b) => (b.weight ?? 1) > 0);
+  if (weighted.length > 1) return invalid(`rules[0]: ${weighted.length} backendRefs with weight > 0; Portico forwards a ${kind} to one backend`);
+  const backends = resolveBackends(view, route, weighted, { allowExternalName: opts.allowExternalName, protocol: kind === 'UDPRoute' ? 'UDP' : 'TCP' }, clusters, diags, 'rules[0]', kind);
+  return { clusterId: backends[0]?.clusterId ?? null, invalid: null };
+}
+
+function l4Route(l: ServedListener, kind: 'TCPRoute' | 'UDPRoute', key: string, clusterId: string | null, offset: number): L4Route {
+  const protocol = kind === 'UDPRoute' ? 'UDP' : 'TCP';
+  return {
+    id: `gateway/${l.id}`,
+    protocol,
+    listenPort: l.port + offset,
+    clusterId,
+    proxyProtocol: 'none',
+    source: `${kind} ${key} on listener ${l.id}`,
+    // A port that cannot be bound is reported on the Gateway that declares it.
+    origin: gatewayRef(l.gateway),
+  };
+}

@@ -1,0 +1,123 @@
+// TLSRoute → TLS passthrough hosts (model/passthrough.ts): on a TLS listener with tls.mode
+// Passthrough, connections whose ClientHello SNI names one of the route's hostnames are relayed
+// undecrypted to its backend by the TLS front of the HTTPS port (src/dataplane/tls/tls-front.ts).
+// gateway-api apis/v1alpha2 (and v1) tlsroute_types.go: hostnames are required and intersect the
+// listener's like HTTPRoute hostnames; one rule; an invalid backend rejects the connection
+// (TLSRouteRule.BackendRefs). A hostname already passed through — by an Ingress (README "TLS
+// passthrough") or an older TLSRoute — stays with it; a route left with none gets Accepted
+// False/HostnameConflict there.
+import { nsName } from '../../k8s/keys.ts';
+import type { StoreView } from '../../store/store.ts';
+import type { Cluster } from '../../model/cluster.ts';
+import type { PassthroughHost } from '../../model/passthrough.ts';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
+import type { GatewayListeners } from './listeners.ts';
+import { checkHostname, intersectHostnames } from './hostnames.ts';
+import { ruleTarget } from './l4-routes.ts';
+import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
+import { generationOf, routeParentConditions } from './status-report.ts';
+import type { RouteParentReport, RouteStatusEntry } from './status-report-build.ts';
+
+const REF_REASONS: ReadonlySet<string> = new Set(['BackendNotFound', 'InvalidKind', 'RefNotPermitted']);
+
+export function translateTlsRoutes(view: StoreView, listeners: GatewayListeners, opts: { allowExternalName: boolean; takenSni: ReadonlySet<string> },
+  clusters: Map<string, Cluster>, routeStatus: RouteStatusEntry[], diags: Diagnostic[]): PassthroughHost[] {
+  const { byGateway } = listeners;
+  const hosts = new Map<string, PassthroughHost>();
+  /** `listener id \n route key` pairs already counted into attachedRoutes. */
+  const counted = new Set<string>();
+  for (const route of [...view.list('TLSRoute')].sort(compareAge)) {
+    const ns = route.metadata?.namespace ?? '';
+    const key = nsName(ns, route.metadata?.name ?? '');
+    const ref: ObjectRef = { kind: 'TLSRoute', namespace: ns, name: route.metadata?.name ?? '' };
+    const parents = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
+    const ours = parents.filter((p) => isGatewayRef(p) && byGateway.has(nsName(p.namespace ?? ns, p.name ?? '')));
+    if (ours.length === 0) continue;
+    const parentStatus: RouteParentReport[] = [];
+    routeStatus.push({ kind: 'TLSRoute', key, generation: generationOf(route), parents: parentStatus });
+    const before = diags.length;
+    let invalid: string | null = null;
+    const names: string[] = [];
+    const raw = Array.isArray(route.spec?.hostnames) ? route.spec.hostnames : [];
+    if (raw.length === 0) invalid = 'spec.hostnames must list at least one SNI hostname';
+    for (const h of raw) {
+      const c = checkHostname(h);
+      if (c.ok) names.push(c.hostname);
+      else invalid ??= `spec.hostnames: ${c.message}`;
+    }
+    if (invalid !== null) diags.push(diagnostic(ref, 'UnsupportedValue', `${invalid}; route not served`));
+    const target = invalid === null ? ruleTarget(view, route, 'TLSRoute', opts, clusters, ref, diags) : { clusterId: null, invalid };
+    const refsProblem = diags.slice(before).find((d) => REF_REASONS.has(d.reason)) ?? null;
+    const done = (p: (typeof ours)[number], reason: string | null, message: string) =>
+      parentStatus.push({ parentRef: parentRefReport(p, ns), conditions: routeParentConditions(reason, message, refsProblem === null ? null : { reason: refsProblem.reason, message: refsProblem.message }) });
+    for (const p of ours) {
+      const gwKey = nsName(p.namespace ?? ns, p.name ?? '');
+      const where = `parentRef Gateway ${gwKey}${p.sectionName ? ` sectionName ${p.sectionName}` : ''}${p.port ? ` port ${p.port}` : ''}`;
+      if (target.invalid !== null) {
+        done(p, 'UnsupportedValue', target.invalid);
+        continue;
+      }
+      const entry = byGateway.get(gwKey)!;
+      const candidates = entry.listeners.filter((l) => (p.sectionName === undefined || l.name === p.sectionName) && (p.port === undefined || l.port === p.port));
+      if (candidates.length === 0) {
+        const declared = p.sectionName === undefined || entry.names.has(p.sectionName);
+        const message = declared ? 'no served listener matches' : 'no listener of that name';
+        diags.push(diagnostic(ref, 'NoMatchingParent', `${where}: ${message}`));
+        done(p, 'NoMatchingParent', message);
+        continue;
+      }
+      // tlsroute_types.go TLSRouteSpec.Hostnames: a Listener of the wrong type (not TLS) is
+      // Accepted False/UnsupportedValue; a TLS one whose allowedRoutes refuse it, NotAllowedByListeners.
+      const tlsListeners = candidates.filter((l) => l.scheme === 'tls');
+      if (tlsListeners.length === 0) {
+        const message = 'a TLSRoute attaches to TLS listeners only';
+        diags.push(diagnostic(ref, 'UnsupportedValue', `${where}: ${message}`));
+        done(p, 'UnsupportedValue', message);
+        continue;
+      }
+      const allowed = tlsListeners.filter((l) => l.kinds.has('TLSRoute') && namespaceAllowed(view, l, ns));
+      if (allowed.length === 0) {
+        const message = `the listeners' allowedRoutes do not admit TLSRoutes from namespace ${ns}`;
+        diags.push(diagnostic(ref, 'NotAllowedByListeners', `${where}: ${message}`));
+        done(p, 'NotAllowedByListeners', message);
+        continue;
+      }
+      let any = false;
+      let clash: string | null = null;
+      let intersects = false;
+      for (const l of allowed) {
+        const effective = intersectHostnames(l.hostname, names).filter((h) => h !== '');
+        if (effective.length === 0) continue;
+        intersects = true;
+        let mine = 0;
+        for (const h of effective) {
+          const owner = opts.takenSni.has(h) ? 'an Ingress (nginx.ingress.kubernetes.io/ssl-passthrough)' : hosts.get(h)?.ingress;
+          if (owner !== undefined && owner !== `TLSRoute ${key}`) {
+            clash ??= `${h} is already passed through by ${owner}`;
+            continue;
+          }
+          hosts.set(h, { hostname: h, clusterId: target.clusterId, ingress: `TLSRoute ${key}` });
+          mine++;
+        }
+        if (mine === 0) continue;
+        any = true;
+        if (!counted.has(`${l.id}\n${key}`)) {
+          counted.add(`${l.id}\n${key}`);
+          l.status.attachedRoutes++;
+        }
+      }
+      if (any) {
+        if (clash !== null) diags.push(diagnostic(ref, 'HostnameConflict', `${where}: ${clash}; that hostname is not this route's`, 'warning'));
+        done(p, null, '');
+      } else if (clash !== null) {
+        diags.push(diagnostic(ref, 'HostnameConflict', `${where}: ${clash}; not attached there`));
+        done(p, 'HostnameConflict', clash);
+      } else {
+        const message = intersects ? 'no hostname left' : `no hostname of the route (${names.join(', ')}) intersects the listeners' hostnames`;
+        diags.push(diagnostic(ref, 'NoMatchingListenerHostname', `${where}: ${message}`));
+        done(p, 'NoMatchingListenerHostname', message);
+      }
+    }
+  }
+  return [...hosts.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+}

@@ -1,0 +1,137 @@
+// HTTPRoute rule timeouts (httproute_types.go HTTPRouteTimeouts, GEP-2257 durations; conformance
+// httproute-request-timeout, httproute-backend-request-timeout) and RequestMirror
+// (HTTPRequestMirrorFilter; conformance httproute-request-mirror, httproute-request-percentage-mirror)
+// through the real gateway in file mode.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEchoServer, type EchoServer } from '../support/echo-server.ts';
+import { request, startGateway, type TestGateway } from '../support/gateway.ts';
+import { backendFor } from '../support/manifests.ts';
+import { freePort, gateway, gatewayClass, httpRoute } from '../support/gateway-api.ts';
+import http from 'node:http';
+
+const NS = 'filters';
+let gw: TestGateway;
+const echo: Record<string, EchoServer> = {};
+/** What the mirror Service received: the copies, in arrival order. */
+const mirrored: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
+let mirror: http.Server;
+const to = (name: string) => [{ name, port: 80 }];
+
+before(async () => {
+  for (const n of ['main', 'half']) echo[n] = await startEchoServer({ name: n });
+  // The mirror answers slowly and with an error: neither may reach the client.
+  mirror = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      mirrored.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      setTimeout(() => { res.writeHead(500, { 'x-from': 'mirror' }); res.end('mirror says no'); }, 300);
+    });
+  });
+  await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', () => r()));
+  const port = await freePort();
+  gw = await startGateway([
+    gatewayClass(),
+    ...Object.keys(echo).flatMap((n) => backendFor(NS, n, [echo[n].port])),
+    ...backendFor(NS, 'mirror', [(mirror.address() as { port: number }).port]),
+    gateway(NS, 'web', [{ name: 'http', port, protocol: 'HTTP' }]),
+    httpRoute(NS, 'timeouts', {
+      parentRefs: [{ name: 'web' }],
+      hostnames: ['timeouts.test'],
+      rules: [
+        { matches: [{ path: { value: '/delay/1500' } }], timeouts: { request: '300ms' }, backendRefs: to('main') },
+        { matches: [{ path: { value: '/delay/1000' } }], timeouts: { request: '2s', backendRequest: '250ms' }, backendRefs: to('main') },
+        { matches: [{ path: { value: '/delay/100' } }], timeouts: { request: '1m' }, backendRefs: to('main') },
+        { matches: [{ path: { value: '/delay/200' } }], timeouts: { request: '0s' }, backendRefs: to('main') },
+        { matches: [{ path: { value: '/bad' } }], timeouts: { request: '1s', backendRequest: '2s' }, backendRefs: to('main') },
+        { matches: [{ path: { value: '/malformed' } }], timeouts: { request: '10 seconds' }, backendRefs: to('main') },
+      ],
+    }),
+    httpRoute(NS, 'mirrors', {
+      parentRefs: [{ name: 'web' }],
+      hostnames: ['mirror.test'],
+      rules: [
+        {
+          matches: [{ path: { value: '/all' } }],
+          filters: [
+            { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-set', value: 'before-mirror' }] } },
+            { type: 'RequestMirror', requestMirror: { backendRef: { name: 'mirror', port: 80 } } },
+          ],
+          backendRefs: to('main'),
+        },
+        { matches: [{ path: { value: '/half' } }], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'mirror', port: 80 }, fraction: { numerator: 1, denominator: 2 } } }], backendRefs: to('half') },
+        { matches: [{ path: { value: '/gone' } }], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'no-such', port: 80 } } }], backendRefs: to('main') },
+        { matches: [{ path: { value: '/both' } }], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'mirror', port: 80 }, percent: 50, fraction: { numerator: 1 } } }], backendRefs: to('main') },
+      ],
+    }),
+  ], { httpPort: port });
+});
+
+after(async () => {
+  await gw?.close();
+  for (const e of Object.values(echo)) await e.close();
+  mirror?.close();
+});
+
+async function diagnostics(): Promise<{ object: { name: string }; reason: string; message: string }[]> {
+  return (await (await fetch(`${gw.adminUrl}/debug/diagnostics`)).json()) as { object: { name: string }; reason: string; message: string }[];
+}
+
+test('timeouts: request and backendRequest answer 504 when they elapse; a longer one or 0s lets the response through', async () => {
+  let t0 = Date.now();
+  const slow = await request(gw.url + '/delay/1500', { host: 'timeouts.test' });
+  assert.equal(slow.status, 504);
+  assert.ok(Date.now() - t0 < 1200, `cut after the 300 ms request timeout, not the backend's 1500 ms (${Date.now() - t0} ms)`);
+  t0 = Date.now();
+  assert.equal((await request(gw.url + '/delay/1000', { host: 'timeouts.test' })).status, 504, 'backendRequest is the smaller bound');
+  assert.ok(Date.now() - t0 < 900);
+  assert.equal((await request(gw.url + '/delay/100', { host: 'timeouts.test' })).status, 200);
+  assert.equal((await request(gw.url + '/delay/200', { host: 'timeouts.test' })).status, 200, "'0s' disables the timeout");
+  // Invalid timeouts drop the rule (CEL: backendRequest <= request; GEP-2257 syntax).
+  const d = await diagnostics();
+  assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /backendRequest must not be longer/.test(x.message)));
+  assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /"10 seconds" is not a duration/.test(x.message)));
+  assert.equal((await request(gw.url + '/bad', { host: 'timeouts.test' })).status, 404);
+});
+
+async function until(f: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    assert.ok(Date.now() < end, 'condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('RequestMirror: a copy (method, rewritten headers, body) reaches the mirror; its slow 500 never reaches the client', async () => {
+  mirrored.length = 0;
+  const t0 = Date.now();
+  const r = await request(gw.url + '/all/x?q=1', { host: 'mirror.test', method: 'POST', body: 'payload-123', headers: { 'content-type': 'text/plain' } });
+  assert.equal(r.status, 200);
+  assert.equal(r.json().name, 'main');
+  assert.equal(r.json().body, 'payload-123');
+  assert.equal(r.headers.get('x-from'), null);
+  assert.ok(Date.now() - t0 < 290, 'the client does not wait for the mirror');
+  await until(() => mirrored.length === 1);
+  assert.equal(mirrored[0].method, 'POST');
+  assert.equal(mirrored[0].url, '/all/x?q=1');
+  assert.equal(mirrored[0].body, 'payload-123');
+  assert.equal(mirrored[0].headers['x-set'], 'before-mirror', 'the copy is the request as forwarded');
+  assert.equal(mirrored[0].headers.host, 'mirror.test');
+
+  // fraction 1/2: every second request is mirrored; the backend gets them all.
+  mirrored.length = 0;
+  const before = echo.half.requests;
+  for (let i = 0; i < 6; i++) assert.equal((await request(gw.url + '/half', { host: 'mirror.test' })).status, 200);
+  assert.equal(echo.half.requests - before, 6);
+  await until(() => mirrored.length === 3);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(mirrored.length, 3);
+
+  // An unresolvable mirror backend mirrors nothing; the request is served.
+  assert.equal((await request(gw.url + '/gone', { host: 'mirror.test' })).status, 200);
+  const d = await diagnostics();
+  assert.ok(d.some((x) => x.reason === 'BackendNotFound' && /RequestMirror.*nothing is mirrored/.test(x.message)));
+  assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /only one of percent and fraction/.test(x.message)));
+  assert.equal((await request(gw.url + '/both', { host: 'mirror.test' })).status, 404);
+});
