@@ -26,7 +26,9 @@ import { parseGrpcRule } from './grpc-rules.ts';
 import { parseMirrors } from './mirror.ts';
 import { compareRules, type Ranked } from './precedence.ts';
 import { gatewayStatusReport, type RouteParentReport, type RouteStatusEntry, type GatewayStatusReport } from './status-report-build.ts';
-import { routeParentConditions, generationOf } from './status-report.ts';
+import { cond, routeParentConditions, generationOf, type PolicyStatusEntry } from './status-report.ts';
+import type { PolicyOutcome } from './backend-tls.ts';
+import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
 
 export type { GatewayPorts } from './listeners.ts';
 
@@ -83,6 +85,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     ...view.list('HTTPRoute').map((route) => ({ kind: 'HTTPRoute' as const, route })),
     ...view.list('GRPCRoute').map((route) => ({ kind: 'GRPCRoute' as const, route })),
   ].sort((a, b) => compareAge(a.route, b.route) || cmp(a.kind, b.kind));
+  /** BackendTLSPolicy key → its outcome and the Gateways whose routes use it. */
+  const policies = new Map<string, { outcome: PolicyOutcome; gateways: Set<string> }>();
   /** listener id → the hostnames each kind attached there (for the HTTPRoute/GRPCRoute conflict). */
   const kindHosts = new Map<string, { kind: RouteKind; hosts: string[] }[]>();
   for (const { kind, route } of routes) {
@@ -118,7 +122,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       continue;
     }
     const before = diags.length;
-    const rules = kind === 'HTTPRoute' ? buildRules(view, route as HTTPRoute, key, opts, clusters, diags) : buildGrpcRules(view, route as GRPCRoute, key, opts, clusters, diags);
+    const used = new Map<string, PolicyOutcome>();
+    const rules = kind === 'HTTPRoute' ? buildRules(view, route as HTTPRoute, key, opts, clusters, diags, used) : buildGrpcRules(view, route as GRPCRoute, key, opts, clusters, diags, used);
     if (rules === null) {
       reject('UnsupportedValue', 'no rule of the route can be served');
       continue;
@@ -173,6 +178,12 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       if (any) {
         attachedRoutes.add(key);
         parentDone(p, null, '');
+        // PolicyAncestorStatus: the Gateway this route serves the policy's Service through.
+        for (const [pk, o] of used) {
+          let e = policies.get(pk);
+          if (e === undefined) policies.set(pk, (e = { outcome: o, gateways: new Set<string>() }));
+          e.gateways.add(nsName(p.namespace ?? ns, p.name ?? ''));
+        }
       } else if (conflict !== null) {
         diags.push(diagnostic(ref, 'HostnameConflict', `${where}: ${conflict}; not attached there`));
         parentDone(p, 'HostnameConflict', conflict);
@@ -217,11 +228,12 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     attachedRoutes: [...attachedRoutes].sort(),
     l4,
     passthrough,
-    status: gatewayStatusReport(ourClasses, byGateway, routeStatus),
+    status: { ...gatewayStatusReport(ourClasses, byGateway, routeStatus), policies: policyStatus(policies) },
   };
 }
 
-function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[]): Attached[] | null {
+function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[],
+  used: Map<string, PolicyOutcome>): Attached[] | null {
   const ref: ObjectRef = { kind: 'HTTPRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
   const raw = Array.isArray(route.spec?.rules) && route.spec.rules.length > 0 ? route.spec.rules : [{}];
   const out: Attached[] = [];
@@ -242,7 +254,7 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
       diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
       return;
     }
-    const resolved: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where);
+    const resolved: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'HTTPRoute', undefined, used);
     const retry = parsed.value.retry;
     // HTTPRouteRetry rides on each backend's upstream policy (the forwarder's retries).
     const backends = retry === null ? resolved : resolved.map((b) => b.clusterId === null ? b : { ...b, upstream: { ...(b.upstream ?? HTTP_DEFAULTS), retry } });
@@ -267,7 +279,8 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
 }
 
 /** GRPCRoute rules (grpc-rules.ts); backends over gRPC (backends.ts backendProtocol). */
-function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[]): Attached[] | null {
+function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[],
+  used: Map<string, PolicyOutcome>): Attached[] | null {
   const ref: ObjectRef = { kind: 'GRPCRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
   const raw = Array.isArray(route.spec?.rules) && route.spec.rules.length > 0 ? route.spec.rules : [{}];
   const out: Attached[] = [];
@@ -288,7 +301,7 @@ function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: Ga
       diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
       return;
     }
-    const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'GRPCRoute');
+    const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'GRPCRoute', undefined, used);
     served++;
     parsed.value.matches.forEach((match, mi) => {
       out.push({
@@ -299,6 +312,23 @@ function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: Ga
     });
   });
   return served === 0 ? null : out;
+}
+
+/** BackendTLSPolicy status entries (policy_types.go PolicyAncestorStatus), sorted by key. */
+function policyStatus(policies: ReadonlyMap<string, { outcome: PolicyOutcome; gateways: ReadonlySet<string> }>): PolicyStatusEntry[] {
+  return [...policies.entries()].sort(([a], [b]) => cmp(a, b)).map(([key, { outcome: o, gateways }]) => ({
+    kind: 'BackendTLSPolicy' as const, key, generation: generationOf(o.policy),
+    ancestors: [...gateways].sort().map((g) => {
+      const [namespace, name] = g.split('/');
+      return {
+        ancestorRef: { group: GATEWAY_GROUP, kind: 'Gateway', namespace, name },
+        conditions: [
+          o.accepted === null ? cond('Accepted', true, 'Accepted') : cond('Accepted', false, o.accepted, o.message),
+          o.refs === null ? cond('ResolvedRefs', true, 'ResolvedRefs') : cond('ResolvedRefs', false, o.refs, o.message),
+        ],
+      };
+    }),
+  }));
 }
 
 /** Two effective hostnames of one listener that some request Host could match both ('' is any). */
