@@ -88,7 +88,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   /** BackendTLSPolicy key → its outcome and the Gateways whose routes use it. */
   const policies = new Map<string, { outcome: PolicyOutcome; gateways: Set<string> }>();
   /** listener id → the hostnames each kind attached there (for the HTTPRoute/GRPCRoute conflict). */
-  const kindHosts = new Map<string, { kind: RouteKind; hosts: string[] }[]>();
+  // Per kind, so that a listener with routes of one kind only costs nothing here (bench/cluster scale).
+  const kindHosts = new Map<string, Record<'HTTPRoute' | 'GRPCRoute', string[][]>>();
   for (const { kind, route } of routes) {
     const ns = route.metadata?.namespace ?? '';
     const key = nsName(ns, route.metadata?.name ?? '');
@@ -154,15 +155,16 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       for (const l of allowed) {
         const hosts = intersectHostnames(l.hostname, hostnames);
         if (hosts.length === 0) continue;
-        const taken = kindHosts.get(l.id) ?? [];
-        const other = taken.find((t) => t.kind !== kind && t.hosts.some((a) => hosts.some((b) => hostsOverlap(a, b))));
+        let taken = kindHosts.get(l.id);
+        if (taken === undefined) kindHosts.set(l.id, (taken = { HTTPRoute: [], GRPCRoute: [] }));
+        const otherKind = kind === 'HTTPRoute' ? 'GRPCRoute' : 'HTTPRoute';
+        const other = taken[otherKind].some((t) => t.some((a) => hosts.some((b) => hostsOverlap(a, b)))) ? { kind: otherKind } : undefined;
         if (other !== undefined) {
           conflict ??= `listener ${l.name} already has an older ${other.kind} for an overlapping hostname (${hosts.join(', ') || '*'})`;
           continue;
         }
         any = true;
-        taken.push({ kind, hosts });
-        kindHosts.set(l.id, taken);
+        taken[kind as 'HTTPRoute' | 'GRPCRoute'].push(hosts);
         if (!countedOn.has(`${l.id}\n${key}`)) {
           countedOn.add(`${l.id}\n${key}`);
           l.status.attachedRoutes++;
