@@ -10,7 +10,7 @@ import { nsName } from '../../k8s/keys.ts';
 import type { StoreView } from '../../store/store.ts';
 import type { Cluster } from '../../model/cluster.ts';
 import type { Certificate } from '../../model/certificate.ts';
-import { hostnameMatches, type GatewayHost, type GatewayListenerModel, type GatewayRule, type GatewaySnapshot, type WeightedBackend } from '../../model/gateway.ts';
+import { hostnameMatches, type GatewayTlsPort, type GatewayHost, type GatewayListenerModel, type GatewayRule, type GatewaySnapshot, type WeightedBackend } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import { collectListeners, type GatewayPorts } from './listeners.ts';
 import { translateL4Routes } from './l4-routes.ts';
@@ -53,6 +53,8 @@ export interface GatewayTranslation {
   readonly l4: readonly L4Route[];
   /** TLSRoute hostnames passed through (sorted), after the Ingress ones (`takenSni`). */
   readonly passthrough: readonly PassthroughHost[];
+  /** TLS passthrough listeners on other ports than the HTTPS one (tls-routes.ts). */
+  readonly tlsPorts: readonly GatewayTlsPort[];
   /** What the status of Portico's GatewayClasses, Gateways and routes should say (cluster mode writes it). */
   readonly status: GatewayStatusReport;
 }
@@ -199,7 +201,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   // TCPRoute and UDPRoute: L4 listeners on their own ports (l4-routes.ts).
   const l4 = translateL4Routes(view, { byGateway }, { allowExternalName: opts.allowExternalName, offset: opts.ports.offset }, clusters, routeStatus, diags);
   // TLSRoute: SNI hostnames relayed by the HTTPS port's TLS front (tls-routes.ts).
-  const passthrough = translateTlsRoutes(view, { byGateway }, { allowExternalName: opts.allowExternalName, takenSni: opts.takenSni ?? new Set() }, clusters, routeStatus, diags);
+  const tlsHosts = translateTlsRoutes(view, { byGateway }, { allowExternalName: opts.allowExternalName, takenSni: opts.takenSni ?? new Set(), httpsPort: opts.ports.https, offset: opts.ports.offset }, clusters, routeStatus, diags);
 
   const listeners: GatewayListenerModel[] = [];
   const certificates = new Map<string, Certificate>();
@@ -229,7 +231,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     anyHostCertificateId,
     attachedRoutes: [...attachedRoutes].sort(),
     l4,
-    passthrough,
+    passthrough: tlsHosts.https,
+    tlsPorts: tlsHosts.ports,
     status: { ...gatewayStatusReport(ourClasses, byGateway, routeStatus), policies: policyStatus(policies) },
   };
 }
