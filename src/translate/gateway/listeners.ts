@@ -281,7 +281,7 @@ function listenerCertificate(view: StoreView, g: Gateway, l: GatewayListener, wh
   const ref = gatewayRef(g);
   const mode = l.tls?.mode ?? 'Terminate';
   if (mode !== 'Terminate') {
-    const message = `tls.mode ${JSON.stringify(mode)} is not served yet (Terminate is)`;
+    const message = `HTTPS with tls.mode ${JSON.stringify(mode)} is not served (HTTPS terminates; passthrough is protocol TLS)`;
     diags.push(diagnostic(ref, 'UnsupportedProtocol', `${where}: ${message}`));
     return { ok: false, status: { accepted: 'UnsupportedProtocol', supportedKinds: [], message } };
   }
