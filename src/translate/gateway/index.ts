@@ -83,8 +83,12 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     ...view.list('HTTPRoute').map((route) => ({ kind: 'HTTPRoute' as const, route })),
     ...view.list('GRPCRoute').map((route) => ({ kind: 'GRPCRoute' as const, route })),
   ].sort((a, b) => compareAge(a.route, b.route) || cmp(a.kind, b.kind));
-  /** listener id → the hostnames each kind attached there (for the HTTPRoute/GRPCRoute conflict). */
-  const kindHosts = new Map<string, { kind: RouteKind; hosts: string[] }[]>();
+  /**
+   * listener id → kind → the hostnames each route of that kind attached there (for the
+   * HTTPRoute/GRPCRoute conflict). Kept per kind so that a route is compared with the other kind's
+   * routes only: one list of every route made each attach scan all earlier ones (quadratic in routes).
+   */
+  const kindHosts = new Map<string, Map<RouteKind, string[][]>>();
   for (const { kind, route } of routes) {
     const ns = route.metadata?.namespace ?? '';
     const key = nsName(ns, route.metadata?.name ?? '');
@@ -149,15 +153,20 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       for (const l of allowed) {
         const hosts = intersectHostnames(l.hostname, hostnames);
         if (hosts.length === 0) continue;
-        const taken = kindHosts.get(l.id) ?? [];
-        const other = taken.find((t) => t.kind !== kind && t.hosts.some((a) => hosts.some((b) => hostsOverlap(a, b))));
+        let taken = kindHosts.get(l.id);
+        if (!taken) kindHosts.set(l.id, (taken = new Map<RouteKind, string[][]>()));
+        let other: RouteKind | undefined;
+        for (const [k, lists] of taken) {
+          if (k !== kind && lists.some((hs) => hs.some((a) => hosts.some((b) => hostsOverlap(a, b))))) other = k;
+        }
         if (other !== undefined) {
-          conflict ??= `listener ${l.name} already has an older ${other.kind} for an overlapping hostname (${hosts.join(', ') || '*'})`;
+          conflict ??= `listener ${l.name} already has an older ${other} for an overlapping hostname (${hosts.join(', ') || '*'})`;
           continue;
         }
         any = true;
-        taken.push({ kind, hosts });
-        kindHosts.set(l.id, taken);
+        const mine = taken.get(kind);
+        if (mine) mine.push(hosts);
+        else taken.set(kind, [hosts]);
         if (!countedOn.has(`${l.id}\n${key}`)) {
           countedOn.add(`${l.id}\n${key}`);
           l.status.attachedRoutes++;
