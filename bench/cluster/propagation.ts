@@ -62,7 +62,7 @@ const marks: Record<string, number> = {};
 const sink = new Writable({
   write(chunk: Buffer, _enc, cb) {
     const s = chunk.toString('utf8');
-    for (const msg of ['source synced', 'snapshot applied']) if (!(msg in marks) && s.includes(`"msg":"${msg}"`)) marks[msg] = performance.now();
+    for (const msg of ['source synced', 'snapshot applied', 'gateway api status updated']) if (!(msg in marks) && s.includes(`"msg":"${msg}"`)) marks[msg] = performance.now();
     cb();
   },
 });
@@ -180,7 +180,9 @@ async function phase(op: 'endpoints' | 'ingresses', count: number, objKind: stri
   child.send({ op, gatewayPort: app.ports.http, count, gapMs, timeoutMs: 5000 });
   const done = await nextMessage('done');
   const after = await histogram(objKind);
-  return { endToEndMs: { ...quantiles(done.samples as number[]), timeouts: done.timeouts, polls: done.polls }, histogram: histogramDelta(before, after) };
+  // SAMPLES=1: every end-to-end sample in order of the changes, to tell a slow start from a periodic tail.
+  return { endToEndMs: { ...quantiles(done.samples as number[]), timeouts: done.timeouts, polls: done.polls }, histogram: histogramDelta(before, after),
+    ...(process.env.SAMPLES === '1' ? { samples: (done.samples as number[]).map(ms) } : {}) };
 }
 
 // RSS once a second from here on, to tell growth that plateaus from growth per rebuild.
@@ -188,8 +190,13 @@ const rssSeries: number[] = [];
 const rssTimer = setInterval(() => rssSeries.push(mb(process.memoryUsage().rss)), 1000);
 const reloadsAtReady = (await metrics.configReloads.get()).values[0]?.value ?? 0;
 
-// Let leader election and the first status pass settle before measuring changes.
+// Let leader election and the first status pass settle before measuring changes. In gateway mode
+// the first pass writes the status of every HTTPRoute (one PATCH each) and ends with the log line
+// 'gateway api status updated'; the changes are measured once it is done (at most 60 s later).
 await new Promise((r) => setTimeout(r, 1000));
+if (kind === 'gateway') {
+  for (const end = performance.now() + 60_000; !('gateway api status updated' in marks) && performance.now() < end;) await new Promise((r) => setTimeout(r, 50));
+}
 const endpoint = await phase('endpoints', endpointChanges, 'EndpointSlice', 20);
 const ingress = await phase('ingresses', ingressChanges, kind === 'gateway' ? 'HTTPRoute' : 'Ingress', 50);
 const memEnd = process.memoryUsage();
@@ -214,6 +221,7 @@ const result = {
     readyMs: Math.round(coldStartMs),
     allTargetsServingMs: Math.round(allTargetsServingMs),
     targetsNotServingAtReady: notServingAtReady,
+    ...(kind === 'gateway' ? { firstStatusPassDoneMs: marks['gateway api status updated'] ? Math.round(marks['gateway api status updated'] - t0) : null } : {}),
     sourceSyncedMs: marks['source synced'] ? Math.round(marks['source synced'] - t0) : null,
     firstSnapshotMs: marks['snapshot applied'] ? Math.round(marks['snapshot applied'] - t0) : null,
     rssMB: mb(memReady.rss),
