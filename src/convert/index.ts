@@ -140,6 +140,12 @@ export function convertSnapshot(s: Snapshot, o: ConvertOptions): ConvertResult {
     hr.name = (mixed && !hr.redirect ? `${base}-http` : base).slice(0, 253);
   }
 
+  // ssl-passthrough: the TLS stream goes to the backend unopened. Its Gateway API form is a
+  // TLSRoute on a TLS Passthrough listener (experimental channel); not written, so listed.
+  for (const p of s.passthrough ?? []) {
+    if (!p.ingress.startsWith('TLSRoute ')) skipped.push(`${p.ingress}: ssl-passthrough host ${p.hostname} (a TLSRoute on a Passthrough listener; not written)`);
+  }
+
   const losses = annotationLosses(o.annotationReports ?? []);
   skipped.push(...losses.skipped);
   dropped.push(...losses.dropped);
