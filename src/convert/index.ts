@@ -170,7 +170,7 @@ export function convertSnapshot(s: Snapshot, o: ConvertOptions): ConvertResult {
       });
     }
   }
-  return { yaml: header(skipped, dropped, notes) + docs.map((d) => stringify(d)).join('---\n'), skipped, dropped, notes };
+  return { yaml: header(skipped, dropped, notes) + docs.map((d) => stringify(d, { aliasDuplicateObjects: false })).join('---\n'), skipped, dropped, notes };
 }
 
 /**

@@ -56,6 +56,7 @@ test('convert: rewrite-target, app-root, canary header and weight, x-forwarded-p
     const conv = await convertResources({ ...DEFAULTS, resources: [dir] });
     assert.deepEqual(conv.skipped, [], 'every Ingress here has a Gateway API form');
     assert.deepEqual(conv.dropped, []);
+    assert.doesNotMatch(conv.yaml, /[&*]a\d/, 'plain YAML, no anchors or aliases');
     const objs = parseAllDocuments(conv.yaml).map((d) => d.toJS() as KubeObject);
     const routes = objs.filter((o) => o.kind === 'HTTPRoute') as unknown as { metadata: { name: string }; spec: { rules: { backendRefs?: { name: string; port: number; weight?: number }[] }[] } }[];
     const namedRoute = routes.find((r) => r.metadata.name === 'named-named-test')!;
