@@ -11,7 +11,8 @@ FROM node:24-slim
 # to the kernel (its decay purges dirty pages) where glibc malloc keeps a fragmented heap at its
 # high-water mark, and a capped V8 semi-space (NODE_OPTIONS, so the worker processes get it too) keeps a burst from growing the young
 # generation to 128 MiB of pages that stay resident afterwards. test/abuse/burst-memory.test.ts runs
-# Portico with these two settings, read from this file.
+# Portico with these two settings, read from this file. bin/portico.js applies the same two when they
+# are not set (outside the image), so with both set here it starts Portico as it is.
 RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 && rm -rf /var/lib/apt/lists/* \
   && ln -s "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/local/lib/libjemalloc.so.2
 ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2

@@ -1,11 +1,13 @@
 // RSS of a Portico process around bursts of concurrent keep-alive connections (docs/benchmarks/
-// memory.md). Portico runs as its own process (`portico serve`, default flags) so the figures are
-// its RSS alone (summed over its worker processes); this process opens BURST_CONNECTIONS connections at once, each sends one request
-// and keeps the connection open until all have answered, then all close; after BURSTS bursts the
-// process idles IDLE_SECONDS and RSS is read again from /proc/<pid>/status.
-//   node bench/burst-memory.ts                  # glibc malloc defaults
-//   MALLOC_ARENA_MAX=2 node bench/burst-memory.ts
-//   LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 NODE_ARGS=--max-semi-space-size=8 node bench/burst-memory.ts   # the image's settings
+// memory.md). Portico runs as its own process (`node bin/portico.js serve`, default flags, as
+// `npm start` runs it) so the figures are its RSS alone (summed over its worker processes); this
+// process opens BURST_CONNECTIONS connections at once, each sends one request and keeps the
+// connection open until all have answered, then all close; RSS is read from /proc/<pid>/status at
+// each burst's peak and SETTLE_SECONDS (default 2) after it; after BURSTS bursts the process idles IDLE_SECONDS and RSS is
+// read again.
+//   node bench/burst-memory.ts                  # the defaults bin/portico.js applies (jemalloc when installed, 8 MiB semi-space)
+//   PORTICO_MEMORY_DEFAULTS=off node bench/burst-memory.ts                      # glibc malloc, Node's defaults
+//   PORTICO_MEMORY_DEFAULTS=off MALLOC_ARENA_MAX=2 NODE_ARGS=--max-semi-space-size=8 node bench/burst-memory.ts
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -18,6 +20,7 @@ import { backendFor, ingress, ingressClass, toYaml } from '../test/support/manif
 const CONNECTIONS = Number(process.env.BURST_CONNECTIONS ?? 10_000);
 const BURSTS = Number(process.env.BURSTS ?? 3);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
+const SETTLE_SECONDS = Number(process.env.SETTLE_SECONDS ?? 2);
 const HTTP_PORT = Number(process.env.PORTICO_PORT ?? 18181);
 
 /** RSS of the process and its children (the worker processes, README "Worker processes"), kB. */
@@ -29,13 +32,29 @@ function rssKiB(pid: number): number {
 
 const rssMiB = (pid: number): number => Math.round(rssKiB(pid) / 1024);
 
+/** SMAPS=1: resident MiB of each process of the tree by kind of mapping (what the idle RSS is made of). */
+function smaps(pid: number): Record<string, Record<string, number>> {
+  const kinds: Record<string, number> = {};
+  let kind = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) kind = head[1] === '' ? 'anonymous' : head[1].startsWith('/') ? 'file' : head[1];
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]);
+  }
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  const all: Record<string, Record<string, number>> = { [pid]: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v / 1024)])) };
+  for (const c of children) Object.assign(all, smaps(c));
+  return all;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const echo = await startEchoServer();
 const dir = await mkdtemp(join(tmpdir(), 'portico-burst-'));
 await writeFile(join(dir, 'main.yaml'), toYaml([ingressClass(), ...backendFor('default', 'web', [echo.port]),
   ingress('default', 'web', [{ paths: [{ path: '/', service: 'web', port: 80 }] }])]));
-const child = spawn(process.execPath, [...(process.env.NODE_ARGS ?? '').split(' ').filter(Boolean), 'src/main.ts', 'serve', '--resources', dir, '--bind-address', '127.0.0.1', '--http-port', String(HTTP_PORT),
+const child = spawn(process.execPath, [...(process.env.NODE_ARGS ?? '').split(' ').filter(Boolean), 'bin/portico.js', 'serve', '--resources', dir, '--bind-address', '127.0.0.1', '--http-port', String(HTTP_PORT),
   '--https-port', 'off', '--admin-port', process.env.ADMIN_PORT ?? '0', '--log-level', 'warn', ...(process.env.PORTICO_ARGS ?? '').split(' ').filter(Boolean)], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
 const pid = child.pid!;
 // Ready means the worker processes are up too: the baseline is the whole tree's.
@@ -74,25 +93,35 @@ async function burst(): Promise<number> {
 }
 
 const before = rssMiB(pid);
+if (process.env.SMAPS) console.log(JSON.stringify({ before: smaps(pid) }));
 const peaks: number[] = [];
+const afterEach: number[] = [];
 for (let i = 0; i < BURSTS; i++) {
   peaks.push(await burst());
-  await sleep(2000);
+  await sleep(SETTLE_SECONDS * 1000);
+  afterEach.push(rssMiB(pid));
 }
 const afterBursts = rssMiB(pid);
 await sleep(IDLE_SECONDS * 1000);
 const idle = rssMiB(pid);
+if (process.env.SMAPS) console.log(JSON.stringify({ afterIdle: smaps(pid) }));
+// What Portico runs with after bin/portico.js applied its defaults (it re-execs in place, same pid).
+const childEnv = Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean)
+  .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const heap: Record<string, number> = {};
 if (process.env.ADMIN_PORT) {
-  // prom-client's default metrics: what the idle RSS is made of (V8 heap spaces, external).
+  // prom-client's default metrics, per process (worker label): what the idle RSS is made of (V8
+  // heap used and committed, external memory).
   const text = await (await fetch(`http://127.0.0.1:${process.env.ADMIN_PORT}/metrics`)).text();
-  for (const m of text.matchAll(/^portico_(nodejs_heap_size_used_bytes|nodejs_heap_size_total_bytes|nodejs_external_memory_bytes|nodejs_heap_space_size_total_bytes\{space="(?:old|new|large_object)"\}) (\d+)/gm)) {
-    heap[m[1]] = Math.round(Number(m[2]) / 2 ** 20);
+  for (const m of text.matchAll(/^portico_nodejs_(heap_size_used_bytes|heap_size_total_bytes|external_memory_bytes)(?:\{worker="(\d+)"\})? (\d+)/gm)) {
+    heap[`${m[1].replace('_bytes', '')}${m[2] === undefined ? '' : `{worker=${m[2]}}`}`] = Math.round(Number(m[3]) / 2 ** 20);
   }
 }
 console.log(JSON.stringify({ heapMiB: heap,
-  connections: CONNECTIONS, bursts: BURSTS, idleSeconds: IDLE_SECONDS, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'default', preload: process.env.LD_PRELOAD ?? 'none', nodeArgs: process.env.NODE_ARGS ?? '',
-  rssMiB: { before, peaks, afterBursts, afterIdle: idle }, ratioAfterIdle: Math.round((idle / before) * 100) / 100,
+  connections: CONNECTIONS, bursts: BURSTS, settleSeconds: SETTLE_SECONDS, idleSeconds: IDLE_SECONDS, memoryDefaults: process.env.PORTICO_MEMORY_DEFAULTS ?? 'on',
+  malloc: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'GLIBC_TUNABLES')),
+  preload: childEnv.LD_PRELOAD ?? 'none', nodeOptions: childEnv.NODE_OPTIONS ?? '', nodeArgs: process.env.NODE_ARGS ?? '',
+  rssMiB: { before, peaks, afterEach, afterBursts, afterIdle: idle }, ratioAfterIdle: Math.round((idle / before) * 100) / 100,
 }));
 child.kill('SIGTERM');
 await echo.close();

@@ -30,6 +30,7 @@ import { concretePort, initMessage, reusePortWorks, workerExecArgv } from './wor
 import { PrimaryAccept } from './workers/primary-accept.ts';
 import { workerMetrics } from './workers/worker-metrics.ts';
 import { LazyView } from './workers/lazy-view.ts';
+import { reduceMemoryWhenIdle } from './util/idle-memory.ts';
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -97,6 +98,9 @@ export function tuneV8(): void {
   if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('external-memory-accounted-in-global-limit'))) {
     setFlagsFromString('--external-memory-accounted-in-global-limit');
   }
+  // Memory back after a connection burst (util/idle-memory.ts); PORTICO_MEMORY_DEFAULTS=off, like
+  // bin/portico.js's allocator and semi-space defaults, keeps V8's own behaviour.
+  if (process.env.PORTICO_MEMORY_DEFAULTS !== 'off') reduceMemoryWhenIdle();
 }
 
 /** Every `namespace/name` a flag holds (Secrets and ConfigMaps Portico reads by name). */
