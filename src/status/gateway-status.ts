@@ -61,6 +61,20 @@ export class GatewayStatusWriter {
     }
   }
 
+  /**
+   * canonicalJson of an object's status as the store holds it, by identity: a watch event replaces
+   * the object (the store never changes one in place), so every sync after a change compares each
+   * of thousands of routes against a cached string instead of serialising its status again.
+   */
+  private readonly statusJson = new WeakMap<object, string>();
+
+  private currentJson(current: Record<string, unknown> | undefined): string {
+    if (current === undefined) return '{}';
+    let s = this.statusJson.get(current);
+    if (s === undefined) this.statusJson.set(current, (s = canonicalJson(current)));
+    return s;
+  }
+
   private async doSync(report: GatewayStatusReport, lb: readonly IngressLoadBalancerIngress[] | null): Promise<{ written: string[]; failed: string[] }> {
     const result = { written: [] as string[], failed: [] as string[] };
     if (!this.o.isLeader()) return result;
@@ -83,7 +97,7 @@ export class GatewayStatusWriter {
       const current = (obj as { status?: Record<string, unknown> }).status;
       const next = j.next(current, obj);
       const fp = canonicalJson(next);
-      if (fp === canonicalJson(current ?? {})) continue;
+      if (fp === this.currentJson(current)) continue;
       const id = `${j.kind}/${j.key}`;
       const rv = obj.metadata?.resourceVersion ?? '';
       // Written at this resourceVersion and the watch has not brought the result back yet: the

@@ -89,9 +89,12 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   ].sort((a, b) => compareAge(a.route, b.route) || cmp(a.kind, b.kind));
   /** BackendTLSPolicy key → its outcome and the Gateways whose routes use it. */
   const policies = new Map<string, { outcome: PolicyOutcome; gateways: Set<string> }>();
-  /** listener id → the hostnames each kind attached there (for the HTTPRoute/GRPCRoute conflict). */
-  // Per kind, so that a listener with routes of one kind only costs nothing here (bench/cluster scale).
-  const kindHosts = new Map<string, Record<'HTTPRoute' | 'GRPCRoute', string[][]>>();
+  /**
+   * listener id → kind → the hostnames each route of that kind attached there (for the
+   * HTTPRoute/GRPCRoute conflict). Kept per kind so that a route is compared with the other kind's
+   * routes only: one list of every route made each attach scan all earlier ones (quadratic in routes).
+   */
+  const kindHosts = new Map<string, Map<RouteKind, string[][]>>();
   for (const { kind, route } of routes) {
     const ns = route.metadata?.namespace ?? '';
     const key = nsName(ns, route.metadata?.name ?? '');
@@ -158,15 +161,19 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
         const hosts = intersectHostnames(l.hostname, hostnames);
         if (hosts.length === 0) continue;
         let taken = kindHosts.get(l.id);
-        if (taken === undefined) kindHosts.set(l.id, (taken = { HTTPRoute: [], GRPCRoute: [] }));
-        const otherKind = kind === 'HTTPRoute' ? 'GRPCRoute' : 'HTTPRoute';
-        const other = taken[otherKind].some((t) => t.some((a) => hosts.some((b) => hostsOverlap(a, b)))) ? { kind: otherKind } : undefined;
+        if (!taken) kindHosts.set(l.id, (taken = new Map<RouteKind, string[][]>()));
+        let other: RouteKind | undefined;
+        for (const [k, lists] of taken) {
+          if (k !== kind && lists.some((hs) => hs.some((a) => hosts.some((b) => hostsOverlap(a, b))))) other = k;
+        }
         if (other !== undefined) {
-          conflict ??= `listener ${l.name} already has an older ${other.kind} for an overlapping hostname (${hosts.join(', ') || '*'})`;
+          conflict ??= `listener ${l.name} already has an older ${other} for an overlapping hostname (${hosts.join(', ') || '*'})`;
           continue;
         }
         any = true;
-        taken[kind as 'HTTPRoute' | 'GRPCRoute'].push(hosts);
+        const mine = taken.get(kind);
+        if (mine) mine.push(hosts);
+        else taken.set(kind, [hosts]);
         if (!countedOn.has(`${l.id}\n${key}`)) {
           countedOn.add(`${l.id}\n${key}`);
           l.status.attachedRoutes++;

@@ -1,4 +1,4 @@
-// `portico convert` round trip: Ingresses → Gateway API YAML (src/convert.ts) → served by Portico
+// `portico convert` round trip: Ingresses → Gateway API YAML (src/convert/) → served by Portico
 // from that YAML alone, answering the same requests the same way; what cannot be expressed is
 // listed and left out, never converted into something more open.
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULTS } from '../../src/config/config.ts';
 import { loadOffline } from '../../src/offline.ts';
-import { convertSnapshot } from '../../src/convert.ts';
+import { convertSnapshot } from '../../src/convert/index.ts';
 import { startEchoServer } from '../support/echo-server.ts';
 import { request, startGateway } from '../support/gateway.ts';
 import { backendFor, ingress, ingressClass, toYaml } from '../support/manifests.ts';
