@@ -6,6 +6,7 @@ import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.t
 import { formatCertificateRows } from './admin/certificates-view.ts';
 import { formatAnnotationReports, reportSummary } from './admin/annotation-report.ts';
 import { certificatesReport, explainUrl, loadOffline } from './offline.ts';
+import { convertSnapshot } from './convert.ts';
 import { refString, type Diagnostic } from './model/diagnostic.ts';
 import { resolveWorkerCount } from './workers/worker-count.ts';
 
@@ -15,6 +16,7 @@ const USAGE = `Usage:
   portico validate PATH…                                          print diagnostics; exit 1 when an object is rejected
   portico explain --resources PATH URL                            which Ingress, rule and endpoint serve URL, and why
   portico certs --resources PATH                                  which certificate every host gets, and why
+  portico convert --resources PATH                                Gateway API YAML serving what the Ingresses serve
 
 Flags:
 `;
@@ -110,6 +112,16 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'convert': {
+      const cfg = { ...config, resources: [...config.resources, ...positionals] };
+      if (cfg.resources.length === 0) throw new ConfigError('usage: portico convert --resources PATH');
+      const off = await loadOffline(cfg);
+      // Listener ports as clients see them (deploy/gateway-api serves them with --gateway-port-offset).
+      const { yaml, skipped } = convertSnapshot(off.snapshot, { namespace: 'default', gatewayName: 'portico', httpPort: 80, httpsPort: 443 });
+      process.stdout.write(yaml);
+      if (skipped.length > 0) process.stderr.write(`${skipped.length} route(s) not converted (listed at the top of the output)\n`);
+      return skipped.length > 0 ? 1 : 0;
+    }
     case 'certs': {
       const cfg = { ...config, resources: [...config.resources, ...positionals] };
       if (cfg.resources.length === 0) throw new ConfigError('usage: portico certs --resources PATH');
@@ -118,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new ConfigError(`unknown command ${JSON.stringify(command)} (serve, validate, explain, certs)`);
+      throw new ConfigError(`unknown command ${JSON.stringify(command)} (serve, validate, explain, certs, convert)`);
   }
 }
 

@@ -81,6 +81,8 @@ export interface HTTPRouteRule {
   backendRefs?: HTTPBackendRef[];
   /** HTTPRouteTimeouts: GEP-2257 durations ('10s', '1m30s', '0s' = none). */
   timeouts?: { request?: string; backendRequest?: string };
+  /** HTTPRouteRetry (experimental). */
+  retry?: { codes?: number[]; attempts?: number; backoff?: string };
 }
 
 export interface HTTPRoute extends KubeObject {

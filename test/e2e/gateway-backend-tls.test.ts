@@ -38,7 +38,11 @@ test('BackendTLSPolicy: TLS to the pods verified with the ConfigMap CA and hostn
     gateway(NS, 'web', [{ name: 'http', port, protocol: 'HTTP' }]),
     httpRoute(NS, 'all', {
       parentRefs: [{ name: 'web' }],
-      rules: services.map((s) => ({ matches: [{ path: { value: `/${s}` } }], backendRefs: [{ name: s, port: 443 }] })),
+      rules: [
+        ...services.map((s) => ({ matches: [{ path: { value: `/${s}` } }], backendRefs: [{ name: s, port: 443 }] })),
+        // A mirror copy would go out as plain HTTP/1.1: not to a Service reached over TLS.
+        { matches: [{ path: { value: '/mirrored' } }], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'good', port: 443 } } }], backendRefs: [{ name: 'good', port: 443 }] },
+      ],
     }),
     policy('good', 'good', { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }], hostname: 'secure.backend.test' }),
     policy('wrong-ca', 'wrong-ca', { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'other-ca' }], hostname: 'secure.backend.test' }),
@@ -58,7 +62,10 @@ test('BackendTLSPolicy: TLS to the pods verified with the ConfigMap CA and hostn
       assert.equal(r.status, 502, `${s}: the handshake is refused, nothing is sent unverified`);
     }
     for (const s of ['san', 'no-map']) assert.equal((await request(`http://127.0.0.1:${port}/${s}`, { host: 'any.test' })).status, 500, s);
+    assert.equal((await request(`http://127.0.0.1:${port}/mirrored`, { host: 'any.test' })).status, 200);
+    assert.equal(sni.length, 2, 'the request reached the pod once over TLS, and no copy was sent');
     const d = gw.app.controller.diagnostics();
+    assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /RequestMirror: Service btls\/good is reached over HTTPS/.test(x.message)));
     assert.ok(d.some((x) => x.reason === 'BackendTLSPolicyInvalid' && x.object.name === 'san' && /subjectAltNames is not supported/.test(x.message)));
     assert.ok(d.some((x) => x.reason === 'BackendTLSPolicyInvalid' && x.object.name === 'no-map' && /InvalidCACertificateRef/.test(x.message)));
     assert.ok(d.some((x) => x.reason === 'BackendTLSPolicyInvalid' && x.object.kind === 'HTTPRoute' && /answers 500/.test(x.message)));

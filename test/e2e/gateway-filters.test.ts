@@ -16,6 +16,8 @@ const echo: Record<string, EchoServer> = {};
 /** What the mirror Service received: the copies, in arrival order. */
 const mirrored: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
 let mirror: http.Server;
+/** An endpoint that always answers 503, next to a healthy one in the `flaky` Services. */
+let down: http.Server;
 const to = (name: string) => [{ name, port: 80 }];
 
 before(async () => {
@@ -30,11 +32,26 @@ before(async () => {
     });
   });
   await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', () => r()));
+  down = http.createServer((_req, res) => { res.writeHead(503); res.end('down'); });
+  await new Promise<void>((r) => down.listen(0, '127.0.0.1', () => r()));
+  const downPort = (down.address() as { port: number }).port;
   const port = await freePort();
   gw = await startGateway([
     gatewayClass(),
     ...Object.keys(echo).flatMap((n) => backendFor(NS, n, [echo[n].port])),
     ...backendFor(NS, 'mirror', [(mirror.address() as { port: number }).port]),
+    ...backendFor(NS, 'flaky', [downPort, echo.main.port]),
+    ...backendFor(NS, 'flaky-too', [downPort, echo.main.port]),
+    httpRoute(NS, 'retries', {
+      parentRefs: [{ name: 'web' }],
+      hostnames: ['retry.test'],
+      rules: [
+        { matches: [{ path: { value: '/retry' } }], retry: { codes: [503], attempts: 1 }, backendRefs: [{ name: 'flaky', port: 80 }] },
+        { matches: [{ path: { value: '/plain' } }], backendRefs: [{ name: 'flaky-too', port: 80 }] },
+        { matches: [{ path: { value: '/backoff' } }], retry: { codes: [503], backoff: '100ms' }, backendRefs: [{ name: 'flaky', port: 80 }] },
+        { matches: [{ path: { value: '/teapot' } }], retry: { codes: [418] }, backendRefs: [{ name: 'flaky', port: 80 }] },
+      ],
+    }),
     gateway(NS, 'web', [{ name: 'http', port, protocol: 'HTTP' }]),
     httpRoute(NS, 'timeouts', {
       parentRefs: [{ name: 'web' }],
@@ -72,6 +89,7 @@ after(async () => {
   await gw?.close();
   for (const e of Object.values(echo)) await e.close();
   mirror?.close();
+  down?.close();
 });
 
 async function diagnostics(): Promise<{ object: { name: string }; reason: string; message: string }[]> {
@@ -134,4 +152,18 @@ test('RequestMirror: a copy (method, rewritten headers, body) reaches the mirror
   assert.ok(d.some((x) => x.reason === 'BackendNotFound' && /RequestMirror.*nothing is mirrored/.test(x.message)));
   assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /only one of percent and fraction/.test(x.message)));
   assert.equal((await request(gw.url + '/both', { host: 'mirror.test' })).status, 404);
+});
+
+test('retry: the listed codes are retried on another endpoint; unsupported backoff or codes drop the rule', async () => {
+  const statuses = async (path: string) => {
+    const out: number[] = [];
+    for (let i = 0; i < 6; i++) out.push((await request(gw.url + path, { host: 'retry.test' })).status);
+    return out.sort();
+  };
+  assert.deepEqual(await statuses('/retry'), [200, 200, 200, 200, 200, 200], 'every 503 is retried on the healthy endpoint');
+  assert.ok((await statuses('/plain')).includes(503), 'without retry the 503s reach the client');
+  const d = await diagnostics();
+  assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.backoff is not supported/.test(x.message)));
+  assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.codes 418/.test(x.message)));
+  assert.equal((await request(gw.url + '/backoff', { host: 'retry.test' })).status, 404);
 });

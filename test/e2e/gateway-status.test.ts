@@ -51,6 +51,9 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
   route('nohost', { parentRefs: [{ name: 'gw', sectionName: 'http' }], hostnames: ['x.other.org'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] });
   route('foreign', { parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'http' }], hostnames: ['f.example.com'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] }, 'other');
   api.apply({ apiVersion: `${G}/v1`, kind: 'GRPCRoute', metadata: { name: 'rpc', namespace: 'infra' }, spec: { parentRefs: [{ name: 'gw', sectionName: 'http' }] } });
+  // A TCPRoute on the TCP listener (experimental channel, v1alpha2), and one on an HTTP listener.
+  api.apply({ apiVersion: `${G}/v1alpha2`, kind: 'TCPRoute', metadata: { name: 'tcp', namespace: 'infra' }, spec: { parentRefs: [{ name: 'gw', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } });
+  api.apply({ apiVersion: `${G}/v1alpha2`, kind: 'TCPRoute', metadata: { name: 'tcp-on-http', namespace: 'infra' }, spec: { parentRefs: [{ name: 'gw', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } });
   // A parent entry of another controller must survive Portico's writes.
   const shared = route('shared', { parentRefs: [{ name: 'gw', sectionName: 'http' }, { name: 'their-gw' }], hostnames: ['s.example.com'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] });
   const foreignParent = { parentRef: { group: G, kind: 'Gateway', namespace: 'infra', name: 'their-gw' }, controllerName: 'example.com/other-controller',
@@ -77,6 +80,7 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     // A TCP listener on its own port is served by the L4 module; it takes TCPRoutes only.
     assert.deepEqual(listener('tcp').supportedKinds, [{ group: G, kind: 'TCPRoute' }]);
     assert.equal(conds(listener('tcp').conditions).Programmed, 'True/Programmed');
+    assert.equal(listener('tcp').attachedRoutes, 1, 'the TCPRoute');
     assert.equal(conds(listener('elsewhere').conditions).Accepted, 'False/PortUnavailable');
     assert.equal(conds(listener('elsewhere').conditions).Programmed, 'False/Invalid');
     assert.deepEqual(generations([...st.conditions, ...st.listeners.flatMap((l: Obj) => l.conditions)]), [1], 'observedGeneration on every condition');
@@ -95,6 +99,9 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     // No hostnames: it would take all of *.example.com, which older HTTPRoutes already serve
     // (grpcroute_types.go GRPCRouteSpec.Hostnames: exactly one of the two kinds is accepted).
     assert.equal(conds(parentOf(rpc, 'http')?.conditions).Accepted, 'False/HostnameConflict');
+    await eventually(() => api.get('TCPRoute', 'infra', 'tcp-on-http'), (r) => r?.status?.parents !== undefined);
+    assert.deepEqual(conds(parentOf(api.get('TCPRoute', 'infra', 'tcp'), 'tcp')?.conditions), { Accepted: 'True/Accepted', ResolvedRefs: 'True/ResolvedRefs' });
+    assert.equal(conds(parentOf(api.get('TCPRoute', 'infra', 'tcp-on-http'), 'http')?.conditions).Accepted, 'False/NotAllowedByListeners');
     const sharedNow = api.get('HTTPRoute', 'infra', 'shared')!;
     assert.deepEqual(sharedNow.status.parents.find((p: Obj) => p.controllerName !== 'portico.io/gateway-controller'), foreignParent, 'the other controller\'s entry is kept');
     assert.deepEqual(parentOf(sharedNow, 'http')!.parentRef, { group: G, kind: 'Gateway', namespace: 'infra', name: 'gw', sectionName: 'http' });

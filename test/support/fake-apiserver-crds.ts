@@ -13,6 +13,11 @@ export const GATEWAY_API_RESOURCES: readonly ResourceDef[] = [
   { kind: 'GRPCRoute', group: G, version: 'v1', plural: 'grpcroutes', namespaced: true, status: true },
   { kind: 'ReferenceGrant', group: G, version: 'v1', plural: 'referencegrants', namespaced: true, status: false },
   { kind: 'ReferenceGrant', group: G, version: 'v1beta1', plural: 'referencegrants', namespaced: true, status: false },
+  // Experimental channel kinds.
+  { kind: 'TCPRoute', group: G, version: 'v1alpha2', plural: 'tcproutes', namespaced: true, status: true },
+  { kind: 'UDPRoute', group: G, version: 'v1alpha2', plural: 'udproutes', namespaced: true, status: true },
+  { kind: 'TLSRoute', group: G, version: 'v1alpha2', plural: 'tlsroutes', namespaced: true, status: true },
+  { kind: 'BackendTLSPolicy', group: G, version: 'v1', plural: 'backendtlspolicies', namespaced: true, status: true },
 ];
 
 /** `group/version/plural` of a definition: what "installed" is keyed by. */
@@ -20,9 +25,9 @@ export function crdKey(d: ResourceDef): string {
   return `${d.group}/${d.version}/${d.plural}`;
 }
 
-/** Which definitions `installGatewayApi` installs: all v1, ReferenceGrant as v1 or v1beta1 (or both). */
+/** Which definitions `installGatewayApi` installs: all v1 and v1alpha2, ReferenceGrant as v1 or v1beta1 (or both). */
 export function gatewayApiSelection(referenceGrant: readonly ('v1' | 'v1beta1')[]): ResourceDef[] {
-  return GATEWAY_API_RESOURCES.filter((d) => (d.kind === 'ReferenceGrant' ? referenceGrant.includes(d.version as 'v1') : d.version === 'v1'));
+  return GATEWAY_API_RESOURCES.filter((d) => (d.kind === 'ReferenceGrant' ? referenceGrant.includes(d.version as 'v1') : d.version === 'v1' || d.version === 'v1alpha2'));
 }
 
 /** metav1.APIResourceList for one group/version, like the real server's discovery endpoint. */

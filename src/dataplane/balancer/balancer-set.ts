@@ -24,7 +24,7 @@ export interface BalancerSpec {
  * Whether two specs make the same balancer: equal specKeys, compared without building them. The
  * Record lists every BalancerSpec field, so a new one fails to compile until it is compared here.
  */
-export function sameSpec(a: BalancerSpec, b: BalancerSpec): boolean {
+function sameSpec(a: BalancerSpec, b: BalancerSpec): boolean {
   const same: Record<keyof BalancerSpec, boolean> = {
     policy: a.policy === b.policy,
     affinity: sameAffinity(a.affinity, b.affinity),

@@ -16,6 +16,7 @@ import { collectListeners, type GatewayPorts } from './listeners.ts';
 import { translateL4Routes } from './l4-routes.ts';
 import { translateTlsRoutes } from './tls-routes.ts';
 import type { PassthroughHost } from '../../model/passthrough.ts';
+import type { UpstreamPolicy } from '../../model/upstream.ts';
 import type { L4Route } from '../../model/l4.ts';
 import { checkHostname, hostKind, intersectHostnames } from './hostnames.ts';
 import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
@@ -55,6 +56,9 @@ export interface GatewayTranslation {
 }
 
 export const DEFAULT_GATEWAY_CONTROLLER = 'portico.io/gateway-controller';
+
+/** The plain HTTP/1.1 upstream policy, to carry a retry policy. */
+const HTTP_DEFAULTS: UpstreamPolicy = { protocol: 'HTTP', protocolSource: 'default', tls: null, connectTimeoutMs: null, readTimeoutMs: null, sendTimeoutMs: null, retry: null, maxBodyBytes: null };
 
 const REF_REASONS: ReadonlySet<string> = new Set(['BackendNotFound', 'InvalidKind', 'RefNotPermitted', 'UnsupportedProtocol']);
 
@@ -238,7 +242,10 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
       diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
       return;
     }
-    const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where);
+    const resolved: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where);
+    const retry = parsed.value.retry;
+    // HTTPRouteRetry rides on each backend's upstream policy (the forwarder's retries).
+    const backends = retry === null ? resolved : resolved.map((b) => b.clusterId === null ? b : { ...b, upstream: { ...(b.upstream ?? HTTP_DEFAULTS), retry } });
     const mirrors = parseMirrors(view, route, Array.isArray(rule?.filters) ? rule.filters : [], opts, clusters, diags, where);
     if (!mirrors.ok) {
       diags.push(diagnostic(ref, mirrors.reason, `${where}: ${mirrors.message}; rule not served`));

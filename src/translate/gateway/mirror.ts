@@ -7,7 +7,7 @@ import type { HTTPRoute, HTTPRouteFilter } from '../../k8s/gateway-types.ts';
 import type { StoreView } from '../../store/store.ts';
 import type { Cluster } from '../../model/cluster.ts';
 import type { GatewayMirror } from '../../model/gateway.ts';
-import type { Diagnostic } from '../../model/diagnostic.ts';
+import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import { checkBackendRef, resolveBackends } from './backends.ts';
 import type { Parsed } from './route-rules.ts';
 
@@ -38,7 +38,17 @@ export function parseMirrors(view: StoreView, route: HTTPRoute, filters: readonl
     }
     const [b] = resolveBackends(view, route, [{ ...m.backendRef, weight: 1 }], opts, clusters, diags, `${where} RequestMirror`, 'HTTPRoute', 'nothing is mirrored');
     if (numerator === 0) continue;
+    // Copies go out as plain HTTP/1.1 (gateway-mirror.ts): a Service reached over TLS
+    // (BackendTLSPolicy) or HTTP/2 gets none, rather than its traffic in the clear.
+    if (b?.upstream !== undefined) {
+      diags.push(diagnostic(ref(route), 'UnsupportedValue', `${where} RequestMirror: Service ${b.service} is reached over ${b.upstream.protocol}; copies are sent as HTTP/1.1 only, so nothing is mirrored`, 'warning'));
+      continue;
+    }
     out.push({ clusterId: b?.clusterId ?? null, service: b?.service ?? '', numerator, denominator });
   }
   return { ok: true, value: out };
+}
+
+function ref(route: HTTPRoute): ObjectRef {
+  return { kind: 'HTTPRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
 }

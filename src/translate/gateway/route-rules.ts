@@ -8,6 +8,7 @@ import { RE2JS } from 're2js';
 import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '../../k8s/gateway-types.ts';
 import type { HeaderMatch, QueryParamMatch, RequestMatch, RequestPathMatch } from '../../model/request-match.ts';
 import type { HeaderModifier, PathModifier, RedirectStatus, RouteFilters } from '../../model/filters.ts';
+import type { NextUpstreamCondition, RetryPolicy } from '../../model/upstream.ts';
 import { checkHostname } from './hostnames.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: 'UnsupportedValue' | 'IncompatibleFilters'; message: string };
@@ -23,6 +24,38 @@ export interface ParsedRule {
   readonly matches: readonly RequestMatch[];
   readonly filters: RouteFilters;
   readonly timeouts: { readonly requestMs: number | null; readonly backendRequestMs: number | null } | null;
+  /** HTTPRouteRetry as the forwarder's retry policy (model/upstream.ts RetryPolicy), or null. */
+  readonly retry: RetryPolicy | null;
+}
+
+/** Status codes the forwarder can retry on (model/upstream.ts NextUpstreamCondition). */
+const RETRY_CODES: ReadonlyMap<number, NextUpstreamCondition> = new Map([
+  [500, 'http_500'], [502, 'http_502'], [503, 'http_503'], [504, 'http_504'], [403, 'http_403'], [404, 'http_404'], [429, 'http_429'],
+]);
+
+/**
+ * HTTPRouteRetry (httproute_types.go): `codes` are retried on another endpoint, as are connection
+ * errors and timeouts (the spec leaves those to implementations); `attempts` retries at most
+ * (default 1, implementation-specific); a request whose body was sent is retried only when it is
+ * idempotent (RFC 9110 §9.2.2). `backoff` (a minimum wait between attempts) is not implemented, so
+ * a rule setting a non-zero one is not served; nor one listing a code the forwarder cannot retry.
+ */
+function parseRetry(r: HTTPRouteRule['retry']): Parsed<RetryPolicy | null> {
+  if (r === undefined || r === null) return { ok: true, value: null };
+  const on: NextUpstreamCondition[] = ['error', 'timeout'];
+  for (const c of Array.isArray(r.codes) ? r.codes : []) {
+    const cond = RETRY_CODES.get(c);
+    if (cond === undefined) return bad(`retry.codes ${JSON.stringify(c)} is not one Portico retries (${[...RETRY_CODES.keys()].join(', ')})`);
+    if (!on.includes(cond)) on.push(cond);
+  }
+  const attempts = r.attempts ?? 1;
+  if (!Number.isInteger(attempts) || attempts < 0) return bad('retry.attempts must be a non-negative integer');
+  if (r.backoff !== undefined && r.backoff !== null) {
+    const ms = typeof r.backoff === 'string' ? durationMs(r.backoff) : null;
+    if (ms === null) return bad(`retry.backoff ${JSON.stringify(r.backoff)} is not a duration`);
+    if (ms > 0) return bad('retry.backoff is not supported (Portico retries at once)');
+  }
+  return { ok: true, value: attempts === 0 ? { on: [], tries: 1, timeoutMs: 0 } : { on, tries: attempts + 1, timeoutMs: 0 } };
 }
 
 export function parseRule(rule: HTTPRouteRule, hasBackends: boolean): Parsed<ParsedRule> {
@@ -37,12 +70,12 @@ export function parseRule(rule: HTTPRouteRule, hasBackends: boolean): Parsed<Par
   if (!filters.ok) return filters;
   const timeouts = parseTimeouts(rule.timeouts);
   if (!timeouts.ok) return timeouts;
-  // HTTPRouteRetry and SessionPersistence (experimental) are not implemented: a rule asking for
-  // them is not served rather than served without (never fail open).
-  for (const field of ['retry', 'sessionPersistence'] as const) {
-    if ((rule as Record<string, unknown>)[field] !== undefined) return bad(`${field} is not supported`);
-  }
-  return { ok: true, value: { matches, filters: filters.value, timeouts: timeouts.value } };
+  // SessionPersistence (experimental) is not implemented: a rule asking for it is not served
+  // rather than served without (never fail open).
+  if ((rule as Record<string, unknown>).sessionPersistence !== undefined) return bad('sessionPersistence is not supported');
+  const retry = parseRetry(rule.retry);
+  if (!retry.ok) return retry;
+  return { ok: true, value: { matches, filters: filters.value, timeouts: timeouts.value, retry: retry.value } };
 }
 
 // GEP-2257 Duration: 1 to 4 number+unit pairs, units h, m, s, ms (shared_types.go Duration).

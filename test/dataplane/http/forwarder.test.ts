@@ -1,15 +1,17 @@
 // The forwarder's error paths over real sockets, on both HTTP/1.1 engines: the kept-alive reuse
-// race (SPEC §1.7, RFC 9112 §9.3.1), resets before and after the response head, a client that leaves while the upstream is
-// answering, WebSocket upgrades that find no endpoint or a refused one.
+// race (SPEC §1.7, RFC 9112 §9.3.1), resets before and after the response head, a client that
+// leaves while the upstream is answering, WebSocket upgrades that find no endpoint or a refused one.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { DEFAULT_UPSTREAM_TLS, type NextUpstreamCondition, type UpstreamPolicy } from '../../../src/model/upstream.ts';
 import { makeCert, type TestCert } from '../../support/certs.ts';
+import { patternSha256, startEchoServer } from '../../support/echo-server.ts';
 import { deadPort, eps, request, route, snapshot, startProxy, vhost, type Harness } from './helpers.ts';
 
 /** What a raw backend does with the n-th request (0-based) it reads on one connection. */
@@ -278,6 +280,33 @@ for (const engine of ['node', 'lean'] as const) {
           assert.equal(inflight(), 0);
         });
       });
+    });
+
+    test('a client that stops reading pauses the upstream body, and gets every byte when it reads again', async () => {
+      const echo = await startEchoServer({ name: 'big' });
+      try {
+        await withProxy([echo.port], async (t) => {
+          const size = 16 * 1024 * 1024 + 3;
+          const got = await new Promise<{ sha: string; bytes: number }>((resolve, reject) => {
+            http.get({ host: '127.0.0.1', port: t.port, path: `/bytes/${size}`, headers: { host: 'x' }, agent: false }, (res) => {
+              const h = createHash('sha256');
+              let bytes = 0;
+              res.pause();
+              // Long enough for the socket buffers to fill and the forwarder to pause the upstream.
+              setTimeout(() => {
+                res.on('data', (c: Buffer) => { h.update(c); bytes += c.length; });
+                res.on('end', () => resolve({ sha: h.digest('hex'), bytes }));
+                res.resume();
+              }, 300);
+            }).on('error', reject);
+          });
+          assert.equal(got.bytes, size);
+          assert.equal(got.sha, patternSha256(size));
+          assert.equal(t.dp.endpointHealth('default/raw:80')![0].inflight, 0);
+        });
+      } finally {
+        await echo.close();
+      }
     });
 
     test('WebSocket upgrade: a refused endpoint answers 502 and counts a connect error; no endpoint answers 503', async () => {

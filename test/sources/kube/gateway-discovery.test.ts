@@ -91,8 +91,9 @@ test('prefers v1 when a CRD serves both versions', async () => {
     assert.equal((await discoverGatewayApi(kubeConfigForServer(api.url))).size, 0, 'nothing without CRDs (404 discovery)');
     api.installGatewayApi({ referenceGrant: ['v1', 'v1beta1'] });
     const found = await discoverGatewayApi(kubeConfigForServer(api.url));
-    assert.deepEqual([...found.keys()].sort(), ['GRPCRoute', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Namespace', 'ReferenceGrant']);
+    assert.deepEqual([...found.keys()].sort(), ['BackendTLSPolicy', 'GRPCRoute', 'Gateway', 'GatewayClass', 'HTTPRoute', 'Namespace', 'ReferenceGrant', 'TCPRoute', 'TLSRoute', 'UDPRoute']);
     assert.equal(found.get('ReferenceGrant')!.version, 'v1');
+    assert.equal(found.get('TCPRoute')!.version, 'v1alpha2', 'the experimental channel version when no v1 is served');
   } finally {
     await api.stop();
   }
