@@ -7,6 +7,7 @@ import type { HostKind } from './route.ts';
 import type { RequestMatch } from './request-match.ts';
 import type { RouteFilters } from './filters.ts';
 import type { UpstreamPolicy } from './upstream.ts';
+import type { PassthroughHost } from './passthrough.ts';
 
 /** One backendRef: a cluster, or unresolvable (its share of requests answers 500). */
 export interface WeightedBackend {
@@ -75,6 +76,19 @@ export interface GatewayListenerModel {
   /** Lower-case listener hostname, '*.x' wildcard, '' for none. */
   readonly hostname: string;
   readonly hosts: readonly GatewayHost[];
+}
+
+/**
+ * A TLS passthrough listener port other than the HTTPS port (TLSRoute): connections are relayed
+ * undecrypted by SNI, and refused when no host matches. Bound by the L4 module.
+ */
+export interface GatewayTlsPort {
+  /** The port bound: the listener's plus --gateway-port-offset. */
+  readonly port: number;
+  /** Sorted by hostname; exact or '*.' suffix names (model/passthrough.ts). */
+  readonly hosts: readonly PassthroughHost[];
+  /** `ns/gateway` declaring it: where a port that cannot be bound is reported. */
+  readonly gateway: string;
 }
 
 export interface GatewaySnapshot {

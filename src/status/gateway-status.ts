@@ -4,7 +4,7 @@ import { splitKey } from '../k8s/keys.ts';
 import type { IngressLoadBalancerIngress, Kind, KubeObject } from '../k8s/types.ts';
 import type { GatewayStatusReport } from '../translate/gateway/status-report.ts';
 import type { Logger } from '../util/logger.ts';
-import { canonicalJson, gatewayClassStatus, gatewayStatus, routeStatus, type GatewayAddress } from './gateway-status-merge.ts';
+import { canonicalJson, gatewayClassStatus, gatewayStatus, policyStatus, routeStatus, type GatewayAddress } from './gateway-status-merge.ts';
 import { shortError } from './leader-election.ts';
 
 export interface GatewayStatusWriterOptions {
@@ -20,7 +20,7 @@ export interface GatewayStatusWriterOptions {
   readonly now?: () => Date;
 }
 
-const PLURALS: Partial<Record<Kind, string>> = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TCPRoute: 'tcproutes', UDPRoute: 'udproutes', TLSRoute: 'tlsroutes' };
+const PLURALS: Partial<Record<Kind, string>> = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TCPRoute: 'tcproutes', UDPRoute: 'udproutes', TLSRoute: 'tlsroutes', BackendTLSPolicy: 'backendtlspolicies' };
 
 /**
  * Writes the status of Portico's GatewayClasses, Gateways and routes (README "Gateway API"
@@ -87,6 +87,8 @@ export class GatewayStatusWriter {
         next: (cur: Record<string, unknown> | undefined) => gatewayStatus(cur, g, addresses, now) })),
       ...report.routes.map((r) => ({ kind: r.kind, key: r.key, withVersion: true,
         next: (cur: Record<string, unknown> | undefined) => routeStatus(cur, r.parents, this.o.controllerName, r.generation, now) })),
+      ...(report.policies ?? []).map((p) => ({ kind: p.kind, key: p.key, withVersion: true,
+        next: (cur: Record<string, unknown> | undefined) => policyStatus(cur, p.ancestors, this.o.controllerName, p.generation, now) })),
     ];
     for (const j of jobs) {
       if (!this.o.isLeader()) break; // lost the lease mid-way: stop writing at once
