@@ -46,8 +46,22 @@ export interface GatewayRule {
    * connection-failure retry). Absent when neither is set.
    */
   readonly timeouts?: { readonly requestMs: number | null; readonly backendRequestMs: number | null };
+  /** CORS filter (HTTPCORSFilter); absent when none. */
+  readonly cors?: GatewayCors;
   /** RequestMirror filters (HTTPRequestMirrorFilter); absent when none. */
   readonly mirrors?: readonly GatewayMirror[];
+}
+
+/** HTTPCORSFilter, validated; origins, header names lower-case. */
+export interface GatewayCors {
+  /** ['*'], or `scheme://host[:port]` entries whose host may start with '*'. */
+  readonly origins: readonly string[];
+  readonly credentials: boolean;
+  readonly methods: readonly string[];
+  readonly headers: readonly string[];
+  readonly expose: readonly string[];
+  /** Seconds. */
+  readonly maxAge: number;
 }
 
 /** One RequestMirror: a copy of `numerator`/`denominator` of the rule's requests, response ignored. */

@@ -283,6 +283,7 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
           id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute', match, filters: parsed.value.filters, backends,
           ...(parsed.value.timeouts === null ? {} : { timeouts: parsed.value.timeouts }),
           ...(mirrors.value.length === 0 ? {} : { mirrors: mirrors.value }),
+          ...(parsed.value.cors === null ? {} : { cors: parsed.value.cors }),
         },
       });
     });
