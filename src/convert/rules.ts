@@ -68,6 +68,8 @@ export function routeRules(r: Route, catchAll: boolean, ns: string, ctx: RuleCon
     if (v === null || !v.startsWith('/')) return { ok: false, why: 'app-root with variables, or not a path, has no Gateway API form' };
     if (catchAll || r.match.path === '/') {
       rules.push({ matches: [{ path: { type: 'Exact', value: '/' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplaceFullPath', replaceFullPath: v }, statusCode: 302 } }] });
+      // nginx `return` drops the query; RequestRedirect keeps it (dataplane/http/gateway-serve.ts).
+      notes.push(`${r.id}: app-root as RequestRedirect keeps the query of a request for / (ingress-nginx's return drops it)`);
     }
   }
 

@@ -92,6 +92,10 @@ test('convert: rewrite-target, app-root, canary header and weight, x-forwarded-p
       assert.equal(await answer(gatewayPort, 'strip.test', '/app/x/y?q=1'), 'api strip.test /x/y?q=1 -');
       assert.equal(await answer(gatewayPort, 'root.test', '/'), '302 http://root.test/app1');
       assert.equal(await answer(gatewayPort, 'fwd.test', '/p'), 'web fwd.test /p /pre');
+      // The one difference, noted in the output: RequestRedirect keeps the query, nginx's return does not.
+      assert.equal(await answer(ingressPort, 'root.test', '/?q=1'), '302 http://root.test/app1');
+      assert.equal(await answer(gatewayPort, 'root.test', '/?q=1'), '302 http://root.test/app1?q=1');
+      assert.ok(conv.notes.some((n) => /shop\/root#0\.0: app-root .* keeps the query/.test(n)));
       // canary-weight 50 of 100: both sides get traffic on both gateways.
       for (const port of [ingressPort, gatewayPort]) {
         const seen = new Set<string>();
