@@ -73,6 +73,14 @@ export function routeRules(r: Route, catchAll: boolean, ns: string, ctx: RuleCon
     }
   }
 
+  // permanent-/temporal-redirect (ingress-nginx location `return <code> <url>`): every request
+  // the route matches is redirected; as ingress2gateway redirect.go, a RequestRedirect rule.
+  if (a?.redirect != null) {
+    rules.push({ matches: [{ path }], filters: [redirectFilter(a.redirect.url, a.redirect.code)!] });
+    notes.push(`${r.id}: permanent/temporal-redirect as RequestRedirect keeps the request's query (ingress-nginx's return drops it)`);
+    return { ok: true, rules, dropped, notes };
+  }
+
   const c = a?.canary ?? null;
   if (c === null || c.backend.kind !== 'cluster') {
     rules.push(withFilters({ matches: [{ path }], backendRefs: [main] }));
@@ -108,7 +116,10 @@ export function routeRules(r: Route, catchAll: boolean, ns: string, ctx: RuleCon
 function unconvertible(r: Route, clusters: ReadonlyMap<string, Cluster>): string | null {
   if (r.access !== undefined) return 'access policies (auth, allow/deny lists, rate limits, CORS) have no Gateway API form here';
   const a = r.actions;
-  if (a !== undefined && (a.redirect !== null || a.hostRedirect !== null)) return 'permanent/temporal or from-to-www redirects (nginx `return` drops the query; RequestRedirect keeps it)';
+  if (a !== undefined && a.hostRedirect !== null) return 'from-to-www-redirect (a redirect on the other host, keeping its port: no RequestRedirect form)';
+  if (a !== undefined && a.redirect !== null && (redirectFilter(a.redirect.url, a.redirect.code) === null || a.canary !== null)) {
+    return 'permanent/temporal-redirect other than a literal http(s) URL without query, with a 301/302/303/307/308 code';
+  }
   if (r.upstream !== undefined && r.upstream.protocol !== 'HTTP') return `upstream protocol ${r.upstream.protocol} (use appProtocol, BackendTLSPolicy or a GRPCRoute)`;
   // A body limit is a protection: dropping it would accept what the Ingress refused.
   if (r.upstream !== undefined && r.upstream.maxBodyBytes !== null) return 'proxy-body-size (no Gateway API field; dropping it would accept larger bodies)';
@@ -171,4 +182,24 @@ function rewriteFilter(path: string, type: string, target: readonly TemplatePart
   const strip = target.length === 2 && target[0].kind === 'text' && target[0].text === '/' && target[1].kind === 'group' && target[1].index === 2;
   if (m === null || !strip) return null;
   return { modifier: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' }, prefix: m[1] };
+}
+
+/** RequestRedirect for a literal absolute http(s) URL with no query or fragment, or null. */
+function redirectFilter(url: readonly TemplatePart[], code: number): Obj | null {
+  const v = literal(url);
+  if (v === null || ![301, 302, 303, 307, 308].includes(code)) return null;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return null;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search !== '' || u.hash !== '' || v.includes('?') || u.username !== '' || u.password !== '') return null;
+  return {
+    type: 'RequestRedirect',
+    requestRedirect: {
+      scheme: u.protocol.slice(0, -1), hostname: u.hostname, ...(u.port === '' ? {} : { port: Number(u.port) }),
+      path: { type: 'ReplaceFullPath', replaceFullPath: u.pathname }, statusCode: code,
+    },
+  };
 }

@@ -49,6 +49,8 @@ test('convert: rewrite-target, app-root, canary header and weight, x-forwarded-p
       { annotations: { [`${A}canary`]: 'true', [`${A}canary-weight`]: '50' } }),
     ingress('shop', 'prefix', [{ host: 'fwd.test', paths: [{ path: '/', service: 'web', port: 80 }] }], { annotations: { [`${A}x-forwarded-prefix`]: '/pre' } }),
     ingress('shop', 'named', [{ host: 'named.test', paths: [{ path: '/', service: 'named', port: 'web' }] }]),
+    ingress('shop', 'moved', [{ host: 'moved.test', paths: [{ path: '/old', service: 'web', port: 80 }, { path: '/', service: 'web', port: 80 }] }],
+      { annotations: { [`${A}permanent-redirect`]: 'https://new.example/landing', [`${A}permanent-redirect-code`]: '308' } }),
   ];
   const dir = await mkdtemp(join(tmpdir(), 'portico-convert-'));
   try {
@@ -82,7 +84,7 @@ test('convert: rewrite-target, app-root, canary header and weight, x-forwarded-p
         ['root.test', '/'], ['root.test', '/else'],
         ['canary.test', '/', { 'x-canary': 'always' }], ['canary.test', '/', { 'x-canary': 'never' }], ['canary.test', '/', { 'x-canary': 'maybe' }], ['canary.test', '/'],
         ['value.test', '/', { 'x-beta': 'yes' }], ['value.test', '/', { 'x-beta': 'no' }], ['value.test', '/'],
-        ['fwd.test', '/p'], ['named.test', '/n'],
+        ['fwd.test', '/p'], ['named.test', '/n'], ['moved.test', '/old/x'], ['moved.test', '/'],
       ];
       for (const [host, path, headers] of cases) {
         const want = await answer(ingressPort, host, path, headers);
@@ -92,6 +94,7 @@ test('convert: rewrite-target, app-root, canary header and weight, x-forwarded-p
       assert.equal(await answer(gatewayPort, 'strip.test', '/app/x/y?q=1'), 'api strip.test /x/y?q=1 -');
       assert.equal(await answer(gatewayPort, 'root.test', '/'), '302 http://root.test/app1');
       assert.equal(await answer(gatewayPort, 'fwd.test', '/p'), 'web fwd.test /p /pre');
+      assert.equal(await answer(gatewayPort, 'moved.test', '/old/x'), '308 https://new.example/landing');
       // The one difference, noted in the output: RequestRedirect keeps the query, nginx's return does not.
       assert.equal(await answer(ingressPort, 'root.test', '/?q=1'), '302 http://root.test/app1');
       assert.equal(await answer(gatewayPort, 'root.test', '/?q=1'), '302 http://root.test/app1?q=1');
