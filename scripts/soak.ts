@@ -65,8 +65,14 @@ async function loop(i: number): Promise<void> {
   }
 }
 
+/** Failures by cause (status or error message, without the URL), near a backend's death or not. */
+const causes: Record<string, number> = {};
+
 function fail(what: string): void {
-  if (Date.now() - lastDeath < 1000) stats.failedNearDeath++;
+  const near = Date.now() - lastDeath < 1000;
+  const cause = `${near ? 'near a death: ' : ''}${what.replace(/ on https?:\/\/\S+$/, '')}`;
+  causes[cause] = (causes[cause] ?? 0) + 1;
+  if (near) stats.failedNearDeath++;
   else {
     stats.failed++;
     if (failures.length < 20) failures.push(what);
@@ -114,7 +120,8 @@ clearInterval(sample);
 const open = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
 for (const ws of sockets) ws.terminate();
 const maxRss = Math.max(...stats.rssMiB);
-const summary = { seconds: SECONDS, ...stats, rssMiB: { first: stats.rssMiB[0], max: maxRss, last: stats.rssMiB.at(-1) }, wsOpenAtEnd: open, failures };
+const summary = { seconds: SECONDS, ...stats, rssMiB: { first: stats.rssMiB[0], max: maxRss, last: stats.rssMiB.at(-1), every30s: stats.rssMiB.filter((_, i) => i % 6 === 5) },
+  wsOpenAtEnd: open, failures, causes };
 console.log(JSON.stringify(summary, null, 2));
 await gw.close();
 await Promise.all([...backends, wsBackend].map((b) => b.close()));

@@ -140,6 +140,12 @@ export function convertSnapshot(s: Snapshot, o: ConvertOptions): ConvertResult {
     hr.name = (mixed && !hr.redirect ? `${base}-http` : base).slice(0, 253);
   }
 
+  // ssl-passthrough: the TLS stream goes to the backend unopened. Its Gateway API form is a
+  // TLSRoute on a TLS Passthrough listener (experimental channel); not written, so listed.
+  for (const p of s.passthrough ?? []) {
+    if (!p.ingress.startsWith('TLSRoute ')) skipped.push(`${p.ingress}: ssl-passthrough host ${p.hostname} (a TLSRoute on a Passthrough listener; not written)`);
+  }
+
   const losses = annotationLosses(o.annotationReports ?? []);
   skipped.push(...losses.skipped);
   dropped.push(...losses.dropped);
@@ -160,11 +166,32 @@ export function convertSnapshot(s: Snapshot, o: ConvertOptions): ConvertResult {
     if (hr.redirect && hr.https) {
       docs.push({
         apiVersion: V1, kind: 'HTTPRoute', metadata: { name: `${hr.name}-to-https`.slice(0, 253), namespace: hr.ns },
-        spec: { parentRefs: [parent('http')], ...hostnames, rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 308 } }] }] },
+        spec: { parentRefs: [parent('http')], ...hostnames, rules: redirectRules(hr.rules) },
       });
     }
   }
   return { yaml: header(skipped, dropped, notes) + docs.map((d) => stringify(d)).join('---\n'), skipped, dropped, notes };
+}
+
+/**
+ * The HTTP side of ssl-redirect routes: Portico redirects a request that matches one of them
+ * (SPEC §1.9; the redirect is a route's, as ingress-nginx's is a location's), and a request that
+ * matches none gets what it would have got, so the redirect rules repeat the routes' matches.
+ */
+function redirectRules(rules: readonly Obj[]): Obj[] {
+  const seen = new Set<string>();
+  const out: Obj[] = [];
+  for (const r of rules) {
+    const matches = (r.matches as unknown[] | undefined) ?? [{ path: { type: 'PathPrefix', value: '/' } }];
+    const key = JSON.stringify(matches);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // app-root answers before ssl-redirect (dataplane/http: route actions, then the https
+    // redirect), with the request's scheme: its own redirect rule is kept as it is.
+    const own = ((r.filters as { type: string }[] | undefined) ?? []).some((f) => f.type === 'RequestRedirect');
+    out.push(own ? r : { matches, filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 308 } }] });
+  }
+  return out;
 }
 
 function referenceGrant(ns: string, name: string, fromKind: string, fromNs: string, toKind: string): Obj {

@@ -96,6 +96,7 @@ export function routeRules(r: Route, catchAll: boolean, ns: string, ctx: RuleCon
   }
   // canary-by-cookie: a Cookie header is a list, no HTTPHeaderMatch reads one cookie reliably
   // (ingress2gateway canary.go reports it unsupported too).
+  if (c.balancing !== undefined || c.affinityLegacy === true) dropped.push(`${r.id}: the canary Ingress's load-balance / upstream-hash-by / affinity-canary-behavior (no Gateway API field)`);
   if (c.cookie !== null) dropped.push(`${r.id}: canary-by-cookie ${c.cookie} (no Gateway API match reads one cookie); the header and weight split are kept`);
   rules.push(withFilters({ matches: [{ path }], backendRefs: base }));
   return { ok: true, rules, dropped, notes };

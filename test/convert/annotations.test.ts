@@ -120,11 +120,12 @@ test('convert CLI: what has no Gateway API form is listed (YAML comment and stde
       ingress('shop', 'sticky-main', [{ host: 'sticky.test', paths: [{ path: '/', service: 'web', port: 80 }] }]),
       ingress('shop', 'guarded', [{ host: 'guarded.test', paths: [{ path: '/', service: 'web', port: 80 }] }], { annotations: { [`${A}whitelist-source-range`]: '10.0.0.0/8' } }),
       ingress('shop', 'big', [{ host: 'big.test', paths: [{ path: '/', service: 'web', port: 80 }] }], { annotations: { [`${A}proxy-body-size`]: '1k' } }),
+      ingress('shop', 'tunnel', [{ host: 'tunnel.test', paths: [{ path: '/', service: 'web', port: 80 }] }], { annotations: { [`${A}ssl-passthrough`]: 'true' } }),
       ingress('shop', 'snippet', [{ host: 'snippet.test', paths: [{ path: '/', service: 'web', port: 80 }] }], { annotations: { [`${A}configuration-snippet`]: 'more_set_headers "X: y";' } }),
     ]));
     const run = async (...extra: string[]) => {
       try {
-        const r = await promisify(execFile)(process.execPath, [join(root, 'bin/portico.js'), 'convert', '--resources', dir, ...extra], { cwd: root });
+        const r = await promisify(execFile)(process.execPath, [join(root, 'bin/portico.js'), 'convert', '--resources', dir, '--enable-ssl-passthrough', ...extra], { cwd: root });
         return { code: 0, ...r };
       } catch (e) {
         const x = e as { code: number; stdout: string; stderr: string };
@@ -141,11 +142,14 @@ test('convert CLI: what has no Gateway API form is listed (YAML comment and stde
       assert.match(out, /canary-by-cookie beta/);
       assert.match(out, /shop\/guarded#0\.0: access policies/);
       assert.match(out, /shop\/big#0\.0: proxy-body-size/);
+      assert.match(out, /shop\/tunnel: ssl-passthrough host tunnel\.test/);
       assert.match(out, /shop\/snippet: not served by Portico \(refused: nginx\.ingress\.kubernetes\.io\/configuration-snippet\)/);
     }
     const kinds = parseAllDocuments(strict.stdout).map((d) => d.toJS() as KubeObject).map((o) => `${o.kind} ${o.metadata?.name}`);
     assert.ok(kinds.includes('HTTPRoute slow-slow-test'), 'a dropped timeout keeps the route');
     assert.ok(!kinds.some((k) => /guarded|big|snippet/.test(k)), 'a protected route is never converted open');
+    // translate/passthrough.ts: a passthrough host still serves plain HTTP; only its TLS side is listed.
+    assert.ok(kinds.includes('HTTPRoute tunnel-tunnel-test'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -58,7 +58,8 @@ test('convert: the Gateway API objects serve what the Ingresses served; protecte
     });
     assert.equal(cli.code, 1);
     assert.equal(cli.stdout, yaml);
-    assert.match(cli.stderr, /not converted: shop\/guarded#0\.0/);
+    assert.match(cli.stderr, /^not converted: shop\/guarded#0\.0: access policies/m);
+    assert.match(cli.stderr, /1 left out, 0 dropped; exit 1/);
 
     // Serve the converted objects (and the backends) alone: no Ingress left.
     const port = await freePort();

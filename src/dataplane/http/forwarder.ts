@@ -37,6 +37,7 @@ import { clientResponseHeaderList } from './forwarded-headers.ts';
 import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
 import { classify, reuseRace } from './forwarder-errors.ts';
 import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
+import { noteResumed, pausedSendTimeout, yieldToWaiter } from './slow-readers.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
 import type { RequestContext } from './request-context.ts';
 import type { CompiledHeaderModifier } from './header-modifier.ts';
@@ -104,6 +105,7 @@ const RETRY_STATUS = new Error('response status retried on another endpoint');
 function onResponseDrain(this: AnyResponse): void {
   const job = (this as unknown as Record<symbol, ForwardJob | undefined>)[kJob];
   disarmSendTimeout(this);
+  if (job?.state) noteResumed(job.state, this);
   if (job !== undefined && job.controller !== null && !job.done) job.controller.resume();
 }
 
@@ -246,7 +248,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
     this.wrote = true;
     if (!(this.res as ServerResponse).write(chunk)) {
       controller.pause();
-      armSendTimeout(this.res, this.fw.clientSendTimeoutMs);
+      armSendTimeout(this.res, pausedSendTimeout(this.state, this.res, this.fw.clientSendTimeoutMs, this.fw.maxConnectionsPerEndpoint));
       if (!this.drainHooked) {
         this.drainHooked = true;
         (this.res as unknown as Record<symbol, ForwardJob>)[kJob] = this;
@@ -317,7 +319,7 @@ class ForwardJob implements Dispatcher.DispatchHandler {
   release(): void {
     if (this.done) return;
     this.done = true;
-    if (this.state !== null) this.target.cluster.end(this.state);
+    if (this.state !== null) this.target.cluster.end(noteResumed(this.state, this.res));
   }
 
   /** Client response closed: a live upstream exchange is cut (its connection is not reused). */
@@ -342,11 +344,13 @@ export class Forwarder {
   private readonly proxy: ProxyServer;
   readonly upstreamTimeoutMs: number;
   readonly clientSendTimeoutMs: number;
+  readonly maxConnectionsPerEndpoint: number;
 
   constructor(opts: ForwarderOptions) {
     this.opts = { maxAttempts: 3, clientSendTimeoutMs: 0, maxConnectionsPerEndpoint: 0, logger: null, ...opts };
     this.upstreamTimeoutMs = opts.upstreamTimeoutMs;
     this.clientSendTimeoutMs = this.opts.clientSendTimeoutMs;
+    this.maxConnectionsPerEndpoint = this.opts.maxConnectionsPerEndpoint;
     // Keep-alive always (ARCHITECTURE.md hot-path rule 5). Idle connections expire before the
     // usual 5 s upstream keep-alive timeout (undici also honours the server's Keep-Alive hint),
     // which makes the reuse race rare; the race itself is retried. pipelining 1: no
@@ -418,7 +422,11 @@ export class Forwarder {
     const o = job.dispatchOpts;
     job.sentAt = now;
     const profile = target.profile;
-    if (state !== null) cluster.begin(state);
+    // A request that must wait for one of the endpoint's connections may take a stalled one (slow-readers.ts).
+    if (state !== null) {
+      cluster.begin(state);
+      yieldToWaiter(state, now, this.clientSendTimeoutMs, this.maxConnectionsPerEndpoint);
+    }
     if (job.fresh) {
       // Not the endpoint's pool: it may hand the retry another kept-alive connection, and this
       // request gets no further race retry. close() lets the dispatched request finish first.

@@ -11,6 +11,7 @@ import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
 import type { EndpointState } from '../upstream/endpoint-state.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { PickRequest } from '../http/route-balancing.ts';
+import { noteResumed, pausedSendTimeout, yieldToWaiter } from '../http/slow-readers.ts';
 import { clientResponseHead, upstreamRequestHead } from './response-head.ts';
 import type { MessageHead } from './types.ts';
 import type { UpstreamConn, UpstreamUser } from './upstream-conn.ts';
@@ -104,8 +105,10 @@ export abstract class UpstreamExchange implements UpstreamUser {
     const pool = this.engine.pool(state, ep);
     this.oneShot = fresh !== null;
     const c = pool.acquire(this, this.oneShot);
-    // null: --upstream-max-connections are busy; onUpstreamReady comes when one is free.
+    // null: --upstream-max-connections are busy; onUpstreamReady comes when one is free, and a
+    // stalled response may give its connection up for it (http/slow-readers.ts).
     if (c !== null) this.up = c;
+    else if (state !== null) yieldToWaiter(state, now, this.engine.view.clientSendTimeoutMs, this.engine.view.maxConnectionsPerEndpoint);
     this.waitPool = c === null ? pool : null;
   }
 
@@ -204,7 +207,7 @@ export abstract class UpstreamExchange implements UpstreamUser {
       // Client backpressure stops the upstream read (and the upstream's idle timer meanwhile).
       up.socket.pause();
       up.deadline = 0;
-      const t = this.engine.view.clientSendTimeoutMs;
+      const t = pausedSendTimeout(this.state, this.socket, this.engine.view.clientSendTimeoutMs, this.engine.view.maxConnectionsPerEndpoint);
       this.deadline = t > 0 ? this.engine.wheel.now + t : 0;
     }
   }
@@ -212,6 +215,7 @@ export abstract class UpstreamExchange implements UpstreamUser {
   protected clientDrain(): void {
     const up = this.up;
     if (up !== null && this.respStarted && up.socket.isPaused()) {
+      if (this.state !== null) noteResumed(this.state, this.socket);
       this.deadline = 0;
       up.setDeadline('timeout', this.engine.view.upstreamTimeoutMs);
       up.socket.resume();
@@ -290,7 +294,7 @@ export abstract class UpstreamExchange implements UpstreamUser {
     const s = this.state;
     if (s !== null) {
       this.state = null;
-      (this.cluster as ClusterRuntime).end(s);
+      (this.cluster as ClusterRuntime).end(noteResumed(s, this.socket));
     }
   }
 
