@@ -9,6 +9,8 @@ import { sourceMode, type PorticoConfig } from './config/config.ts';
 import { Controller } from './controller/controller.ts';
 import { HttpDataplane } from './dataplane/http/dataplane.ts';
 import { HttpListener } from './dataplane/http/listener.ts';
+import { GatewayPortListeners } from './dataplane/http/gateway-ports.ts';
+import { withListenFailures } from './translate/gateway/listen-failures.ts';
 import { Tracer } from './dataplane/http/tracing.ts';
 import { L4Dataplane } from './dataplane/l4/l4-dataplane.ts';
 import { TlsDataplane } from './dataplane/tls/tls-dataplane.ts';
@@ -114,11 +116,13 @@ export interface Dataplanes {
   readonly tracer: Tracer | null;
   readonly tls: TlsDataplane | null;
   readonly l4: L4Dataplane;
+  /** Gateway HTTP/HTTPS listeners on ports of their own (src/dataplane/http/gateway-ports.ts). */
+  readonly gatewayPorts: GatewayPortListeners;
   readonly all: readonly Dataplane[];
 }
 
 /** `healthChecks` 'remote': another process runs the active checks (worker processes, workers/shared-health.ts). */
-export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics, healthChecks: HealthSource = 'probe'): Dataplanes {
+export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics, healthChecks: HealthSource = 'probe', portsUnavailable?: string): Dataplanes {
   const tracer = config.otlpEndpoint === null ? null : new Tracer({ endpoint: config.otlpEndpoint, samplingRatio: config.traceSamplingRatio, metrics, logger });
   const http = new HttpDataplane({
     logger,
@@ -147,13 +151,17 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
     healthChecks,
     http1Engine: config.http1Engine,
   });
-  const tls = config.httpsPort === null ? null : new TlsDataplane(http, {
-    host: config.bindAddress, port: config.httpsPort, logger, metrics, sessionResumption: config.tlsSessionResumption,
+  const tlsOptions = {
+    sessionResumption: config.tlsSessionResumption,
     http2: { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxHeaderListSize: config.maxHeaderSize, idleTimeoutMs: config.http2IdleTimeoutMs, maxResets: config.http2MaxResets },
     http1: { engine: config.http1Engine, limits: http1Limits(config) },
-  });
+  };
+  const tls = config.httpsPort === null ? null : new TlsDataplane(http, { host: config.bindAddress, port: config.httpsPort, logger, metrics, ...tlsOptions });
   const l4 = buildL4(config, logger, metrics, healthChecks);
-  return { http, tracer, tls, l4, all: tls ? [http, tls, l4] : [http, l4] };
+  // After `http` in `all`: a new port opens with its routes already in the table.
+  const gatewayPorts = new GatewayPortListeners(http, { bindAddress: config.bindAddress, logger, metrics, drainTimeoutMs: config.drainTimeoutMs,
+    http: { limits: http1Limits(config), engine: config.http1Engine }, tls: tlsOptions, ...(portsUnavailable === undefined ? {} : { unavailable: portsUnavailable }) });
+  return { http, tracer, tls, l4, gatewayPorts, all: tls ? [http, tls, l4, gatewayPorts] : [http, l4, gatewayPorts] };
 }
 
 function buildL4(config: PorticoConfig, logger: Logger, metrics: Metrics, healthChecks: HealthSource): L4Dataplane {
@@ -209,7 +217,7 @@ async function buildStatus(config: PorticoConfig, opts: AppOptions, logger: Logg
     served: () => controller.served,
     ingresses: () => store.list('Ingress'),
     diagnostics: () => controller.diagnostics(),
-    gateway: { controllerName: config.gatewayControllerName, report: () => controller.gatewayStatus, lookup: (kind, key) => store.get(kind, key), ready: () => controller.isReady() },
+    gateway: { controllerName: config.gatewayControllerName, report: () => withListenFailures(controller.gatewayStatus, controller.diagnostics()), lookup: (kind, key) => store.get(kind, key), ready: () => controller.isReady() },
     ...(opts.leaderElection ?? {}),
   });
   controller.subscribe({ onApplied: () => status.onApplied(), onDiagnostics: (_all, added) => status.onDiagnostics(added) });
@@ -260,7 +268,7 @@ function singleProcessFront(config: PorticoConfig, dp: Dataplanes, logger: Logge
     view: null,
     listen: async () => ({ http: await httpListener.listen(), https: dp.tls ? await dp.tls.listen() : null }),
     close: async (drainTimeoutMs) => {
-      await Promise.all([httpListener.close(drainTimeoutMs), dp.tls?.close(drainTimeoutMs), dp.l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
+      await Promise.all([httpListener.close(drainTimeoutMs), dp.tls?.close(drainTimeoutMs), dp.gatewayPorts.close(drainTimeoutMs), dp.l4.close(Math.min(drainTimeoutMs, config.l4DrainTimeoutMs))]);
     },
   };
 }

@@ -43,7 +43,9 @@ async function start(init: WorkerInit<PorticoConfig>, queued: unknown[]): Promis
   }
   const config: PorticoConfig = { ...init.config, httpPort: init.ports.http, httpsPort: init.ports.https };
   // Active health checks run in the primary, which sends their verdicts (workers/shared-health.ts).
-  const dp = buildDataplanes(config, logger, metrics, 'remote');
+  // Under --worker-accept primary only the HTTP and HTTPS ports are handed over: Gateway listener
+  // ports of their own are reported as not served rather than bound where no connection arrives.
+  const dp = buildDataplanes(config, logger, metrics, 'remote', handed === null ? undefined : 'not served with --worker-accept primary (use reuseport)');
   const httpListener = buildHttpListener(config, dp, logger, metrics);
   try {
     await httpListener.listen();
@@ -61,7 +63,7 @@ async function start(init: WorkerInit<PorticoConfig>, queued: unknown[]): Promis
     targets: handed === null ? dp.all : dp.all.filter((d) => d !== dp.l4),
     setUnhealthy: (plane, clusterId, ids) => (plane === 'http' ? dp.http : dp.l4).setUnhealthy(clusterId, ids),
     close: async (drainMs) => {
-      await Promise.all([httpListener.close(drainMs), dp.tls?.close(drainMs), dp.l4.close(Math.min(drainMs, config.l4DrainTimeoutMs))]);
+      await Promise.all([httpListener.close(drainMs), dp.tls?.close(drainMs), dp.gatewayPorts.close(drainMs), dp.l4.close(Math.min(drainMs, config.l4DrainTimeoutMs))]);
       await dp.http.close(0);
       await dp.tracer?.close();
     },

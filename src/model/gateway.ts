@@ -1,6 +1,6 @@
 // Gateway API routing as the Snapshot carries it (README "Gateway API"). Served by the same
 // dataplane as Ingress routes, on the same clusters and certificates; only the matching is richer.
-// Shape: listeners of one scheme (the HTTP or the HTTPS server) → hosts → rules in precedence
+// Shape: listeners of one scheme and port (the HTTP or HTTPS server of that port) → hosts → rules in precedence
 // order. Listener isolation (gateway-api conformance gateway-http-listener-isolation): a request
 // is routed only by the most specific listener whose hostname matches its Host.
 import type { HostKind } from './route.ts';
@@ -87,6 +87,11 @@ export interface GatewayListenerModel {
   readonly scheme: 'http' | 'https';
   /** The declared port, what clients connect to (Portico binds it plus --gateway-port-offset). */
   readonly port: number;
+  /**
+   * The port bound: `port` plus --gateway-port-offset (absent: `port`). Requests are routed by the
+   * listeners of the port they arrived on (gateway-api conformance httproute-listener-port-matching).
+   */
+  readonly bindPort?: number;
   /** Lower-case listener hostname, '*.x' wildcard, '' for none. */
   readonly hostname: string;
   readonly hosts: readonly GatewayHost[];
@@ -105,11 +110,36 @@ export interface GatewayTlsPort {
   readonly gateway: string;
 }
 
+/** HTTPS listener hostname → certificate id, for an SNI table. */
+export interface GatewaySni {
+  readonly hostname: string;
+  readonly kind: HostKind;
+  readonly certificateId: string;
+}
+
+/**
+ * An HTTP or HTTPS listener port other than --http-port / --https-port: the dataplane binds it
+ * with a listener of its own (src/dataplane/http/gateway-ports.ts), routed by the same tables.
+ */
+export interface GatewayHttpPort {
+  /** The port bound: the listener's plus --gateway-port-offset. */
+  readonly port: number;
+  readonly scheme: 'http' | 'https';
+  /** The listeners bound there (`ns/gateway` and listener name): where a bind failure is reported. */
+  readonly listeners: readonly { readonly gateway: string; readonly name: string }[];
+  /** HTTPS: the certificates of this port's listeners by hostname, sorted by hostname. */
+  readonly sni: readonly GatewaySni[];
+  /** HTTPS: certificate of a listener without hostname on this port (any SNI name), or null. */
+  readonly anyHostCertificateId: string | null;
+}
+
 export interface GatewaySnapshot {
   /** Sorted: scheme, then listener specificity (exact, longest wildcard, none), then id. */
   readonly listeners: readonly GatewayListenerModel[];
-  /** HTTPS listener hostname → certificate id, for the SNI table. Sorted by hostname. */
-  readonly sni: readonly { readonly hostname: string; readonly kind: HostKind; readonly certificateId: string }[];
+  /** HTTPS listener hostname → certificate id, for the SNI table of --https-port. Sorted by hostname. */
+  readonly sni: readonly GatewaySni[];
+  /** HTTP/HTTPS listener ports of their own, sorted by port; absent when none. */
+  readonly ports?: readonly GatewayHttpPort[];
 }
 
 /** Gateway API suffix wildcard: '*.example.com' matches 'a.example.com' and 'a.b.example.com'. */

@@ -7,6 +7,7 @@
 // gateway-preserve-foreign-conditions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { FakeApiServer, type Obj } from '../support/fake-apiserver.ts';
 import { endpointSlice, service } from '../support/manifests.ts';
 import { freePort, gateway, gatewayClass, httpRoute } from '../support/gateway-api.ts';
@@ -27,6 +28,10 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
   await api.start();
   api.installGatewayApi();
   const port = await freePort();
+  // A listener port another process holds: not bindable, so that listener is not Programmed.
+  const taken = await freePort();
+  const squatter = createServer((s) => s.destroy());
+  await new Promise<void>((r) => squatter.listen(taken, '127.0.0.1', () => r()));
   api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'infra' } });
   api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
   api.apply(service('infra', 'web', [{ name: 'http', port: 80 }]));
@@ -39,7 +44,7 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     // gateway-invalid-route-kind: one kind served, one not.
     { name: 'kinds', protocol: 'HTTP', port, hostname: 'kinds.test', allowedRoutes: { kinds: [{ kind: 'HTTPRoute' }, { kind: 'FooRoute' }] } },
     { name: 'tcp', protocol: 'TCP', port: 9000 },
-    { name: 'elsewhere', protocol: 'HTTP', port: port + 1 },
+    { name: 'elsewhere', protocol: 'HTTP', port: taken },
   ]));
   const route = (name: string, spec: Record<string, unknown>, ns = 'infra') => api.apply(httpRoute(ns, name, spec));
   route('good', { parentRefs: [{ name: 'gw', sectionName: 'http' }], hostnames: ['a.example.com'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] });
@@ -138,6 +143,7 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     const changed = await eventually(() => parentOf(api.get('HTTPRoute', 'infra', 'good'), 'http')!, (p) => p.conditions.every((c) => c.observedGeneration === 2), 4000);
     assert.deepEqual(conds(changed.conditions), { Accepted: 'True/Accepted', ResolvedRefs: 'False/BackendNotFound' });
   } finally {
+    squatter.close();
     await gw.close();
     await api.stop();
   }

@@ -206,7 +206,7 @@ export class HttpDataplane implements Dataplane {
     this.health.setUnhealthy(clusterId, endpointIds);
   }
 
-  handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void {
+  handleRequest(req: AnyRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https', port = 0): void {
     const start = performance.now();
     const target = parseTarget(req.url ?? '/', this.escapedSlashes);
     // HTTP/1: Host from rawHeaders, so Node never builds req.headers for us (docs/benchmarks/http.md).
@@ -231,13 +231,13 @@ export class HttpDataplane implements Dataplane {
     // Gateway API rules first; a request none of them matches goes to the Ingress rules.
     const gw = this.gateway;
     if (gw !== null) {
-      const rule = gw.resolve(scheme, host, target.path, ctx.method, () => req.headers, target.forward);
+      const rule = gw.resolve(scheme, port, host, target.path, ctx.method, () => req.headers, target.forward);
       if (rule !== null) {
         serveGatewayRule(this.gatewayHost, gw, rule, req, res, ctx, scheme, rawHost, host, target);
         return;
       }
     }
-    const route = this.table.resolve(host, target.path);
+    const route = gw === null || gw.servesIngress(scheme, port) ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     if (route === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
@@ -415,7 +415,7 @@ export class HttpDataplane implements Dataplane {
       (body) => { ctx.upstream = this.forwarder.forward(req, res, ctx, body === null ? target : { ...target, buffered: body }); });
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https', port = 0): void {
     const start = performance.now();
     socket.on('error', () => socket.destroy());
     const target = parseTarget(req.url ?? '/', this.escapedSlashes);
@@ -423,7 +423,7 @@ export class HttpDataplane implements Dataplane {
     const host = normalizeHost(rawHost);
     const peer = clientAddress(req.socket?.remoteAddress);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, resolveClientAddress(peer, req.rawHeaders, this.trusted), peer);
-    const route = target.error === null ? this.table.resolve(host, target.path) : null;
+    const route = target.error === null && (this.gateway === null || this.gateway.servesIngress(scheme, port)) ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     const done = (err: PorticoError | null): void => {
       if (err !== null) {
@@ -441,7 +441,7 @@ export class HttpDataplane implements Dataplane {
     }
     // Gateway API rules first, as in handleRequest (gateway-serve.ts upgradeTarget).
     const gw = this.gateway;
-    const rule = gw === null ? null : gw.resolve(scheme, host, target.path, ctx.method, () => req.headers, target.forward);
+    const rule = gw === null ? null : gw.resolve(scheme, port, host, target.path, ctx.method, () => req.headers, target.forward);
     if (rule !== null) {
       const t = upgradeTarget(gw!, rule, req, ctx, scheme, rawHost, host, target);
       if (t.kind === 'error') done(t.error);

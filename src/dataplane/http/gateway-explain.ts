@@ -40,7 +40,7 @@ export function explainGateway(table: GatewayTable, scheme: 'http' | 'https', ra
   headers: IncomingHttpHeaders, escapedSlashes: EscapedSlashes): GatewayExplanation {
   const target = parseTarget(rawPath === '' ? '/' : rawPath, escapedSlashes);
   const host = normalizeHost(target.authority ?? rawHost);
-  const l = target.error === null ? table.listenerFor(scheme, host) : null;
+  const l = target.error === null ? table.listenerFor(scheme, null, host) : null;
   const base = { scheme, method, listener: l === null ? null : { id: l.model.id, hostname: l.model.hostname, port: l.model.port } };
   const rules = l?.hosts.get(host) ?? null;
   const bucket = l === null ? null : l.hostnames.get(host);

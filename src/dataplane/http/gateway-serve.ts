@@ -31,7 +31,7 @@ export interface GatewayServeHost {
 export function misdirected(table: GatewayTable, rule: CompiledGatewayRule, req: AnyRequest): boolean {
   const sni = (req.socket as TLSSocket | undefined)?.servername;
   if (typeof sni !== 'string' || sni === '') return false;
-  return table.listenerFor('https', normalizeHost(sni)) !== rule.listener;
+  return table.listenerFor('https', rule.listener.bindPort, normalizeHost(sni)) !== rule.listener;
 }
 
 /**

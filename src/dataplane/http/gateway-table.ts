@@ -1,4 +1,4 @@
-// Gateway API routes compiled at apply time (model/gateway.ts). Per scheme: listeners by hostname
+// Gateway API routes compiled at apply time (model/gateway.ts). Per scheme and port: listeners by hostname
 // (exact Map, then suffix wildcards longest first, then the listener without hostname: listener
 // isolation, gateway-api conformance gateway-http-listener-isolation); within the chosen listener,
 // the request's host bucket the same way; within it, the first rule in precedence order whose
@@ -114,9 +114,12 @@ export class CompiledListener {
   /** The same index giving the bucket's hostname, for explain. */
   readonly hostnames = new HostIndex<string>();
   readonly rules: CompiledGatewayRule[] = [];
+  /** The port this listener is bound on (its declared port plus --gateway-port-offset). */
+  readonly bindPort: number;
 
   constructor(model: GatewayListenerModel, compile: (r: Route) => CompiledRoute) {
     this.model = model;
+    this.bindPort = model.bindPort ?? model.port;
     for (const h of model.hosts) {
       const rules = compileHost(h, this, compile);
       this.rules.push(...rules);
@@ -133,9 +136,16 @@ function compileHost(h: GatewayHost, l: CompiledListener, compile: (r: Route) =>
 }
 
 export class GatewayTable {
-  private readonly http = new HostIndex<CompiledListener>();
-  private readonly https = new HostIndex<CompiledListener>();
+  /**
+   * Listeners by `scheme:port bound` (GatewayListenerModel.bindPort): a request is routed only by
+   * the listeners of the port it arrived on (gateway_types.go Listener.Port; conformance
+   * httproute-listener-port-matching: a route attached to the listener on one port is not
+   * reachable on another).
+   */
+  private readonly byPort = new Map<string, HostIndex<CompiledListener>>();
   readonly hasHttps: boolean;
+  /** `scheme:port` of the Gateway listener ports of their own: no Ingress rule is served there. */
+  private readonly ownPorts: ReadonlySet<string>;
   /** Every compiled rule, for `routes()`. */
   private readonly rules: CompiledGatewayRule[] = [];
 
@@ -145,11 +155,14 @@ export class GatewayTable {
       const l = new CompiledListener(m, compile);
       this.rules.push(...l.rules);
       if (m.scheme === 'https') hasHttps = true;
-      (m.scheme === 'http' ? this.http : this.https).add(m.hostname, l);
+      const key = `${m.scheme}:${l.bindPort}`;
+      let index = this.byPort.get(key);
+      if (index === undefined) this.byPort.set(key, (index = new HostIndex<CompiledListener>()));
+      index.add(m.hostname, l);
     }
-    this.http.seal();
-    this.https.seal();
+    for (const index of this.byPort.values()) index.seal();
     this.hasHttps = hasHttps;
+    this.ownPorts = new Set((g.ports ?? []).map((p) => `${p.scheme}:${p.port}`));
   }
 
   /** The compiled routes of every backend (the dataplane keeps their route balancers). */
@@ -161,13 +174,28 @@ export class GatewayTable {
     }
   }
 
-  listenerFor(scheme: 'http' | 'https', host: string | null): CompiledListener | null {
-    return (scheme === 'http' ? this.http : this.https).get(host);
+  /**
+   * The listener of `port` (the one the connection arrived on) for `host`. `port` null (explain,
+   * which has no connection): the first port of the scheme with a listener for the host.
+   */
+  listenerFor(scheme: 'http' | 'https', port: number | null, host: string | null): CompiledListener | null {
+    if (port !== null) return this.byPort.get(`${scheme}:${port}`)?.get(host) ?? null;
+    for (const [key, index] of this.byPort) {
+      if (!key.startsWith(`${scheme}:`)) continue;
+      const l = index.get(host);
+      if (l !== null) return l;
+    }
+    return null;
+  }
+
+  /** Whether Ingress rules answer on this port: the main ports, not a Gateway listener's own one. */
+  servesIngress(scheme: 'http' | 'https', port: number): boolean {
+    return !this.ownPorts.has(`${scheme}:${port}`);
   }
 
   /** The winning rule, or null: then the Ingress rules are consulted (README "Gateway API"). */
-  resolve(scheme: 'http' | 'https', host: string | null, path: string, method: string, headers: () => IncomingHttpHeaders, forward: string): CompiledGatewayRule | null {
-    const l = this.listenerFor(scheme, host);
+  resolve(scheme: 'http' | 'https', port: number, host: string | null, path: string, method: string, headers: () => IncomingHttpHeaders, forward: string): CompiledGatewayRule | null {
+    const l = this.listenerFor(scheme, port, host);
     if (l === null) return null;
     const rules = l.hosts.get(host);
     if (rules === null) return null;

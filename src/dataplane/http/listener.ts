@@ -71,7 +71,7 @@ export class HttpListener {
     };
     this.front = new H2cFront(this.server, (req, res) => {
       try {
-        this.dataplane.handleRequest(req, res, 'http');
+        this.dataplane.handleRequest(req, res, 'http', opts.port);
       } catch (err) {
         requestHandlerFault(err, req, res, opts.logger, opts.metrics);
       }
@@ -94,14 +94,14 @@ export class HttpListener {
       res.on('close', onResponseClose);
       if (this.draining) res.setHeader('connection', 'close');
       try {
-        this.dataplane.handleRequest(req, res, 'http');
+        this.dataplane.handleRequest(req, res, 'http', opts.port);
       } catch (err) {
         requestHandlerFault(err, req, res, opts.logger, opts.metrics);
       }
     });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       try {
-        this.dataplane.handleUpgrade(req, socket, head, 'http');
+        this.dataplane.handleUpgrade(req, socket, head, 'http', opts.port);
       } catch (err) {
         upgradeHandlerFault(err, req, socket, opts.logger, opts.metrics);
       }

@@ -29,8 +29,9 @@ import { attachLeanTls, type LeanTlsOptions } from '../http1/tls-attach.ts';
 
 /** What the listener needs of HttpDataplane (src/dataplane/http/dataplane.ts). */
 export interface HttpsRequestHandler {
-  handleRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https'): void;
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https'): void;
+  /** `port`: the configured port of the listener the request arrived on (Gateway listeners are per port). */
+  handleRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, scheme: 'http' | 'https', port?: number): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https', port?: number): void;
   /** What the lean HTTP/1.1 engine routes with (src/dataplane/http1/lean-view.ts). */
   leanView?(): LeanView;
 }
@@ -282,7 +283,7 @@ export class HttpsListener {
       });
     }
     try {
-      this.dataplane.handleRequest(req, res, 'https');
+      this.dataplane.handleRequest(req, res, 'https', this.opts.port);
     } catch (err) {
       requestHandlerFault(err, req, res, this.log, this.metrics);
     }
@@ -291,7 +292,7 @@ export class HttpsListener {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.busy.set(socket, Number.POSITIVE_INFINITY);
     try {
-      this.dataplane.handleUpgrade(req, socket, head, 'https');
+      this.dataplane.handleUpgrade(req, socket, head, 'https', this.opts.port);
     } catch (err) {
       upgradeHandlerFault(err, req, socket, this.log, this.metrics);
     }

@@ -12,7 +12,8 @@ import type { Cluster } from '../../model/cluster.ts';
 import type { Certificate } from '../../model/certificate.ts';
 import { hostnameMatches, type GatewayTlsPort, type GatewayHost, type GatewayListenerModel, type GatewayRule, type GatewaySnapshot, type WeightedBackend } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
-import { collectListeners, type GatewayPorts } from './listeners.ts';
+import { collectListeners, type GatewayPorts, type ServedListener } from './listeners.ts';
+import { bindPortOf, claimHttpPorts, ownPorts, sniOf } from './http-ports.ts';
 import { translateL4Routes } from './l4-routes.ts';
 import { translateTlsRoutes } from './tls-routes.ts';
 import type { PassthroughHost } from '../../model/passthrough.ts';
@@ -73,7 +74,9 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   const classes = new Set(ourClasses.map((c) => c.metadata?.name ?? ''));
   const routeStatus: RouteStatusEntry[] = [];
   const gateways = view.list('Gateway').filter((g) => typeof g.spec?.gatewayClassName === 'string' && classes.has(g.spec.gatewayClassName));
-  const { byGateway } = collectListeners(view, gateways, opts.ports, diags);
+  const served = collectListeners(view, gateways, opts.ports, diags);
+  claimHttpPorts(served, opts.ports, diags);
+  const { byGateway } = served;
 
   // listener id → (hostname → attached rules)
   const attached = new Map<string, Map<string, Attached[]>>();
@@ -212,27 +215,27 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
 
   const listeners: GatewayListenerModel[] = [];
   const certificates = new Map<string, Certificate>();
-  const sni = new Map<string, { hostname: string; kind: ReturnType<typeof hostKind>; certificateId: string }>();
-  let anyHostCertificateId: string | null = null;
+  const httpListeners: ServedListener[] = [];
   for (const { listeners: ls } of [...byGateway.values()]) {
     for (const l of ls) {
       if (l.scheme === 'tcp' || l.scheme === 'udp' || l.scheme === 'tls') continue; // l4-routes.ts, tls-routes.ts
+      httpListeners.push(l);
       const byHost = attached.get(l.id) ?? new Map<string, Attached[]>();
       const hosts: GatewayHost[] = [...byHost.entries()].sort(([a], [b]) => cmp(a, b)).map(([hostname, rs]) => ({
         hostname, kind: hostKind(hostname),
         rules: dedupeRules([...rs].sort(compareRules)).map((r) => r.gatewayRule),
       }));
-      listeners.push({ id: l.id, scheme: l.scheme, port: l.port, hostname: l.hostname, hosts });
-      if (l.certificate !== null) {
-        certificates.set(l.certificate.id, l.certificate);
-        if (l.hostname === '') anyHostCertificateId ??= l.certificate.id;
-        else if (!sni.has(l.hostname)) sni.set(l.hostname, { hostname: l.hostname, kind: hostKind(l.hostname), certificateId: l.certificate.id });
-      }
+      const bindPort = bindPortOf(l, opts.ports);
+      listeners.push({ id: l.id, scheme: l.scheme, port: l.port, ...(bindPort === l.port ? {} : { bindPort }), hostname: l.hostname, hosts });
     }
   }
   listeners.sort((a, b) => cmp(a.scheme, b.scheme) || listenerRank(a.hostname) - listenerRank(b.hostname) || b.hostname.length - a.hostname.length || cmp(a.hostname, b.hostname) || cmp(a.id, b.id));
+  // The --https-port SNI table takes the listeners bound there; the others have their own (http-ports.ts).
+  const main = sniOf(httpListeners.filter((l) => l.scheme === 'https' && bindPortOf(l, opts.ports) === opts.ports.https), certificates);
+  const anyHostCertificateId = main.anyHostCertificateId;
+  const ports = ownPorts(httpListeners, opts.ports, certificates);
   return {
-    gateway: listeners.length === 0 ? null : { listeners, sni: [...sni.values()].sort((a, b) => cmp(a.hostname, b.hostname)) },
+    gateway: listeners.length === 0 ? null : { listeners, sni: main.sni, ...(ports.length === 0 ? {} : { ports }) },
     clusters: [...clusters.values()],
     certificates: [...certificates.values()],
     anyHostCertificateId,

@@ -177,6 +177,8 @@ function listenerConflict(a: Candidate, b: Candidate): 'ProtocolConflict' | 'Hos
   const l4b = b.protocol === 'TCP' || b.protocol === 'UDP';
   if (l4a || l4b) return l4a && l4b && a.protocol !== b.protocol ? null : 'ProtocolConflict';
   const pair = new Set([a.protocol, b.protocol]);
+  // Plain HTTP and TLS cannot share one port (its own listener speaks one of them).
+  if (pair.has('HTTP') && pair.size > 1) return 'ProtocolConflict';
   if (pair.has('HTTPS') && pair.has('TLS')) return sniOverlap(a.hostname, b.hostname) ? 'ProtocolConflict' : null;
   return a.protocol === b.protocol && a.hostname === b.hostname ? 'HostnameConflict' : null;
 }
@@ -227,9 +229,15 @@ function serveListener(view: StoreView, g: Gateway, key: string, c: Candidate, p
     return { gateway: g, gatewayKey: key, name, id: `${key}/${name}`, port, scheme: 'tls', hostname, certificate: null, spec: l, kinds: accepts, status: st };
   }
   const scheme = protocol === 'HTTP' ? 'http' : 'https';
-  const want = scheme === 'http' ? ports.http : ports.https;
-  if (want === null || effective !== want) {
-    problem('PortUnavailable', { accepted: 'PortUnavailable' }, `port ${port}${ports.offset ? ` + offset ${ports.offset} = ${effective}` : ''} is not the ${scheme.toUpperCase()} port (${want ?? 'off'}); only listeners on --${scheme}-port are served`);
+  // Every HTTP/HTTPS listener is served on its own port plus the offset (gateway_types.go
+  // Listener.Port; conformance httproute-listener-port-matching): --http-port / --https-port by
+  // the main servers, any other port by a listener of its own (src/dataplane/http/gateway-ports.ts).
+  // The main port of the other protocol cannot also speak this one.
+  const other = scheme === 'http' ? ports.https : ports.http;
+  if (effective > 65535 || (other !== null && effective === other)) {
+    problem('PortUnavailable', { accepted: 'PortUnavailable' }, effective > 65535
+      ? `port ${port} + offset ${ports.offset} = ${effective} is beyond 65535`
+      : `port ${port}${ports.offset ? ` + offset ${ports.offset} = ${effective}` : ''} is the ${scheme === 'http' ? 'HTTPS' : 'HTTP'} port; it cannot serve ${protocol}`);
     return null;
   }
   let certificate: Certificate | null = null;
