@@ -4,7 +4,7 @@
 #
 #   npm run bench                       # full: hello, 64 KiB, TLS keep-alive, WebSocket (~8 min)
 #   QUICK=1 npm run bench               # hello only, one short run per proxy (~1 min)
-#   CASES=hello,ws ONLY=portico npm run bench    # Portico only (direct/nginx kept for ratios)
+#   CASES=hello,ws ONLY=^portico npm run bench   # Portico rows only (direct/nginx kept for ratios)
 #   CASES=upstream npm run bench                # gRPC unary and HTTPS-upstream cases (bench/upstream/run.ts)
 #   PROFILE=1 ONLY=portico CASES=hello npm run bench   # + node --cpu-prof, top functions
 #   BASE_ROOT=/path/to/other/checkout ONLY='^portico(-base)?$' CASES=hello npm run bench
@@ -53,12 +53,19 @@ if [[ $QUICK == 1 ]]; then RUNS=1; DURATION=${QUICK_DURATION:-4}; CASES=${QUICK_
 
 # ---------------------------------------------------------------- ports (127.0.0.1; clear of the shared rig's 18xxx)
 P_BACKEND=28080; P_WS_BACKEND=28082
-declare -A PORT=([nginx]=28101 [haproxy]=28111 [http-proxy-3]=28121 [node-http-proxy]=28122 [fastify-proxy]=28123 [portico]=28190 [portico-lean]=28191 [portico-base]=28192 [caddy]=28131 [h2o]=28132)
-declare -A TLS_PORT=([nginx]=28441 [haproxy]=28442 [http-proxy-3]=28451 [node-http-proxy]=28452 [fastify-proxy]=28453 [portico]=28490 [portico-lean]=28491 [portico-base]=28492 [caddy]=28461 [h2o]=28462)
+declare -A PORT=([nginx]=28101 [haproxy]=28111 [http-proxy-3]=28121 [node-http-proxy]=28122 [fastify-proxy]=28123 [portico]=28190 [portico-warn]=28193 [portico-node]=28191 [portico-base]=28192 [caddy]=28131 [h2o]=28132)
+declare -A TLS_PORT=([nginx]=28441 [haproxy]=28442 [http-proxy-3]=28451 [node-http-proxy]=28452 [fastify-proxy]=28453 [portico]=28490 [portico-warn]=28493 [portico-node]=28491 [portico-base]=28492 [caddy]=28461 [h2o]=28462)
 P_PORTICO_ADMIN=28901
-CONFIGS=(direct nginx haproxy caddy h2o http-proxy-3 node-http-proxy fastify-proxy portico portico-lean)
+CONFIGS=(direct nginx haproxy caddy h2o http-proxy-3 node-http-proxy fastify-proxy portico portico-warn portico-node)
 BASE_ROOT=${BASE_ROOT:-}
 [[ -n $BASE_ROOT ]] && CONFIGS+=(portico-base)
+# Portico's rows (docs/benchmarks/http.md "Targets"): `portico` is the default engine at the default
+# log level (one access-log line per request); `portico-warn` the same with --log-level warn;
+# `portico-node` the node:http + undici design (--http1-engine node) at the default log level, the
+# design the lean engine is measured against. `portico-base` runs BASE_ROOT's tree with BASE_ENGINE
+# (default lean; `node` for trees from before the lean engine) where that tree knows the flag.
+BASE_ENGINE=${BASE_ENGINE:-lean}
+PORTICO_LOG_LEVEL=${PORTICO_LOG_LEVEL:-info}
 declare -A DESC=(
   [direct]="no proxy: wrk → backend (the harness ceiling)"
   [nginx]="nginx, worker_processes 1, 1,000 server blocks × 10 locations, upstream keepalive 64 (ratio reference)"
@@ -66,11 +73,12 @@ declare -A DESC=(
   [http-proxy-3]="http-proxy-3 (shared rig's version) + keep-alive http.Agent, no routing"
   [node-http-proxy]="http-proxy 1.18.1 + keep-alive http.Agent, no routing"
   [fastify-proxy]="fastify 5 + @fastify/http-proxy (undici), no routing"
-  [portico]="Portico, one process, serving the generated manifests"
+  [portico]="Portico, one process, default engine (lean) and log level ($PORTICO_LOG_LEVEL: an access-log line per request), serving the generated manifests"
+  [portico-warn]="Portico as above with --log-level warn (no access log)"
+  [portico-node]="Portico with --http1-engine node (node:http + undici), log level $PORTICO_LOG_LEVEL, same manifests"
   [caddy]="Caddy (Debian caddy), GOMAXPROCS=1, reverse_proxy to the backend, no routing"
   [h2o]="h2o (Debian h2o), num-threads 1, proxy.reverse.url to the backend, no routing"
-  [portico-lean]="Portico with --http1-engine lean (src/dataplane/http1), same manifests"
-  [portico-base]="Portico from BASE_ROOT (${BASE_ROOT:-unset}), same flags where that tree has them, same manifests"
+  [portico-base]="Portico from BASE_ROOT (${BASE_ROOT:-unset}), engine $BASE_ENGINE and log level $PORTICO_LOG_LEVEL where that tree has them, same manifests"
 )
 
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -416,17 +424,21 @@ start_proxy() {  # sets PROXY_PID (empty on failure) and PROXY_TLS (1 when its T
     http-proxy-3|node-http-proxy|fastify-proxy)
       start "$name" "$PROXY_CPUS" env -C "$NODERIG" KIND="$name" PORT="$port" TLS_PORT="$tport" TLS_CERT="$TLS_CERT" \
         TLS_KEY="$TLS_KEY" UPSTREAM_PORT=$P_BACKEND WS_UPSTREAM_PORT=$P_WS_BACKEND "$NODE_BIN" node-lib.cjs ;;
-    portico|portico-lean|portico-base)
+    portico|portico-warn|portico-node|portico-base)
       local prof=(); ((PROFILE)) && prof=(--cpu-prof "--cpu-prof-dir=$RUN_DIR/prof")
-      local engine=node; [[ $name == portico-lean ]] && engine=lean
-      local tree=$ROOT; [[ $name == portico-base ]] && tree=$BASE_ROOT
+      local engine=lean level=$PORTICO_LOG_LEVEL tree=$ROOT
+      case $name in
+        portico-warn) level=warn ;;
+        portico-node) engine=node ;;
+        portico-base) engine=$BASE_ENGINE; tree=$BASE_ROOT ;;
+      esac
       # An older tree may predate a flag: pass --http1-engine / --workers only where its sources know them.
       local extra=()
       grep -rqs -- "http1-engine" "$tree/src/config" && extra+=(--http1-engine "$engine")
       grep -rqs -- "'workers'\|\"workers\"\|name: 'workers'" "$tree/src/config" && extra+=(--workers "$PROXY_WORKERS")
       start "$name" "$PROXY_CPUS" env -C "$tree" "$NODE_BIN" "${prof[@]}" src/main.ts serve --resources "$RUN_DIR/conf/portico" \
         --http-port "$port" --https-port "$tport" --admin-port $P_PORTICO_ADMIN --bind-address 127.0.0.1 "${extra[@]}" \
-        --log-level warn --watch=false --ssl-redirect=false --hsts-max-age 0 --default-tls-secret bench/bench-tls
+        --log-level "$level" --watch=false --ssl-redirect=false --hsts-max-age 0 --default-tls-secret bench/bench-tls
       wait_s=$PORTICO_WAIT
       # The tree is shared and moves: record what was measured when it started.
       local rev; rev="$(git -C "$tree" rev-parse --short HEAD 2>/dev/null)$(git -C "$tree" diff --quiet HEAD -- src 2>/dev/null || echo '+uncommitted src changes')"

@@ -5,8 +5,7 @@ import { flushLogger } from './util/logger.ts';
 import { ConfigError, helpText, parseFlags, sourceMode } from './config/config.ts';
 import { formatCertificateRows } from './admin/certificates-view.ts';
 import { formatAnnotationReports, reportSummary } from './admin/annotation-report.ts';
-import { certificatesReport, explainUrl, loadOffline } from './offline.ts';
-import { convertSnapshot } from './convert.ts';
+import { certificatesReport, convertResources, explainUrl, loadOffline } from './offline.ts';
 import { refString, type Diagnostic } from './model/diagnostic.ts';
 import { resolveWorkerCount } from './workers/worker-count.ts';
 
@@ -16,7 +15,7 @@ const USAGE = `Usage:
   portico validate PATH…                                          print diagnostics; exit 1 when an object is rejected
   portico explain --resources PATH URL                            which Ingress, rule and endpoint serve URL, and why
   portico certs --resources PATH                                  which certificate every host gets, and why
-  portico convert --resources PATH                                Gateway API YAML serving what the Ingresses serve
+  portico convert --resources PATH [--allow-partial]              Gateway API YAML serving what the Ingresses serve
 
 Flags:
 `;
@@ -114,13 +113,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'convert': {
       const cfg = { ...config, resources: [...config.resources, ...positionals] };
-      if (cfg.resources.length === 0) throw new ConfigError('usage: portico convert --resources PATH');
-      const off = await loadOffline(cfg);
-      // Listener ports as clients see them (deploy/gateway-api serves them with --gateway-port-offset).
-      const { yaml, skipped } = convertSnapshot(off.snapshot, { namespace: 'default', gatewayName: 'portico', httpPort: 80, httpsPort: 443 });
+      if (cfg.resources.length === 0) throw new ConfigError('usage: portico convert --resources PATH [--allow-partial]');
+      const { yaml, skipped, dropped } = await convertResources(cfg);
       process.stdout.write(yaml);
-      if (skipped.length > 0) process.stderr.write(`${skipped.length} route(s) not converted (listed at the top of the output)\n`);
-      return skipped.length > 0 ? 1 : 0;
+      // Never silently: what was left out or dropped is also at the top of the YAML.
+      for (const x of skipped) process.stderr.write(`not converted: ${x}\n`);
+      for (const x of dropped) process.stderr.write(`converted without: ${x}\n`);
+      const partial = skipped.length + dropped.length > 0;
+      if (partial) process.stderr.write(`${skipped.length} left out, ${dropped.length} dropped${config.allowPartial ? ' (--allow-partial)' : '; exit 1 (--allow-partial to accept)'}\n`);
+      return partial && !config.allowPartial ? 1 : 0;
     }
     case 'certs': {
       const cfg = { ...config, resources: [...config.resources, ...positionals] };

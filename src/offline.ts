@@ -16,6 +16,7 @@ import type { AnnotationReport } from './translate/annotations.ts';
 import { translateOptionsFrom } from './app.ts';
 import { silentLogger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
+import { convertSnapshot, type ConvertResult } from './convert/index.ts';
 
 export interface OfflineResult {
   readonly snapshot: Snapshot;
@@ -73,6 +74,20 @@ export async function explainUrl(config: PorticoConfig, url: string): Promise<{ 
   } finally {
     await dp.close();
   }
+}
+
+/**
+ * `portico convert` (README "Moving to Gateway API: portico convert"): the Gateway API objects
+ * serving what the Ingresses of --ingress-class serve, from the translated Snapshot.
+ */
+export async function convertResources(config: PorticoConfig): Promise<ConvertResult & { diagnostics: Diagnostic[] }> {
+  const off = await loadOffline(config);
+  // Listener ports as clients see them (deploy/gateway-api serves them with --gateway-port-offset).
+  const result = convertSnapshot(off.snapshot, {
+    namespace: 'default', gatewayName: config.ingressClass, httpPort: 80, httpsPort: 443,
+    controllerName: config.gatewayControllerName, annotationReports: off.annotationReports,
+  });
+  return { ...result, diagnostics: off.diagnostics };
 }
 
 /** Which certificate every host gets and why (`portico certs`, README "TLS"). */

@@ -1,17 +1,19 @@
-// Child process of bench/cluster/propagation.ts: the fake API server with N of each kind, two tiny
+// Child process of bench/cluster/propagation.ts: the fake API server with N of each kind (KIND=gateway:
+// HTTPRoutes in place of Ingresses, bench/cluster/fixture.ts), two tiny
 // echo backends (A and B) and the driver that writes changes and polls the gateway. Everything
 // that is not Portico lives here, so the parent's CPU and memory are Portico's alone.
 //
 // Endpoint changes are made with FakeApiServer.apply(), which commits the object and writes the
 // watch event in the same tick: t0 is the API write as a watcher sees it, and t1 is the first
 // response through the gateway that proves the change. Protocol (IPC): the child sends
-// { type: 'ready', url, echoA, echoB }; the parent sends { op: 'endpoints' | 'ingresses', ... } and
+// { type: 'ready', url, echoA, echoB, targets, targetHosts }; the parent sends
+// { op: 'endpoints' | 'ingresses', ... } ('ingresses': changes to the route objects of KIND) and
 // gets { type: 'done', samples, timeouts, polls }; { op: 'stop' } ends the child.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeApiServer } from '../../test/support/fake-apiserver.ts';
-import { appHost, ingressObj, populate, sliceObj } from './fixture.ts';
+import { appHost, benchKind, populate, routeObj, sliceObj } from './fixture.ts';
 
 const n = Number(process.argv[2] ?? 10000);
 /** Every `stride`-th Service points at echo A (the ones changes are made on); the rest at closed ports. */
@@ -39,10 +41,11 @@ const isTarget = (i: number): boolean => i % stride === 0;
 /** Where each target's slice points now (A at start). */
 const current = new Map<number, number>(targets.map((i) => [i, portA]));
 
+const kind = benchKind();
 const server = new FakeApiServer({ historyLimit: 1000 });
 // Non-target slices get a distinct closed port each (20000 + i, below the ephemeral range), so
 // Portico keeps one upstream state per endpoint as it would for real pods; no traffic goes there.
-populate(server, n, (i) => ({ addresses: ['127.0.0.1'], port: isTarget(i) ? portA : 20000 + i }));
+populate(server, n, (i) => ({ addresses: ['127.0.0.1'], port: isTarget(i) ? portA : 20000 + i }), kind);
 await server.start();
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -108,10 +111,10 @@ async function run(m: Job): Promise<void> {
       current.set(i, next);
       t = await until(t0, appHost(i), (r) => r.status === 200 && r.body === want, timeoutMs, counter);
     } else {
-      // Half new Ingresses, half a new host added to an existing Ingress; both answered by echo A/B.
+      // Half new Ingresses (HTTPRoutes), half a new host added to an existing one; both answered by echo A/B.
       const i = targets[j % targets.length];
       const host = `new-${j}.example.com`;
-      const obj = j % 2 === 0 ? ingressObj(i, `new-${j}`, [host]) : ingressObj(i, undefined, [appHost(i), host]);
+      const obj = j % 2 === 0 ? routeObj(kind, i, `new-${j}`, [host]) : routeObj(kind, i, undefined, [appHost(i), host]);
       const t0 = performance.now();
       server.apply(obj);
       // Polled every 5 ms (resolution 5 ms against a 1 s goal) so that the polling itself does not
@@ -119,7 +122,7 @@ async function run(m: Job): Promise<void> {
       t = await until(t0, host, (r) => r.status === 200, timeoutMs, counter, 5);
       if (j % 2 === 1) {
         // Put it back and wait until the extra host is gone, so the next change starts from rest.
-        server.apply(ingressObj(i));
+        server.apply(routeObj(kind, i));
         await until(performance.now(), host, (r) => r.status === 404, timeoutMs, { polls: 0 }, 5);
       }
     }
@@ -130,4 +133,4 @@ async function run(m: Job): Promise<void> {
   send({ type: 'done', op: m.op, samples, timeouts, polls: counter.polls });
 }
 
-send({ type: 'ready', url: server.url, echoA: portA, echoB: portB, targets: targets.length });
+send({ type: 'ready', url: server.url, echoA: portA, echoB: portB, targets: targets.length, targetHosts: targets.map(appHost) });

@@ -56,6 +56,7 @@ export const FLAG_TABLE = {
   limitClients: flag(t.count, { flag: 'limit-clients', default: 16_384, help: 'client addresses tracked per rate-limited route; the least recently seen is forgotten beyond it' }),
   /** Serve Ingresses whose annotations Portico cannot enforce (auth, WAF, snippets…), with a warning each. */
   serveUnenforcedAnnotations: flag(t.boolean, { flag: 'serve-unenforced-annotations', default: false, help: 'serve Ingresses carrying annotations Portico cannot enforce (auth, WAF, snippets), with a warning each; off: such Ingresses are not served' }),
+  allowPartial: flag(t.boolean, { flag: 'allow-partial', default: false, help: 'portico convert: exit 0 even when some routes or annotations had no Gateway API equivalent (still listed)' }),
   /** ingress-nginx's flag of the same name (README "TLS passthrough"). */
   enableSslPassthrough: flag(t.boolean, { flag: 'enable-ssl-passthrough', default: false, help: 'honour ssl-passthrough: TLS connections whose SNI names such a host are relayed undecrypted to its backend' }),
   // Gateway API (README "Gateway API").

@@ -7,6 +7,7 @@ import type { HostKind } from './route.ts';
 import type { RequestMatch } from './request-match.ts';
 import type { RouteFilters } from './filters.ts';
 import type { UpstreamPolicy } from './upstream.ts';
+import type { PassthroughHost } from './passthrough.ts';
 
 /** One backendRef: a cluster, or unresolvable (its share of requests answers 500). */
 export interface WeightedBackend {
@@ -45,8 +46,22 @@ export interface GatewayRule {
    * connection-failure retry). Absent when neither is set.
    */
   readonly timeouts?: { readonly requestMs: number | null; readonly backendRequestMs: number | null };
+  /** CORS filter (HTTPCORSFilter); absent when none. */
+  readonly cors?: GatewayCors;
   /** RequestMirror filters (HTTPRequestMirrorFilter); absent when none. */
   readonly mirrors?: readonly GatewayMirror[];
+}
+
+/** HTTPCORSFilter, validated; origins, header names lower-case. */
+export interface GatewayCors {
+  /** ['*'], or `scheme://host[:port]` entries whose host may start with '*'. */
+  readonly origins: readonly string[];
+  readonly credentials: boolean;
+  readonly methods: readonly string[];
+  readonly headers: readonly string[];
+  readonly expose: readonly string[];
+  /** Seconds. */
+  readonly maxAge: number;
 }
 
 /** One RequestMirror: a copy of `numerator`/`denominator` of the rule's requests, response ignored. */
@@ -75,6 +90,19 @@ export interface GatewayListenerModel {
   /** Lower-case listener hostname, '*.x' wildcard, '' for none. */
   readonly hostname: string;
   readonly hosts: readonly GatewayHost[];
+}
+
+/**
+ * A TLS passthrough listener port other than the HTTPS port (TLSRoute): connections are relayed
+ * undecrypted by SNI, and refused when no host matches. Bound by the L4 module.
+ */
+export interface GatewayTlsPort {
+  /** The port bound: the listener's plus --gateway-port-offset. */
+  readonly port: number;
+  /** Sorted by hostname; exact or '*.' suffix names (model/passthrough.ts). */
+  readonly hosts: readonly PassthroughHost[];
+  /** `ns/gateway` declaring it: where a port that cannot be bound is reported. */
+  readonly gateway: string;
 }
 
 export interface GatewaySnapshot {

@@ -2,7 +2,7 @@ import type { Cluster } from './cluster.ts';
 import type { Certificate } from './certificate.ts';
 import type { L4Route } from './l4.ts';
 import type { Route, VirtualHost } from './route.ts';
-import type { GatewaySnapshot } from './gateway.ts';
+import type { GatewaySnapshot, GatewayTlsPort } from './gateway.ts';
 import type { PassthroughHost } from './passthrough.ts';
 
 /**
@@ -28,6 +28,8 @@ export interface Snapshot {
   readonly gateway?: GatewaySnapshot;
   /** TLS passthrough hosts (model/passthrough.ts), sorted by hostname; absent when there are none. */
   readonly passthrough?: readonly PassthroughHost[];
+  /** Gateway TLS passthrough listeners on their own ports (model/gateway.ts); absent when none. */
+  readonly tlsPorts?: readonly GatewayTlsPort[];
 }
 
 export function emptySnapshot(version = 0): Snapshot {

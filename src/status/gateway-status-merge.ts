@@ -3,7 +3,7 @@
 // never remove or reorder conditions another party owns, one condition per type,
 // observedGeneration = metadata.generation). lastTransitionTime moves only when a condition's
 // status changes (metav1.Condition).
-import type { ConditionReport, GatewayStatusEntry, RouteParentReport } from '../translate/gateway/status-report.ts';
+import type { ConditionReport, GatewayStatusEntry, PolicyStatusEntry, RouteParentReport } from '../translate/gateway/status-report.ts';
 
 export interface Condition {
   type: string;
@@ -70,6 +70,21 @@ export function routeStatus(current: Obj | undefined, parents: readonly RoutePar
     return { parentRef: { ...p.parentRef }, controllerName, conditions: mergeConditions(old?.conditions, p.conditions, generation, now) };
   });
   return { ...(current ?? {}), parents: [...others, ...ours] };
+}
+
+/**
+ * Policy status.ancestors (apis/v1 policy_types.go PolicyStatus): other controllers' entries kept,
+ * Portico's replaced by one per Gateway through which its routes use the policy.
+ */
+export function policyStatus(current: Obj | undefined, ancestors: PolicyStatusEntry['ancestors'], controllerName: string, generation: number, now: string): Obj {
+  const cur = Array.isArray(current?.ancestors) ? (current.ancestors as Obj[]) : [];
+  const others = cur.filter((p) => p?.controllerName !== controllerName);
+  const mine = cur.filter((p) => p?.controllerName === controllerName);
+  const ours = ancestors.map((a) => {
+    const old = mine.find((m) => sameParentRef(m.ancestorRef as Obj | undefined, a.ancestorRef));
+    return { ancestorRef: { ...a.ancestorRef }, controllerName, conditions: mergeConditions(old?.conditions, a.conditions, generation, now) };
+  });
+  return { ...(current ?? {}), ancestors: [...others, ...ours] };
 }
 
 function sameParentRef(a: Obj | undefined, b: RouteParentReport['parentRef']): boolean {

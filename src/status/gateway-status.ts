@@ -4,7 +4,7 @@ import { splitKey } from '../k8s/keys.ts';
 import type { IngressLoadBalancerIngress, Kind, KubeObject } from '../k8s/types.ts';
 import type { GatewayStatusReport } from '../translate/gateway/status-report.ts';
 import type { Logger } from '../util/logger.ts';
-import { canonicalJson, gatewayClassStatus, gatewayStatus, routeStatus, type GatewayAddress } from './gateway-status-merge.ts';
+import { canonicalJson, gatewayClassStatus, gatewayStatus, policyStatus, routeStatus, type GatewayAddress } from './gateway-status-merge.ts';
 import { shortError } from './leader-election.ts';
 
 export interface GatewayStatusWriterOptions {
@@ -20,7 +20,7 @@ export interface GatewayStatusWriterOptions {
   readonly now?: () => Date;
 }
 
-const PLURALS: Partial<Record<Kind, string>> = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TCPRoute: 'tcproutes', UDPRoute: 'udproutes', TLSRoute: 'tlsroutes' };
+const PLURALS: Partial<Record<Kind, string>> = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TCPRoute: 'tcproutes', UDPRoute: 'udproutes', TLSRoute: 'tlsroutes', BackendTLSPolicy: 'backendtlspolicies' };
 
 /**
  * Writes the status of Portico's GatewayClasses, Gateways and routes (README "Gateway API"
@@ -61,6 +61,20 @@ export class GatewayStatusWriter {
     }
   }
 
+  /**
+   * canonicalJson of an object's status as the store holds it, by identity: a watch event replaces
+   * the object (the store never changes one in place), so every sync after a change compares each
+   * of thousands of routes against a cached string instead of serialising its status again.
+   */
+  private readonly statusJson = new WeakMap<object, string>();
+
+  private currentJson(current: Record<string, unknown> | undefined): string {
+    if (current === undefined) return '{}';
+    let s = this.statusJson.get(current);
+    if (s === undefined) this.statusJson.set(current, (s = canonicalJson(current)));
+    return s;
+  }
+
   private async doSync(report: GatewayStatusReport, lb: readonly IngressLoadBalancerIngress[] | null): Promise<{ written: string[]; failed: string[] }> {
     const result = { written: [] as string[], failed: [] as string[] };
     if (!this.o.isLeader()) return result;
@@ -73,6 +87,8 @@ export class GatewayStatusWriter {
         next: (cur: Record<string, unknown> | undefined) => gatewayStatus(cur, g, addresses, now) })),
       ...report.routes.map((r) => ({ kind: r.kind, key: r.key, withVersion: true,
         next: (cur: Record<string, unknown> | undefined) => routeStatus(cur, r.parents, this.o.controllerName, r.generation, now) })),
+      ...(report.policies ?? []).map((p) => ({ kind: p.kind, key: p.key, withVersion: true,
+        next: (cur: Record<string, unknown> | undefined) => policyStatus(cur, p.ancestors, this.o.controllerName, p.generation, now) })),
     ];
     for (const j of jobs) {
       if (!this.o.isLeader()) break; // lost the lease mid-way: stop writing at once
@@ -81,7 +97,7 @@ export class GatewayStatusWriter {
       const current = (obj as { status?: Record<string, unknown> }).status;
       const next = j.next(current, obj);
       const fp = canonicalJson(next);
-      if (fp === canonicalJson(current ?? {})) continue;
+      if (fp === this.currentJson(current)) continue;
       const id = `${j.kind}/${j.key}`;
       const rv = obj.metadata?.resourceVersion ?? '';
       // Written at this resourceVersion and the watch has not brought the result back yet: the

@@ -169,6 +169,7 @@ export function translate(view: StoreView, options: TranslateOptions): Translate
     l4: [...l4.routes, ...gw.l4].sort((a, b) => cmp(a.id, b.id)),
     ...(gw.gateway === null ? {} : { gateway: gw.gateway }),
     // Gateway TLSRoute hosts (src/translate/gateway/tls-routes.ts) join the Ingress ones, which keep theirs.
+    ...(gw.tlsPorts.length === 0 ? {} : { tlsPorts: gw.tlsPorts }),
     ...(passthrough.hosts.length + gw.passthrough.length === 0 ? {} : { passthrough: [...passthrough.hosts, ...gw.passthrough].sort((a, b) => cmp(a.hostname, b.hostname)) }),
   };
   return {

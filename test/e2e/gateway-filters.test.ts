@@ -42,6 +42,19 @@ before(async () => {
     ...backendFor(NS, 'mirror', [(mirror.address() as { port: number }).port]),
     ...backendFor(NS, 'flaky', [downPort, echo.main.port]),
     ...backendFor(NS, 'flaky-too', [downPort, echo.main.port]),
+    httpRoute(NS, 'cors', {
+      parentRefs: [{ name: 'web' }],
+      hostnames: ['cors.test'],
+      rules: [
+        {
+          matches: [{ path: { value: '/list' } }],
+          filters: [{ type: 'CORS', cors: { allowOrigins: ['https://app.example.com', 'https://*.trusted.test:8443'], allowMethods: ['GET', 'PUT'], allowHeaders: ['X-Token'], exposeHeaders: ['X-Total'], allowCredentials: true, maxAge: 600 } }],
+          backendRefs: [{ name: 'main', port: 80 }],
+        },
+        { matches: [{ path: { value: '/any' } }], filters: [{ type: 'CORS', cors: { allowOrigins: ['*'], allowMethods: ['*'] } }], backendRefs: [{ name: 'main', port: 80 }] },
+        { matches: [{ path: { value: '/bad' } }], filters: [{ type: 'CORS', cors: { allowOrigins: ['ftp://x.test'] } }], backendRefs: [{ name: 'main', port: 80 }] },
+      ],
+    }),
     httpRoute(NS, 'retries', {
       parentRefs: [{ name: 'web' }],
       hostnames: ['retry.test'],
@@ -166,4 +179,40 @@ test('retry: the listed codes are retried on another endpoint; unsupported backo
   assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.backoff is not supported/.test(x.message)));
   assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.codes 418/.test(x.message)));
   assert.equal((await request(gw.url + '/backoff', { host: 'retry.test' })).status, 404);
+});
+
+test('CORS: preflights answered at the gateway, allowed origins echoed (never * with credentials), others get no CORS headers', async () => {
+  const before = echo.main.requests;
+  const pre = await request(gw.url + '/list', { host: 'cors.test', method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-token' } });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  assert.equal(pre.headers.get('access-control-allow-credentials'), 'true');
+  assert.equal(pre.headers.get('access-control-allow-methods'), 'GET, PUT');
+  assert.equal(pre.headers.get('access-control-allow-headers'), 'x-token');
+  assert.equal(pre.headers.get('access-control-max-age'), '600');
+  assert.equal(echo.main.requests, before, 'the preflight never reaches the backend');
+  // '*.trusted.test:8443': any labels to the left, that scheme and port only.
+  const deep = await request(gw.url + '/list', { host: 'cors.test', method: 'OPTIONS', headers: { origin: 'https://a.b.trusted.test:8443', 'access-control-request-method': 'GET' } });
+  assert.equal(deep.headers.get('access-control-allow-origin'), 'https://a.b.trusted.test:8443');
+  for (const origin of ['https://evil.test', 'http://app.example.com', 'https://a.trusted.test', 'https://trusted.test:8443']) {
+    const r = await request(gw.url + '/list', { host: 'cors.test', method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    assert.equal(r.status, 204, origin);
+    assert.equal(r.headers.get('access-control-allow-origin'), null, origin);
+  }
+  // An actual request: the backend answers, the CORS headers are added to its response.
+  const get = await request(gw.url + '/list', { host: 'cors.test', headers: { origin: 'https://app.example.com' } });
+  assert.equal(get.status, 200);
+  assert.equal(get.json().name, 'main');
+  assert.equal(get.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  assert.equal(get.headers.get('access-control-expose-headers'), 'x-total');
+  assert.match(get.headers.get('vary') ?? '', /Origin/);
+  const denied = await request(gw.url + '/list', { host: 'cors.test', headers: { origin: 'https://evil.test' } });
+  assert.equal(denied.status, 200);
+  assert.equal(denied.headers.get('access-control-allow-origin'), null);
+  // '*' without credentials: '*' itself.
+  const any = await request(gw.url + '/any', { host: 'cors.test', method: 'OPTIONS', headers: { origin: 'https://whoever.test', 'access-control-request-method': 'DELETE' } });
+  assert.equal(any.headers.get('access-control-allow-origin'), '*');
+  assert.equal(any.headers.get('access-control-allow-methods'), '*');
+  assert.ok((await diagnostics()).some((x) => x.reason === 'UnsupportedValue' && /CORS allowOrigins "ftp:\/\/x.test"/.test(x.message)));
+  assert.equal((await request(gw.url + '/bad', { host: 'cors.test' })).status, 404);
 });

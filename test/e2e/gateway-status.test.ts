@@ -51,6 +51,11 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
   route('nohost', { parentRefs: [{ name: 'gw', sectionName: 'http' }], hostnames: ['x.other.org'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] });
   route('foreign', { parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'http' }], hostnames: ['f.example.com'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] }, 'other');
   api.apply({ apiVersion: `${G}/v1`, kind: 'GRPCRoute', metadata: { name: 'rpc', namespace: 'infra' }, spec: { parentRefs: [{ name: 'gw', sectionName: 'http' }] } });
+  // A route to a Service with a BackendTLSPolicy whose CA ConfigMap is missing (policy status).
+  api.apply(service('infra', 'secure', [{ name: 'https', port: 443 }]));
+  route('tls-backend', { parentRefs: [{ name: 'gw', sectionName: 'http' }], hostnames: ['t.example.com'], rules: [{ backendRefs: [{ name: 'secure', port: 443 }] }] });
+  api.apply({ apiVersion: `${G}/v1`, kind: 'BackendTLSPolicy', metadata: { name: 'secure-tls', namespace: 'infra' },
+    spec: { targetRefs: [{ group: '', kind: 'Service', name: 'secure' }], validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'nope' }], hostname: 'secure.infra' } } });
   // A TCPRoute on the TCP listener (experimental channel, v1alpha2), and one on an HTTP listener.
   api.apply({ apiVersion: `${G}/v1alpha2`, kind: 'TCPRoute', metadata: { name: 'tcp', namespace: 'infra' }, spec: { parentRefs: [{ name: 'gw', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } });
   api.apply({ apiVersion: `${G}/v1alpha2`, kind: 'TCPRoute', metadata: { name: 'tcp-on-http', namespace: 'infra' }, spec: { parentRefs: [{ name: 'gw', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } });
@@ -72,7 +77,7 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     const listener = (name: string) => st.listeners.find((l: Obj) => l.name === name);
     assert.deepEqual(listener('http').supportedKinds, [{ group: G, kind: 'HTTPRoute' }, { group: G, kind: 'GRPCRoute' }]);
     // good, two, missing, crossns, kind, foreign(not allowed: no), shared → attached with Accepted=True.
-    assert.equal(listener('http').attachedRoutes, 6, 'routes with Accepted=True on the listener (missing backends still attach)');
+    assert.equal(listener('http').attachedRoutes, 7, 'routes with Accepted=True on the listener (missing backends still attach)');
     assert.deepEqual(conds(listener('http').conditions), { Accepted: 'True/Accepted', ResolvedRefs: 'True/ResolvedRefs', Conflicted: 'False/NoConflicts', Programmed: 'True/Programmed' });
     assert.deepEqual(listener('kinds').supportedKinds, [{ group: G, kind: 'HTTPRoute' }]);
     assert.equal(conds(listener('kinds').conditions).ResolvedRefs, 'False/InvalidRouteKinds');
@@ -102,6 +107,11 @@ test('status: GatewayClass, Gateway (addresses, listeners, attachedRoutes) and r
     await eventually(() => api.get('TCPRoute', 'infra', 'tcp-on-http'), (r) => r?.status?.parents !== undefined);
     assert.deepEqual(conds(parentOf(api.get('TCPRoute', 'infra', 'tcp'), 'tcp')?.conditions), { Accepted: 'True/Accepted', ResolvedRefs: 'True/ResolvedRefs' });
     assert.equal(conds(parentOf(api.get('TCPRoute', 'infra', 'tcp-on-http'), 'http')?.conditions).Accepted, 'False/NotAllowedByListeners');
+    // PolicyAncestorStatus: the Gateway the route reaches the Service through, the spec's reasons.
+    const pol = await eventually(() => api.get('BackendTLSPolicy', 'infra', 'secure-tls'), (p) => Array.isArray(p?.status?.ancestors));
+    assert.deepEqual(pol!.status.ancestors.map((a: Obj) => a.ancestorRef), [{ group: G, kind: 'Gateway', namespace: 'infra', name: 'gw' }]);
+    assert.equal(pol!.status.ancestors[0].controllerName, 'portico.io/gateway-controller');
+    assert.deepEqual(conds(pol!.status.ancestors[0].conditions), { Accepted: 'False/NoValidCACertificate', ResolvedRefs: 'False/InvalidCACertificateRef' });
     const sharedNow = api.get('HTTPRoute', 'infra', 'shared')!;
     assert.deepEqual(sharedNow.status.parents.find((p: Obj) => p.controllerName !== 'portico.io/gateway-controller'), foreignParent, 'the other controller\'s entry is kept');
     assert.deepEqual(parentOf(sharedNow, 'http')!.parentRef, { group: G, kind: 'Gateway', namespace: 'infra', name: 'gw', sectionName: 'http' });

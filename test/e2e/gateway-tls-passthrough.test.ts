@@ -77,3 +77,42 @@ test('TLS passthrough listener: SNI of the TLSRoute (exact and wildcard) relayed
     await web.close();
   }
 });
+
+test('TLS passthrough listener on its own port (+ --gateway-port-offset): relayed by SNI, any other name refused', async () => {
+  const pod = makeCert({ sans: ['db.test'], cn: 'db-cert' });
+  const backend = tls.createServer({ cert: pod.certPem, key: pod.keyPem }, (s) => {
+    s.once('data', () => s.end('DB says hi\r\n'));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+  const backendPort = (backend.address() as { port: number }).port;
+  const port = await freePort();
+  const OFFSET = 1000;
+  const objs = (host: string): KubeObject[] => [
+    gatewayClass(),
+    ...backendFor(NS, 'db', [backendPort], 5432),
+    gateway(NS, 'edge', [{ name: 'db', protocol: 'TLS', port: port - OFFSET, tls: { mode: 'Passthrough' } }]),
+    tlsRoute('db', { parentRefs: [{ name: 'edge' }], hostnames: [host], rules: [{ backendRefs: [{ name: 'db', port: 5432 }] }] }),
+  ];
+  const gw = await startGateway(objs('db.test'), { gatewayPortOffset: OFFSET });
+  const refused = (servername: string) => new Promise<string>((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => resolve('handshake'));
+    s.on('error', () => resolve('refused'));
+    s.on('close', () => resolve('refused'));
+  });
+  try {
+    assert.deepEqual(await hello(port, 'db.test'), { cn: 'db-cert', line: 'DB says hi' });
+    assert.equal(await refused('other.test'), 'refused', 'nothing terminates TLS on this port');
+    // The route moves to another name without a restart; the port stays bound.
+    await gw.write(objs('db2.test'));
+    const deadline = Date.now() + 3000;
+    while (await refused('db.test') === 'handshake') {
+      assert.ok(Date.now() < deadline, 'the old name stops being relayed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(await hello(port, 'db2.test'), { cn: 'db-cert', line: 'DB says hi' });
+  } finally {
+    await gw.close();
+    backend.close();
+  }
+});

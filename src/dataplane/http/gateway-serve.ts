@@ -14,7 +14,9 @@ import type { RequestTarget } from './request-target.ts';
 import { normalizeHost } from './request-target.ts';
 import type { RequestContext } from './request-context.ts';
 import type { AnyResponse } from './error-response.ts';
-import { sendText } from './error-response.ts';
+import { sendText, writeHead } from './error-response.ts';
+import { CompiledHeaderModifier } from './header-modifier.ts';
+import type { HeaderModifier } from '../../model/filters.ts';
 import type { ForwardTarget } from './forwarder.ts';
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -84,6 +86,20 @@ export function serveGatewayRule(dp: GatewayServeHost, table: GatewayTable, rule
     return;
   }
   const query = queryOf(target);
+  // CORS (gateway-cors.ts): a preflight is answered here; an actual request gets its headers added.
+  let responseHeaders = rule.responseHeaders;
+  if (rule.cors !== null) {
+    const pre = rule.cors.preflight(ctx.method, req.headers);
+    if (pre !== null) {
+      ctx.status = 204;
+      if (!req.readableEnded) req.resume();
+      writeHead(res, 204, Object.fromEntries(pre));
+      res.end();
+      return;
+    }
+    const add = rule.cors.responseHeaders(typeof req.headers.origin === 'string' ? req.headers.origin : undefined);
+    if (add !== null) responseHeaders = new CompiledHeaderModifier(mergeModifiers(rule.rule.filters.responseHeaders, add));
+  }
   const redirect = rule.redirect;
   if (redirect !== null) {
     ctx.status = redirect.statusCode;
@@ -106,5 +122,12 @@ export function serveGatewayRule(dp: GatewayServeHost, table: GatewayTable, rule
   const rw = rule.rewrite;
   const path = rw === null || rw.path === null ? target.forward : modifyPath(rw.path, target.path) + query;
   const hostHeader = rw !== null && rw.hostname !== null ? rw.hostname : rawHost ?? null;
-  dp.forward(req, res, ctx, rule, scheme, hostHeader, path, rule.responseHeaders);
+  dp.forward(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders);
+}
+
+/** The rule's ResponseHeaderModifier with the CORS headers on top (CORS wins for its names). */
+function mergeModifiers(base: HeaderModifier | null, cors: HeaderModifier): HeaderModifier {
+  if (base === null) return cors;
+  const names = new Set(cors.set.map(([n]) => n));
+  return { set: [...base.set.filter(([n]) => !names.has(n)), ...cors.set], add: [...base.add, ...cors.add], remove: base.remove.filter((n) => !names.has(n)) };
 }

@@ -9,6 +9,7 @@ import type { Route } from '../../model/route.ts';
 import type { RequestRedirect, UrlRewrite } from '../../model/filters.ts';
 import { CompiledMatch } from './gateway-match.ts';
 import { CompiledMirror } from './gateway-mirror.ts';
+import { CompiledCors } from './gateway-cors.ts';
 import { CompiledHeaderModifier } from './header-modifier.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import type { UpstreamPolicy } from '../../model/upstream.ts';
@@ -59,6 +60,8 @@ export class CompiledGatewayRule {
   readonly fallbackRoute: CompiledRoute;
   /** RequestMirror filters with their clusters (gateway-mirror.ts); empty for most rules. */
   readonly mirrors: readonly CompiledMirror[];
+  /** HTTPRoute CORS filter (gateway-cors.ts), or null. */
+  readonly cors: CompiledCors | null;
   readonly mirrorRoutes: readonly CompiledRoute[];
   /** HTTPRoute timeouts: the smaller of request and backendRequest, in ms; undefined when none. */
   readonly deadlineMs: number | undefined;
@@ -83,6 +86,7 @@ export class CompiledGatewayRule {
     this.totalWeight = this.backends.reduce((s, b) => s + b.weight, 0);
     this.mirrorRoutes = (rule.mirrors ?? []).map((m, i) => compile(modelRoute(`${rule.id}~mirror${i}`, rule.route, m.clusterId, m.clusterId === null ? 'BackendNotFound' : null, m.service, undefined)));
     this.mirrors = (rule.mirrors ?? []).map((m, i) => new CompiledMirror(m, this.mirrorRoutes[i].cluster));
+    this.cors = rule.cors === undefined ? null : new CompiledCors(rule.cors);
     const t = rule.timeouts;
     const limits = t === undefined ? [] : [t.requestMs, t.backendRequestMs].filter((x): x is number => x !== null);
     this.deadlineMs = limits.length === 0 ? undefined : Math.min(...limits);

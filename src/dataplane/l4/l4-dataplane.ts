@@ -15,6 +15,7 @@ import { l4Metrics, type L4Metrics, type L4Stats } from './l4-metrics.ts';
 import { TcpListener } from './tcp-listener.ts';
 import { UdpListener } from './udp-listener.ts';
 import { HealthCheckers, type HealthSource } from '../health/health-checkers.ts';
+import { TlsPorts } from './tls-ports.ts';
 
 export interface L4DataplaneOptions {
   logger: Logger;
@@ -48,11 +49,14 @@ export class L4Dataplane implements Dataplane {
   private readonly draining = new Map<string, Draining[]>();
   private closed = false;
   private readonly health: HealthCheckers;
+  /** Gateway TLS passthrough listeners on their own ports. */
+  private readonly tlsPorts: TlsPorts;
 
   constructor(opts: L4DataplaneOptions) {
     this.opts = opts;
     this.health = new HealthCheckers('tcp', {}, opts.healthChecks);
     this.metrics = l4Metrics(opts.metrics);
+    this.tlsPorts = new TlsPorts({ logger: opts.logger, metrics: opts.metrics, bindAddress: opts.bindAddress, drainTimeoutMs: opts.drainTimeoutMs });
   }
 
   /** Bound port of a route's listener (0 when not bound), for tests and the admin view. */
@@ -64,8 +68,13 @@ export class L4Dataplane implements Dataplane {
   async apply(snapshot: Snapshot, endpoints: EndpointSet): Promise<ApplyResult> {
     const failures = await this.applyRoutes(snapshot.l4, snapshot.clusters, endpoints);
     const byId = new Map(snapshot.l4.map((r) => [r.id, r] as const));
+    // Gateway TLS passthrough listeners on their own ports (tls-ports.ts).
+    const tlsFailures = this.closed ? [] : await this.tlsPorts.apply(snapshot.tlsPorts ?? [], snapshot.clusters, endpoints);
     return {
-      diagnostics: failures.map((f) => diagnostic(byId.get(f.routeId)!.origin, 'ListenFailed', `${f.routeId}: cannot listen: ${f.error}`)),
+      diagnostics: [
+        ...failures.map((f) => diagnostic(byId.get(f.routeId)!.origin, 'ListenFailed', `${f.routeId}: cannot listen: ${f.error}`)),
+        ...tlsFailures.map((f) => { const [namespace, name] = f.port.gateway.split('/'); return diagnostic({ kind: 'Gateway', namespace, name }, 'ListenFailed', `TLS listener port ${f.port.port}: cannot listen: ${f.error}`); }),
+      ],
     };
   }
 
@@ -147,6 +156,7 @@ export class L4Dataplane implements Dataplane {
   /** EndpointSlice fast path (ARCHITECTURE.md "EndpointSet"). Unknown clusters are ignored. */
   updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
     this.clusters.get(clusterId)?.update(endpoints);
+    this.tlsPorts.updateEndpoints(clusterId, endpoints);
   }
 
   /** Verdicts of the active checks run by another process (worker processes, health-checkers.ts 'remote'). */
@@ -158,6 +168,7 @@ export class L4Dataplane implements Dataplane {
     if (this.closed) return;
     this.closed = true;
     this.health.close();
+    const tls = this.tlsPorts.close(drainTimeoutMs);
     const all: Listener[] = [...this.listeners.values()];
     this.listeners.clear();
     for (const list of this.draining.values()) for (const d of list) { clearTimeout(d.timer); all.push(d.listener); }
@@ -168,6 +179,7 @@ export class L4Dataplane implements Dataplane {
     for (const l of all) l.closeAll();
     for (const st of this.clusters.values()) st.dispose();
     this.clusters.clear();
+    await tls;
   }
 
   private statsFor(r: L4Route, cluster: ClusterState | null): L4Stats {

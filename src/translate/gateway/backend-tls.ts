@@ -17,6 +17,16 @@ import { diagnostic, type Diagnostic } from '../../model/diagnostic.ts';
 import { compareAge } from './parents.ts';
 import { checkHostname } from './hostnames.ts';
 
+/** What a policy's status says (policy_types.go PolicyConditionType, backendtlspolicy_types.go reasons). */
+export interface PolicyOutcome {
+  readonly policy: BackendTLSPolicy;
+  /** Null: Accepted; else the Accepted=False reason (Conflicted, Invalid, NoValidCACertificate). */
+  readonly accepted: string | null;
+  /** Null: ResolvedRefs; else the ResolvedRefs=False reason (InvalidCACertificateRef, InvalidKind). */
+  readonly refs: string | null;
+  readonly message: string;
+}
+
 export type BackendTls = { readonly kind: 'none' } | { readonly kind: 'tls'; readonly tls: UpstreamTls; readonly policy: string } | { readonly kind: 'invalid'; readonly message: string };
 
 const NONE: BackendTls = { kind: 'none' };
@@ -25,7 +35,7 @@ const NONE: BackendTls = { kind: 'none' };
  * The policy for one Service port: the oldest (then by name) of those naming the port by
  * sectionName, else of those naming the whole Service (targetRefs precedence, BackendTLSPolicySpec).
  */
-export function backendTlsFor(view: StoreView, cluster: Cluster, diags: Diagnostic[]): BackendTls {
+export function backendTlsFor(view: StoreView, cluster: Cluster, diags: Diagnostic[], used?: Map<string, PolicyOutcome>): BackendTls {
   const targets = (p: BackendTLSPolicy, section: boolean) => (Array.isArray(p.spec?.targetRefs) ? p.spec.targetRefs : []).some((t) =>
     t && (t.group ?? '') === '' && t.kind === 'Service' && t.name === cluster.service &&
     (section ? t.sectionName !== undefined && t.sectionName !== '' && t.sectionName === cluster.portName : t.sectionName === undefined || t.sectionName === ''));
@@ -35,11 +45,27 @@ export function backendTlsFor(view: StoreView, cluster: Cluster, diags: Diagnost
   if (chosen.length === 0) return NONE;
   const [winner, ...losers] = chosen;
   for (const l of losers) {
-    diags.push(diagnostic(policyRef(l), 'BackendTLSPolicyInvalid', `Conflicted: the older BackendTLSPolicy ${winner.metadata?.name ?? ''} applies to Service ${cluster.namespace}/${cluster.service}`, 'warning'));
+    const message = `the older BackendTLSPolicy ${winner.metadata?.name ?? ''} applies to Service ${cluster.namespace}/${cluster.service}`;
+    diags.push(diagnostic(policyRef(l), 'BackendTLSPolicyInvalid', `Conflicted: ${message}`, 'warning'));
+    used?.set(keyOf(l), { policy: l, accepted: 'Conflicted', refs: null, message });
   }
   const r = readPolicy(view, winner);
   if (r.kind === 'invalid') diags.push(diagnostic(policyRef(winner), 'BackendTLSPolicyInvalid', `${r.message}; requests to Service ${cluster.namespace}/${cluster.service} answer 500`));
+  used?.set(keyOf(winner), r.kind === 'invalid'
+    ? { policy: winner, ...statusReasons(r.message), message: r.message }
+    : { policy: winner, accepted: null, refs: null, message: '' });
   return r;
+}
+
+function keyOf(p: BackendTLSPolicy): string {
+  return nsName(p.metadata?.namespace ?? '', p.metadata?.name ?? '');
+}
+
+/** The spec's reasons for an invalid policy: a bad CA ref is ResolvedRefs False and, being the only one, Accepted False/NoValidCACertificate. */
+function statusReasons(message: string): { accepted: string; refs: string | null } {
+  if (/\(InvalidKind\)/.test(message)) return { accepted: 'NoValidCACertificate', refs: 'InvalidKind' };
+  if (/\(InvalidCACertificateRef\)/.test(message)) return { accepted: 'NoValidCACertificate', refs: 'InvalidCACertificateRef' };
+  return { accepted: 'Invalid', refs: null };
 }
 
 function policyRef(p: BackendTLSPolicy) {

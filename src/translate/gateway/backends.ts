@@ -13,7 +13,7 @@ import type { WeightedBackend } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import { resolveServiceBackend } from '../backends.ts';
 import { referenceAllowed } from './references.ts';
-import { backendTlsFor } from './backend-tls.ts';
+import { backendTlsFor, type PolicyOutcome } from './backend-tls.ts';
 
 export type BackendCheck = { ok: true } | { ok: false; message: string };
 
@@ -37,7 +37,8 @@ export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'UDPRoute' | 'T
 const SHARE_ANSWER: Readonly<Record<RouteKind, string>> = { HTTPRoute: '500', GRPCRoute: 'UNAVAILABLE', TCPRoute: 'connections closed', UDPRoute: 'datagrams dropped', TLSRoute: 'connections closed' };
 
 export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute | TCPRoute, refs: readonly HTTPBackendRef[], opts: { allowExternalName: boolean; protocol?: 'TCP' | 'UDP' },
-  clusters: Map<string, Cluster>, diags: Diagnostic[], where: string, routeKind: RouteKind = 'HTTPRoute', answer = SHARE_ANSWER[routeKind]): WeightedBackend[] {
+  clusters: Map<string, Cluster>, diags: Diagnostic[], where: string, routeKind: RouteKind = 'HTTPRoute', answer = SHARE_ANSWER[routeKind],
+  policies?: Map<string, PolicyOutcome>): WeightedBackend[] {
   const ns = route.metadata?.namespace ?? '';
   const ref: ObjectRef = { kind: routeKind, namespace: ns, name: route.metadata?.name ?? '' };
   const out: WeightedBackend[] = [];
@@ -77,7 +78,7 @@ export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute | 
     }
     // BackendTLSPolicy (backend-tls.ts): TLS to the pods, verified; unusable ⇒ this share answers 500.
     if (routeKind === 'HTTPRoute' || routeKind === 'GRPCRoute') {
-      const bt = backendTlsFor(view, r.cluster, diags);
+      const bt = backendTlsFor(view, r.cluster, diags, policies);
       if (bt.kind === 'invalid') {
         diags.push(diagnostic(ref, 'BackendTLSPolicyInvalid', `${where}: ${bt.message}; its share of requests answers 500`));
         out.push({ clusterId: null, reason: 'BackendTLSPolicyInvalid', service: '', weight });

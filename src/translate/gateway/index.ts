@@ -10,7 +10,7 @@ import { nsName } from '../../k8s/keys.ts';
 import type { StoreView } from '../../store/store.ts';
 import type { Cluster } from '../../model/cluster.ts';
 import type { Certificate } from '../../model/certificate.ts';
-import { hostnameMatches, type GatewayHost, type GatewayListenerModel, type GatewayRule, type GatewaySnapshot, type WeightedBackend } from '../../model/gateway.ts';
+import { hostnameMatches, type GatewayTlsPort, type GatewayHost, type GatewayListenerModel, type GatewayRule, type GatewaySnapshot, type WeightedBackend } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import { collectListeners, type GatewayPorts } from './listeners.ts';
 import { translateL4Routes } from './l4-routes.ts';
@@ -26,7 +26,9 @@ import { parseGrpcRule } from './grpc-rules.ts';
 import { parseMirrors } from './mirror.ts';
 import { compareRules, type Ranked } from './precedence.ts';
 import { gatewayStatusReport, type RouteParentReport, type RouteStatusEntry, type GatewayStatusReport } from './status-report-build.ts';
-import { routeParentConditions, generationOf } from './status-report.ts';
+import { cond, routeParentConditions, generationOf, type PolicyStatusEntry } from './status-report.ts';
+import type { PolicyOutcome } from './backend-tls.ts';
+import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
 
 export type { GatewayPorts } from './listeners.ts';
 
@@ -51,6 +53,8 @@ export interface GatewayTranslation {
   readonly l4: readonly L4Route[];
   /** TLSRoute hostnames passed through (sorted), after the Ingress ones (`takenSni`). */
   readonly passthrough: readonly PassthroughHost[];
+  /** TLS passthrough listeners on other ports than the HTTPS one (tls-routes.ts). */
+  readonly tlsPorts: readonly GatewayTlsPort[];
   /** What the status of Portico's GatewayClasses, Gateways and routes should say (cluster mode writes it). */
   readonly status: GatewayStatusReport;
 }
@@ -83,8 +87,14 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     ...view.list('HTTPRoute').map((route) => ({ kind: 'HTTPRoute' as const, route })),
     ...view.list('GRPCRoute').map((route) => ({ kind: 'GRPCRoute' as const, route })),
   ].sort((a, b) => compareAge(a.route, b.route) || cmp(a.kind, b.kind));
-  /** listener id → the hostnames each kind attached there (for the HTTPRoute/GRPCRoute conflict). */
-  const kindHosts = new Map<string, { kind: RouteKind; hosts: string[] }[]>();
+  /** BackendTLSPolicy key → its outcome and the Gateways whose routes use it. */
+  const policies = new Map<string, { outcome: PolicyOutcome; gateways: Set<string> }>();
+  /**
+   * listener id → kind → the hostnames each route of that kind attached there (for the
+   * HTTPRoute/GRPCRoute conflict). Kept per kind so that a route is compared with the other kind's
+   * routes only: one list of every route made each attach scan all earlier ones (quadratic in routes).
+   */
+  const kindHosts = new Map<string, Map<RouteKind, string[][]>>();
   for (const { kind, route } of routes) {
     const ns = route.metadata?.namespace ?? '';
     const key = nsName(ns, route.metadata?.name ?? '');
@@ -118,7 +128,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       continue;
     }
     const before = diags.length;
-    const rules = kind === 'HTTPRoute' ? buildRules(view, route as HTTPRoute, key, opts, clusters, diags) : buildGrpcRules(view, route as GRPCRoute, key, opts, clusters, diags);
+    const used = new Map<string, PolicyOutcome>();
+    const rules = kind === 'HTTPRoute' ? buildRules(view, route as HTTPRoute, key, opts, clusters, diags, used) : buildGrpcRules(view, route as GRPCRoute, key, opts, clusters, diags, used);
     if (rules === null) {
       reject('UnsupportedValue', 'no rule of the route can be served');
       continue;
@@ -149,15 +160,20 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       for (const l of allowed) {
         const hosts = intersectHostnames(l.hostname, hostnames);
         if (hosts.length === 0) continue;
-        const taken = kindHosts.get(l.id) ?? [];
-        const other = taken.find((t) => t.kind !== kind && t.hosts.some((a) => hosts.some((b) => hostsOverlap(a, b))));
+        let taken = kindHosts.get(l.id);
+        if (!taken) kindHosts.set(l.id, (taken = new Map<RouteKind, string[][]>()));
+        let other: RouteKind | undefined;
+        for (const [k, lists] of taken) {
+          if (k !== kind && lists.some((hs) => hs.some((a) => hosts.some((b) => hostsOverlap(a, b))))) other = k;
+        }
         if (other !== undefined) {
-          conflict ??= `listener ${l.name} already has an older ${other.kind} for an overlapping hostname (${hosts.join(', ') || '*'})`;
+          conflict ??= `listener ${l.name} already has an older ${other} for an overlapping hostname (${hosts.join(', ') || '*'})`;
           continue;
         }
         any = true;
-        taken.push({ kind, hosts });
-        kindHosts.set(l.id, taken);
+        const mine = taken.get(kind);
+        if (mine) mine.push(hosts);
+        else taken.set(kind, [hosts]);
         if (!countedOn.has(`${l.id}\n${key}`)) {
           countedOn.add(`${l.id}\n${key}`);
           l.status.attachedRoutes++;
@@ -173,6 +189,12 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
       if (any) {
         attachedRoutes.add(key);
         parentDone(p, null, '');
+        // PolicyAncestorStatus: the Gateway this route serves the policy's Service through.
+        for (const [pk, o] of used) {
+          let e = policies.get(pk);
+          if (e === undefined) policies.set(pk, (e = { outcome: o, gateways: new Set<string>() }));
+          e.gateways.add(nsName(p.namespace ?? ns, p.name ?? ''));
+        }
       } else if (conflict !== null) {
         diags.push(diagnostic(ref, 'HostnameConflict', `${where}: ${conflict}; not attached there`));
         parentDone(p, 'HostnameConflict', conflict);
@@ -186,7 +208,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   // TCPRoute and UDPRoute: L4 listeners on their own ports (l4-routes.ts).
   const l4 = translateL4Routes(view, { byGateway }, { allowExternalName: opts.allowExternalName, offset: opts.ports.offset }, clusters, routeStatus, diags);
   // TLSRoute: SNI hostnames relayed by the HTTPS port's TLS front (tls-routes.ts).
-  const passthrough = translateTlsRoutes(view, { byGateway }, { allowExternalName: opts.allowExternalName, takenSni: opts.takenSni ?? new Set() }, clusters, routeStatus, diags);
+  const tlsHosts = translateTlsRoutes(view, { byGateway }, { allowExternalName: opts.allowExternalName, takenSni: opts.takenSni ?? new Set(), httpsPort: opts.ports.https, offset: opts.ports.offset }, clusters, routeStatus, diags);
 
   const listeners: GatewayListenerModel[] = [];
   const certificates = new Map<string, Certificate>();
@@ -216,12 +238,14 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     anyHostCertificateId,
     attachedRoutes: [...attachedRoutes].sort(),
     l4,
-    passthrough,
-    status: gatewayStatusReport(ourClasses, byGateway, routeStatus),
+    passthrough: tlsHosts.https,
+    tlsPorts: tlsHosts.ports,
+    status: { ...gatewayStatusReport(ourClasses, byGateway, routeStatus), policies: policyStatus(policies) },
   };
 }
 
-function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[]): Attached[] | null {
+function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[],
+  used: Map<string, PolicyOutcome>): Attached[] | null {
   const ref: ObjectRef = { kind: 'HTTPRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
   const raw = Array.isArray(route.spec?.rules) && route.spec.rules.length > 0 ? route.spec.rules : [{}];
   const out: Attached[] = [];
@@ -242,7 +266,7 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
       diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
       return;
     }
-    const resolved: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where);
+    const resolved: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'HTTPRoute', undefined, used);
     const retry = parsed.value.retry;
     // HTTPRouteRetry rides on each backend's upstream policy (the forwarder's retries).
     const backends = retry === null ? resolved : resolved.map((b) => b.clusterId === null ? b : { ...b, upstream: { ...(b.upstream ?? HTTP_DEFAULTS), retry } });
@@ -259,6 +283,7 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
           id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute', match, filters: parsed.value.filters, backends,
           ...(parsed.value.timeouts === null ? {} : { timeouts: parsed.value.timeouts }),
           ...(mirrors.value.length === 0 ? {} : { mirrors: mirrors.value }),
+          ...(parsed.value.cors === null ? {} : { cors: parsed.value.cors }),
         },
       });
     });
@@ -267,7 +292,8 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
 }
 
 /** GRPCRoute rules (grpc-rules.ts); backends over gRPC (backends.ts backendProtocol). */
-function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[]): Attached[] | null {
+function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[],
+  used: Map<string, PolicyOutcome>): Attached[] | null {
   const ref: ObjectRef = { kind: 'GRPCRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
   const raw = Array.isArray(route.spec?.rules) && route.spec.rules.length > 0 ? route.spec.rules : [{}];
   const out: Attached[] = [];
@@ -288,7 +314,7 @@ function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: Ga
       diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
       return;
     }
-    const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'GRPCRoute');
+    const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'GRPCRoute', undefined, used);
     served++;
     parsed.value.matches.forEach((match, mi) => {
       out.push({
@@ -299,6 +325,23 @@ function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: Ga
     });
   });
   return served === 0 ? null : out;
+}
+
+/** BackendTLSPolicy status entries (policy_types.go PolicyAncestorStatus), sorted by key. */
+function policyStatus(policies: ReadonlyMap<string, { outcome: PolicyOutcome; gateways: ReadonlySet<string> }>): PolicyStatusEntry[] {
+  return [...policies.entries()].sort(([a], [b]) => cmp(a, b)).map(([key, { outcome: o, gateways }]) => ({
+    kind: 'BackendTLSPolicy' as const, key, generation: generationOf(o.policy),
+    ancestors: [...gateways].sort().map((g) => {
+      const [namespace, name] = g.split('/');
+      return {
+        ancestorRef: { group: GATEWAY_GROUP, kind: 'Gateway', namespace, name },
+        conditions: [
+          o.accepted === null ? cond('Accepted', true, 'Accepted') : cond('Accepted', false, o.accepted, o.message),
+          o.refs === null ? cond('ResolvedRefs', true, 'ResolvedRefs') : cond('ResolvedRefs', false, o.refs, o.message),
+        ],
+      };
+    }),
+  }));
 }
 
 /** Two effective hostnames of one listener that some request Host could match both ('' is any). */

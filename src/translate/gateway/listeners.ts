@@ -216,8 +216,10 @@ function serveListener(view: StoreView, g: Gateway, key: string, c: Candidate, p
       problem('UnsupportedProtocol', { accepted: 'UnsupportedProtocol' }, `protocol TLS with tls.mode ${JSON.stringify(mode)} is not served (Passthrough is)`);
       return null;
     }
-    if (ports.https === null || effective !== ports.https) {
-      problem('PortUnavailable', { accepted: 'PortUnavailable' }, `port ${port}${ports.offset ? ` + offset ${ports.offset} = ${effective}` : ''} is not the HTTPS port (${ports.https ?? 'off'}); TLS passthrough listeners are served on --https-port only`);
+    // On --https-port the HTTPS port's TLS front reads the SNI; on any other port (plus the
+    // offset) the L4 module binds a TLS front of its own (tls-routes.ts, GatewayTlsPort).
+    if (effective > 65535) {
+      problem('PortUnavailable', { accepted: 'PortUnavailable' }, `port ${port} + offset ${ports.offset} = ${effective} is beyond 65535`);
       return null;
     }
     const accepts = kindsFor([TLS_ROUTE_KIND]);
@@ -279,7 +281,7 @@ function listenerCertificate(view: StoreView, g: Gateway, l: GatewayListener, wh
   const ref = gatewayRef(g);
   const mode = l.tls?.mode ?? 'Terminate';
   if (mode !== 'Terminate') {
-    const message = `tls.mode ${JSON.stringify(mode)} is not served yet (Terminate is)`;
+    const message = `HTTPS with tls.mode ${JSON.stringify(mode)} is not served (HTTPS terminates; passthrough is protocol TLS)`;
     diags.push(diagnostic(ref, 'UnsupportedProtocol', `${where}: ${message}`));
     return { ok: false, status: { accepted: 'UnsupportedProtocol', supportedKinds: [], message } };
   }

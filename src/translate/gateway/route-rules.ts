@@ -9,6 +9,8 @@ import type { HTTPHeaderFilter, HTTPPathModifier, HTTPRouteFilter, HTTPRouteMatc
 import type { HeaderMatch, QueryParamMatch, RequestMatch, RequestPathMatch } from '../../model/request-match.ts';
 import type { HeaderModifier, PathModifier, RedirectStatus, RouteFilters } from '../../model/filters.ts';
 import type { NextUpstreamCondition, RetryPolicy } from '../../model/upstream.ts';
+import type { GatewayCors } from '../../model/gateway.ts';
+import { parseCors } from './cors.ts';
 import { checkHostname } from './hostnames.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: 'UnsupportedValue' | 'IncompatibleFilters'; message: string };
@@ -26,6 +28,7 @@ export interface ParsedRule {
   readonly timeouts: { readonly requestMs: number | null; readonly backendRequestMs: number | null } | null;
   /** HTTPRouteRetry as the forwarder's retry policy (model/upstream.ts RetryPolicy), or null. */
   readonly retry: RetryPolicy | null;
+  readonly cors: GatewayCors | null;
 }
 
 /** Status codes the forwarder can retry on (model/upstream.ts NextUpstreamCondition). */
@@ -75,7 +78,9 @@ export function parseRule(rule: HTTPRouteRule, hasBackends: boolean): Parsed<Par
   if ((rule as Record<string, unknown>).sessionPersistence !== undefined) return bad('sessionPersistence is not supported');
   const retry = parseRetry(rule.retry);
   if (!retry.ok) return retry;
-  return { ok: true, value: { matches, filters: filters.value, timeouts: timeouts.value, retry: retry.value } };
+  const cors = parseCors(Array.isArray(rule.filters) ? rule.filters : []);
+  if (!cors.ok) return cors;
+  return { ok: true, value: { matches, filters: filters.value, timeouts: timeouts.value, retry: retry.value, cors: cors.value } };
 }
 
 // GEP-2257 Duration: 1 to 4 number+unit pairs, units h, m, s, ms (shared_types.go Duration).
@@ -189,7 +194,7 @@ function parseFilters(list: readonly HTTPRouteFilter[], matches: readonly Reques
     const type = f?.type;
     if (typeof type !== 'string') return bad('filter without type');
     // RequestMirror may be repeated (HTTPRouteFilter.RequestMirror); mirror.ts reads it.
-    if (type === 'RequestMirror') continue;
+    if (type === 'RequestMirror' || type === 'CORS') continue; // mirror.ts, cors.ts
     if (once.has(type)) return bad(`filter ${type} cannot be repeated`);
     once.add(type);
     switch (type) {

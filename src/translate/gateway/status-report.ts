@@ -56,6 +56,16 @@ export interface GatewayStatusReport {
   readonly classes: readonly { readonly name: string; readonly generation: number; readonly conditions: readonly ConditionReport[] }[];
   readonly gateways: readonly GatewayStatusEntry[];
   readonly routes: readonly RouteStatusEntry[];
+  /** BackendTLSPolicies used by Portico's routes; absent in reports built before they existed. */
+  readonly policies?: readonly PolicyStatusEntry[];
+}
+
+/** PolicyAncestorStatus (apis/v1 policy_types.go): one entry per Gateway whose routes use the policy. */
+export interface PolicyStatusEntry {
+  readonly kind: 'BackendTLSPolicy';
+  readonly key: string;
+  readonly generation: number;
+  readonly ancestors: readonly { readonly ancestorRef: ParentRefReport; readonly conditions: readonly ConditionReport[] }[];
 }
 
 export const EMPTY_GATEWAY_STATUS: GatewayStatusReport = { classes: [], gateways: [], routes: [] };

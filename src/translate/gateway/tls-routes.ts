@@ -10,6 +10,7 @@ import { nsName } from '../../k8s/keys.ts';
 import type { StoreView } from '../../store/store.ts';
 import type { Cluster } from '../../model/cluster.ts';
 import type { PassthroughHost } from '../../model/passthrough.ts';
+import type { GatewayTlsPort } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import type { GatewayListeners } from './listeners.ts';
 import { checkHostname, intersectHostnames } from './hostnames.ts';
@@ -20,10 +21,22 @@ import type { RouteParentReport, RouteStatusEntry } from './status-report-build.
 
 const REF_REASONS: ReadonlySet<string> = new Set(['BackendNotFound', 'InvalidKind', 'RefNotPermitted']);
 
-export function translateTlsRoutes(view: StoreView, listeners: GatewayListeners, opts: { allowExternalName: boolean; takenSni: ReadonlySet<string> },
-  clusters: Map<string, Cluster>, routeStatus: RouteStatusEntry[], diags: Diagnostic[]): PassthroughHost[] {
+export interface TlsRouteHosts {
+  /** Hosts on the HTTPS port (its TLS front), sorted. */
+  readonly https: PassthroughHost[];
+  /** TLS listeners on other ports, each with its hosts (L4 module), sorted by port. */
+  readonly ports: GatewayTlsPort[];
+}
+
+export function translateTlsRoutes(view: StoreView, listeners: GatewayListeners, opts: { allowExternalName: boolean; takenSni: ReadonlySet<string>; httpsPort: number | null; offset: number },
+  clusters: Map<string, Cluster>, routeStatus: RouteStatusEntry[], diags: Diagnostic[]): TlsRouteHosts {
   const { byGateway } = listeners;
-  const hosts = new Map<string, PassthroughHost>();
+  /** Bound port → SNI name → host; the HTTPS port's are `opts.httpsPort`'s. */
+  const byPort = new Map<number, { gateway: string; hosts: Map<string, PassthroughHost> }>();
+  // Every served TLS listener's port is bound, routes or not (connections are then refused).
+  for (const [gw, e] of byGateway) for (const l of e.listeners) {
+    if (l.scheme === 'tls' && !byPort.has(l.port + opts.offset)) byPort.set(l.port + opts.offset, { gateway: gw, hosts: new Map() });
+  }
   /** `listener id \n route key` pairs already counted into attachedRoutes. */
   const counted = new Set<string>();
   for (const route of [...view.list('TLSRoute')].sort(compareAge)) {
@@ -90,8 +103,11 @@ export function translateTlsRoutes(view: StoreView, listeners: GatewayListeners,
         if (effective.length === 0) continue;
         intersects = true;
         let mine = 0;
+        const bound = l.port + opts.offset;
+        const hosts = byPort.get(bound)!.hosts;
+        const onHttps = bound === opts.httpsPort;
         for (const h of effective) {
-          const owner = opts.takenSni.has(h) ? 'an Ingress (nginx.ingress.kubernetes.io/ssl-passthrough)' : hosts.get(h)?.ingress;
+          const owner = onHttps && opts.takenSni.has(h) ? 'an Ingress (nginx.ingress.kubernetes.io/ssl-passthrough)' : hosts.get(h)?.ingress;
           if (owner !== undefined && owner !== `TLSRoute ${key}`) {
             clash ??= `${h} is already passed through by ${owner}`;
             continue;
@@ -119,5 +135,9 @@ export function translateTlsRoutes(view: StoreView, listeners: GatewayListeners,
       }
     }
   }
-  return [...hosts.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  const sorted = (m: Map<string, PassthroughHost>) => [...m.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  const https = opts.httpsPort === null ? [] : sorted(byPort.get(opts.httpsPort)?.hosts ?? new Map<string, PassthroughHost>());
+  const ports = [...byPort.entries()].filter(([p]) => p !== opts.httpsPort).sort(([a], [b]) => a - b)
+    .map(([port, v]) => ({ port, hosts: sorted(v.hosts), gateway: v.gateway }));
+  return { https, ports };
 }

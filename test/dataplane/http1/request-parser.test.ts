@@ -180,6 +180,8 @@ test('Transfer-Encoding: only a lone final chunked is framed; final coding not c
   ok('POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n', (r) => assert.equal(r.messages[0].head.chunked, true));
   bad('POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 400, 'bad_transfer_encoding');
   bad('POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n', 400, 'bad_transfer_encoding');
+  // Trailing HTAB is OWS, outside the field value (RFC 9110 §5.5): chunked (llhttp refuses it).
+  ok('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\t\r\n\r\n2\r\nhi\r\n0\r\n\r\n', (r) => assert.equal(r.messages[0].body, 'hi'));
   // 0xA0 is obs-text, not OWS (RFC 9110 §5.6.3): not the chunked coding.
   bad('POST / HTTP/1.1\r\nTransfer-Encoding: \xA0chunked\r\n\r\n0\r\n\r\n', 400, 'bad_transfer_encoding');
   bad('POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501, 'unsupported_transfer_encoding');

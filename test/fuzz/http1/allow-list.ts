@@ -65,7 +65,28 @@ const ALLOWED: Allowance[] = [
     why: 'response with chunked applied more than once is refused',
     applies: (c, v, _e, l) => v.kind === 'stricter' && c.kind === 'response' && l.messages.some((m) => chunkedTwice(m.headers)),
   },
+  {
+    // RFC 9110 §5.5 / §5.6.3: trailing whitespace (SP or HTAB) is OWS, not part of the field
+    // value, so `Transfer-Encoding: chunked<HTAB>` is chunked; llhttp keeps the HTAB in the token
+    // (a request: HPE_INVALID_TRANSFER_ENCODING; a response: read until close). The engine frames
+    // it as chunked and writes its own framing on the other leg, so no peer sees these bytes.
+    why: 'Transfer-Encoding: chunked followed by HTAB is chunked (trailing OWS)',
+    applies: (c, v, e) => (v.kind === 'laxer' || v.kind === 'mismatch') && CHUNKED_HTAB.test(c.input)
+      && e.messages[v.index] !== undefined && finalChunked(e.messages[v.index].headers),
+  },
 ];
+
+const CHUNKED_HTAB = /\r\ntransfer-encoding:[^\r\n]*chunked[ \t]*\t[ \t]*\r\n/i;
+
+function finalChunked(headers: string[]): boolean {
+  let last = '';
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].toLowerCase() !== 'transfer-encoding') continue;
+    const parts = headers[i + 1].split(',');
+    last = parts[parts.length - 1].replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase();
+  }
+  return last === 'chunked';
+}
 
 function chunkedTwice(headers: string[]): boolean {
   let n = 0;

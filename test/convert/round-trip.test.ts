@@ -1,15 +1,16 @@
-// `portico convert` round trip: Ingresses → Gateway API YAML (src/convert.ts) → served by Portico
+// `portico convert` round trip: Ingresses → Gateway API YAML (src/convert/) → served by Portico
 // from that YAML alone, answering the same requests the same way; what cannot be expressed is
 // listed and left out, never converted into something more open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolve_ } from 'node:path';
+import { execFile } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULTS } from '../../src/config/config.ts';
 import { loadOffline } from '../../src/offline.ts';
-import { convertSnapshot } from '../../src/convert.ts';
+import { convertSnapshot } from '../../src/convert/index.ts';
 import { startEchoServer } from '../support/echo-server.ts';
 import { request, startGateway } from '../support/gateway.ts';
 import { backendFor, ingress, ingressClass, toYaml } from '../support/manifests.ts';
@@ -49,6 +50,16 @@ test('convert: the Gateway API objects serve what the Ingresses served; protecte
     assert.ok(kinds.includes('ReferenceGrant shop/portico-gateway-default'), 'the Gateway may read the Secret in shop');
     assert.ok(kinds.includes('HTTPRoute shop/secure-secure-test-to-https'), 'ssl-redirect becomes a 308 on the HTTP listener');
     assert.ok(!kinds.some((k) => k.includes('guarded')));
+
+    // The CLI prints the same, and exits 1 because a route was left out.
+    const cli = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [resolve_(import.meta.dirname, '../../bin/portico.js'), 'convert', '--resources', dir], (err, stdout, stderr) =>
+        resolve({ code: err === null ? 0 : (err as { code?: number }).code ?? null, stdout, stderr }));
+    });
+    assert.equal(cli.code, 1);
+    assert.equal(cli.stdout, yaml);
+    assert.match(cli.stderr, /^not converted: shop\/guarded#0\.0: access policies/m);
+    assert.match(cli.stderr, /1 left out, 0 dropped; exit 1/);
 
     // Serve the converted objects (and the backends) alone: no Ingress left.
     const port = await freePort();
