@@ -15,11 +15,9 @@ import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnos
 import type { GatewayListeners, ServedListener } from './listeners.ts';
 import { gatewayRef } from './listeners.ts';
 import { checkBackendRef, resolveBackends } from './backends.ts';
-import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
-import { generationOf, routeParentConditions } from './status-report.ts';
+import { compareAge, isGatewayRef, namespaceAllowed, visitParents } from './parents.ts';
+import { generationOf } from './status-report.ts';
 import type { RouteParentReport, RouteStatusEntry } from './status-report-build.ts';
-
-const REF_REASONS: ReadonlySet<string> = new Set(['BackendNotFound', 'InvalidKind', 'RefNotPermitted']);
 
 export function translateL4Routes(view: StoreView, listeners: GatewayListeners, opts: { allowExternalName: boolean; offset: number },
   clusters: Map<string, Cluster>, routeStatus: RouteStatusEntry[], diags: Diagnostic[]): L4Route[] {
@@ -41,31 +39,13 @@ export function translateL4Routes(view: StoreView, listeners: GatewayListeners, 
     routeStatus.push({ kind, key, generation: generationOf(route), parents: parentStatus });
     const before = diags.length;
     const target = ruleTarget(view, route, kind, opts, clusters, ref, diags);
-    const refsProblem = diags.slice(before).find((d) => REF_REASONS.has(d.reason)) ?? null;
-    const done = (p: (typeof ours)[number], reason: string | null, message: string) =>
-      parentStatus.push({ parentRef: parentRefReport(p, ns), conditions: routeParentConditions(reason, message, refsProblem === null ? null : { reason: refsProblem.reason, message: refsProblem.message }) });
-    for (const p of ours) {
-      const gwKey = nsName(p.namespace ?? ns, p.name ?? '');
-      const where = `parentRef Gateway ${gwKey}${p.sectionName ? ` sectionName ${p.sectionName}` : ''}${p.port ? ` port ${p.port}` : ''}`;
-      if (target.invalid !== null) {
-        done(p, 'UnsupportedValue', target.invalid);
-        continue;
-      }
-      const entry = byGateway.get(gwKey)!;
-      const candidates = entry.listeners.filter((l) => (p.sectionName === undefined || l.name === p.sectionName) && (p.port === undefined || l.port === p.port));
-      if (candidates.length === 0) {
-        const declared = p.sectionName === undefined || entry.names.has(p.sectionName);
-        const message = declared ? 'no served listener matches' : 'no listener of that name';
-        diags.push(diagnostic(ref, 'NoMatchingParent', `${where}: ${message}`));
-        done(p, 'NoMatchingParent', message);
-        continue;
-      }
+    visitParents(route, ours, listeners, target.invalid, ref, diags, before, parentStatus, ({ where, candidates, done }) => {
       const allowed = candidates.filter((l) => l.kinds.has(kind) && namespaceAllowed(view, l, ns));
       if (allowed.length === 0) {
         const message = `the listeners' allowedRoutes do not admit ${kind}s from namespace ${ns}`;
         diags.push(diagnostic(ref, 'NotAllowedByListeners', `${where}: ${message}`));
-        done(p, 'NotAllowedByListeners', message);
-        continue;
+        done('NotAllowedByListeners', message);
+        return;
       }
       let attached = 0;
       let holder: string | null = null;
@@ -81,13 +61,13 @@ export function translateL4Routes(view: StoreView, listeners: GatewayListeners, 
           taken.set(l.id, { key, route: l4Route(l, kind, key, target.clusterId, opts.offset) });
         }
       }
-      if (attached > 0) done(p, null, '');
+      if (attached > 0) done(null, '');
       else {
         const message = `every listener it may attach to already forwards to the older ${kind} ${holder}`;
         diags.push(diagnostic(ref, 'ListenerInUse', `${where}: ${message}; not attached there`));
-        done(p, 'ListenerInUse', message);
+        done('ListenerInUse', message);
       }
-    }
+    });
   }
   return [...taken.values()].map((t) => t.route);
 }

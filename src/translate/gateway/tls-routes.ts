@@ -15,11 +15,9 @@ import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnos
 import type { GatewayListeners } from './listeners.ts';
 import { checkHostname, intersectHostnames } from './hostnames.ts';
 import { ruleTarget } from './l4-routes.ts';
-import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
-import { generationOf, routeParentConditions } from './status-report.ts';
+import { compareAge, isGatewayRef, namespaceAllowed, visitParents } from './parents.ts';
+import { generationOf } from './status-report.ts';
 import type { RouteParentReport, RouteStatusEntry } from './status-report-build.ts';
-
-const REF_REASONS: ReadonlySet<string> = new Set(['BackendNotFound', 'InvalidKind', 'RefNotPermitted']);
 
 export interface TlsRouteHosts {
   /** Hosts on the HTTPS port (its TLS front), sorted. */
@@ -60,40 +58,22 @@ export function translateTlsRoutes(view: StoreView, listeners: GatewayListeners,
     }
     if (invalid !== null) diags.push(diagnostic(ref, 'UnsupportedValue', `${invalid}; route not served`));
     const target = invalid === null ? ruleTarget(view, route, 'TLSRoute', opts, clusters, ref, diags) : { clusterId: null, invalid };
-    const refsProblem = diags.slice(before).find((d) => REF_REASONS.has(d.reason)) ?? null;
-    const done = (p: (typeof ours)[number], reason: string | null, message: string) =>
-      parentStatus.push({ parentRef: parentRefReport(p, ns), conditions: routeParentConditions(reason, message, refsProblem === null ? null : { reason: refsProblem.reason, message: refsProblem.message }) });
-    for (const p of ours) {
-      const gwKey = nsName(p.namespace ?? ns, p.name ?? '');
-      const where = `parentRef Gateway ${gwKey}${p.sectionName ? ` sectionName ${p.sectionName}` : ''}${p.port ? ` port ${p.port}` : ''}`;
-      if (target.invalid !== null) {
-        done(p, 'UnsupportedValue', target.invalid);
-        continue;
-      }
-      const entry = byGateway.get(gwKey)!;
-      const candidates = entry.listeners.filter((l) => (p.sectionName === undefined || l.name === p.sectionName) && (p.port === undefined || l.port === p.port));
-      if (candidates.length === 0) {
-        const declared = p.sectionName === undefined || entry.names.has(p.sectionName);
-        const message = declared ? 'no served listener matches' : 'no listener of that name';
-        diags.push(diagnostic(ref, 'NoMatchingParent', `${where}: ${message}`));
-        done(p, 'NoMatchingParent', message);
-        continue;
-      }
+    visitParents(route, ours, listeners, target.invalid, ref, diags, before, parentStatus, ({ where, candidates, done }) => {
       // tlsroute_types.go TLSRouteSpec.Hostnames: a Listener of the wrong type (not TLS) is
       // Accepted False/UnsupportedValue; a TLS one whose allowedRoutes refuse it, NotAllowedByListeners.
       const tlsListeners = candidates.filter((l) => l.scheme === 'tls');
       if (tlsListeners.length === 0) {
         const message = 'a TLSRoute attaches to TLS listeners only';
         diags.push(diagnostic(ref, 'UnsupportedValue', `${where}: ${message}`));
-        done(p, 'UnsupportedValue', message);
-        continue;
+        done('UnsupportedValue', message);
+        return;
       }
       const allowed = tlsListeners.filter((l) => l.kinds.has('TLSRoute') && namespaceAllowed(view, l, ns));
       if (allowed.length === 0) {
         const message = `the listeners' allowedRoutes do not admit TLSRoutes from namespace ${ns}`;
         diags.push(diagnostic(ref, 'NotAllowedByListeners', `${where}: ${message}`));
-        done(p, 'NotAllowedByListeners', message);
-        continue;
+        done('NotAllowedByListeners', message);
+        return;
       }
       let any = false;
       let clash: string | null = null;
@@ -124,16 +104,16 @@ export function translateTlsRoutes(view: StoreView, listeners: GatewayListeners,
       }
       if (any) {
         if (clash !== null) diags.push(diagnostic(ref, 'HostnameConflict', `${where}: ${clash}; that hostname is not this route's`, 'warning'));
-        done(p, null, '');
+        done(null, '');
       } else if (clash !== null) {
         diags.push(diagnostic(ref, 'HostnameConflict', `${where}: ${clash}; not attached there`));
-        done(p, 'HostnameConflict', clash);
+        done('HostnameConflict', clash);
       } else {
         const message = intersects ? 'no hostname left' : `no hostname of the route (${names.join(', ')}) intersects the listeners' hostnames`;
         diags.push(diagnostic(ref, 'NoMatchingListenerHostname', `${where}: ${message}`));
-        done(p, 'NoMatchingListenerHostname', message);
+        done('NoMatchingListenerHostname', message);
       }
-    }
+    });
   }
   const sorted = (m: Map<string, PassthroughHost>) => [...m.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
   const https = opts.httpsPort === null ? [] : sorted(byPort.get(opts.httpsPort)?.hosts ?? new Map<string, PassthroughHost>());
