@@ -226,3 +226,31 @@ async function keepAlive(port: number): Promise<import('node:net').Socket> {
   });
   return s;
 }
+
+test('--workers 2: the workers bind the listener ports of their own too (SO_REUSEPORT); --worker-accept primary reports them ListenFailed', async () => {
+  const v1 = await startEchoServer({ name: 'v1' });
+  const [main, extra] = [await freePort(), await freePort()];
+  const objs: KubeObject[] = [
+    gatewayClass(),
+    ...backendFor('gw', 'v1', [v1.port]),
+    gateway('gw', 'edge', [{ name: 'main', port: main, protocol: 'HTTP' }, { name: 'extra', port: extra, protocol: 'HTTP' }]),
+    route('only-extra', { sectionName: 'extra' }, 'v1'),
+  ];
+  const gw = await startGateway(objs, { httpPort: main, workers: 2, workerAccept: 'reuseport', logLevel: 'warn' });
+  try {
+    // The primary is ready once every worker applied the snapshot, so the port is bound by then.
+    for (let i = 0; i < 6; i++) assert.equal(await via(extra, 'x.test'), 'v1');
+    assert.equal(await via(main, 'x.test'), 404);
+    assert.doesNotMatch(await diagnostics(gw.adminUrl), /ListenFailed/);
+  } finally {
+    await gw.close();
+  }
+  const primary = await startGateway(objs, { httpPort: main, workers: 2, workerAccept: 'primary', logLevel: 'warn' });
+  try {
+    assert.match(await diagnostics(primary.adminUrl), /listener \\"extra\\": HTTP port \d+: cannot listen: not served with --worker-accept primary/);
+    assert.equal(await accepts(extra), false);
+  } finally {
+    await primary.close();
+    await v1.close();
+  }
+});
