@@ -16,6 +16,8 @@ import { backendFor } from '../support/manifests.ts';
 import { describePeer, makeCert, tlsSecret } from '../support/certs.ts';
 import { freePort, gateway, gatewayClass, httpRoute } from '../support/gateway-api.ts';
 import type { KubeObject } from '../../src/k8s/types.ts';
+import http2 from 'node:http2';
+import WebSocket from 'ws';
 
 const OFFSET = 1000;
 
@@ -91,6 +93,10 @@ test('listeners on ports of their own: per-port routes, added and removed at run
     assert.equal(await via(b, 'other.test'), 'v3');
     assert.equal(await via(main, 'api.test'), 'v1'); // on-main, not api-only
     assert.equal(await accepts(c), false);
+    // HTTP/2 with prior knowledge (h2c) and WebSocket upgrades on a port of its own route by its listeners too.
+    assert.equal(await h2cName(a, 'x.test'), 'v2');
+    assert.equal(await wsEcho(b, 'x.test'), 'hello');
+    await assert.rejects(wsEcho(c, 'x.test'));
 
     // Add listener c and its route, remove listener a: no restart; the others keep their sockets.
     const kept = await keepAlive(b);
@@ -190,7 +196,7 @@ test('a port already taken: that listener is ListenFailed, the others serve; fre
 test('one port, one protocol: HTTP beside HTTPS on a port is a conflict, the main HTTPS port cannot serve HTTP', async () => {
   const v1 = await startEchoServer({ name: 'v1' });
   const shop = makeCert({ sans: ['shop.test'], cn: 'shop-cert' });
-  const [main, tlsPort, shared] = [await freePort(), await freePort(), await freePort()];
+  const [main, tlsPort, shared, other] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const objs: KubeObject[] = [
     gatewayClass(),
     ...backendFor('gw', 'v1', [v1.port]),
@@ -202,6 +208,10 @@ test('one port, one protocol: HTTP beside HTTPS on a port is a conflict, the mai
       { name: 'secure', port: shared, protocol: 'HTTPS', hostname: 'shop.test', tls: { certificateRefs: [{ name: 'shop-tls' }] } },
     ]),
     httpRoute('gw', 'all', { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] }),
+    // Across Gateways the oldest keeps the port's protocol: `older` serves HTTP on `other`, `newer`'s HTTPS there is not served.
+    withCreated(gateway('gw', 'older', [{ name: 'web', port: other, protocol: 'HTTP' }]), '2026-01-01T00:00:00Z'),
+    withCreated(gateway('gw', 'newer', [{ name: 'tls', port: other, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'shop-tls' }] } }]), '2026-01-02T00:00:00Z'),
+    httpRoute('gw', 'both', { parentRefs: [{ name: 'older' }, { name: 'newer' }], rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] }),
   ];
   const gw = await startGateway(objs, { httpPort: main, httpsPort: tlsPort });
   try {
@@ -210,11 +220,46 @@ test('one port, one protocol: HTTP beside HTTPS on a port is a conflict, the mai
     assert.match(d, /listener \\"on-https-port\\": port \d+ is the HTTPS port; it cannot serve HTTP/);
     assert.match(d, /ProtocolConflict/);
     assert.equal(await accepts(shared), false);
+    assert.match(d, /"name":"newer"[^}]*\},"severity":"error","reason":"PortUnavailable","message":"listener \\"tls\\": port \d+ is served as HTTP for the older Gateway gw\/older/);
+    assert.equal(await via(other, 'x.test'), 'v1');
   } finally {
     await gw.close();
     await v1.close();
   }
 });
+
+async function h2cName(port: number, host: string): Promise<string> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const req = session.request({ ':path': '/', ':authority': host });
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => resolve((JSON.parse(body) as { name: string }).name));
+      req.on('error', reject);
+      req.end();
+    });
+  } finally {
+    session.close();
+  }
+}
+
+function wsEcho(port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host } });
+    ws.once('open', () => ws.send('hello'));
+    ws.once('message', (m: Buffer) => {
+      ws.close();
+      resolve(m.toString());
+    });
+    ws.once('error', reject);
+  });
+}
+
+function withCreated(o: KubeObject, creationTimestamp: string): KubeObject {
+  return { ...o, metadata: { ...o.metadata, creationTimestamp } } as KubeObject;
+}
 
 /** An idle keep-alive connection to the port (HTTP/1.1 request answered, socket kept open). */
 async function keepAlive(port: number): Promise<import('node:net').Socket> {
