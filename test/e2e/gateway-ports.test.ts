@@ -258,7 +258,7 @@ function wsEcho(port: number, host: string): Promise<string> {
 }
 
 function withCreated(o: KubeObject, creationTimestamp: string): KubeObject {
-  return { ...o, metadata: { ...o.metadata, creationTimestamp } } as KubeObject;
+  return { ...o, metadata: { ...o.metadata, creationTimestamp } };
 }
 
 /** An idle keep-alive connection to the port (HTTP/1.1 request answered, socket kept open). */
