@@ -131,6 +131,12 @@ export interface GatewayHttpPort {
   readonly sni: readonly GatewaySni[];
   /** HTTPS: certificate of a listener without hostname on this port (any SNI name), or null. */
   readonly anyHostCertificateId: string | null;
+  /**
+   * HTTPS: TLS passthrough listeners (TLSRoute) of the same port, relayed by SNI by this port's
+   * TLS front as on --https-port (conformance gateway-https-and-tls-passthrough-same-port);
+   * absent when none.
+   */
+  readonly passthrough?: readonly PassthroughHost[];
 }
 
 export interface GatewaySnapshot {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import { createServer, connect, type Server } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 import { startEchoServer, type EchoServer } from '../support/echo-server.ts';
 import { startGateway, request } from '../support/gateway.ts';
 import { backendFor } from '../support/manifests.ts';
@@ -297,5 +297,52 @@ test('--workers 2: the workers bind the listener ports of their own too (SO_REUS
   } finally {
     await primary.close();
     await v1.close();
+  }
+});
+
+test('HTTPS and TLS passthrough on one port of its own: the port\'s TLS front relays the TLSRoute\'s names and terminates the others', async () => {
+  const pod = makeCert({ sans: ['pass.test'], cn: 'pod-cert' });
+  const edge = makeCert({ sans: ['web.test'], cn: 'edge-cert' });
+  // The pod terminates TLS itself and answers one line.
+  const backend = tls.createServer({ cert: pod.certPem, key: pod.keyPem }, (s) => {
+    s.once('data', () => s.end('POD says hi\r\n'));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
+  const web = await startEchoServer({ name: 'web' });
+  const [main, port] = [await freePort(), await freePort()];
+  const gw = await startGateway([
+    gatewayClass(),
+    tlsSecret('gw', 'edge-tls', edge.certPem, edge.keyPem),
+    ...backendFor('gw', 'pod', [(backend.address() as { port: number }).port], 443),
+    ...backendFor('gw', 'web', [web.port]),
+    gateway('gw', 'edge', [
+      { name: 'https', protocol: 'HTTPS', port, hostname: 'web.test', tls: { certificateRefs: [{ name: 'edge-tls' }] } },
+      { name: 'pass', protocol: 'TLS', port, hostname: 'pass.test', tls: { mode: 'Passthrough' } },
+    ]),
+    route('web', { sectionName: 'https' }, 'web'),
+    { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TLSRoute', metadata: { name: 'pod', namespace: 'gw' },
+      spec: { parentRefs: [{ name: 'edge', sectionName: 'pass' }], hostnames: ['pass.test'], rules: [{ backendRefs: [{ name: 'pod', port: 443 }] }] } } as KubeObject,
+  ], { httpPort: main, httpsPort: null });
+  try {
+    const relayed = await new Promise<{ cn: string; line: string }>((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port, servername: 'pass.test', rejectUnauthorized: false }, () => {
+        const cn = describePeer(s.getPeerCertificate()).cn;
+        s.write('hello\r\n');
+        let out = '';
+        s.on('data', (d: Buffer) => (out += d.toString()));
+        s.on('end', () => resolve({ cn, line: out.split('\r\n')[0] }));
+      });
+      s.on('error', reject);
+    });
+    assert.deepEqual(relayed, { cn: 'pod-cert', line: 'POD says hi' });
+    const t = await getTls(port, 'web.test', 'web.test');
+    assert.equal(t.cn, 'edge-cert');
+    assert.equal(JSON.parse(t.body).name, 'web');
+    assert.doesNotMatch(await diagnostics(gw.adminUrl), /ListenFailed/);
+  } finally {
+    await gw.close();
+    await web.close();
+    backend.close();
   }
 });

@@ -60,7 +60,7 @@ export class GatewayPortListeners implements Dataplane {
     return [...this.open.keys()].sort((a, b) => a - b);
   }
 
-  async apply(snapshot: Snapshot, _endpoints: EndpointSet): Promise<ApplyResult> {
+  async apply(snapshot: Snapshot, endpoints: EndpointSet): Promise<ApplyResult> {
     if (this.closed) return { diagnostics: [] };
     const wanted = new Map((snapshot.gateway?.ports ?? []).map((p) => [p.port, p]));
     for (const [port, o] of this.open) {
@@ -96,13 +96,15 @@ export class GatewayPortListeners implements Dataplane {
         this.open.set(p.port, o);
         this.opts.logger.info({ port: p.port, scheme: p.scheme, listeners: p.listeners.map((l) => `${l.gateway}/${l.name}`) }, 'gateway listener bound');
       }
-      o.tls?.apply(portSnapshot(snapshot, p));
+      o.tls?.apply(portSnapshot(snapshot, p), endpoints);
     }
     return { diagnostics };
   }
 
-  /** Nothing here depends on endpoints (the HttpDataplane holds the clusters). */
-  updateEndpoints(_clusterId: string, _endpoints: readonly Endpoint[]): void {}
+  /** Only passthrough hosts depend on endpoints here (the HttpDataplane holds the HTTP clusters). */
+  updateEndpoints(clusterId: string, endpoints: readonly Endpoint[]): void {
+    for (const o of this.open.values()) o.tls?.updateEndpoints(clusterId, endpoints);
+  }
 
   async close(drainMs: number): Promise<void> {
     this.closed = true;
@@ -126,13 +128,16 @@ export class GatewayPortListeners implements Dataplane {
 
 /**
  * What the HTTPS server of one port serves: the certificates of that port's listeners by SNI, the
- * hostless listener's for any other name (else the generated one); no Ingress host, no passthrough.
+ * hostless listener's for any other name (else the generated one), the TLS passthrough listeners
+ * of the same port; no Ingress host.
  */
 function portSnapshot(s: Snapshot, p: GatewayHttpPort): Snapshot {
   return {
     ...emptySnapshot(s.version),
     certificates: s.certificates,
+    clusters: s.clusters,
     defaultCertificateId: p.anyHostCertificateId,
     gateway: { listeners: [], sni: p.sni },
+    ...(p.passthrough === undefined ? {} : { passthrough: p.passthrough }),
   };
 }

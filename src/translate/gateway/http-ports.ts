@@ -5,7 +5,7 @@
 // (conformance httproute-listener-port-matching, gateway-http-listener-isolation).
 import type { Certificate } from '../../model/certificate.ts';
 import { diagnostic, type Diagnostic } from '../../model/diagnostic.ts';
-import type { GatewayHttpPort, GatewaySni } from '../../model/gateway.ts';
+import type { GatewayHttpPort, GatewaySni, GatewayTlsPort } from '../../model/gateway.ts';
 import { hostKind } from './hostnames.ts';
 import { gatewayRef, type GatewayListeners, type GatewayPorts, type ServedListener } from './listeners.ts';
 import { cmp, compareAge } from './parents.ts';
@@ -72,4 +72,20 @@ export function ownPorts(ls: readonly ServedListener[], ports: GatewayPorts, cer
     const { sni, anyHostCertificateId } = scheme === 'https' ? sniOf(group, certificates) : { sni: [], anyHostCertificateId: null };
     return { port, scheme, listeners: group.map((l) => ({ gateway: l.gatewayKey, name: l.name })), sni, anyHostCertificateId };
   });
+}
+
+/**
+ * A TLS passthrough port that is also an HTTPS listener's own port is read by that port's TLS
+ * front, as --https-port's (one socket per port): its hosts join the HTTPS port, and the L4
+ * module does not bind it (conformance gateway-https-and-tls-passthrough-same-port).
+ */
+export function mergePassthrough(ports: GatewayHttpPort[], tlsPorts: readonly GatewayTlsPort[]): { ports: GatewayHttpPort[]; tlsPorts: GatewayTlsPort[] } {
+  const https = new Map(ports.filter((p) => p.scheme === 'https').map((p) => [p.port, p]));
+  const rest: GatewayTlsPort[] = [];
+  const merged = new Map<number, GatewayTlsPort>();
+  for (const t of tlsPorts) {
+    if (https.has(t.port)) merged.set(t.port, t);
+    else rest.push(t);
+  }
+  return { ports: ports.map((p) => { const t = merged.get(p.port); return t === undefined ? p : { ...p, passthrough: t.hosts }; }), tlsPorts: rest };
 }

@@ -13,7 +13,7 @@ import type { Certificate } from '../../model/certificate.ts';
 import { hostnameMatches, type GatewayTlsPort, type GatewayHost, type GatewayListenerModel, type GatewayRule, type GatewaySnapshot, type WeightedBackend } from '../../model/gateway.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import { collectListeners, type GatewayPorts, type ServedListener } from './listeners.ts';
-import { bindPortOf, claimHttpPorts, ownPorts, sniOf } from './http-ports.ts';
+import { bindPortOf, claimHttpPorts, mergePassthrough, ownPorts, sniOf } from './http-ports.ts';
 import { translateL4Routes } from './l4-routes.ts';
 import { translateTlsRoutes } from './tls-routes.ts';
 import type { PassthroughHost } from '../../model/passthrough.ts';
@@ -233,7 +233,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   // The --https-port SNI table takes the listeners bound there; the others have their own (http-ports.ts).
   const main = sniOf(httpListeners.filter((l) => l.scheme === 'https' && bindPortOf(l, opts.ports) === opts.ports.https), certificates);
   const anyHostCertificateId = main.anyHostCertificateId;
-  const ports = ownPorts(httpListeners, opts.ports, certificates);
+  const { ports, tlsPorts } = mergePassthrough(ownPorts(httpListeners, opts.ports, certificates), tlsHosts.ports);
   return {
     gateway: listeners.length === 0 ? null : { listeners, sni: main.sni, ...(ports.length === 0 ? {} : { ports }) },
     clusters: [...clusters.values()],
@@ -242,7 +242,7 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     attachedRoutes: [...attachedRoutes].sort(),
     l4,
     passthrough: tlsHosts.https,
-    tlsPorts: tlsHosts.ports,
+    tlsPorts,
     status: { ...gatewayStatusReport(ourClasses, byGateway, routeStatus), policies: policyStatus(policies) },
   };
 }
