@@ -11,6 +11,7 @@ import { HttpDataplane } from './dataplane/http/dataplane.ts';
 import { HttpListener } from './dataplane/http/listener.ts';
 import { GatewayPortListeners } from './dataplane/http/gateway-ports.ts';
 import { withListenFailures } from './translate/gateway/listen-failures.ts';
+import { GatewayPortAccept } from './workers/gateway-accept.ts';
 import { Tracer } from './dataplane/http/tracing.ts';
 import { L4Dataplane } from './dataplane/l4/l4-dataplane.ts';
 import { TlsDataplane } from './dataplane/tls/tls-dataplane.ts';
@@ -122,7 +123,7 @@ export interface Dataplanes {
 }
 
 /** `healthChecks` 'remote': another process runs the active checks (worker processes, workers/shared-health.ts). */
-export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics, healthChecks: HealthSource = 'probe', portsUnavailable?: string): Dataplanes {
+export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: Metrics, healthChecks: HealthSource = 'probe'): Dataplanes {
   const tracer = config.otlpEndpoint === null ? null : new Tracer({ endpoint: config.otlpEndpoint, samplingRatio: config.traceSamplingRatio, metrics, logger });
   const http = new HttpDataplane({
     logger,
@@ -160,7 +161,7 @@ export function buildDataplanes(config: PorticoConfig, logger: Logger, metrics: 
   const l4 = buildL4(config, logger, metrics, healthChecks);
   // After `http` in `all`: a new port opens with its routes already in the table.
   const gatewayPorts = new GatewayPortListeners(http, { bindAddress: config.bindAddress, logger, metrics, drainTimeoutMs: config.drainTimeoutMs,
-    http: { limits: http1Limits(config), engine: config.http1Engine }, tls: tlsOptions, ...(portsUnavailable === undefined ? {} : { unavailable: portsUnavailable }) });
+    http: { limits: http1Limits(config), engine: config.http1Engine }, tls: tlsOptions });
   return { http, tracer, tls, l4, gatewayPorts, all: tls ? [http, tls, l4, gatewayPorts] : [http, l4, gatewayPorts] };
 }
 
@@ -298,7 +299,8 @@ async function workersFront(config: PorticoConfig, count: number, opts: AppOptio
   const view = new LazyView(dp.tls ? [dp.http, dp.tls] : [dp.http]);
   logger.info({ workers: count, accept }, accept === 'primary' ? 'worker processes: the primary accepts and hands connections out' : 'worker processes: SO_REUSEPORT listeners');
   return {
-    targets: l4 ? [pool, view, l4] : [pool, view],
+    // Gateway listener ports of their own: the workers register them (pool), then the primary binds them.
+    targets: acceptor && l4 ? [pool, view, l4, new GatewayPortAccept(acceptor, config.bindAddress, logger)] : [pool, view],
     pool,
     view,
     listen: async () => {

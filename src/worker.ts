@@ -43,9 +43,7 @@ async function start(init: WorkerInit<PorticoConfig>, queued: unknown[]): Promis
   }
   const config: PorticoConfig = { ...init.config, httpPort: init.ports.http, httpsPort: init.ports.https };
   // Active health checks run in the primary, which sends their verdicts (workers/shared-health.ts).
-  // Under --worker-accept primary only the HTTP and HTTPS ports are handed over: Gateway listener
-  // ports of their own are reported as not served rather than bound where no connection arrives.
-  const dp = buildDataplanes(config, logger, metrics, 'remote', handed === null ? undefined : 'not served with --worker-accept primary (use reuseport)');
+  const dp = buildDataplanes(config, logger, metrics, 'remote');
   const httpListener = buildHttpListener(config, dp, logger, metrics);
   try {
     await httpListener.listen();

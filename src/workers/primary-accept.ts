@@ -11,7 +11,7 @@ import type { Logger } from '../util/logger.ts';
 export type PickWorker = () => { readonly id: number; sendSocket(port: number, socket: Socket): void } | null;
 
 export class PrimaryAccept {
-  private readonly servers: Server[] = [];
+  private readonly servers = new Map<number, Server>();
   private readonly pick: PickWorker;
   private readonly logger: Logger;
   /** A connection closed because no worker could take it. */
@@ -35,8 +35,16 @@ export class PrimaryAccept {
       });
     });
     const bound = (server.address() as AddressInfo).port;
-    this.servers.push(server);
+    this.servers.set(bound, server);
     return bound;
+  }
+
+  /** Stop accepting on one port (a Gateway listener port that went away, gateway-accept.ts). */
+  closePort(port: number): Promise<void> {
+    const s = this.servers.get(port);
+    if (s === undefined) return Promise.resolve();
+    this.servers.delete(port);
+    return new Promise<void>((r) => s.close(() => r()));
   }
 
   private hand(port: number, socket: Socket): void {
@@ -52,6 +60,8 @@ export class PrimaryAccept {
 
   /** Stop accepting (first step of the drain); connections already handed out belong to the workers. */
   close(): Promise<void> {
-    return Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => {});
+    const all = [...this.servers.values()];
+    this.servers.clear();
+    return Promise.all(all.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => {});
   }
 }

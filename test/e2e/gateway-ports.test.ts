@@ -272,7 +272,7 @@ async function keepAlive(port: number): Promise<import('node:net').Socket> {
   return s;
 }
 
-test('--workers 2: the workers bind the listener ports of their own too (SO_REUSEPORT); --worker-accept primary reports them ListenFailed', async () => {
+test('--workers 2: the workers bind the listener ports of their own too (SO_REUSEPORT); under --worker-accept primary the primary binds them and hands connections over', async () => {
   const v1 = await startEchoServer({ name: 'v1' });
   const [main, extra] = [await freePort(), await freePort()];
   const objs: KubeObject[] = [
@@ -290,10 +290,16 @@ test('--workers 2: the workers bind the listener ports of their own too (SO_REUS
   } finally {
     await gw.close();
   }
+  // --worker-accept primary: the primary binds the port and hands its connections to the workers.
   const primary = await startGateway(objs, { httpPort: main, workers: 2, workerAccept: 'primary', logLevel: 'warn' });
   try {
-    assert.match(await diagnostics(primary.adminUrl), /listener \\"extra\\": HTTP port \d+: cannot listen: not served with --worker-accept primary/);
+    for (let i = 0; i < 6; i++) assert.equal(await via(extra, 'x.test'), 'v1');
+    assert.equal(await via(main, 'x.test'), 404);
+    // The listener removed: the primary stops accepting there; the main port keeps serving.
+    await primary.write(objs.map((o) => (o.kind === 'Gateway' ? gateway('gw', 'edge', [{ name: 'main', port: main, protocol: 'HTTP' }]) : o)));
     assert.equal(await accepts(extra), false);
+    assert.equal(await via(main, 'x.test'), 404);
+    assert.doesNotMatch(await diagnostics(primary.adminUrl), /ListenFailed/);
   } finally {
     await primary.close();
     await v1.close();

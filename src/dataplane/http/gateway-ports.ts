@@ -6,7 +6,9 @@
 // on apply: an unchanged port keeps its socket and connections, a removed one drains and closes,
 // and a port that cannot be bound is a ListenFailed diagnostic on its Gateways while every other
 // port keeps serving. Applied after the HttpDataplane (the targets run in order), so a new port
-// accepts connections with its routes already in the table, before /readyz says ready.
+// accepts connections with its routes already in the table, before /readyz says ready. Under
+// --worker-accept primary a worker's listeners register instead of binding (listenOn) and the
+// primary binds the port (src/workers/gateway-accept.ts).
 import type { ApplyResult, Dataplane } from '../../model/dataplane.ts';
 import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
 import type { GatewayHttpPort } from '../../model/gateway.ts';
@@ -28,12 +30,6 @@ export interface GatewayPortsOptions {
   readonly http: Pick<HttpListenerOptions, 'limits' | 'engine'>;
   /** As the --https-port server's (app.ts buildDataplanes); host and port are the listener's. */
   readonly tls: Omit<TlsDataplaneOptions, 'host' | 'port' | 'logger' | 'metrics'>;
-  /**
-   * Set when this process cannot bind the ports (a worker under --worker-accept primary, whose
-   * listeners only receive the primary's HTTP/HTTPS connections): every port is then a
-   * ListenFailed with this reason instead of a listener that never sees a connection.
-   */
-  readonly unavailable?: string;
 }
 
 interface OpenPort {
@@ -79,10 +75,6 @@ export class GatewayPortListeners implements Dataplane {
       }
     };
     for (const p of wanted.values()) {
-      if (this.opts.unavailable !== undefined) {
-        failed(p, this.opts.unavailable);
-        continue;
-      }
       let o = this.open.get(p.port);
       if (o === undefined) {
         o = this.create(p);
