@@ -44,6 +44,8 @@ export class UpstreamConn implements ResponseSink, Timed {
   responses = 0;
   deadline = 0;
   private deadlineKind: 'connect' | 'timeout' | 'idle' = 'connect';
+  /** A response completed in the socket read being parsed: any byte after it was not asked for. */
+  private completedInRead = false;
 
   constructor(pool: PoolOwner, wheel: TimerWheel, host: string, port: number, connectTimeoutMs: number) {
     this.pool = pool;
@@ -62,9 +64,12 @@ export class UpstreamConn implements ResponseSink, Timed {
       const u = self.user;
       if (u === null) { self.destroy(); return; } // bytes nobody asked for: not reusable
       self.responding = true;
+      self.completedInRead = false;
       u.batch(true);
       self.parser.execute(chunk);
       u.batch(false);
+      // Part of a head behind a complete response would be read as the start of the next one.
+      if (self.completedInRead && !self.parser.idle) self.unsolicited();
     });
     this.socket.on('drain', function onDrain() { self.user?.onUpstreamDrain(); });
     this.socket.on('error', function onError() { /* 'close' follows */ });
@@ -85,14 +90,21 @@ export class UpstreamConn implements ResponseSink, Timed {
   }
 
   onHead(head: MessageHead): void {
-    this.user?.onUpstreamHead(head);
+    if (this.completedInRead) this.unsolicited();
+    else this.user?.onUpstreamHead(head);
   }
 
   onBody(chunk: Buffer): void {
-    this.user?.onUpstreamBody(chunk);
+    if (this.completedInRead) this.unsolicited();
+    else this.user?.onUpstreamBody(chunk);
   }
 
   onComplete(): void {
+    if (this.completedInRead) {
+      this.unsolicited();
+      return;
+    }
+    this.completedInRead = true;
     const u = this.user;
     this.responding = false;
     this.reused = true;
@@ -101,6 +113,10 @@ export class UpstreamConn implements ResponseSink, Timed {
   }
 
   onError(failure: ParseFailure): void {
+    if (this.completedInRead) {
+      this.unsolicited();
+      return;
+    }
     const u = this.user;
     this.destroy();
     u?.onUpstreamFailed(this, 'invalid', `invalid response: ${failure.code}`);
@@ -117,6 +133,20 @@ export class UpstreamConn implements ResponseSink, Timed {
     // Client backpressure may have paused the read as the response ended.
     if (this.socket.isPaused()) this.socket.resume();
     this.setDeadline('idle', keepAliveMs);
+  }
+
+  /**
+   * Bytes behind a complete response in the same read: one request is outstanding at a time, so
+   * they answer nothing (RFC 9112 §9.3.2: responses match requests by order). Reusing the
+   * connection would read them as the next request's response, so it is destroyed; a user it was
+   * already handed to (upstream-pool.ts release) meets the kept-alive reuse race and is retried on
+   * a new connection (exchange.ts onUpstreamFailed).
+   */
+  private unsolicited(): void {
+    if (this.dead) return;
+    const u = this.user;
+    this.destroy();
+    u?.onUpstreamFailed(this, 'reset', 'sent bytes after the response');
   }
 
   destroy(): void {
