@@ -13,9 +13,9 @@ test('/debug/snapshot and /metrics say which snapshot version every dataplane se
     const v = gw.app.controller.snapshot.version;
     const snap = (await request(gw.adminUrl + '/debug/snapshot')).json();
     assert.equal(snap.version, v);
-    assert.deepEqual(snap.servedBy, { http: v, tls: v, l4: v });
+    assert.deepEqual(snap.servedBy, { http: v, tls: v, l4: v, 'gateway-ports': v });
     const m = (await request(gw.adminUrl + '/metrics')).text;
-    for (const name of ['http', 'tls', 'l4']) assert.match(m, new RegExp(`portico_dataplane_snapshot_version\\{dataplane="${name}"\\} ${v}`));
+    for (const name of ['http', 'tls', 'l4', 'gateway-ports']) assert.match(m, new RegExp(`portico_dataplane_snapshot_version\\{dataplane="${name}"\\} ${v}`));
   } finally {
     await gw.close();
   }
