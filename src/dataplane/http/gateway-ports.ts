@@ -21,7 +21,7 @@ import { generateDefaultCertificate, type PemPair } from '../tls/default-certifi
 import type { HttpDataplane } from './dataplane.ts';
 import { HttpListener, type HttpListenerOptions } from './listener.ts';
 
-export interface GatewayPortsOptions {
+interface GatewayPortsOptions {
   readonly bindAddress: string;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -49,11 +49,6 @@ export class GatewayPortListeners implements Dataplane {
   constructor(dataplane: HttpDataplane, opts: GatewayPortsOptions) {
     this.dataplane = dataplane;
     this.opts = opts;
-  }
-
-  /** The ports bound now, for tests and logs. */
-  get ports(): number[] {
-    return [...this.open.keys()].sort((a, b) => a - b);
   }
 
   async apply(snapshot: Snapshot, endpoints: EndpointSet): Promise<ApplyResult> {
