@@ -5,7 +5,7 @@
 //   3. HTTPRoutes and GRPCRoutes, oldest first: rules (route-rules.ts), backends (backends.ts), then each
 //      parentRef → listeners (sectionName, port) → allowedRoutes → hostname intersection;
 //   4. per served listener hostname, hosts with their rules in the spec's precedence order.
-import type { GRPCRoute, HTTPRoute, ParentReference } from '../../k8s/gateway-types.ts';
+import type { GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteRule, ParentReference } from '../../k8s/gateway-types.ts';
 import { nsName } from '../../k8s/keys.ts';
 import type { StoreView } from '../../store/store.ts';
 import type { Cluster } from '../../model/cluster.ts';
@@ -247,10 +247,18 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   };
 }
 
-function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[],
-  used: Map<string, PolicyOutcome>): Attached[] | null {
-  const ref: ObjectRef = { kind: 'HTTPRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
-  const raw = Array.isArray(route.spec?.rules) && route.spec.rules.length > 0 ? route.spec.rules : [{}];
+/**
+ * The rules of an HTTPRoute or GRPCRoute, each built by `build` after its backendRefs passed
+ * checkBackendRef (an unsupported one leaves that rule unserved, UnsupportedValue). No rules is one
+ * rule that matches everything (the CRD default: httproute_types.go HTTPRouteSpec.Rules). `build`
+ * returns the rule's entries, or null when it refused the rule (its diagnostic pushed); null when
+ * no rule of the route is served.
+ */
+function eachRule<R extends HTTPRouteRule | GRPCRouteRule>(route: HTTPRoute | GRPCRoute, kind: 'HTTPRoute' | 'GRPCRoute', diags: Diagnostic[],
+  build: (rule: R, ri: number, where: string, ref: ObjectRef, created: string) => Attached[] | null): Attached[] | null {
+  const ref: ObjectRef = { kind, namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
+  const rules = (route.spec?.rules ?? []) as R[];
+  const raw: R[] = Array.isArray(rules) && rules.length > 0 ? rules : [{} as R];
   const out: Attached[] = [];
   const created = typeof route.metadata?.creationTimestamp === 'string' ? route.metadata.creationTimestamp : '';
   let served = 0;
@@ -264,70 +272,61 @@ function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: Gatewa
         return;
       }
     }
-    const parsed = parseRule(rule ?? {}, refs.length > 0);
+    const built = build(rule ?? ({} as R), ri, where, ref, created);
+    if (built === null) return;
+    served++;
+    out.push(...built);
+  });
+  return served === 0 ? null : out;
+}
+
+function buildRules(view: StoreView, route: HTTPRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[],
+  used: Map<string, PolicyOutcome>): Attached[] | null {
+  return eachRule<HTTPRouteRule>(route, 'HTTPRoute', diags, (rule, ri, where, ref, created) => {
+    const refs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
+    const parsed = parseRule(rule, refs.length > 0);
     if (!parsed.ok) {
       diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
-      return;
+      return null;
     }
     const resolved: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'HTTPRoute', undefined, used);
     const retry = parsed.value.retry;
     // HTTPRouteRetry rides on each backend's upstream policy (the forwarder's retries).
     const backends = retry === null ? resolved : resolved.map((b) => b.clusterId === null ? b : { ...b, upstream: { ...(b.upstream ?? HTTP_DEFAULTS), retry } });
-    const mirrors = parseMirrors(view, route, Array.isArray(rule?.filters) ? rule.filters : [], opts, clusters, diags, where);
+    const mirrors = parseMirrors(view, route, Array.isArray(rule.filters) ? rule.filters : [], opts, clusters, diags, where);
     if (!mirrors.ok) {
       diags.push(diagnostic(ref, mirrors.reason, `${where}: ${mirrors.message}; rule not served`));
-      return;
+      return null;
     }
-    served++;
-    parsed.value.matches.forEach((match, mi) => {
-      out.push({
-        match, created, routeKey: key, rule: ri, index: mi,
-        gatewayRule: {
-          id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute', match, filters: parsed.value.filters, backends,
-          ...(parsed.value.timeouts === null ? {} : { timeouts: parsed.value.timeouts }),
-          ...(mirrors.value.length === 0 ? {} : { mirrors: mirrors.value }),
-          ...(parsed.value.cors === null ? {} : { cors: parsed.value.cors }),
-        },
-      });
-    });
+    return parsed.value.matches.map((match, mi) => ({
+      match, created, routeKey: key, rule: ri, index: mi,
+      gatewayRule: {
+        id: `${key}#${ri}.${mi}`, route: key, kind: 'HTTPRoute' as const, match, filters: parsed.value.filters, backends,
+        ...(parsed.value.timeouts === null ? {} : { timeouts: parsed.value.timeouts }),
+        ...(mirrors.value.length === 0 ? {} : { mirrors: mirrors.value }),
+        ...(parsed.value.cors === null ? {} : { cors: parsed.value.cors }),
+      },
+    }));
   });
-  return served === 0 ? null : out;
 }
 
 /** GRPCRoute rules (grpc-rules.ts); backends over gRPC (backends.ts backendProtocol). */
 function buildGrpcRules(view: StoreView, route: GRPCRoute, key: string, opts: GatewayTranslateOptions, clusters: Map<string, Cluster>, diags: Diagnostic[],
   used: Map<string, PolicyOutcome>): Attached[] | null {
-  const ref: ObjectRef = { kind: 'GRPCRoute', namespace: route.metadata?.namespace ?? '', name: route.metadata?.name ?? '' };
-  const raw = Array.isArray(route.spec?.rules) && route.spec.rules.length > 0 ? route.spec.rules : [{}];
-  const out: Attached[] = [];
-  const created = typeof route.metadata?.creationTimestamp === 'string' ? route.metadata.creationTimestamp : '';
-  let served = 0;
-  raw.forEach((rule, ri) => {
-    const where = `rules[${ri}]`;
-    const refs = Array.isArray(rule?.backendRefs) ? rule.backendRefs : [];
-    for (const b of refs) {
-      const c = checkBackendRef(b);
-      if (!c.ok) {
-        diags.push(diagnostic(ref, 'UnsupportedValue', `${where}: ${c.message}; rule not served`));
-        return;
-      }
-    }
-    const parsed = parseGrpcRule(rule ?? {});
+  return eachRule<GRPCRouteRule>(route, 'GRPCRoute', diags, (rule, ri, where, ref, created) => {
+    const parsed = parseGrpcRule(rule);
     if (!parsed.ok) {
       diags.push(diagnostic(ref, parsed.reason, `${where}: ${parsed.message}; rule not served`));
-      return;
+      return null;
     }
+    const refs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
     const backends: WeightedBackend[] = resolveBackends(view, route, refs, opts, clusters, diags, where, 'GRPCRoute', undefined, used);
-    served++;
-    parsed.value.matches.forEach((match, mi) => {
-      out.push({
-        match, created, routeKey: key, rule: ri, index: mi, grpc: parsed.value.ranks[mi],
-        // A GRPCRoute may share its name with an HTTPRoute: its rule ids must not.
-        gatewayRule: { id: `grpc:${key}#${ri}.${mi}`, route: key, kind: 'GRPCRoute', match, filters: parsed.value.filters, backends },
-      });
-    });
+    return parsed.value.matches.map((match, mi) => ({
+      match, created, routeKey: key, rule: ri, index: mi, grpc: parsed.value.ranks[mi],
+      // A GRPCRoute may share its name with an HTTPRoute: its rule ids must not.
+      gatewayRule: { id: `grpc:${key}#${ri}.${mi}`, route: key, kind: 'GRPCRoute' as const, match, filters: parsed.value.filters, backends },
+    }));
   });
-  return served === 0 ? null : out;
 }
 
 /** BackendTLSPolicy status entries (policy_types.go PolicyAncestorStatus), sorted by key. */
