@@ -6,7 +6,7 @@ import { annotationDiagnostics, type AnnotationReport } from './annotations.ts';
 import { healthCheckFrom, healthTimeoutProblem } from '../k8s/annotations/balancing.ts';
 import { IngressClassSelector } from '../k8s/ingress-class.ts';
 import { nsName } from '../k8s/keys.ts';
-import type { Ingress } from '../k8s/types.ts';
+import type { Ingress, Service } from '../k8s/types.ts';
 import type { StoreView } from '../store/store.ts';
 import type { Cluster } from '../model/cluster.ts';
 import type { Snapshot } from '../model/snapshot.ts';
@@ -203,13 +203,25 @@ function checkServices(view: StoreView, clusters: readonly Cluster[], diags: Dia
     seen.add(key);
     const svc = view.get('Service', key);
     if (!svc) continue;
-    const ref = { kind: 'Service', namespace: c.namespace, name: c.service };
-    // Services are never refused: only Ingress-scoped keys protect an app.
-    const values = readAnnotations(svc, 'Service');
-    annotationDiagnostics(ref, values, true, diags);
-    const hc = healthCheckFrom(values);
-    if (hc !== null && hc.timeoutMs >= hc.intervalMs) diags.push(diagnostic(ref, 'InvalidAnnotation', healthTimeoutProblem(hc), 'warning'));
+    diags.push(...serviceDiagnostics(svc));
   }
+}
+
+/** Per Service object (never edited in place by the store): a rebuild does not re-read thousands of unchanged Services. */
+const serviceDiags = new WeakMap<object, readonly Diagnostic[]>();
+
+function serviceDiagnostics(svc: Service): readonly Diagnostic[] {
+  let out = serviceDiags.get(svc);
+  if (out !== undefined) return out;
+  const found: Diagnostic[] = [];
+  const ref = { kind: 'Service', namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '' };
+  // Services are never refused: only Ingress-scoped keys protect an app.
+  const values = readAnnotations(svc, 'Service');
+  annotationDiagnostics(ref, values, true, found);
+  const hc = healthCheckFrom(values);
+  if (hc !== null && hc.timeoutMs >= hc.intervalMs) found.push(diagnostic(ref, 'InvalidAnnotation', healthTimeoutProblem(hc), 'warning'));
+  serviceDiags.set(svc, (out = found));
+  return out;
 }
 
 function dedupe(sorted: Diagnostic[]): Diagnostic[] {

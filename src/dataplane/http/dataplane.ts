@@ -175,7 +175,7 @@ export class HttpDataplane implements Dataplane {
       return c;
     };
     const table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
-    const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile);
+    const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile, this.gateway, (id) => this.runtimes.get(id));
     this.table = table;
     this.gateway = gateway;
     // TLS passthrough hosts (README "TLS passthrough"), for explain only: the TLS front relays them.

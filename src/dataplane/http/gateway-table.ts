@@ -13,6 +13,9 @@ import { CompiledCors } from './gateway-cors.ts';
 import { CompiledHeaderModifier } from './header-modifier.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import type { UpstreamPolicy } from '../../model/upstream.ts';
+import type { ClusterRuntime } from '../upstream/cluster-runtime.ts';
+import { plainEqual } from '../../util/plain-equal.ts';
+import { liveRuntime } from './route-table.ts';
 
 /** Suffix-wildcard lookup: exact Map, wildcards longest first, then the catch-all. */
 class HostIndex<T> {
@@ -50,7 +53,8 @@ export interface GatewayBackend {
 export class CompiledGatewayRule {
   readonly rule: GatewayRule;
   readonly match: CompiledMatch;
-  readonly listener: CompiledListener;
+  /** Re-pointed when a new table keeps this rule (CompiledListener: same id, scheme and ports). */
+  listener: CompiledListener;
   readonly redirect: RequestRedirect | null;
   readonly rewrite: UrlRewrite | null;
   readonly requestHeaders: CompiledHeaderModifier | null;
@@ -93,6 +97,12 @@ export class CompiledGatewayRule {
     this.current = this.backends.map(() => 0);
   }
 
+  /** Whether every compiled route of the rule still holds its cluster's live runtime (route-table.ts liveRuntime). */
+  live(runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
+    return liveRuntime(this.fallbackRoute, runtimeOf) && this.backends.every((b) => liveRuntime(b.route, runtimeOf)) &&
+      this.mirrorRoutes.every((m) => liveRuntime(m, runtimeOf));
+  }
+
   /** The backend for the next request, or null when the rule has none. */
   pick(): GatewayBackend | null {
     const bs = this.backends;
@@ -117,11 +127,28 @@ export class CompiledListener {
   /** The port this listener is bound on (its declared port plus --gateway-port-offset). */
   readonly bindPort: number;
 
-  constructor(model: GatewayListenerModel, compile: (r: Route) => CompiledRoute) {
+  /** The compiled rules of each host bucket with the model they were compiled from (reuse below). */
+  private readonly compiledHosts = new Map<string, { readonly host: GatewayHost; readonly rules: readonly CompiledGatewayRule[] }>();
+
+  /**
+   * `previous`: this listener in the table being replaced, or null. A host whose rules are equal to
+   * the ones it had there, on the same listener ports, keeps its compiled rules (their weighted
+   * round-robin state included) while their clusters' runtimes are the live ones, as RouteTable
+   * keeps unchanged hosts: one route change compiles only that route's hosts.
+   */
+  constructor(model: GatewayListenerModel, compile: (r: Route) => CompiledRoute, previous: CompiledListener | null = null,
+    runtimeOf: (clusterId: string) => ClusterRuntime | undefined = () => undefined) {
     this.model = model;
     this.bindPort = model.bindPort ?? model.port;
+    const old = previous !== null && samePlace(previous, this) ? previous : null;
     for (const h of model.hosts) {
-      const rules = compileHost(h, this, compile);
+      const was = old?.compiledHosts.get(h.hostname);
+      let rules: readonly CompiledGatewayRule[];
+      if (was !== undefined && plainEqual(was.host, h) && was.rules.every((r) => r.live(runtimeOf))) {
+        for (const r of was.rules) r.listener = this;
+        rules = was.rules;
+      } else rules = h.rules.map((r) => new CompiledGatewayRule(r, this, compile));
+      this.compiledHosts.set(h.hostname, { host: h, rules });
       this.rules.push(...rules);
       this.hosts.add(h.hostname, rules);
       this.hostnames.add(h.hostname, h.hostname);
@@ -131,8 +158,11 @@ export class CompiledListener {
   }
 }
 
-function compileHost(h: GatewayHost, l: CompiledListener, compile: (r: Route) => CompiledRoute): CompiledGatewayRule[] {
-  return h.rules.map((r) => new CompiledGatewayRule(r, l, compile));
+/** Same listener on the same ports: its rules' redirects and 421 checks read these. */
+function samePlace(a: CompiledListener, b: CompiledListener): boolean {
+  const x = a.model;
+  const y = b.model;
+  return x.id === y.id && x.scheme === y.scheme && x.port === y.port && a.bindPort === b.bindPort && x.hostname === y.hostname;
 }
 
 export class GatewayTable {
@@ -149,10 +179,15 @@ export class GatewayTable {
   /** Every compiled rule, for `routes()`. */
   private readonly rules: CompiledGatewayRule[] = [];
 
-  constructor(g: GatewaySnapshot, compile: (r: Route) => CompiledRoute) {
+  /** Listeners by id, for the next table to reuse (CompiledListener `previous`). */
+  private readonly byId = new Map<string, CompiledListener>();
+
+  constructor(g: GatewaySnapshot, compile: (r: Route) => CompiledRoute, previous: GatewayTable | null = null,
+    runtimeOf: (clusterId: string) => ClusterRuntime | undefined = () => undefined) {
     let hasHttps = false;
     for (const m of g.listeners) {
-      const l = new CompiledListener(m, compile);
+      const l = new CompiledListener(m, compile, previous?.byId.get(m.id) ?? null, runtimeOf);
+      this.byId.set(m.id, l);
       this.rules.push(...l.rules);
       if (m.scheme === 'https') hasHttps = true;
       const key = `${m.scheme}:${l.bindPort}`;

@@ -43,7 +43,8 @@ export class HostRouter {
   }
 }
 
-function liveRuntime(c: CompiledRoute, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
+/** Whether a compiled route still holds its cluster's live runtime and current balancing (tables reuse only such routes). */
+export function liveRuntime(c: CompiledRoute, runtimeOf: (clusterId: string) => ClusterRuntime | undefined): boolean {
   const b = c.route.backend;
   if (c.actions !== null && !c.actions.live(runtimeOf)) return false;
   return b.kind !== 'cluster' || (c.cluster !== null && runtimeOf(b.clusterId) === c.cluster &&

@@ -22,6 +22,7 @@ import type { L4Route } from '../../model/l4.ts';
 import { checkHostname, hostKind, intersectHostnames } from './hostnames.ts';
 import { compareAge, isGatewayRef, namespaceAllowed, parentRefReport } from './parents.ts';
 import { parseRule } from './route-rules.ts';
+import { memoBuild, memoParts } from './rule-memo.ts';
 import { checkBackendRef, resolveBackends, type RouteKind } from './backends.ts';
 import { parseGrpcRule } from './grpc-rules.ts';
 import { parseMirrors } from './mirror.ts';
@@ -78,8 +79,8 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
   claimHttpPorts(served, opts.ports, diags);
   const { byGateway } = served;
 
-  // listener id → (hostname → attached rules)
-  const attached = new Map<string, Map<string, Attached[]>>();
+  // listener id → (hostname → the rule lists of the routes attached there, oldest route first)
+  const attached = new Map<string, Map<string, (readonly Attached[])[]>>();
   const clusters = new Map<string, Cluster>();
   const attachedRoutes = new Set<string>();
   /** `listener id \n route key` pairs already counted into the listener's attachedRoutes. */
@@ -132,7 +133,10 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     }
     const before = diags.length;
     const used = new Map<string, PolicyOutcome>();
-    const rules = kind === 'HTTPRoute' ? buildRules(view, route as HTTPRoute, key, opts, clusters, diags, used) : buildGrpcRules(view, route as GRPCRoute, key, opts, clusters, diags, used);
+    // Unchanged routes reuse their rules, by identity (rule-memo.ts): no rebuild garbage per change.
+    const rules = memoBuild(route, opts.allowExternalName ? 'x' : '', view, { clusters, diags, used }, (v, fx) => kind === 'HTTPRoute'
+      ? buildRules(v, route as HTTPRoute, key, opts, fx.clusters, fx.diags, fx.used)
+      : buildGrpcRules(v, route as GRPCRoute, key, opts, fx.clusters, fx.diags, fx.used));
     if (rules === null) {
       reject('UnsupportedValue', 'no rule of the route can be served');
       continue;
@@ -182,11 +186,11 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
           l.status.attachedRoutes++;
         }
         let byHost = attached.get(l.id);
-        if (!byHost) attached.set(l.id, (byHost = new Map<string, Attached[]>()));
+        if (!byHost) attached.set(l.id, (byHost = new Map<string, (readonly Attached[])[]>()));
         for (const h of hosts) {
           let list = byHost.get(h);
           if (!list) byHost.set(h, (list = []));
-          list.push(...rules);
+          list.push(rules);
         }
       }
       if (any) {
@@ -220,11 +224,12 @@ export function translateGateway(view: StoreView, opts: GatewayTranslateOptions,
     for (const l of ls) {
       if (l.scheme === 'tcp' || l.scheme === 'udp' || l.scheme === 'tls') continue; // l4-routes.ts, tls-routes.ts
       httpListeners.push(l);
-      const byHost = attached.get(l.id) ?? new Map<string, Attached[]>();
-      const hosts: GatewayHost[] = [...byHost.entries()].sort(([a], [b]) => cmp(a, b)).map(([hostname, rs]) => ({
+      const byHost = attached.get(l.id) ?? new Map<string, (readonly Attached[])[]>();
+      // A host whose routes' rules are the same objects as last time is the same GatewayHost (rule-memo.ts).
+      const hosts: GatewayHost[] = [...byHost.entries()].sort(([a], [b]) => cmp(a, b)).map(([hostname, parts]) => memoParts(`${l.id}\n${hostname}`, parts, () => ({
         hostname, kind: hostKind(hostname),
-        rules: dedupeRules([...rs].sort(compareRules)).map((r) => r.gatewayRule),
-      }));
+        rules: dedupeRules(parts.flat().sort(compareRules)).map((r) => r.gatewayRule),
+      })));
       const bindPort = bindPortOf(l, opts.ports);
       listeners.push({ id: l.id, scheme: l.scheme, port: l.port, ...(bindPort === l.port ? {} : { bindPort }), hostname: l.hostname, hosts });
     }
