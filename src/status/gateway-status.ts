@@ -6,6 +6,7 @@ import type { GatewayStatusReport } from '../translate/gateway/status-report.ts'
 import type { Logger } from '../util/logger.ts';
 import { canonicalJson, gatewayClassStatus, gatewayStatus, policyStatus, routeStatus, type GatewayAddress } from './gateway-status-merge.ts';
 import { shortError } from './leader-election.ts';
+import { plainEqual } from '../util/plain-equal.ts';
 
 export interface GatewayStatusWriterOptions {
   readonly kubeConfig: KubeConfig;
@@ -45,6 +46,7 @@ export class GatewayStatusWriter {
   /** Forget what was written (a new leader: another replica may have written since). */
   reset(): void {
     this.lastWritten.clear();
+    this.settled = new WeakMap();
   }
 
   async sync(report: GatewayStatusReport, addresses: readonly IngressLoadBalancerIngress[] | null): Promise<{ written: string[]; failed: string[] }> {
@@ -68,6 +70,15 @@ export class GatewayStatusWriter {
    */
   private readonly statusJson = new WeakMap<object, string>();
 
+  /**
+   * Object (by identity, as the store holds it) → the report entry its status was last found to
+   * match. The same entry against the same object merges to the same status again — `now` enters
+   * only a condition whose status changes, and then the two differ — so the next sync skips it
+   * without building and serialising it: 5,000 routes at every rebuild made this the largest
+   * source of garbage (docs/benchmarks/cluster.md "Gateway API").
+   */
+  private settled = new WeakMap<object, unknown>();
+
   private currentJson(current: Record<string, unknown> | undefined): string {
     if (current === undefined) return '{}';
     let s = this.statusJson.get(current);
@@ -80,24 +91,30 @@ export class GatewayStatusWriter {
     if (!this.o.isLeader()) return result;
     const now = (this.o.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const addresses = lb === null ? null : toGatewayAddresses(lb);
-    const jobs: { kind: Kind; key: string; next: (cur: Record<string, unknown> | undefined, obj: KubeObject) => Record<string, unknown>; withVersion: boolean }[] = [
-      ...report.classes.map((c) => ({ kind: 'GatewayClass' as const, key: c.name, withVersion: false,
+    // `desired`: everything `next` reads besides the object's current status (settled below).
+    const jobs: { kind: Kind; key: string; desired: unknown; next: (cur: Record<string, unknown> | undefined, obj: KubeObject) => Record<string, unknown>; withVersion: boolean }[] = [
+      ...report.classes.map((c) => ({ kind: 'GatewayClass' as const, key: c.name, withVersion: false, desired: c,
         next: (cur: Record<string, unknown> | undefined) => gatewayClassStatus(cur, c.conditions, c.generation, now) })),
-      ...report.gateways.map((g) => ({ kind: 'Gateway' as const, key: g.key, withVersion: false,
+      ...report.gateways.map((g) => ({ kind: 'Gateway' as const, key: g.key, withVersion: false, desired: [g, addresses],
         next: (cur: Record<string, unknown> | undefined) => gatewayStatus(cur, g, addresses, now) })),
-      ...report.routes.map((r) => ({ kind: r.kind, key: r.key, withVersion: true,
+      ...report.routes.map((r) => ({ kind: r.kind, key: r.key, withVersion: true, desired: r,
         next: (cur: Record<string, unknown> | undefined) => routeStatus(cur, r.parents, this.o.controllerName, r.generation, now) })),
-      ...(report.policies ?? []).map((p) => ({ kind: p.kind, key: p.key, withVersion: true,
+      ...(report.policies ?? []).map((p) => ({ kind: p.kind, key: p.key, withVersion: true, desired: p,
         next: (cur: Record<string, unknown> | undefined) => policyStatus(cur, p.ancestors, this.o.controllerName, p.generation, now) })),
     ];
     for (const j of jobs) {
       if (!this.o.isLeader()) break; // lost the lease mid-way: stop writing at once
       const obj = this.o.lookup(j.kind, j.key);
       if (!obj) continue; // a file-mode object or deleted meanwhile
+      const settled = this.settled.get(obj);
+      if (settled !== undefined && plainEqual(settled, j.desired)) continue;
       const current = (obj as { status?: Record<string, unknown> }).status;
       const next = j.next(current, obj);
       const fp = canonicalJson(next);
-      if (fp === this.currentJson(current)) continue;
+      if (fp === this.currentJson(current)) {
+        this.settled.set(obj, j.desired);
+        continue;
+      }
       const id = `${j.kind}/${j.key}`;
       const rv = obj.metadata?.resourceVersion ?? '';
       // Written at this resourceVersion and the watch has not brought the result back yet: the

@@ -68,3 +68,41 @@ test('writer: a replica that is not the leader writes nothing; a deleted object 
     await api.stop();
   }
 });
+
+test('writer: a route whose status matched is not merged again while neither it nor its report entry changed', async () => {
+  const api = new FakeApiServer();
+  await api.start();
+  api.installGatewayApi();
+  const route = api.apply({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'ns', generation: 1 }, spec: {} });
+  const parentRef = { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'ns', name: 'gw' };
+  const entry = (reason: string) => ({ kind: 'HTTPRoute' as const, key: 'ns/r', generation: 1,
+    parents: [{ parentRef, conditions: [cond('Accepted', true, reason), cond('ResolvedRefs', true, 'ResolvedRefs')] }] });
+  const report = (reason: string) => ({ classes: [], gateways: [], routes: [entry(reason)] });
+  // The object as the watch delivers it: its status already what Portico would write; reads of it counted.
+  let statusReads = 0;
+  const delivered = (status: unknown) => {
+    const o = { ...route, metadata: { ...route.metadata } };
+    Object.defineProperty(o, 'status', { enumerable: true, get: () => (statusReads++, status) });
+    return o;
+  };
+  const ours = routeStatus(undefined, entry('Accepted').parents, 'portico.io/gateway-controller', 1, T0);
+  let current = delivered(ours);
+  const w = new GatewayStatusWriter({ kubeConfig: kubeConfigForServer(api.url), logger: silentLogger(), isLeader: () => true, controllerName: 'portico.io/gateway-controller',
+    lookup: (kind) => (kind === 'HTTPRoute' ? current : undefined), now: () => new Date(T1) });
+  try {
+    assert.deepEqual((await w.sync(report('Accepted'), [])).written, []);
+    const afterFirst = statusReads;
+    assert.ok(afterFirst > 0);
+    // Same object, an equal entry built anew (every translation builds new ones): nothing read, nothing written.
+    assert.deepEqual((await w.sync(report('Accepted'), [])).written, []);
+    assert.equal(statusReads, afterFirst, 'the settled route is skipped');
+    // The entry changes: merged and written.
+    assert.deepEqual((await w.sync(report('Other'), [])).written, ['HTTPRoute/ns/r']);
+    // Another writer replaces the status (a new object from the watch) with the same entry as before: written back.
+    current = delivered({ parents: [] });
+    current.metadata.resourceVersion = `${current.metadata.resourceVersion ?? ''}9`;
+    assert.deepEqual((await w.sync(report('Accepted'), [])).written, ['HTTPRoute/ns/r']);
+  } finally {
+    await api.stop();
+  }
+});
