@@ -78,6 +78,8 @@ export class FakeApiServer {
   private unwatched = false;
   private boundPort = 0;
   readonly requests: RequestLogEntry[] = [];
+  /** TCP connections accepted since construction (clients are expected to keep them alive). */
+  connections = 0;
 
   constructor(opts: FakeApiServerOptions = {}) {
     this.historyLimit = opts.historyLimit ?? 10000;
@@ -85,6 +87,7 @@ export class FakeApiServer {
     for (const d of [...FAKE_RESOURCES, ...GATEWAY_API_RESOURCES]) this.objects.set(d.kind, new Map());
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.on('connection', (s) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });

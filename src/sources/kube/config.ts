@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { shareDispatchers } from './dispatcher.ts';
 
 /**
  * The client configuration for cluster mode (README "Run in a cluster"): in-cluster service-account
@@ -16,7 +17,7 @@ export function makeKubeConfig(opts: { kubeconfigPath?: string; inCluster?: bool
     const from = opts.inCluster ? 'the in-cluster service account (KUBERNETES_SERVICE_HOST/PORT)' : opts.kubeconfigPath ?? 'the default kubeconfig';
     throw new Error(`no Kubernetes API server configured by ${from}`);
   }
-  return kc;
+  return shareDispatchers(kc);
 }
 
 /** A KubeConfig that talks to one plain-HTTP server without credentials (tests, benchmarks). */
@@ -28,5 +29,5 @@ export function kubeConfigForServer(server: string): KubeConfig {
     contexts: [{ name: 'portico', cluster: 'portico', user: 'portico' }],
     currentContext: 'portico',
   });
-  return kc;
+  return shareDispatchers(kc);
 }
