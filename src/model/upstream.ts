@@ -50,6 +50,8 @@ export interface RetryPolicy {
   readonly tries: number;
   /** No new attempt this long after the first began; 0 ⇒ no limit. */
   readonly timeoutMs: number;
+  /** Wait this long before each further attempt (HTTPRouteRetry.backoff); absent or 0 ⇒ at once. */
+  readonly backoffMs?: number;
 }
 
 export interface UpstreamPolicy {

@@ -18,6 +18,7 @@ const mirrored: { method: string; url: string; headers: http.IncomingHttpHeaders
 let mirror: http.Server;
 /** An endpoint that always answers 503, next to a healthy one in the `flaky` Services. */
 let down: http.Server;
+let downHits = 0;
 const to = (name: string) => [{ name, port: 80 }];
 
 before(async () => {
@@ -32,7 +33,7 @@ before(async () => {
     });
   });
   await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', () => r()));
-  down = http.createServer((_req, res) => { res.writeHead(503); res.end('down'); });
+  down = http.createServer((_req, res) => { downHits++; res.writeHead(503); res.end('down'); });
   await new Promise<void>((r) => down.listen(0, '127.0.0.1', () => r()));
   const downPort = (down.address() as { port: number }).port;
   const port = await freePort();
@@ -61,7 +62,9 @@ before(async () => {
       rules: [
         { matches: [{ path: { value: '/retry' } }], retry: { codes: [503], attempts: 1 }, backendRefs: [{ name: 'flaky', port: 80 }] },
         { matches: [{ path: { value: '/plain' } }], backendRefs: [{ name: 'flaky-too', port: 80 }] },
-        { matches: [{ path: { value: '/backoff' } }], retry: { codes: [503], backoff: '100ms' }, backendRefs: [{ name: 'flaky', port: 80 }] },
+        { matches: [{ path: { value: '/backoff' } }], retry: { codes: [503], backoff: '150ms' }, backendRefs: [{ name: 'flaky', port: 80 }] },
+        { matches: [{ path: { value: '/backoff-timeout' } }], retry: { codes: [503], backoff: '2s' }, timeouts: { request: '200ms' }, backendRefs: [{ name: 'flaky', port: 80 }] },
+        { matches: [{ path: { value: '/bad-backoff' } }], retry: { codes: [503], backoff: 'soon' }, backendRefs: [{ name: 'flaky', port: 80 }] },
         { matches: [{ path: { value: '/teapot' } }], retry: { codes: [418] }, backendRefs: [{ name: 'flaky', port: 80 }] },
       ],
     }),
@@ -167,7 +170,7 @@ test('RequestMirror: a copy (method, rewritten headers, body) reaches the mirror
   assert.equal((await request(gw.url + '/both', { host: 'mirror.test' })).status, 404);
 });
 
-test('retry: the listed codes are retried on another endpoint; unsupported backoff or codes drop the rule', async () => {
+test('retry: the listed codes are retried on another endpoint, after the backoff; an invalid backoff or an unsupported code drops the rule', async () => {
   const statuses = async (path: string) => {
     const out: number[] = [];
     for (let i = 0; i < 6; i++) out.push((await request(gw.url + path, { host: 'retry.test' })).status);
@@ -175,10 +178,33 @@ test('retry: the listed codes are retried on another endpoint; unsupported backo
   };
   assert.deepEqual(await statuses('/retry'), [200, 200, 200, 200, 200, 200], 'every 503 is retried on the healthy endpoint');
   assert.ok((await statuses('/plain')).includes(503), 'without retry the 503s reach the client');
+  // backoff (HTTPRouteRetry.backoff): a request that met the 503 first waits that long before its retry.
+  const timed = async (path: string) => {
+    const hits = downHits;
+    const t0 = performance.now();
+    const r = await request(gw.url + path, { host: 'retry.test' });
+    return { status: r.status, ms: performance.now() - t0, metDown: downHits > hits };
+  };
+  const runs = [];
+  for (let i = 0; i < 6; i++) runs.push(await timed('/backoff'));
+  assert.ok(runs.every((r) => r.status === 200), JSON.stringify(runs));
+  // Round robin over the two endpoints, two picks per retried request: the 503 one comes first each time.
+  assert.ok(runs.some((r) => r.metDown), 'the 503 endpoint was met');
+  for (const r of runs.filter((x) => x.metDown)) assert.ok(r.ms >= 145, `retried after ${r.ms.toFixed(0)} ms, before the 150 ms backoff`);
+  // The rule's timeout runs during the wait: 504 at 200 ms, not after the 2 s backoff.
+  const waits = [];
+  for (let i = 0; i < 4; i++) waits.push(await timed('/backoff-timeout'));
+  for (const r of waits) {
+    if (r.metDown) {
+      assert.equal(r.status, 504);
+      assert.ok(r.ms < 1500, `answered after ${r.ms.toFixed(0)} ms`);
+    } else assert.equal(r.status, 200);
+  }
+  assert.ok(waits.some((r) => r.metDown));
   const d = await diagnostics();
-  assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.backoff is not supported/.test(x.message)));
+  assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.backoff "soon" is not a duration/.test(x.message)));
   assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.codes 418/.test(x.message)));
-  assert.equal((await request(gw.url + '/backoff', { host: 'retry.test' })).status, 404);
+  assert.equal((await request(gw.url + '/bad-backoff', { host: 'retry.test' })).status, 404);
 });
 
 test('CORS: preflights answered at the gateway, allowed origins echoed (never * with credentials), others get no CORS headers', async () => {

@@ -41,3 +41,10 @@ export function reuseRace(err: Error, job: ForwardJob, u: CompiledUpstream | nul
   if (u !== null && u.custom) return u.onError && (u.nonIdempotent || !isNonIdempotent(job.ctx.method));
   return !isNonIdempotent(job.ctx.method);
 }
+
+/** Which proxy-next-upstream condition an error is (compiled-upstream.ts mayRetry), or null: never retried. */
+export function retryKind(code: string, connectFailed: boolean): 'connect' | 'connect-timeout' | 'error' | 'timeout' | null {
+  return code === 'PORTICO_ERR_UPSTREAM_TIMEOUT' ? (connectFailed ? 'connect-timeout' : 'timeout')
+    : code === 'PORTICO_ERR_UPSTREAM_CONNECT' || code === 'PORTICO_ERR_UPSTREAM_TLS' ? (connectFailed ? 'connect' : 'error')
+      : code === 'PORTICO_ERR_UPSTREAM_RESET' ? 'error' : null;
+}

@@ -35,7 +35,7 @@ import type { EndpointState } from '../upstream/endpoint-state.ts';
 import type { PickRequest } from './route-balancing.ts';
 import { clientResponseHeaderList } from './forwarded-headers.ts';
 import { connectorDroppingContinue } from '../upstream/interim-filter.ts';
-import { classify, reuseRace } from './forwarder-errors.ts';
+import { classify, retryKind, reuseRace } from './forwarder-errors.ts';
 import { armSendTimeout, disarmSendTimeout } from './client-timeouts.ts';
 import { noteResumed, pausedSendTimeout, yieldToWaiter } from './slow-readers.ts';
 import { sendError, type AnyResponse } from './error-response.ts';
@@ -47,7 +47,7 @@ import { MAX_RESPONSE_HEADER_BYTES, type UpstreamProfile } from '../upstream/ups
 import { meteredBody } from './request-body.ts';
 import { headerObject, respondTrailersOnly, sendGrpcError } from './grpc-error.ts';
 import type { Http2ServerResponse } from 'node:http2';
-import { grpcTimeoutMs } from './grpc-deadline.ts';
+import { armDeadline } from './grpc-deadline.ts';
 import { GRPC_STATUS, encodeGrpcMessage } from './grpc-error.ts';
 
 export interface ForwarderOptions {
@@ -381,23 +381,7 @@ export class Forwarder {
   /** Start forwarding; returns the job, whose clientClosed() the caller invokes on res 'close'. */
   forward(req: AnyRequest, res: AnyResponse, ctx: RequestContext, target: ForwardTarget): ForwardJob {
     const job = new ForwardJob(this, req, res, ctx, target);
-    if (target.upstream !== null && target.upstream.grpc) {
-      const ms = grpcTimeoutMs(req.headers['grpc-timeout']);
-      if (ms !== null) {
-        if (Number.isNaN(ms)) {
-          job.closed = true;
-          if (!req.readableEnded) req.resume();
-          ctx.error = 'PORTICO_ERR_BAD_REQUEST';
-          ctx.status = 400;
-          sendGrpcError(res, new PorticoError('PORTICO_ERR_BAD_REQUEST', `malformed grpc-timeout ${JSON.stringify(req.headers['grpc-timeout'])}`), GRPC_STATUS.INTERNAL);
-          return job;
-        }
-        job.deadline = setTimeout(() => job.onDeadline(ms), ms);
-      }
-    }
-    const routeMs = target.deadlineMs;
-    if (routeMs !== undefined && job.deadline === null) job.deadline = setTimeout(() => job.onDeadline(routeMs, 'route timeout'), routeMs);
-    this.attempt(job);
+    if (armDeadline(job, target.upstream !== null && target.upstream.grpc, target.deadlineMs)) this.attempt(job);
     return job;
   }
 
@@ -453,7 +437,7 @@ export class Forwarder {
     const ep = job.endpoint as Endpoint;
     if (err === RETRY_STATUS) {
       // The status was already counted as a response; the next endpoint is chosen.
-      if (!job.closed) this.attempt(job);
+      if (!job.closed) this.retry(job);
       return;
     }
     const e = classify(err, job, ep.id);
@@ -482,7 +466,7 @@ export class Forwarder {
       if (this.customRetry(job, e, u)) {
         (job.exclude ??= new Set()).add(ep.id);
         job.lastError = e;
-        this.attempt(job);
+        this.retry(job);
         return;
       }
       this.fail(job, e);
@@ -497,11 +481,20 @@ export class Forwarder {
     this.fail(job, e);
   }
 
+  /**
+   * A policy's next try, after its backoff when it has one. While waiting there is no exchange: a
+   * deadline answers at once (onDeadline) and a client that goes away ends the wait.
+   */
+  private retry(job: ForwardJob): void {
+    const ms = job.target.upstream?.retryBackoffMs ?? 0;
+    if (ms === 0) return this.attempt(job);
+    job.controller = null;
+    setTimeout(() => job.closed || this.attempt(job), ms);
+  }
+
   private customRetry(job: ForwardJob, e: PorticoError, u: CompiledUpstream): boolean {
     const connectFailed = job.controller === null;
-    const kind = e.code === 'PORTICO_ERR_UPSTREAM_TIMEOUT' ? (connectFailed ? 'connect-timeout' : 'timeout')
-      : e.code === 'PORTICO_ERR_UPSTREAM_CONNECT' || e.code === 'PORTICO_ERR_UPSTREAM_TLS' ? (connectFailed ? 'connect' : 'error')
-        : e.code === 'PORTICO_ERR_UPSTREAM_RESET' ? 'error' : null;
+    const kind = retryKind(e.code, connectFailed);
     if (kind === null) return false;
     const unread = job.bodyUnread();
     return u.mayRetry(kind, job.ctx.method, !connectFailed, unread, job.tries(), job.startedAt, Date.now());

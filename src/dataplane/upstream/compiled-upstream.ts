@@ -42,6 +42,8 @@ export class CompiledUpstream {
   /** Attempts including the first; 0 ⇒ bounded by the endpoints only. */
   readonly tries: number;
   readonly retryWindowMs: number;
+  /** Wait before each further attempt (RetryPolicy.backoffMs); 0 ⇒ at once. */
+  readonly retryBackoffMs: number;
 
   constructor(policy: UpstreamPolicy | null, serviceDns: string, profiles: UpstreamProfiles, defaults: UpstreamDefaults) {
     this.policy = policy;
@@ -75,6 +77,7 @@ export class CompiledUpstream {
     this.retryStatuses = statuses;
     this.tries = r === null ? 3 : r.on.length === 0 ? 1 : r.tries;
     this.retryWindowMs = r?.timeoutMs ?? 0;
+    this.retryBackoffMs = r?.backoffMs ?? 0;
   }
 
   profileFor(scheme: 'http' | 'https'): UpstreamProfile | null {

@@ -40,8 +40,10 @@ const RETRY_CODES: ReadonlyMap<number, NextUpstreamCondition> = new Map([
  * HTTPRouteRetry (httproute_types.go): `codes` are retried on another endpoint, as are connection
  * errors and timeouts (the spec leaves those to implementations); `attempts` retries at most
  * (default 1, implementation-specific); a request whose body was sent is retried only when it is
- * idempotent (RFC 9110 §9.2.2). `backoff` (a minimum wait between attempts) is not implemented, so
- * a rule setting a non-zero one is not served; nor one listing a code the forwarder cannot retry.
+ * idempotent (RFC 9110 §9.2.2). `backoff` is the wait before each further attempt (the spec's
+ * "minimum duration to wait between retries"; Portico waits exactly that, without jitter or growth,
+ * README "Gateway API"), counted inside the rule's timeouts. A rule listing a code the forwarder
+ * cannot retry is not served.
  */
 function parseRetry(r: HTTPRouteRule['retry']): Parsed<RetryPolicy | null> {
   if (r === undefined || r === null) return { ok: true, value: null };
@@ -53,12 +55,13 @@ function parseRetry(r: HTTPRouteRule['retry']): Parsed<RetryPolicy | null> {
   }
   const attempts = r.attempts ?? 1;
   if (!Number.isInteger(attempts) || attempts < 0) return bad('retry.attempts must be a non-negative integer');
+  let backoffMs = 0;
   if (r.backoff !== undefined && r.backoff !== null) {
     const ms = typeof r.backoff === 'string' ? durationMs(r.backoff) : null;
     if (ms === null) return bad(`retry.backoff ${JSON.stringify(r.backoff)} is not a duration`);
-    if (ms > 0) return bad('retry.backoff is not supported (Portico retries at once)');
+    backoffMs = ms;
   }
-  return { ok: true, value: attempts === 0 ? { on: [], tries: 1, timeoutMs: 0 } : { on, tries: attempts + 1, timeoutMs: 0 } };
+  return { ok: true, value: attempts === 0 ? { on: [], tries: 1, timeoutMs: 0 } : { on, tries: attempts + 1, timeoutMs: 0, ...(backoffMs > 0 ? { backoffMs } : {}) } };
 }
 
 export function parseRule(rule: HTTPRouteRule, hasBackends: boolean): Parsed<ParsedRule> {
