@@ -7,6 +7,8 @@
 #   CASES=hello,ws ONLY=^portico npm run bench   # Portico rows only (direct/nginx kept for ratios)
 #   CASES=upstream npm run bench                # gRPC unary and HTTPS-upstream cases (bench/upstream/run.ts)
 #   PROFILE=1 ONLY=portico CASES=hello npm run bench   # + node --cpu-prof, top functions
+#   PIPELINE=8 CASES=hello npm run bench        # wrk pipelines 8 requests per write: a lighter load generator
+#                                       # (docs/benchmarks/workers.md); latencies are then not reported
 #   BASE_ROOT=/path/to/other/checkout ONLY='^portico(-base)?$' CASES=hello npm run bench
 #                                       # + "portico-base": the same Portico flags run from another checkout
 #                                       # (with its own node_modules), measured in the same run
@@ -30,6 +32,7 @@ RUNS=${RUNS:-3}
 WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-50}
 THREADS=${THREADS:-1}
+PIPELINE=${PIPELINE:-1}   # requests per write from wrk (bench/lua/spread.lua BENCH_PIPELINE): a lighter load generator
 CASES=${CASES:-hello,64k,tls,ws}
 ONLY=${ONLY:-}
 SKIP=${SKIP:-}
@@ -246,8 +249,8 @@ load_cmd() {  # load_cmd CASE URL SECONDS : the bounded load command for one run
   case $c in
     ws) echo timeout $((s + 20)) taskset -c "$HARNESS_CPUS" "$NODE_BIN" "$HERE/lib/ws-driver.ts" --url "$url" --host ws.bench.test \
           --conns "$CONNS" --seconds "$s" ;;
-    64k) echo env BENCH_SUFFIX=/64k.bin timeout $((s + 15)) taskset -c "$HARNESS_CPUS" wrk -t"$THREADS" -c"$CONNS" -d"${s}s" --latency -s "$HERE/lua/spread.lua" "$url" ;;
-    *) echo env BENCH_SUFFIX=/hello timeout $((s + 15)) taskset -c "$HARNESS_CPUS" wrk -t"$THREADS" -c"$CONNS" -d"${s}s" --latency -s "$HERE/lua/spread.lua" "$url" ;;
+    64k) echo env BENCH_SUFFIX=/64k.bin BENCH_PIPELINE="$PIPELINE" timeout $((s + 15)) taskset -c "$HARNESS_CPUS" wrk -t"$THREADS" -c"$CONNS" -d"${s}s" --latency -s "$HERE/lua/spread.lua" "$url" ;;
+    *) echo env BENCH_SUFFIX=/hello BENCH_PIPELINE="$PIPELINE" timeout $((s + 15)) taskset -c "$HARNESS_CPUS" wrk -t"$THREADS" -c"$CONNS" -d"${s}s" --latency -s "$HERE/lua/spread.lua" "$url" ;;
   esac
 }
 
@@ -538,8 +541,8 @@ printf '%s\n' "${NOTES[@]}" >"$RUN_DIR/notes.txt"
   echo "- $( ((HAVE_NGINX)) && echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"), $( ((HAVE_HAPROXY)) && echo "haproxy $(haproxy -v | awk 'NR==1{print $3}')"), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null), $(openssl version | awk '{print $1, $2}')"
   ((HAVE_NODERIG)) && echo "- npm (shared rig pins): $(cd "$NODERIG" && "$NODE_BIN" -p "['http-proxy','http-proxy-3','fastify','@fastify/http-proxy'].map(p => p + ' ' + require('./node_modules/' + p + '/package.json').version).join(', ')")"
   echo "- routing table: $GEN; requests spread over $BENCH_HOSTS hosts × $BENCH_PATHS paths"
-  echo "- settings: RUNS=$RUNS DURATION=${DURATION}s WARMUP=${WARMUP}s, wrk / ws-driver -t$THREADS -c$CONNS keep-alive; harness (load + backend) on CPU $HARNESS_CPUS, proxy under test on CPU $PROXY_CPUS"
+  echo "- settings: RUNS=$RUNS DURATION=${DURATION}s WARMUP=${WARMUP}s, wrk / ws-driver -t$THREADS -c$CONNS keep-alive$( ((PIPELINE > 1)) && echo ", $PIPELINE requests pipelined per write"); harness (load + backend) on CPU $HARNESS_CPUS, proxy under test on CPU $PROXY_CPUS"
 } >"$RUN_DIR/machine.md"
 for k in "${CONFIGS[@]}"; do echo "$k	${DESC[$k]}"; done >"$RUN_DIR/desc.tsv"
-"$NODE_BIN" "$HERE/lib/report.ts" "$RUN_DIR" | tee "$OUT"
+PIPELINE="$PIPELINE" "$NODE_BIN" "$HERE/lib/report.ts" "$RUN_DIR" | tee "$OUT"
 log "done in $((SECONDS - T_START))s; report: $OUT; raw output: $RAW; logs: $RUN_DIR/log/"
