@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AdminServer, type AdminState } from './admin/admin-server.ts';
 import { certificatesView } from './admin/certificates-view.ts';
+import { explainTarget } from './admin/api-v1.ts';
 import { sourceMode, type PorticoConfig } from './config/config.ts';
 import { Controller } from './controller/controller.ts';
 import { HttpDataplane } from './dataplane/http/dataplane.ts';
@@ -239,14 +240,14 @@ function adminState(controller: Controller, dp: Dataplanes, draining: () => bool
     endpoints: () => controller.endpointSet,
     diagnostics: () => controller.diagnostics(),
     debugViews: {
-      explain: (q) => fresh().http.explain(q.host, q.path ?? '/'),
+      explain: (q) => fresh().http.explain(q.host, q.path ?? '/', explainTarget(q.scheme, q.port)),
       certificates: () => (dp.tls ? certificatesView(controller.snapshot, fresh().tls!.sniTable, controller.diagnostics()) : { https: 'off' }),
       ...(pool ? { workers: () => pool.view() } : {}),
     },
     dashboard: {
       endpointHealth: (id) => fresh().http.endpointHealth(id),
       certificates: () => (dp.tls ? certificatesView(controller.snapshot, fresh().tls!.sniTable, controller.diagnostics()) : null),
-      explain: (host, path) => fresh().http.explain(host, path),
+      explain: (host, path, target) => fresh().http.explain(host, path, target),
       sources: () => controller.sourceStatus(),
     },
   };

@@ -67,7 +67,8 @@ export async function explainUrl(config: PorticoConfig, url: string): Promise<{ 
     // The path exactly as written (WHATWG URL would resolve dot segments its own way); the
     // dataplane normalises it as it does for traffic (request-target.ts normalizePath).
     const slash = url.indexOf('/', url.indexOf('//') + 2);
-    const explanation = dp.explain(u.host, slash === -1 ? '/' : url.slice(slash), { scheme: u.protocol === 'https:' ? 'https' : 'http' });
+    // A URL naming a port explains the Gateway listener declaring that port (gateway-explain.ts).
+    const explanation = dp.explain(u.host, slash === -1 ? '/' : url.slice(slash), { scheme: u.protocol === 'https:' ? 'https' : 'http', ...(u.port === '' ? {} : { port: Number(u.port) }) });
     const ingress = explanation.route?.ingress;
     const annotations = off.annotationReports.find((r) => r.ingress === ingress) ?? null;
     return { explanation: { ...explanation, notes: regexNotes(off.snapshot, explanation) }, diagnostics: off.diagnostics, annotations };

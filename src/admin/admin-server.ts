@@ -79,7 +79,7 @@ export class AdminServer {
       const d = state.dashboard;
       registerDashboard(this.app, {
         snapshot: () => state.snapshot(), endpoints: () => state.endpoints(), diagnostics: () => state.diagnostics(), isReady: () => state.isReady(),
-        endpointHealth: (id) => d.endpointHealth(id), certificates: () => d.certificates(), explain: (h, p) => d.explain(h, p), sources: () => d.sources(),
+        endpointHealth: (id) => d.endpointHealth(id), certificates: () => d.certificates(), explain: (h, p, t) => d.explain(h, p, t), sources: () => d.sources(),
       }, metrics);
     }
     for (const [name, view] of Object.entries(state.debugViews ?? {})) {

@@ -30,7 +30,8 @@ export interface ApiSources {
   endpointHealth(clusterId: string): readonly EndpointHealth[] | null;
   /** null when HTTPS is off. */
   certificates(): readonly CertificateRow[] | null;
-  explain(host: string | undefined, path: string): unknown;
+  /** `target`: the scheme and port the request is sent to (Gateway listeners, gateway-explain.ts). */
+  explain(host: string | undefined, path: string, target?: { scheme?: 'http' | 'https'; port?: number }): unknown;
   /** Each source and whether it synced; per-kind detail comes from portico_source_synced. */
   sources(): readonly { source: string; synced: boolean }[];
 }
@@ -156,16 +157,23 @@ export function diagnostics(src: ApiSources): unknown {
   };
 }
 
-/** `url` is `http://host/path` or `host/path`; or `host` and `path` separately. */
+/**
+ * `url` is `http://host/path` or `host/path`; or `host` and `path` separately (with `scheme` and
+ * `port`). A scheme and a port in the URL pick the Gateway listener explained.
+ */
 export function explain(src: ApiSources, q: Record<string, string | undefined>): unknown {
   let host = q.host;
   let path = q.path ?? '/';
+  let scheme = q.scheme;
+  let port = q.port;
   if (q.url) {
-    const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)(.*)$/i.exec(q.url.trim());
-    host = m?.[1] || undefined;
-    path = m?.[2] || '/';
+    const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/?#]*)(.*)$/i.exec(q.url.trim());
+    scheme = m?.[1]?.toLowerCase() ?? scheme;
+    host = m?.[2] || undefined;
+    path = m?.[3] || '/';
+    port = /:(\d+)$/.exec(host ?? '')?.[1] ?? port;
   }
-  const explanation = src.explain(host, path) as ExplainShape;
+  const explanation = src.explain(host, path, explainTarget(scheme, port)) as ExplainShape;
   return { apiVersion: API_VERSION, request: { host: host ?? null, path }, explanation, candidates: candidates(src.snapshot(), explanation) };
 }
 
@@ -198,4 +206,10 @@ function candidates(s: Snapshot, x: ExplainShape): { id: string; ingress: string
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The scheme and port of an explain query as the dataplane takes them; anything else is left out. */
+export function explainTarget(scheme: string | undefined, port: string | undefined): { scheme?: 'http' | 'https'; port?: number } {
+  const n = port !== undefined && /^\d{1,5}$/.test(port) ? Number(port) : 0;
+  return { ...(scheme === 'http' || scheme === 'https' ? { scheme } : {}), ...(n >= 1 && n <= 65535 ? { port: n } : {}) };
 }

@@ -104,3 +104,18 @@ test('dashboard files are self-contained, locked down by CSP, and nothing served
     await f.close();
   }
 });
+
+test('api/v1 explain passes the URL\'s scheme and port (or scheme= and port=) to the dataplane', async () => {
+  const { explain, explainTarget } = await import('../../src/admin/api-v1.ts');
+  const seen: unknown[] = [];
+  const src = { explain: (host: string | undefined, path: string, target?: unknown) => (seen.push([host, path, target]), { path, bucket: { kind: 'hostless', hostname: null }, route: null }), snapshot: () => ({ virtualHosts: [] }) };
+  explain(src as never, { url: 'https://shop.test:8443/api?x=1' });
+  explain(src as never, { url: 'shop.test/api' });
+  explain(src as never, { host: 'shop.test', path: '/', scheme: 'https', port: '443' });
+  assert.deepEqual(seen, [
+    ['shop.test:8443', '/api?x=1', { scheme: 'https', port: 8443 }],
+    ['shop.test', '/api', {}],
+    ['shop.test', '/', { scheme: 'https', port: 443 }],
+  ]);
+  assert.deepEqual(explainTarget('ftp', '99999'), {}, 'an unknown scheme or a port out of range is left out');
+});

@@ -92,6 +92,14 @@ test('listeners on ports of their own: per-port routes, added and removed at run
     assert.equal(await via(b, 'api.test'), 'v1');
     assert.equal(await via(b, 'other.test'), 'v3');
     assert.equal(await via(main, 'api.test'), 'v1'); // on-main, not api-only
+    // explain names the port clients use (the declared one): each port's listener and route.
+    const explained = async (q: string) => ((await (await fetch(`${gw.adminUrl}/debug/explain?${q}`)).json()) as { gateway: { listener: { id: string; port: number } | null; rule: { route: string } | null } }).gateway;
+    const onB = await explained(`host=api.test&path=/&port=${b - OFFSET}`);
+    assert.deepEqual([onB.listener?.id, onB.listener?.port, onB.rule?.route], ['gw/edge/b-api', b - OFFSET, 'gw/api-only']);
+    const onMain = await explained(`host=api.test&path=/&port=${main - OFFSET}`);
+    assert.deepEqual([onMain.listener?.id, onMain.rule?.route], ['gw/edge/main', 'gw/on-main']);
+    assert.equal((await explained('host=api.test&path=/&port=1')).listener, null, 'no listener declares that port');
+    assert.equal((await explained('host=api.test&path=/&port=1')).rule, null);
     assert.equal(await accepts(c), false);
     // HTTP/2 with prior knowledge (h2c) and WebSocket upgrades on a port of its own route by its listeners too.
     assert.equal(await h2cName(a, 'x.test'), 'v2');

@@ -509,13 +509,13 @@ export class HttpDataplane implements Dataplane {
     proceed(null);
   }
 
-  explain(host: string | undefined, path: string, req: { scheme?: 'http' | 'https'; method?: string; headers?: IncomingHttpHeaders } = {}): Explanation {
+  explain(host: string | undefined, path: string, req: { scheme?: 'http' | 'https'; port?: number; method?: string; headers?: IncomingHttpHeaders } = {}): Explanation {
     const e = explainRequest(this.table, host, path, this.escapedSlashes,
       { connectTimeoutMs: this.opts.connectTimeoutMs, upstreamTimeoutMs: this.opts.upstreamTimeoutMs, maxBodyBytes: this.maxBodyBytes });
     const route = e.targetError !== null ? null : this.table.resolve(e.host, e.path);
     e.http1Engine = explainEngine(this.opts.http1Engine ?? 'node', dataplaneHandOffReason(this.leanSource()), route);
     // Gateway API rules are consulted first (handleRequest); null when no Gateway is served.
-    if (this.gateway !== null) e.gateway = explainGateway(this.gateway, req.scheme ?? 'http', host, path, req.method ?? 'GET', req.headers ?? {}, this.escapedSlashes);
+    if (this.gateway !== null) e.gateway = explainGateway(this.gateway, req.scheme ?? 'http', host, path, req.method ?? 'GET', req.headers ?? {}, this.escapedSlashes, req.port ?? null);
     const pt = e.host === null ? undefined : this.passthrough?.get(e.host);
     return pt === undefined ? e : { ...e, tlsPassthrough: pt };
   }

@@ -36,11 +36,15 @@ export interface GatewayExplanation {
   readonly others: readonly (GatewayRuleView & { readonly lost: string })[];
 }
 
+/**
+ * `port`: the port the request is sent to, as clients see it (a listener's declared port, before
+ * --gateway-port-offset); null: the first listener of the scheme for the host.
+ */
 export function explainGateway(table: GatewayTable, scheme: 'http' | 'https', rawHost: string | undefined, rawPath: string, method: string,
-  headers: IncomingHttpHeaders, escapedSlashes: EscapedSlashes): GatewayExplanation {
+  headers: IncomingHttpHeaders, escapedSlashes: EscapedSlashes, port: number | null = null): GatewayExplanation {
   const target = parseTarget(rawPath === '' ? '/' : rawPath, escapedSlashes);
   const host = normalizeHost(target.authority ?? rawHost);
-  const l = target.error === null ? table.listenerFor(scheme, null, host) : null;
+  const l = target.error !== null ? null : port === null ? table.listenerFor(scheme, null, host) : table.listenerOnDeclaredPort(scheme, port, host);
   const base = { scheme, method, listener: l === null ? null : { id: l.model.id, hostname: l.model.hostname, port: l.model.port } };
   const rules = l?.hosts.get(host) ?? null;
   const bucket = l === null ? null : l.hostnames.get(host);

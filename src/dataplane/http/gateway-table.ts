@@ -223,6 +223,16 @@ export class GatewayTable {
     return null;
   }
 
+  /** The listener for `host` among those declaring `port` (explain: the port clients connect to). */
+  listenerOnDeclaredPort(scheme: 'http' | 'https', port: number, host: string | null): CompiledListener | null {
+    for (const [key, index] of this.byPort) {
+      if (!key.startsWith(`${scheme}:`)) continue;
+      const l = index.get(host);
+      if (l !== null && l.model.port === port) return l;
+    }
+    return null;
+  }
+
   /** Whether Ingress rules answer on this port: the main ports, not a Gateway listener's own one. */
   servesIngress(scheme: 'http' | 'https', port: number): boolean {
     return !this.ownPorts.has(`${scheme}:${port}`);
