@@ -12,7 +12,7 @@ import { createServer, connect, type Server } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { startEchoServer, type EchoServer } from '../support/echo-server.ts';
 import { startGateway, request } from '../support/gateway.ts';
-import { backendFor } from '../support/manifests.ts';
+import { backendFor, ingress, ingressClass } from '../support/manifests.ts';
 import { describePeer, makeCert, tlsSecret } from '../support/certs.ts';
 import { freePort, gateway, gatewayClass, httpRoute } from '../support/gateway-api.ts';
 import type { KubeObject } from '../../src/k8s/types.ts';
@@ -358,5 +358,48 @@ test('HTTPS and TLS passthrough on one port of its own: the port\'s TLS front re
     await gw.close();
     await web.close();
     backend.close();
+  }
+});
+
+test('a removed listener port drains without ever serving Ingress rules: a request pipelined behind a slow one answers 404 after the removal', async () => {
+  const gwEcho = await startEchoServer({ name: 'gateway-backend' });
+  const ingEcho = await startEchoServer({ name: 'ingress-backend' });
+  const [main, extra] = [await freePort(), await freePort()];
+  const objs = (withExtra: boolean): KubeObject[] => [
+    gatewayClass(),
+    ...backendFor('gw', 'gwb', [gwEcho.port]),
+    ...backendFor('gw', 'ingb', [ingEcho.port]),
+    // The same host as an Ingress on the main port: it must never answer on the Gateway's own port.
+    ingressClass(),
+    ingress('gw', 'shop', [{ host: 'x.test', paths: [{ path: '/', service: 'ingb', port: 80 }] }]),
+    gateway('gw', 'edge', [{ name: 'main', port: main, protocol: 'HTTP' }, ...(withExtra ? [{ name: 'extra', port: extra, protocol: 'HTTP' }] : [])]),
+    ...(withExtra ? [route('on-extra', { sectionName: 'extra' }, 'gwb')] : []),
+  ];
+  const gw = await startGateway(objs(true), { httpPort: main });
+  let s: import('node:net').Socket | null = null;
+  try {
+    assert.equal(await via(extra, 'x.test'), 'gateway-backend');
+    // Request 1 is slow (800 ms at the backend); request 2 waits behind it on the same connection.
+    s = connect({ host: '127.0.0.1', port: extra });
+    let raw = '';
+    s.on('data', (c: Buffer) => (raw += c.toString('latin1')));
+    await new Promise<void>((r) => s!.once('connect', () => r()));
+    s.write('GET /delay/800 HTTP/1.1\r\nhost: x.test\r\n\r\nGET /after HTTP/1.1\r\nhost: x.test\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 150));
+    await gw.write(objs(false));
+    assert.equal(await accepts(extra), false, 'the port stops accepting at once');
+    const end = Date.now() + 5000;
+    while ((raw.match(/HTTP\/1\.1 \d{3}/g) ?? []).length < 2 && !s.destroyed && !s.readableEnded && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    const statuses = [...raw.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    assert.equal(statuses[0], 200, 'the in-flight request finishes');
+    assert.match(raw, /gateway-backend/);
+    assert.doesNotMatch(raw, /ingress-backend/, 'no Ingress rule answered on the removed Gateway port');
+    if (statuses.length > 1) assert.equal(statuses[1], 404);
+    assert.equal(await via(main, 'x.test'), 'ingress-backend', 'the Ingress still serves on the main port');
+  } finally {
+    s?.destroy();
+    await gw.close();
+    await gwEcho.close();
+    await ingEcho.close();
   }
 });

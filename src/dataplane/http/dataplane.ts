@@ -81,6 +81,8 @@ export class HttpDataplane implements Dataplane {
   private passthrough: ReadonlyMap<string, { clusterId: string | null; ingress: string }> | null = null;
   /** Gateway API routes (gateway-table.ts), null when the snapshot has none: Ingress-only costs one check. */
   private gateway: GatewayTable | null = null;
+  /** `scheme:port` of every port a Gateway listener had of its own: never Ingress, even while a removed one drains. */
+  private readonly gatewayPorts = new Set<string>();
   private readonly gatewayHost: GatewayServeHost;
   /** RequestMirror copies (gateway-mirror.ts). */
   private readonly mirrorer = new Mirrorer();
@@ -152,9 +154,7 @@ export class HttpDataplane implements Dataplane {
   }
 
   /** Whether access-log lines are written (bytes are counted only then). */
-  private get logInfo(): boolean {
-    return this.opts.logger.isLevelEnabled('info');
-  }
+  private get logInfo(): boolean { return this.opts.logger.isLevelEnabled('info'); }
 
   get snapshotVersion(): number {
     return this.table.version;
@@ -176,6 +176,7 @@ export class HttpDataplane implements Dataplane {
     };
     const table = new RouteTable(snapshot, compile, this.table, (id) => this.runtimes.get(id));
     const gateway = snapshot.gateway === undefined ? null : new GatewayTable(snapshot.gateway, compile, this.gateway, (id) => this.runtimes.get(id));
+    for (const p of snapshot.gateway?.ports ?? []) this.gatewayPorts.add(`${p.scheme}:${p.port}`);
     this.table = table;
     this.gateway = gateway;
     // TLS passthrough hosts (README "TLS passthrough"), for explain only: the TLS front relays them.
@@ -237,7 +238,7 @@ export class HttpDataplane implements Dataplane {
         return;
       }
     }
-    const route = gw === null || gw.servesIngress(scheme, port) ? this.table.resolve(host, target.path) : null;
+    const route = this.gatewayPorts.size === 0 || !this.gatewayPorts.has(`${scheme}:${port}`) ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     if (route === null) {
       this.reject(req, res, ctx, new PorticoError('PORTICO_ERR_ROUTE_NOT_FOUND',
@@ -423,7 +424,7 @@ export class HttpDataplane implements Dataplane {
     const host = normalizeHost(rawHost);
     const peer = clientAddress(req.socket?.remoteAddress);
     const ctx = new RequestContext(start, req.method ?? 'GET', host, target.path, resolveClientAddress(peer, req.rawHeaders, this.trusted), peer);
-    const route = target.error === null && (this.gateway === null || this.gateway.servesIngress(scheme, port)) ? this.table.resolve(host, target.path) : null;
+    const route = target.error === null && !this.gatewayPorts.has(`${scheme}:${port}`) ? this.table.resolve(host, target.path) : null;
     ctx.route = route;
     const done = (err: PorticoError | null): void => {
       if (err !== null) {

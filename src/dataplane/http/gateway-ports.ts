@@ -102,10 +102,14 @@ export class GatewayPortListeners implements Dataplane {
 
   private create(p: GatewayHttpPort): OpenPort {
     const { bindAddress: host, logger, metrics } = this.opts;
-    if (p.scheme === 'http') return { scheme: 'http', http: new HttpListener(this.dataplane, { host, port: p.port, logger, metrics, ...this.opts.http }), tls: null };
+    // node:http on these ports: Gateway routes are always served there (the lean engine hands them
+    // over, http1/lean-view.ts), and a late request on a removed port that still drains then meets
+    // HttpDataplane's port check, never the lean engine's Ingress table.
+    if (p.scheme === 'http') return { scheme: 'http', http: new HttpListener(this.dataplane, { host, port: p.port, logger, metrics, ...this.opts.http, engine: 'node' }), tls: null };
     // One in-memory default certificate for every extra HTTPS port (served when SNI finds nothing).
     this.generated ??= this.opts.tls.generatedDefault ?? generateDefaultCertificate();
-    return { scheme: 'https', http: null, tls: new TlsDataplane(this.dataplane, { ...this.opts.tls, generatedDefault: this.generated, host, port: p.port, logger, metrics }) };
+    const http1 = this.opts.tls.http1 === undefined ? {} : { http1: { ...this.opts.tls.http1, engine: 'node' as const } };
+    return { scheme: 'https', http: null, tls: new TlsDataplane(this.dataplane, { ...this.opts.tls, ...http1, generatedDefault: this.generated, host, port: p.port, logger, metrics }) };
   }
 
   private async closePort(port: number, o: OpenPort, drainMs: number): Promise<void> {

@@ -174,8 +174,6 @@ export class GatewayTable {
    */
   private readonly byPort = new Map<string, HostIndex<CompiledListener>>();
   readonly hasHttps: boolean;
-  /** `scheme:port` of the Gateway listener ports of their own: no Ingress rule is served there. */
-  private readonly ownPorts: ReadonlySet<string>;
   /** Every compiled rule, for `routes()`. */
   private readonly rules: CompiledGatewayRule[] = [];
 
@@ -197,7 +195,6 @@ export class GatewayTable {
     }
     for (const index of this.byPort.values()) index.seal();
     this.hasHttps = hasHttps;
-    this.ownPorts = new Set((g.ports ?? []).map((p) => `${p.scheme}:${p.port}`));
   }
 
   /** The compiled routes of every backend (the dataplane keeps their route balancers). */
@@ -233,10 +230,6 @@ export class GatewayTable {
     return null;
   }
 
-  /** Whether Ingress rules answer on this port: the main ports, not a Gateway listener's own one. */
-  servesIngress(scheme: 'http' | 'https', port: number): boolean {
-    return !this.ownPorts.has(`${scheme}:${port}`);
-  }
 
   /** The winning rule, or null: then the Ingress rules are consulted (README "Gateway API"). */
   resolve(scheme: 'http' | 'https', port: number, host: string | null, path: string, method: string, headers: () => IncomingHttpHeaders, forward: string): CompiledGatewayRule | null {

@@ -64,3 +64,31 @@ test('a new table keeps the compiled rules of unchanged hosts, their listener re
   assert.notEqual(resolve(t4, 'a.test', 9090), a3);
   assert.equal(resolve(t4, 'a.test', 9090)!.listener.bindPort, 9090);
 });
+
+test('a port that was a Gateway listener\'s own never serves Ingress rules, also once the snapshot drops it (its connections drain)', async () => {
+  const { startProxy, request, snapshot: snap, vhost, route: ingressRoute, eps } = await import('./helpers.ts');
+  const { HttpListener } = await import('../../../src/dataplane/http/listener.ts');
+  const { startEchoServer } = await import('../../support/echo-server.ts');
+  const { freePort } = await import('../../support/gateway-api.ts');
+  const echo = await startEchoServer({ name: 'ingress' });
+  const h = await startProxy();
+  const own = await freePort();
+  // The listener GatewayPortListeners keeps open while a removed port drains, on the same dataplane.
+  const { silentLogger } = await import('../../../src/util/logger.ts');
+  const draining = new HttpListener(h.dp, { host: '127.0.0.1', port: own, logger: silentLogger(), metrics: h.metrics, engine: 'node' });
+  await draining.listen();
+  try {
+    const base = snap(1, [vhost('x.test', [ingressRoute('Prefix', '/', 'ns/app:80')])], ['ns/app:80']);
+    const endpoints = new Map([['ns/app:80', eps(echo.port)]]);
+    h.dp.apply({ ...base, gateway: { listeners: [], sni: [], ports: [{ scheme: 'http', port: own, listeners: [] }] } } as never, endpoints);
+    assert.equal((await request(h.port, '/', { host: 'x.test' })).status, 200, 'the main port serves the Ingress');
+    assert.equal((await request(own, '/', { host: 'x.test' })).status, 404, 'a Gateway port of its own serves no Ingress');
+    h.dp.apply({ ...base, version: 2 }, endpoints);
+    assert.equal((await request(own, '/', { host: 'x.test' })).status, 404, 'nor once the port left the snapshot');
+    assert.equal((await request(h.port, '/', { host: 'x.test' })).status, 200);
+  } finally {
+    await draining.close(0);
+    await h.close();
+    await echo.close();
+  }
+});
