@@ -119,15 +119,16 @@ export class L4Dataplane implements Dataplane {
     const binds: Promise<void>[] = [];
     for (const r of routes) {
       const existing = this.listeners.get(r.id);
+      const revived = existing ? null : this.revive(r.id);
+      // Same backends as before: the weighted round-robin goes on where it was (l4-targets.ts).
       const targets = new L4Targets(l4Backends(r).map((b) => {
         const cluster = b.clusterId !== null ? this.clusters.get(b.clusterId) ?? null : null;
         return { cluster, stats: this.statsFor(r, cluster), weight: b.weight };
-      }), existing?.targets);
+      }), (existing ?? revived)?.targets);
       if (existing) {
         existing.setTarget(r, targets);
         continue;
       }
-      const revived = this.revive(r.id);
       if (revived) {
         revived.setTarget(r, targets);
         this.listeners.set(r.id, revived);
