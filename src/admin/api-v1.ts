@@ -143,6 +143,7 @@ export function l4(src: ApiSources): unknown {
       protocol: r.protocol,
       listenPort: r.listenPort,
       clusterId: r.clusterId,
+      ...(r.backends !== undefined ? { backends: r.backends } : {}),
       proxyProtocol: r.proxyProtocol,
       source: r.source,
       endpoints: r.clusterId ? (eps.get(r.clusterId) ?? []).map((e) => ({ id: e.id, ready: e.ready })) : [],

@@ -7,6 +7,7 @@
 // single process does.
 import type { Cluster } from '../model/cluster.ts';
 import type { Endpoint, EndpointSet } from '../model/endpoint.ts';
+import { l4Backends } from '../model/l4.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import type { HealthMessage, HealthPlane } from './protocol.ts';
 
@@ -114,7 +115,7 @@ export class SharedHealth {
    */
   apply(snapshot: Snapshot, endpoints: EndpointSet): void {
     this.http.sync(snapshot.clusters, endpoints);
-    const used = new Set(snapshot.l4.map((r) => r.clusterId));
+    const used = new Set(snapshot.l4.flatMap((r) => l4Backends(r).map((b) => b.clusterId)));
     this.l4.sync(snapshot.clusters.filter((c) => used.has(c.id)), endpoints);
   }
 

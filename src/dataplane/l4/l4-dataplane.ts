@@ -8,10 +8,11 @@ import type { Cluster } from '../../model/cluster.ts';
 import type { ApplyResult, Dataplane } from '../../model/dataplane.ts';
 import { diagnostic } from '../../model/diagnostic.ts';
 import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
-import type { L4Route } from '../../model/l4.ts';
+import { l4Backends, type L4Route } from '../../model/l4.ts';
 import type { Snapshot } from '../../model/snapshot.ts';
 import { ClusterState } from './cluster-state.ts';
 import { l4Metrics, type L4Metrics, type L4Stats } from './l4-metrics.ts';
+import { L4Targets } from './l4-targets.ts';
 import { TcpListener } from './tcp-listener.ts';
 import { UdpListener } from './udp-listener.ts';
 import { HealthCheckers, type HealthSource } from '../health/health-checkers.ts';
@@ -85,7 +86,8 @@ export class L4Dataplane implements Dataplane {
     const byId = new Map<string, Cluster>();
     for (const c of clusters) byId.set(c.id, c);
     const used = new Set<string>();
-    for (const r of routes) if (r.clusterId !== null && byId.has(r.clusterId)) used.add(r.clusterId);
+    // Every backend of a weighted Gateway API route (model/l4.ts l4Backends), not just the first.
+    for (const r of routes) for (const b of l4Backends(r)) if (b.clusterId !== null && byId.has(b.clusterId)) used.add(b.clusterId);
     for (const id of used) {
       const c = byId.get(id)!;
       let st = this.clusters.get(id);
@@ -116,25 +118,28 @@ export class L4Dataplane implements Dataplane {
     const failures: { routeId: string; error: string }[] = [];
     const binds: Promise<void>[] = [];
     for (const r of routes) {
-      const cluster = r.clusterId !== null ? this.clusters.get(r.clusterId) ?? null : null;
-      const stats = this.statsFor(r, cluster);
       const existing = this.listeners.get(r.id);
+      const revived = existing ? null : this.revive(r.id);
+      // Same backends as before: the weighted round-robin goes on where it was (l4-targets.ts).
+      const targets = new L4Targets(l4Backends(r).map((b) => {
+        const cluster = b.clusterId !== null ? this.clusters.get(b.clusterId) ?? null : null;
+        return { cluster, stats: this.statsFor(r, cluster), weight: b.weight };
+      }), (existing ?? revived)?.targets);
       if (existing) {
-        existing.setTarget(r, cluster, stats);
+        existing.setTarget(r, targets);
         continue;
       }
-      const revived = this.revive(r.id);
       if (revived) {
-        revived.setTarget(r, cluster, stats);
+        revived.setTarget(r, targets);
         this.listeners.set(r.id, revived);
         continue;
       }
       const l: Listener = r.protocol === 'UDP'
-        ? new UdpListener(r, cluster, stats, {
+        ? new UdpListener(r, targets, {
           bindAddress: this.opts.bindAddress, sessionTimeoutMs: this.opts.udpSessionTimeoutMs,
           maxSessions: this.opts.udpMaxSessions, now: this.opts.now,
         })
-        : new TcpListener(r, cluster, stats, {
+        : new TcpListener(r, targets, {
           bindAddress: this.opts.bindAddress, idleTimeoutMs: this.opts.tcpIdleTimeoutMs,
           acceptProxyProtocol: this.opts.acceptProxyProtocol,
         });

@@ -1,11 +1,11 @@
-// One TCP listen port of an L4Route (README "TCP and UDP services (L4)"). The target (route, cluster, stats) can be swapped
+// One TCP listen port of an L4Route (README "TCP and UDP services (L4)"). The target (route, its clusters and stats) can be swapped
 // in place by apply(): the listening socket and the connections stay (README "TCP and UDP services (L4)").
+// Each connection is given one cluster at accept (l4-targets.ts: by weight when the route has several).
 
 import { listenOn } from '../listen.ts';
 import net, { type Server, type Socket } from 'node:net';
 import type { L4Route } from '../../model/l4.ts';
-import type { ClusterState } from './cluster-state.ts';
-import type { L4Stats } from './l4-metrics.ts';
+import type { L4Targets } from './l4-targets.ts';
 import { TcpConnection } from './tcp-connection.ts';
 
 export interface TcpListenerOptions {
@@ -16,18 +16,16 @@ export interface TcpListenerOptions {
 
 export class TcpListener {
   route: L4Route;
-  cluster: ClusterState | null;
-  stats: L4Stats;
+  targets: L4Targets;
   readonly conns = new Set<TcpConnection>();
   private readonly server: Server;
   private readonly opts: TcpListenerOptions;
   private readonly onDone = (c: TcpConnection): void => { this.conns.delete(c); };
   private accepting = false;
 
-  constructor(route: L4Route, cluster: ClusterState | null, stats: L4Stats, opts: TcpListenerOptions) {
+  constructor(route: L4Route, targets: L4Targets, opts: TcpListenerOptions) {
     this.route = route;
-    this.cluster = cluster;
-    this.stats = stats;
+    this.targets = targets;
     this.opts = opts;
     // allowHalfOpen: a client's FIN is forwarded as a FIN upstream while replies keep flowing.
     // pauseOnConnect: nothing is read before an endpoint is connected (backpressure from the start).
@@ -45,21 +43,22 @@ export class TcpListener {
     this.accepting = true;
   }
 
-  setTarget(route: L4Route, cluster: ClusterState | null, stats: L4Stats): void {
+  setTarget(route: L4Route, targets: L4Targets): void {
     this.route = route;
-    this.cluster = cluster;
-    this.stats = stats;
+    this.targets = targets;
   }
 
   private onConnection(s: Socket): void {
-    const cluster = this.cluster;
-    if (!this.accepting || cluster === null || cluster.endpoints.length === 0) {
-      // SPEC §5.1: no endpoints ⇒ the connection is closed immediately.
+    const target = this.accepting ? this.targets.pick() : null;
+    const cluster = target?.cluster ?? null;
+    if (target === null || cluster === null || cluster.endpoints.length === 0) {
+      // SPEC §5.1: no endpoints ⇒ the connection is closed immediately; so is an unresolved
+      // backendRef's share (tcproute_types.go TCPRouteRule.BackendRefs: "actively reject").
       s.on('error', noop);
       s.destroy();
       return;
     }
-    const c = new TcpConnection(s, cluster, this.stats, {
+    const c = new TcpConnection(s, cluster, target.stats, {
       idleTimeoutMs: this.opts.idleTimeoutMs,
       acceptProxyProtocol: this.opts.acceptProxyProtocol,
       proxyProtocol: this.route.proxyProtocol,

@@ -1,13 +1,15 @@
 // One UDP listen port of an L4Route (SPEC §5.1/§5.4 [choice]): a session per
 // client address:port, bound to one endpoint through its own connected socket; replies go back
 // from the listen socket. Sessions expire after the idle timeout; the table is bounded and the
-// least recently active session is evicted first.
+// least recently active session is evicted first. A new session is given one cluster (l4-targets.ts:
+// by weight when the route has several) and keeps it.
 
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { L4Route } from '../../model/l4.ts';
 import type { ClusterState, Flow } from './cluster-state.ts';
 import type { L4Stats } from './l4-metrics.ts';
+import type { L4Targets } from './l4-targets.ts';
 import { unmapIPv4 } from './proxy-protocol.ts';
 import { listenDefaults } from '../listen.ts';
 
@@ -59,9 +61,14 @@ class UdpSession implements Flow {
 
 export class UdpListener {
   route: L4Route;
-  cluster: ClusterState | null;
-  stats: L4Stats;
+  targets: L4Targets;
   readonly sessions = new Map<string, UdpSession>();
+  /**
+   * Client flows given an unresolved backendRef's share of a weighted route, by key → last
+   * datagram: their datagrams are dropped until idle like a session's, so the split is per flow,
+   * not per datagram. Cleared when the target changes; bounded like the session table.
+   */
+  readonly rejected = new Map<string, number>();
   private readonly socket: Socket;
   private readonly opts: UdpListenerOptions;
   private readonly now: () => number;
@@ -69,10 +76,9 @@ export class UdpListener {
   accepting = false;
   private closed = false;
 
-  constructor(route: L4Route, cluster: ClusterState | null, stats: L4Stats, opts: UdpListenerOptions) {
+  constructor(route: L4Route, targets: L4Targets, opts: UdpListenerOptions) {
     this.route = route;
-    this.cluster = cluster;
-    this.stats = stats;
+    this.targets = targets;
     this.opts = opts;
     this.now = opts.now ?? Date.now;
     // Worker processes share the port (listen.ts); the kernel hashes a client's datagrams to one socket.
@@ -101,10 +107,10 @@ export class UdpListener {
     });
   }
 
-  setTarget(route: L4Route, cluster: ClusterState | null, stats: L4Stats): void {
+  setTarget(route: L4Route, targets: L4Targets): void {
+    if (targets.key !== this.targets.key) this.rejected.clear();
     this.route = route;
-    this.cluster = cluster;
-    this.stats = stats;
+    this.targets = targets;
   }
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
@@ -112,6 +118,10 @@ export class UdpListener {
     const t = this.now();
     let s = this.sessions.get(key);
     if (s === undefined) {
+      if (this.rejected.size > 0 && this.rejected.has(key)) {
+        this.rejected.set(key, t);
+        return;
+      }
       s = this.openSession(key, rinfo, t);
       if (s === undefined) return;
     } else {
@@ -132,10 +142,17 @@ export class UdpListener {
   }
 
   private openSession(key: string, rinfo: RemoteInfo, t: number): UdpSession | undefined {
-    const cluster = this.cluster;
-    // SPEC §5.1: no endpoints ⇒ datagram dropped. A draining (removed) mapping opens no session.
-    if (!this.accepting || cluster === null || cluster.endpoints.length === 0) return undefined;
-    const s = new UdpSession(this, key, rinfo, cluster, this.stats, t);
+    // A draining (removed) mapping opens no session.
+    const target = this.accepting ? this.targets.pick() : null;
+    const cluster = target?.cluster ?? null;
+    // SPEC §5.1: no endpoints ⇒ datagram dropped; so for an unresolved backendRef's share
+    // (udproute_types.go UDPRouteRule.BackendRefs: "actively reject"). No session is kept: the
+    // client's next datagram picks again.
+    if (target === null || cluster === null || cluster.endpoints.length === 0) {
+      if (target !== null && cluster === null && this.targets.list.length > 1) this.reject(key, t);
+      return undefined;
+    }
+    const s = new UdpSession(this, key, rinfo, cluster, target.stats, t);
     const ep = cluster.pick(s, null);
     if (ep === null) {
       s.socket.close();
@@ -175,6 +192,14 @@ export class UdpListener {
     return s;
   }
 
+  private reject(key: string, t: number): void {
+    if (this.rejected.size >= this.opts.maxSessions) {
+      const oldest = this.rejected.keys().next().value;
+      if (oldest !== undefined) this.rejected.delete(oldest);
+    }
+    this.rejected.set(key, t);
+  }
+
   dropSession(s: UdpSession): void {
     if (s.closed) return;
     s.closed = true;
@@ -192,6 +217,8 @@ export class UdpListener {
       if (t - s.lastSeen >= limit) this.dropSession(s);
       else if (t - s.touched < limit) break;
     }
+    // Rejected flows are few (weighted routes with an unresolved backendRef): a full pass.
+    for (const [key, last] of this.rejected) if (t - last >= limit) this.rejected.delete(key);
   }
 
   /** Removed mapping or shutdown: no new sessions; existing ones keep going until closeAll. */
@@ -201,6 +228,7 @@ export class UdpListener {
 
   closeAll(): void {
     for (const s of [...this.sessions.values()]) this.dropSession(s);
+    this.rejected.clear();
     if (this.sweeper) { clearInterval(this.sweeper); this.sweeper = null; }
     if (!this.closed) {
       this.closed = true;

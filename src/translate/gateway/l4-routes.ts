@@ -2,15 +2,22 @@
 // served TCP or UDP listener, bound on the listener's port plus --gateway-port-offset (gateway-api
 // apis/v1alpha2 tcproute_types.go, udproute_types.go). A listener forwards to one route: the oldest
 // attached (then `namespace/name`); later ones get Accepted False/ListenerInUse there. The rule
-// (exactly one, MaxItems=1) forwards to its backendRef; an invalid one makes the listener close
-// connections (TCPRouteRule.BackendRefs: "MUST actively reject connection attempts"). Several
-// backendRefs with weight > 0 are not served: the L4 module balances over one Service's endpoints,
-// and splitting connections by weight is not implemented (UnsupportedValue, never half-served).
+// (exactly one) forwards to its backendRefs. Several with weight > 0 split the listener's
+// connections (UDP: sessions, one per client address:port) by weight, by a smooth weighted
+// round-robin per listener (dataplane/l4/weighted-targets.ts); shared_types.go BackendRef.Weight:
+// "the proportion of requests forwarded to the referenced backend ... weight/(sum of all weights in
+// this BackendRefs list)", weight 0 none (dropped by resolveBackends). A ref that cannot be resolved
+// keeps its weight and its share is rejected, TCP connections closed at once, UDP datagrams dropped
+// (tcproute_types.go TCPRouteRule.BackendRefs: "MUST actively reject connection attempts to this
+// backend. Connection rejections must respect weight; if an invalid backend is requested to have 80%
+// of connections, then 80% of connections must be rejected instead"; udproute_types.go the same).
+// A malformed ref (checkBackendRef) still leaves the route unserved. TLSRoute (tls-routes.ts) keeps
+// one backend: several with weight > 0 are UnsupportedValue there.
 import type { TCPRoute } from '../../k8s/gateway-types.ts';
 import { nsName } from '../../k8s/keys.ts';
 import type { StoreView } from '../../store/store.ts';
 import type { Cluster } from '../../model/cluster.ts';
-import type { L4Route } from '../../model/l4.ts';
+import type { L4Backend, L4Route } from '../../model/l4.ts';
 import { diagnostic, type Diagnostic, type ObjectRef } from '../../model/diagnostic.ts';
 import type { GatewayListeners, ServedListener } from './listeners.ts';
 import { gatewayRef } from './listeners.ts';
@@ -58,7 +65,7 @@ export function translateL4Routes(view: StoreView, listeners: GatewayListeners, 
         attached++;
         if (held === undefined) {
           l.status.attachedRoutes++;
-          taken.set(l.id, { key, route: l4Route(l, kind, key, target.clusterId, opts.offset) });
+          taken.set(l.id, { key, route: l4Route(l, kind, key, target, opts.offset) });
         }
       }
       if (attached > 0) done(null, '');
@@ -72,10 +79,18 @@ export function translateL4Routes(view: StoreView, listeners: GatewayListeners, 
   return [...taken.values()].map((t) => t.route);
 }
 
-/** The cluster the route's one rule forwards to (null: connections closed), or why it cannot be served. */
+export interface RuleTarget {
+  /** The first backend's cluster (null: connections closed); the one target of a TLSRoute. */
+  readonly clusterId: string | null;
+  /** TCPRoute/UDPRoute with several backendRefs of weight > 0: all of them, by weight (null: rejected share). */
+  readonly backends?: readonly L4Backend[];
+  readonly invalid: string | null;
+}
+
+/** The cluster(s) the route's one rule forwards to (null: connections closed), or why it cannot be served. */
 export function ruleTarget(view: StoreView, route: TCPRoute, kind: 'TCPRoute' | 'UDPRoute' | 'TLSRoute', opts: { allowExternalName: boolean },
-  clusters: Map<string, Cluster>, ref: ObjectRef, diags: Diagnostic[]): { clusterId: string | null; invalid: string | null } {
-  const invalid = (message: string) => {
+  clusters: Map<string, Cluster>, ref: ObjectRef, diags: Diagnostic[]): RuleTarget {
+  const invalid = (message: string): RuleTarget => {
     diags.push(diagnostic(ref, 'UnsupportedValue', `${message}; route not served`));
     return { clusterId: null, invalid: message };
   };
@@ -88,18 +103,21 @@ export function ruleTarget(view: StoreView, route: TCPRoute, kind: 'TCPRoute' | 
     if (!c.ok) return invalid(`rules[0]: ${c.message}`);
   }
   const weighted = refs.filter((b) => (b.weight ?? 1) > 0);
-  if (weighted.length > 1) return invalid(`rules[0]: ${weighted.length} backendRefs with weight > 0; Portico forwards a ${kind} to one backend`);
+  if (weighted.length > 1 && kind === 'TLSRoute') return invalid(`rules[0]: ${weighted.length} backendRefs with weight > 0; Portico forwards a ${kind} to one backend`);
   const backends = resolveBackends(view, route, weighted, { allowExternalName: opts.allowExternalName, protocol: kind === 'UDPRoute' ? 'UDP' : 'TCP' }, clusters, diags, 'rules[0]', kind);
-  return { clusterId: backends[0]?.clusterId ?? null, invalid: null };
+  const clusterId = backends[0]?.clusterId ?? null;
+  if (backends.length <= 1) return { clusterId, invalid: null };
+  return { clusterId, backends: backends.map((b) => ({ clusterId: b.clusterId, weight: b.weight })), invalid: null };
 }
 
-function l4Route(l: ServedListener, kind: 'TCPRoute' | 'UDPRoute', key: string, clusterId: string | null, offset: number): L4Route {
+function l4Route(l: ServedListener, kind: 'TCPRoute' | 'UDPRoute', key: string, target: RuleTarget, offset: number): L4Route {
   const protocol = kind === 'UDPRoute' ? 'UDP' : 'TCP';
   return {
     id: `gateway/${l.id}`,
     protocol,
     listenPort: l.port + offset,
-    clusterId,
+    clusterId: target.clusterId,
+    ...(target.backends !== undefined ? { backends: target.backends } : {}),
     proxyProtocol: 'none',
     source: `${kind} ${key} on listener ${l.id}`,
     // A port that cannot be bound is reported on the Gateway that declares it.
