@@ -7,7 +7,6 @@ import type { StoreView } from '../store/store.ts';
 import type { Cluster } from '../model/cluster.ts';
 import { makeEndpoint, type Endpoint } from '../model/endpoint.ts';
 import { findServicePort } from './backends.ts';
-import { memoReads, newReadMemo } from './read-memo.ts';
 
 export function endpointsForCluster(view: StoreView, cluster: Cluster): Endpoint[] {
   if (cluster.kind === 'external-name') {
@@ -24,17 +23,10 @@ export function endpointsForCluster(view: StoreView, cluster: Cluster): Endpoint
   return eps ? fromEndpoints(cluster, eps) : [];
 }
 
-const endpointsMemo = newReadMemo();
-
-/**
- * Every cluster's endpoints. A cluster object the translation carried over unchanged (the Gateway
- * API rule memo, gateway/rule-memo.ts) keeps its endpoint list while its slices are the same objects
- * (read-memo.ts): a rebuild does not re-derive thousands of lists that did not change.
- */
 export function translateEndpoints(view: StoreView, clusters: readonly Cluster[]): Map<string, Endpoint[]> {
   const out = new Map<string, Endpoint[]>();
   for (const c of [...clusters].sort((a, b) => cmp(a.id, b.id))) {
-    if (!out.has(c.id)) out.set(c.id, memoReads(endpointsMemo, c, '', view, (v) => endpointsForCluster(v, c)));
+    if (!out.has(c.id)) out.set(c.id, endpointsForCluster(view, c));
   }
   return out;
 }

@@ -209,6 +209,7 @@ function checkServices(view: StoreView, clusters: readonly Cluster[], diags: Dia
 
 /** Per Service object (never edited in place by the store): a rebuild does not re-read thousands of unchanged Services. */
 const serviceDiags = new WeakMap<object, readonly Diagnostic[]>();
+const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
 
 function serviceDiagnostics(svc: Service): readonly Diagnostic[] {
   let out = serviceDiags.get(svc);
@@ -220,7 +221,8 @@ function serviceDiagnostics(svc: Service): readonly Diagnostic[] {
   annotationDiagnostics(ref, values, true, found);
   const hc = healthCheckFrom(values);
   if (hc !== null && hc.timeoutMs >= hc.intervalMs) found.push(diagnostic(ref, 'InvalidAnnotation', healthTimeoutProblem(hc), 'warning'));
-  serviceDiags.set(svc, (out = found));
+  // Most Services have none: one shared empty list, not one per Service kept alive with it.
+  serviceDiags.set(svc, (out = found.length === 0 ? NO_DIAGNOSTICS : found));
   return out;
 }
 

@@ -124,17 +124,3 @@ test('translateEndpoints maps every cluster id, malformed slices do not throw', 
   assert.deepEqual([...m.keys()], ['ns/web:80']);
   assert.deepEqual(m.get('ns/web:80'), []);
 });
-
-test('translateEndpoints keeps a cluster object\'s list while its slices are the same objects, and re-reads them when one changes', () => {
-  const s = new Store();
-  s.upsert('Service', service([{ name: 'http', port: 80, targetPort: 8080 }]));
-  s.upsert('EndpointSlice', slice('web-1', [ep('10.0.0.1')], [{ name: 'http', port: 8080 }]));
-  const c = cluster(s, { number: 80 });
-  const first = translateEndpoints(s, [c]).get(c.id)!;
-  assert.equal(translateEndpoints(s, [c]).get(c.id), first, 'unchanged: the same list');
-  assert.notEqual(translateEndpoints(s, [{ ...c }]).get(c.id), first, 'another cluster object: built anew');
-  s.upsert('EndpointSlice', slice('web-1', [ep('10.0.0.1'), ep('10.0.0.2')], [{ name: 'http', port: 8080 }]));
-  assert.deepEqual(ids(translateEndpoints(s, [c]).get(c.id)!), ['10.0.0.1:8080', '10.0.0.2:8080']);
-  s.upsert('EndpointSlice', slice('web-2', [ep('10.0.0.3')], [{ name: 'http', port: 8080 }]));
-  assert.deepEqual(ids(translateEndpoints(s, [c]).get(c.id)!), ['10.0.0.1:8080', '10.0.0.2:8080', '10.0.0.3:8080'], 'a new slice of the Service is read');
-});
