@@ -5,7 +5,7 @@
 // is routed only by the most specific listener whose hostname matches its Host.
 import type { HostKind } from './route.ts';
 import type { RequestMatch } from './request-match.ts';
-import type { RouteFilters } from './filters.ts';
+import type { RouteFilters, HeaderModifier } from './filters.ts';
 import type { UpstreamPolicy } from './upstream.ts';
 import type { PassthroughHost } from './passthrough.ts';
 
@@ -23,6 +23,10 @@ export interface WeightedBackend {
    * Service port with appProtocol kubernetes.io/h2c (GRPCBackendRef, HTTPBackendRef: honour appProtocol).
    */
   readonly upstream?: UpstreamPolicy;
+  /** The backendRef's own RequestHeaderModifier, applied after the rule's when this backend is picked. */
+  readonly requestHeaders?: HeaderModifier;
+  /** The backendRef's own ResponseHeaderModifier, on top of the rule's (its names win). */
+  readonly responseHeaders?: HeaderModifier;
 }
 
 /** One HTTPRouteMatch of one rule of one HTTPRoute, attached to one listener. */

@@ -56,6 +56,27 @@ before(async () => {
         { matches: [{ path: { value: '/bad' } }], filters: [{ type: 'CORS', cors: { allowOrigins: ['ftp://x.test'] } }], backendRefs: [{ name: 'main', port: 80 }] },
       ],
     }),
+    httpRoute(NS, 'per-backend', {
+      parentRefs: [{ name: 'web' }],
+      hostnames: ['backends.test'],
+      rules: [
+        {
+          matches: [{ path: { value: '/split' } }],
+          filters: [
+            { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Level', value: 'rule' }, { name: 'X-Rule', value: 'yes' }] } },
+            { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'X-Answer', value: 'rule' }] } },
+          ],
+          backendRefs: [
+            { name: 'main', port: 80, filters: [
+              { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Level', value: 'main-backend' }], remove: ['X-Drop'] } },
+              { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'X-Answer', value: 'main-backend' }], add: [{ name: 'X-Extra', value: '1' }] } },
+            ] },
+            { name: 'half', port: 80 },
+          ],
+        },
+        { matches: [{ path: { value: '/redirecting' } }], backendRefs: [{ name: 'main', port: 80, filters: [{ type: 'RequestRedirect', requestRedirect: { hostname: 'x.test' } }] }] },
+      ],
+    }),
     httpRoute(NS, 'retries', {
       parentRefs: [{ name: 'web' }],
       hostnames: ['retry.test'],
@@ -205,6 +226,25 @@ test('retry: the listed codes are retried on another endpoint, after the backoff
   assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.backoff "soon" is not a duration/.test(x.message)));
   assert.ok(d.some((x) => x.reason === 'UnsupportedValue' && /retry.codes 418/.test(x.message)));
   assert.equal((await request(gw.url + '/bad-backoff', { host: 'retry.test' })).status, 404);
+});
+
+test('backendRef filters: a backend\'s RequestHeaderModifier and ResponseHeaderModifier apply only when it is picked, after the rule\'s; another filter type drops the rule', async () => {
+  const seen = new Map<string, { req: Record<string, unknown>; answer: string | null; extra: string | null }>();
+  for (let i = 0; i < 4; i++) {
+    const r = await request(gw.url + '/split', { host: 'backends.test', headers: { 'x-drop': 'please' } });
+    assert.equal(r.status, 200);
+    const j = r.json() as { name: string; headers: Record<string, unknown> };
+    seen.set(j.name, { req: j.headers, answer: r.headers.get('x-answer'), extra: r.headers.get('x-extra') });
+  }
+  assert.deepEqual([...seen.keys()].sort(), ['half', 'main'], 'weights 1:1: both backends served');
+  const main = seen.get('main')!;
+  const half = seen.get('half')!;
+  assert.deepEqual([main.req['x-level'], main.req['x-rule'], main.req['x-drop']], ['main-backend', 'yes', undefined], 'the backend\'s filter runs after the rule\'s');
+  assert.deepEqual([half.req['x-level'], half.req['x-rule'], half.req['x-drop']], ['rule', 'yes', 'please'], 'the other backend gets the rule\'s filter only');
+  assert.deepEqual([main.answer, main.extra], ['main-backend', '1']);
+  assert.deepEqual([half.answer, half.extra], ['rule', null]);
+  assert.equal((await request(gw.url + '/redirecting', { host: 'backends.test' })).status, 404, 'a RequestRedirect on a backendRef: the rule is not served');
+  assert.ok((await diagnostics()).some((x) => x.reason === 'UnsupportedValue' && /backend-level filter "RequestRedirect" is not supported/.test(x.message)));
 });
 
 test('CORS: preflights answered at the gateway, allowed origins echoed (never * with credentials), others get no CORS headers', async () => {

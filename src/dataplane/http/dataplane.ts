@@ -7,11 +7,10 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import type { Snapshot } from '../../model/snapshot.ts';
 import type { Route } from '../../model/route.ts';
 import type { Endpoint, EndpointSet } from '../../model/endpoint.ts';
 import { APPLIED, type ApplyResult, type Dataplane } from '../../model/dataplane.ts';
-import { emptySnapshot } from '../../model/snapshot.ts';
+import { emptySnapshot, type Snapshot } from '../../model/snapshot.ts';
 import { PorticoError } from '../../util/errors.ts';
 import type { RouteStats } from '../../util/route-metrics.ts';
 import { EndpointRegistry } from '../upstream/endpoint-state.ts';
@@ -35,7 +34,7 @@ import { GatewayTable, type CompiledGatewayRule } from './gateway-table.ts';
 import { serveGatewayRule, upgradeTarget, type GatewayServeHost } from './gateway-serve.ts';
 import { Mirrorer, mirrorThenForward } from './gateway-mirror.ts';
 import { explainGateway } from './gateway-explain.ts';
-import type { CompiledHeaderModifier } from './header-modifier.ts';
+import { applyInOrder, type CompiledHeaderModifier } from './header-modifier.ts';
 import { rawHeader, type ExpandContext } from './route-actions.ts';
 import { CompiledUpstream } from '../upstream/compiled-upstream.ts';
 import { UpstreamProfiles } from '../upstream/upstream-profile.ts';
@@ -134,7 +133,7 @@ export class HttpDataplane implements Dataplane {
     };
     this.gatewayHost = {
       reject: (req, res, ctx, err) => this.reject(req, res, ctx, err),
-      forward: (req, res, ctx, rule, scheme, hostHeader, path, responseHeaders) => this.forwardGateway(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders),
+      forward: (req, res, ctx, rule, scheme, hostHeader, path, responseHeaders, backendHeaders) => this.forwardGateway(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders, backendHeaders),
     };
     this.table = new RouteTable(emptySnapshot(), () => {
       throw new Error('empty snapshot has no routes');
@@ -384,14 +383,14 @@ export class HttpDataplane implements Dataplane {
 
   /** The forwarding step of a Gateway API rule (gateway-serve.ts): rewritten path/Host, header filters. */
   private forwardGateway(req: AnyRequest, res: AnyResponse, ctx: RequestContext, rule: CompiledGatewayRule, scheme: 'http' | 'https',
-    hostHeader: string | null, path: string, responseHeaders: CompiledHeaderModifier | null): void {
+    hostHeader: string | null, path: string, responseHeaders: CompiledHeaderModifier | null, backendHeaders: CompiledHeaderModifier | null): void {
     const h2 = req.httpVersionMajor === 2 && (req as Http2ServerRequest).stream !== undefined;
     const info: ForwardInfo = {
       clientIp: ctx.clientIp, scheme, host: hostHeader, localPort: req.socket?.localPort,
       trusted: this.trusted.has(ctx.clientIp), upgrade: false, hasBody: false,
     };
     const list = upstreamHeaderList(req.rawHeaders, info);
-    const headers = rule.requestHeaders === null ? list : rule.requestHeaders.apply(list);
+    const headers = applyInOrder(list, rule.requestHeaders, backendHeaders);
     const hasBody = h2 ? !(req as Http2ServerRequest).stream.endAfterHeaders : info.hasBody === true;
     if (hasBody) armBodyTimeout(req, h2, this.opts.clientBodyTimeoutMs ?? 0);
     const route = ctx.route!;
@@ -454,7 +453,7 @@ export class HttpDataplane implements Dataplane {
         const gh = upstreamRequestHeaders(req.headers, {
           clientIp: ctx.clientIp, scheme, host: t.host, localPort: req.socket?.localPort, trusted: this.trusted.has(ctx.clientIp), upgrade: true,
         });
-        if (rule.requestHeaders !== null) rule.requestHeaders.applyToRecord(gh);
+        for (const m of [rule.requestHeaders, t.headers]) m?.applyToRecord(gh);
         req.url = t.path;
         if (this.decorator !== null) this.decorator.onUpgrade(ctx, req, gh);
         this.forwarder.upgrade(req, socket, head, ctx, t.cluster, gh, done);

@@ -8,7 +8,7 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { modifyPath } from '../../model/filters.ts';
 import { PorticoError } from '../../util/errors.ts';
-import type { CompiledGatewayRule, GatewayTable } from './gateway-table.ts';
+import { overlayModifiers, type CompiledGatewayRule, type GatewayTable } from './gateway-table.ts';
 import type { CompiledRoute } from './compiled-route.ts';
 import type { RequestTarget } from './request-target.ts';
 import { normalizeHost } from './request-target.ts';
@@ -25,7 +25,7 @@ type AnyRequest = IncomingMessage | Http2ServerRequest;
 export interface GatewayServeHost {
   reject(req: AnyRequest, res: AnyResponse, ctx: RequestContext, err: PorticoError): void;
   forward(req: AnyRequest, res: AnyResponse, ctx: RequestContext, rule: CompiledGatewayRule, scheme: 'http' | 'https',
-    hostHeader: string | null, path: string, responseHeaders: ForwardTarget['responseHeaders']): void;
+    hostHeader: string | null, path: string, responseHeaders: ForwardTarget['responseHeaders'], backendHeaders: CompiledHeaderModifier | null): void;
 }
 
 export function misdirected(table: GatewayTable, rule: CompiledGatewayRule, req: AnyRequest): boolean {
@@ -54,7 +54,7 @@ function queryOf(target: RequestTarget): string {
 
 /** An Upgrade (WebSocket) request a rule matched: where it goes, or the error to answer. */
 export type UpgradeTarget =
-  | { readonly kind: 'forward'; readonly cluster: NonNullable<CompiledRoute['cluster']>; readonly path: string; readonly host: string | null }
+  | { readonly kind: 'forward'; readonly cluster: NonNullable<CompiledRoute['cluster']>; readonly path: string; readonly host: string | null; readonly headers: CompiledHeaderModifier | null }
   | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
   | { readonly kind: 'error'; readonly error: PorticoError };
 
@@ -75,6 +75,8 @@ export function upgradeTarget(table: GatewayTable, rule: CompiledGatewayRule, re
     kind: 'forward', cluster,
     path: rw === null || rw.path === null ? target.forward : modifyPath(rw.path, target.path) + queryOf(target),
     host: rw !== null && rw.hostname !== null ? rw.hostname : rawHost ?? null,
+    // The backendRef's RequestHeaderModifier, applied after the rule's.
+    headers: backend.requestHeaders,
   };
 }
 
@@ -87,7 +89,7 @@ export function serveGatewayRule(dp: GatewayServeHost, table: GatewayTable, rule
   }
   const query = queryOf(target);
   // CORS (gateway-cors.ts): a preflight is answered here; an actual request gets its headers added.
-  let responseHeaders = rule.responseHeaders;
+  let cors: HeaderModifier | null = null;
   if (rule.cors !== null) {
     const pre = rule.cors.preflight(ctx.method, req.headers);
     if (pre !== null) {
@@ -97,8 +99,7 @@ export function serveGatewayRule(dp: GatewayServeHost, table: GatewayTable, rule
       res.end();
       return;
     }
-    const add = rule.cors.responseHeaders(typeof req.headers.origin === 'string' ? req.headers.origin : undefined);
-    if (add !== null) responseHeaders = new CompiledHeaderModifier(mergeModifiers(rule.rule.filters.responseHeaders, add));
+    cors = rule.cors.responseHeaders(typeof req.headers.origin === 'string' ? req.headers.origin : undefined);
   }
   const redirect = rule.redirect;
   if (redirect !== null) {
@@ -122,12 +123,8 @@ export function serveGatewayRule(dp: GatewayServeHost, table: GatewayTable, rule
   const rw = rule.rewrite;
   const path = rw === null || rw.path === null ? target.forward : modifyPath(rw.path, target.path) + query;
   const hostHeader = rw !== null && rw.hostname !== null ? rw.hostname : rawHost ?? null;
-  dp.forward(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders);
-}
-
-/** The rule's ResponseHeaderModifier with the CORS headers on top (CORS wins for its names). */
-function mergeModifiers(base: HeaderModifier | null, cors: HeaderModifier): HeaderModifier {
-  if (base === null) return cors;
-  const names = new Set(cors.set.map(([n]) => n));
-  return { set: [...base.set.filter(([n]) => !names.has(n)), ...cors.set], add: [...base.add, ...cors.add], remove: base.remove.filter((n) => !names.has(n)) };
+  // The rule's ResponseHeaderModifier, the backendRef's over it, CORS over both (CORS wins for its names).
+  const own = backend.responseHeaders;
+  const responseHeaders = cors !== null ? new CompiledHeaderModifier(overlayModifiers(own?.model ?? rule.rule.filters.responseHeaders, cors)) : own?.compiled ?? rule.responseHeaders;
+  dp.forward(req, res, ctx, rule, scheme, hostHeader, path, responseHeaders, backend.requestHeaders);
 }

@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayHost, GatewayListenerModel, GatewayRule, GatewaySnapshot } from '../../model/gateway.ts';
 import type { Route } from '../../model/route.ts';
-import type { RequestRedirect, UrlRewrite } from '../../model/filters.ts';
+import type { HeaderModifier, RequestRedirect, UrlRewrite } from '../../model/filters.ts';
 import { CompiledMatch } from './gateway-match.ts';
 import { CompiledMirror } from './gateway-mirror.ts';
 import { CompiledCors } from './gateway-cors.ts';
@@ -48,6 +48,10 @@ export interface GatewayBackend {
   readonly route: CompiledRoute;
   readonly unresolved: boolean;
   readonly weight: number;
+  /** The backendRef's RequestHeaderModifier (after the rule's), or null. */
+  readonly requestHeaders: CompiledHeaderModifier | null;
+  /** The rule's ResponseHeaderModifier with the backendRef's on top, when the backendRef has one; else null (the rule's applies). */
+  readonly responseHeaders: { readonly model: HeaderModifier; readonly compiled: CompiledHeaderModifier } | null;
 }
 
 export class CompiledGatewayRule {
@@ -81,11 +85,16 @@ export class CompiledGatewayRule {
     this.rewrite = rule.filters.rewrite;
     this.requestHeaders = rule.filters.requestHeaders === null ? null : new CompiledHeaderModifier(rule.filters.requestHeaders);
     this.responseHeaders = rule.filters.responseHeaders === null ? null : new CompiledHeaderModifier(rule.filters.responseHeaders);
-    this.backends = rule.backends.map((b, i) => ({
-      route: compile(modelRoute(`${rule.id}@${i}`, rule.route, b.clusterId, b.reason, b.service, b.upstream ?? fallbackUpstream(rule))),
-      unresolved: b.clusterId === null,
-      weight: b.weight,
-    }));
+    this.backends = rule.backends.map((b, i) => {
+      const response = b.responseHeaders === undefined ? null : overlayModifiers(rule.filters.responseHeaders, b.responseHeaders);
+      return {
+        route: compile(modelRoute(`${rule.id}@${i}`, rule.route, b.clusterId, b.reason, b.service, b.upstream ?? fallbackUpstream(rule))),
+        unresolved: b.clusterId === null,
+        weight: b.weight,
+        requestHeaders: b.requestHeaders === undefined ? null : new CompiledHeaderModifier(b.requestHeaders),
+        responseHeaders: response === null ? null : { model: response, compiled: new CompiledHeaderModifier(response) },
+      };
+    });
     this.fallbackRoute = compile(modelRoute(rule.id, rule.route, null, rule.filters.redirect !== null ? 'Redirect' : 'NoBackend', '', fallbackUpstream(rule)));
     this.totalWeight = this.backends.reduce((s, b) => s + b.weight, 0);
     this.mirrorRoutes = (rule.mirrors ?? []).map((m, i) => compile(modelRoute(`${rule.id}~mirror${i}`, rule.route, m.clusterId, m.clusterId === null ? 'BackendNotFound' : null, m.service, undefined)));
@@ -271,4 +280,14 @@ const GRPC_ERRORS: UpstreamPolicy = {
 
 function fallbackUpstream(rule: GatewayRule): UpstreamPolicy | undefined {
   return rule.kind === 'GRPCRoute' ? GRPC_ERRORS : undefined;
+}
+
+/**
+ * `top` applied over `base` as one modifier: `top`'s set and remove win for their names, adds of
+ * both are kept (the backendRef's ResponseHeaderModifier over the rule's; CORS over both).
+ */
+export function overlayModifiers(base: HeaderModifier | null, top: HeaderModifier): HeaderModifier {
+  if (base === null) return top;
+  const names = new Set([...top.set.map(([n]) => n), ...top.remove]);
+  return { set: [...base.set.filter(([n]) => !names.has(n)), ...top.set], add: [...base.add, ...top.add], remove: [...base.remove.filter((n) => !names.has(n)), ...top.remove] };
 }

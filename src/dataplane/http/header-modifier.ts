@@ -37,3 +37,9 @@ export class CompiledHeaderModifier {
     return out;
   }
 }
+
+/** `list` through each modifier in turn (a Gateway rule's RequestHeaderModifier, then its backendRef's). */
+export function applyInOrder(list: string[], first: CompiledHeaderModifier | null, then: CompiledHeaderModifier | null): string[] {
+  const a = first === null ? list : first.apply(list);
+  return then === null ? a : then.apply(a);
+}

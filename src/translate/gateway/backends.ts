@@ -3,7 +3,9 @@
 // route's. An unresolvable ref keeps its weight and answers 500 for its share of requests
 // (HTTPRouteRule.BackendRefs: "500 status codes MUST be returned for requests that would have
 // otherwise been routed to an invalid backend"); weight 0 gets no traffic and is left out.
-import type { GRPCRoute, HTTPBackendRef, HTTPRoute, TCPRoute } from '../../k8s/gateway-types.ts';
+import type { GRPCRoute, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, TCPRoute } from '../../k8s/gateway-types.ts';
+import type { HeaderModifier } from '../../model/filters.ts';
+import { parseHeaderFilter } from './route-rules.ts';
 import type { UpstreamPolicy } from '../../model/upstream.ts';
 import { GATEWAY_GROUP } from '../../k8s/gateway-types.ts';
 import { nsName } from '../../k8s/keys.ts';
@@ -27,8 +29,37 @@ export function checkBackendRef(b: HTTPBackendRef | undefined): BackendCheck {
   if (b.weight !== undefined && (!Number.isInteger(b.weight) || b.weight < 0 || b.weight > 1_000_000)) {
     return { ok: false, message: `backendRef ${b.name}: weight must be an integer 0..1000000` };
   }
-  if (Array.isArray(b.filters) && b.filters.length > 0) return { ok: false, message: `backendRef ${b.name}: backend-level filters are not supported` };
+  if (Array.isArray(b.filters)) {
+    const f = backendFilters(b.filters, b.name);
+    if (!f.ok) return { ok: false, message: f.message };
+  }
   return { ok: true };
+}
+
+export interface BackendFilters { readonly requestHeaders: HeaderModifier | null; readonly responseHeaders: HeaderModifier | null }
+
+/**
+ * HTTPBackendRef.filters / GRPCBackendRef.filters (httproute_types.go: "executed if and only if the
+ * request is being forwarded to the backend defined here"; Support: Implementation-specific):
+ * RequestHeaderModifier and ResponseHeaderModifier, each at most once; any other filter type makes
+ * the ref unusable and the rule is not served (never forwarded without it).
+ */
+export function backendFilters(list: readonly HTTPRouteFilter[], name: string): { ok: true; value: BackendFilters } | { ok: false; message: string } {
+  let requestHeaders: HeaderModifier | null = null;
+  let responseHeaders: HeaderModifier | null = null;
+  for (const f of list) {
+    const type = f?.type;
+    if (type !== 'RequestHeaderModifier' && type !== 'ResponseHeaderModifier') {
+      return { ok: false, message: `backendRef ${name}: backend-level filter ${JSON.stringify(type)} is not supported (RequestHeaderModifier and ResponseHeaderModifier are)` };
+    }
+    const request = type === 'RequestHeaderModifier';
+    if ((request ? requestHeaders : responseHeaders) !== null) return { ok: false, message: `backendRef ${name}: ${type} listed twice` };
+    const m = parseHeaderFilter(request ? f.requestHeaderModifier : f.responseHeaderModifier, type);
+    if (!m.ok) return { ok: false, message: `backendRef ${name}: ${m.message}` };
+    if (request) requestHeaders = m.value;
+    else responseHeaders = m.value;
+  }
+  return { ok: true, value: { requestHeaders, responseHeaders } };
 }
 
 export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'UDPRoute' | 'TLSRoute';
@@ -94,7 +125,10 @@ export function resolveBackends(view: StoreView, route: HTTPRoute | GRPCRoute | 
       }
     }
     if (!clusters.has(r.cluster.id)) clusters.set(r.cluster.id, r.cluster);
-    out.push({ clusterId: r.cluster.id, reason: null, service: key, weight, ...(upstream === null ? {} : { upstream }) });
+    // checkBackendRef has validated them: only header modifiers reach here.
+    const f = Array.isArray(b.filters) && b.filters.length > 0 ? backendFilters(b.filters, name) : null;
+    const headers = f?.ok === true ? { ...(f.value.requestHeaders === null ? {} : { requestHeaders: f.value.requestHeaders }), ...(f.value.responseHeaders === null ? {} : { responseHeaders: f.value.responseHeaders }) } : {};
+    out.push({ clusterId: r.cluster.id, reason: null, service: key, weight, ...(upstream === null ? {} : { upstream }), ...headers });
   }
   return out;
 }
